@@ -1,0 +1,32 @@
+/** Small helpers over plain data (grains, pillar, config). */
+
+export type Dict = Record<string, unknown>;
+
+export function isDict(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+/** Salt's `traverse_dict_and_list`: `a:b:0` walks dicts and list indexes. */
+export function traverse(data: unknown, key: string, delimiter = ':'): unknown {
+  let cur: unknown = data;
+  for (const part of key.split(delimiter)) {
+    if (isDict(cur) && Object.prototype.hasOwnProperty.call(cur, part)) {
+      cur = cur[part];
+    } else if (Array.isArray(cur) && /^\d+$/.test(part) && Number(part) < cur.length) {
+      cur = cur[Number(part)];
+    } else {
+      return undefined;
+    }
+  }
+  return cur;
+}
+
+/** Recursive merge: dicts merge, everything else from `b` replaces `a` (pillar and grains merging). */
+export function deepMerge(a: unknown, b: unknown): unknown {
+  if (isDict(a) && isDict(b)) {
+    const out: Dict = { ...a };
+    for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
+    return out;
+  }
+  return b;
+}

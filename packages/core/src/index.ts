@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './state';
+export * from './logger';
+export * from './data';
+export * from './target';
+export * from './fileroots';

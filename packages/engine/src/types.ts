@@ -1,0 +1,169 @@
+/**
+ * The state-module contract (DESIGN.md section 4). The engine owns test mode: `check` only ever gets a reader;
+ * a writer is constructed only for a real run, so a dry run cannot write by construction.
+ */
+import type { Changes, Logger, LowChunk } from '@brine/core';
+
+export interface FileInfo {
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  /** Permission bits only (mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+}
+
+export interface ExecOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Run through this shell (`/bin/sh` default when the command is a string). */
+  shell?: string;
+  /** Run as this user (via runuser/su when we are root). */
+  runas?: string;
+  input?: string;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  pid?: number;
+}
+
+export interface UserInfo {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+  gecos: string;
+}
+
+export interface GroupInfo {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+/** Read-only view of the host. Everything a `check` may touch. */
+export interface HostReader {
+  readFile(path: string): Promise<Buffer | null>;
+  /** lstat: does not follow a final symlink. null when missing. */
+  lstat(path: string): Promise<FileInfo | null>;
+  /** stat: follows symlinks. null when missing. */
+  stat(path: string): Promise<FileInfo | null>;
+  readlink(path: string): Promise<string | null>;
+  readdir(path: string): Promise<string[] | null>;
+  /** A read-only probe: dpkg-query, systemctl is-active, `unless`/`onlyif` guards. */
+  probe(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+  user(name: string): Promise<UserInfo | null>;
+  group(name: string): Promise<GroupInfo | null>;
+}
+
+/** The mutating side. Only the engine constructs one, and never in test mode. */
+export interface HostWriter extends HostReader {
+  /** Temp file in the same directory + fsync + rename; mode/owner applied before the rename. */
+  writeFileAtomic(path: string, data: Buffer | string, opts?: { mode?: number; uid?: number; gid?: number }): Promise<void>;
+  mkdir(path: string, opts?: { mode?: number; recursive?: boolean; uid?: number; gid?: number }): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+  /** Remove a file, symlink or directory tree. */
+  remove(path: string): Promise<void>;
+  /** Create or atomically replace a symlink. */
+  symlink(target: string, path: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** A mutating command. */
+  run(cmd: string | string[], opts?: ExecOptions): Promise<ExecResult>;
+}
+
+/** Resolves `salt://` sources (and absolute local paths) to bytes. Synchronous: the minion syncs its cache first. */
+export interface SourceClient {
+  /** Bytes of the first source that exists, with the URL that won; null if none exists. Throws on path escape. */
+  fetch(urls: string[]): { url: string; data: Buffer } | null;
+}
+
+/** Renders a file template (file.managed `template: jinja`) with the run's context plus `extra`. */
+export interface TemplateRenderer {
+  render(text: string, file: string, extra: Record<string, unknown>): string;
+}
+
+export interface PkgProvider {
+  readonly name: string;
+  /** Installed version of each package, null when not installed. */
+  installed(names: string[], host: HostReader): Promise<Record<string, string | null>>;
+  /** Candidate (newest available) version, null when unknown. */
+  candidate(names: string[], host: HostReader): Promise<Record<string, string | null>>;
+  install(pkgs: { name: string; version?: string }[], host: HostWriter): Promise<void>;
+  remove(names: string[], host: HostWriter): Promise<void>;
+}
+
+export interface ServiceStatus {
+  running: boolean;
+  enabled: boolean;
+  /** False when the provider does not know the service at all. */
+  exists: boolean;
+}
+
+export interface ServiceProvider {
+  readonly name: string;
+  status(name: string, host: HostReader): Promise<ServiceStatus>;
+  start(name: string, host: HostWriter): Promise<void>;
+  stop(name: string, host: HostWriter): Promise<void>;
+  restart(name: string, host: HostWriter): Promise<void>;
+  reload(name: string, host: HostWriter): Promise<void>;
+  enable(name: string, host: HostWriter): Promise<void>;
+  disable(name: string, host: HostWriter): Promise<void>;
+}
+
+export interface Providers {
+  pkg: PkgProvider;
+  service: ServiceProvider;
+}
+
+interface BaseContext {
+  files: SourceClient;
+  template: TemplateRenderer;
+  providers: Providers;
+  log: Logger;
+  chunk: LowChunk;
+}
+
+export interface CheckContext extends BaseContext {
+  host: HostReader;
+}
+
+export interface ApplyContext extends BaseContext {
+  host: HostWriter;
+}
+
+/** What `apply`/`watch` may report beyond the pending changes. */
+export interface ApplyOutcome {
+  changes?: Changes;
+  comment?: string;
+}
+
+/**
+ * One state function (`file.managed`, `service.running`, ...).
+ * - `parse` validates and normalises arguments (throws StateArgError); it runs at compile time, so a bad
+ *   argument fails the whole run before anything is applied.
+ * - `check` is read-only; `{}` means converged.
+ * - `apply` makes the pending changes; the engine then runs `check` again unless `recheck` is false.
+ * - `watch` is Salt's mod_watch: called when a watched state changed (service restart, cmd re-run).
+ */
+export interface StateFunction<P = unknown> {
+  parse(ref: string, args: Record<string, unknown>, chunk: LowChunk): P;
+  check(p: P, ctx: CheckContext): Promise<Changes>;
+  apply(p: P, pending: Changes, ctx: ApplyContext): Promise<ApplyOutcome | void>;
+  watch?(p: P, ctx: ApplyContext): Promise<ApplyOutcome>;
+  /** False for functions whose effect is not observable afterwards (cmd.run without guards). */
+  recheck?: boolean;
+  /** Comment for a converged state, e.g. `File /etc/x is in the correct state`. */
+  okComment?(p: P): string;
+}
+
+/** A state module: its functions by name. One module per file under states/. */
+export interface StateModule {
+  readonly name: string;
+  readonly functions: Record<string, StateFunction<any>>;
+}
