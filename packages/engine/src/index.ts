@@ -1,1 +1,10 @@
 export * from './types';
+export * from './runner';
+export * from './requisites';
+export * from './config';
+export * from './grains';
+export * from './local';
+export * from './sources';
+export * from './modules/types';
+export { lookupFunction, listFunctions, registerFunction, templateSalt } from './modules/registry';
+export { runCompiled, makeRenderer } from './modules/state';

@@ -156,14 +156,24 @@ export interface StateFunction<P = unknown> {
   check(p: P, ctx: CheckContext): Promise<Changes>;
   apply(p: P, pending: Changes, ctx: ApplyContext): Promise<ApplyOutcome | void>;
   watch?(p: P, ctx: ApplyContext): Promise<ApplyOutcome>;
-  /** False for functions whose effect is not observable afterwards (cmd.run without guards). */
-  recheck?: boolean;
+  /** False for functions whose effect is not observable afterwards (cmd.run without `creates`). */
+  recheck?: boolean | ((p: P) => boolean);
   /** Comment for a converged state, e.g. `File /etc/x is in the correct state`. */
   okComment?(p: P): string;
+  /** Comment for a pending change in test mode, e.g. `The file /etc/x is set to be changed`. */
+  testComment?(p: P): string;
 }
 
 /** A state module: its functions by name. One module per file under states/. */
 export interface StateModule {
   readonly name: string;
   readonly functions: Record<string, StateFunction<any>>;
+}
+
+/** Thrown by `apply`/`watch` to fail a state while still reporting what happened (cmd.run's retcode and output). */
+export class StateFailure extends Error {
+  constructor(message: string, readonly changes: Changes) {
+    super(message);
+    this.name = 'StateFailure';
+  }
 }

@@ -1,0 +1,24 @@
+/** The execution environment of a masterless call (`brine call --local`): local roots, local pillar. */
+import { FileRoots, type Logger } from '@brine/core';
+import { compilePillar } from '@brine/render';
+import type { MinionOpts } from './config';
+import { coreGrains } from './grains';
+import { templateSalt } from './modules/registry';
+import type { ExecEnv } from './modules/types';
+import { chooseProviders } from './providers';
+
+export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
+  const grains = coreGrains({ id: opts.id, custom: opts.grains });
+  let providers: ReturnType<typeof chooseProviders> | undefined;
+  const env: ExecEnv = {
+    id: opts.id,
+    grains,
+    pillar: {},
+    opts,
+    log,
+    roots: new FileRoots(opts.file_roots['base'] ?? []),
+    providers: () => (providers ??= chooseProviders(opts)),
+  };
+  env.pillar = compilePillar({ roots: new FileRoots(opts.pillar_roots['base'] ?? []), id: opts.id, grains, opts, salt: templateSalt(env), log });
+  return env;
+}

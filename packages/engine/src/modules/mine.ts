@@ -1,0 +1,18 @@
+/** mine.get reads the snapshot the minion fetched before rendering; mine.update is a daemon hook. */
+import { UsageError } from '@brine/core';
+import { arg, type ExecModule } from './types';
+
+export const mineModule: ExecModule = {
+  name: 'mine',
+  functions: {
+    get: (args, kwargs, env) => {
+      if (!env.mine) return {};
+      return env.mine.get(String(arg(args, kwargs, 0, 'tgt', '*')), String(arg(args, kwargs, 1, 'fun', '')), String(arg(args, kwargs, 2, 'tgt_type', 'glob')));
+    },
+    update: (args, kwargs, env) => {
+      const h = env.hooks?.['mine.update'];
+      if (!h) throw new UsageError('mine.update needs a master (this is a masterless call)');
+      return h(args, kwargs);
+    },
+  },
+};

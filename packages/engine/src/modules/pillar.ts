@@ -1,0 +1,34 @@
+import { deepMerge, traverse } from '@brine/core';
+import { arg, truthy, type ExecModule } from './types';
+
+export const pillarModule: ExecModule = {
+  name: 'pillar',
+  functions: {
+    items: (_a, _k, env) => env.pillar,
+    raw: (_a, _k, env) => env.pillar,
+    item: (args, _k, env) => Object.fromEntries(args.map((k) => [String(k), traverse(env.pillar, String(k)) ?? ''])),
+    ls: (_a, _k, env) => Object.keys(env.pillar).sort(),
+    get: (args, kwargs, env) => {
+      const key = String(arg(args, kwargs, 0, 'key', ''));
+      const dflt = arg(args, kwargs, 1, 'default', '');
+      const v = traverse(env.pillar, key, String(kwargs['delimiter'] ?? ':'));
+      if (v === undefined) return dflt;
+      // merge=True: a dict default is merged under the pillar value, like Salt.
+      return truthy(kwargs['merge']) ? deepMerge(dflt, v) : v;
+    },
+  },
+};
+
+export const configModule: ExecModule = {
+  name: 'config',
+  functions: {
+    get: (args, kwargs, env) => {
+      const key = String(arg(args, kwargs, 0, 'key', ''));
+      for (const src of [env.opts, env.grains, env.pillar]) {
+        const v = traverse(src, key);
+        if (v !== undefined) return v;
+      }
+      return arg(args, kwargs, 1, 'default', '');
+    },
+  },
+};

@@ -1,0 +1,43 @@
+/** Execution modules by name, and the `salt` map that templates call. */
+import { UsageError, type Dict } from '@brine/core';
+import { cmdModule } from './cmd';
+import { grainsModule } from './grains';
+import { networkModule } from './network';
+import { configModule, pillarModule } from './pillar';
+import { stateModule } from './state';
+import { testModule } from './test';
+import { mineModule } from './mine';
+import type { ExecEnv, ExecFn, ExecModule } from './types';
+
+const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule];
+const registry = new Map<string, ExecFn>();
+for (const m of modules) for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
+
+/** Register extra functions (the minion adds saltutil.*, schedule.*, mine.update). */
+export function registerFunction(name: string, fn: ExecFn): void {
+  registry.set(name, fn);
+}
+
+export function lookupFunction(name: string): ExecFn {
+  const fn = registry.get(name);
+  if (!fn) throw new UsageError(`'${name}' is not available (brine run '*' sys.list_functions lists them)`);
+  return fn;
+}
+
+export function listFunctions(): string[] {
+  return [...registry.keys()].sort();
+}
+registry.set('sys.list_functions', () => listFunctions());
+
+/** The `salt` object inside templates: synchronous calls only (a function returning a promise is an error). */
+export function templateSalt(env: ExecEnv): Record<string, (args: unknown[], kwargs: Dict) => unknown> {
+  const out: Record<string, (args: unknown[], kwargs: Dict) => unknown> = {};
+  for (const [name, fn] of registry) {
+    out[name] = (args, kwargs) => {
+      const r = fn(args, kwargs, env);
+      if (r instanceof Promise) throw new UsageError(`${name} cannot be called from a template (it is asynchronous)`);
+      return r;
+    };
+  }
+  return out;
+}

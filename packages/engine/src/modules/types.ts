@@ -1,0 +1,52 @@
+/** Execution functions (`salt TARGET mod.fun args`): the contract shared by `brine call`, the minion and templates. */
+import type { Dict, FileRoots, Logger } from '@brine/core';
+import type { Providers } from '../types';
+
+/** What a minion or a local call provides to execution functions. */
+export interface ExecEnv {
+  id: string;
+  grains: Dict;
+  pillar: Dict;
+  /** The minion's merged configuration. */
+  opts: Dict;
+  log: Logger;
+  /** The state tree: the local file_roots, or a minion's synced cache of the master's. */
+  roots: FileRoots;
+  providers: () => Providers;
+  /** Mine data visible to this minion (fetched before rendering), by function then minion id. */
+  mine?: MineView;
+  /** Daemon-side operations (pillar refresh, mine update, schedule); absent in masterless calls. */
+  hooks?: Partial<Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>>>;
+}
+
+export interface MineView {
+  get(tgt: string, fun: string, tgtType: string): Dict;
+}
+
+/** A function's return with its exit code and preferred outputter. Plain values mean retcode 0, nested output. */
+export class CallResult {
+  constructor(
+    readonly ret: unknown,
+    readonly retcode: number,
+    readonly outputter: 'nested' | 'highstate' | 'txt' = 'nested',
+  ) {}
+}
+
+export type ExecFn = (args: unknown[], kwargs: Dict, env: ExecEnv) => unknown;
+
+export interface ExecModule {
+  readonly name: string;
+  readonly functions: Record<string, ExecFn>;
+}
+
+/** Positional arg i, or kwarg `name`, or the default. */
+export function arg<T>(args: unknown[], kwargs: Dict, i: number, name: string, dflt: T): T | unknown {
+  if (name in kwargs) return kwargs[name];
+  if (args.length > i) return args[i];
+  return dflt;
+}
+
+export function truthy(v: unknown): boolean {
+  if (typeof v === 'string') return ['true', 'yes', 'on', '1'].includes(v.toLowerCase());
+  return Boolean(v);
+}

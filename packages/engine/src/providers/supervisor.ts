@@ -1,0 +1,306 @@
+/**
+ * A small supervisor for hosts without systemd (containers, network namespaces, CI).
+ * A service is `<servicesDir>/<name>.yaml`:
+ *   command: [/usr/sbin/nginx, -g, daemon off;]   # or a string, run as `/bin/sh -c "exec <string>"`
+ *   pidfile: /run/brine/services/nginx.pid        # default <runDir>/<name>.pid
+ *   env: {KEY: value}
+ *   cwd: /
+ *   reload_signal: SIGHUP                         # or reload_command: "nginx -s reload"
+ *   stop_signal: SIGTERM
+ *   stop_timeout: 10                              # seconds, then SIGKILL
+ *   ready: {tcp: "127.0.0.1:80", timeout: 10}     # or {file: /run/x.sock}
+ * Enabled = the marker `<servicesDir>/<name>.enabled` exists. Output goes to `<runDir>/<name>.log`.
+ * Status reads files through the HostReader; start/stop signal and spawn processes directly (only ever with a
+ * HostWriter in hand, so never in test mode).
+ */
+import { spawn } from 'child_process';
+import { openSync, closeSync } from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { isDict } from '@brine/core';
+import { parse as parseYaml } from 'yaml';
+import type { HostReader, HostWriter, ServiceProvider, ServiceStatus } from '../types';
+
+export interface SupervisorOptions {
+  servicesDir?: string;
+  runDir?: string;
+  /** How long a fresh process must survive before start() believes it (ms). */
+  settleMs?: number;
+}
+
+export interface ServiceDef {
+  argv: string[];
+  pidfile: string;
+  env: Record<string, string>;
+  cwd?: string;
+  reloadSignal: NodeJS.Signals;
+  reloadCommand?: string;
+  stopSignal: NodeJS.Signals;
+  stopTimeoutMs: number;
+  ready?: { tcp?: { host: string; port: number }; file?: string; timeoutMs: number };
+}
+
+export const DEFAULT_SERVICES_DIR = '/etc/brine/services.d';
+export const DEFAULT_RUN_DIR = '/run/brine/services';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function signal(file: string, field: string, v: unknown, dflt: NodeJS.Signals): NodeJS.Signals {
+  if (v === undefined || v === null) return dflt;
+  const s = String(v).toUpperCase();
+  const sig = (s.startsWith('SIG') ? s : `SIG${s}`) as NodeJS.Signals;
+  if (!(sig in os.constants.signals)) throw new Error(`${file}: ${field}: unknown signal ${JSON.stringify(v)}`);
+  return sig;
+}
+
+/** Parse a service definition (YAML text). */
+export function parseServiceDef(file: string, text: string, name: string, runDir: string): ServiceDef {
+  let d: unknown;
+  try {
+    d = parseYaml(text);
+  } catch (e) {
+    throw new Error(`${file}: invalid YAML: ${(e as Error).message}`);
+  }
+  if (!isDict(d)) throw new Error(`${file}: expected a mapping with at least command:`);
+  const cmd = d['command'];
+  let argv: string[];
+  if (typeof cmd === 'string' && cmd.trim()) argv = ['/bin/sh', '-c', `exec ${cmd}`];
+  else if (Array.isArray(cmd) && cmd.length && cmd.every((x) => typeof x === 'string' || typeof x === 'number')) argv = cmd.map(String);
+  else throw new Error(`${file}: command: expected a string or a non-empty list of strings`);
+  const env: Record<string, string> = {};
+  if (d['env'] !== undefined) {
+    if (!isDict(d['env'])) throw new Error(`${file}: env: expected a mapping`);
+    for (const [k, v] of Object.entries(d['env'])) env[k] = String(v ?? '');
+  }
+  const timeout = d['stop_timeout'] ?? 10;
+  if (typeof timeout !== 'number' || timeout < 0) throw new Error(`${file}: stop_timeout: expected seconds`);
+  let ready: ServiceDef['ready'];
+  if (d['ready'] !== undefined) {
+    const r = d['ready'];
+    if (!isDict(r)) throw new Error(`${file}: ready: expected {tcp: host:port} or {file: path}`);
+    const t = r['timeout'] ?? 10;
+    if (typeof t !== 'number') throw new Error(`${file}: ready.timeout: expected seconds`);
+    ready = { timeoutMs: t * 1000 };
+    if (typeof r['tcp'] === 'string') {
+      const m = /^(.*):(\d+)$/.exec(r['tcp']);
+      if (!m) throw new Error(`${file}: ready.tcp: expected host:port`);
+      ready.tcp = { host: m[1].replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
+    } else if (typeof r['file'] === 'string') ready.file = r['file'];
+    else throw new Error(`${file}: ready: expected {tcp: host:port} or {file: path}`);
+  }
+  return {
+    argv,
+    pidfile: typeof d['pidfile'] === 'string' ? d['pidfile'] : path.join(runDir, `${name}.pid`),
+    env,
+    cwd: typeof d['cwd'] === 'string' ? d['cwd'] : undefined,
+    reloadSignal: signal(file, 'reload_signal', d['reload_signal'], 'SIGHUP'),
+    reloadCommand: typeof d['reload_command'] === 'string' ? d['reload_command'] : undefined,
+    stopSignal: signal(file, 'stop_signal', d['stop_signal'], 'SIGTERM'),
+    stopTimeoutMs: timeout * 1000,
+    ready,
+  };
+}
+
+/** The program whose basename must match /proc/<pid>/cmdline's argv[0]. */
+export function expectedProgram(def: ServiceDef): string {
+  if (def.argv[0] === '/bin/sh' && def.argv[1] === '-c' && def.argv[2]?.startsWith('exec ')) {
+    return path.basename(def.argv[2].slice(5).trim().split(/\s+/)[0]);
+  }
+  return path.basename(def.argv[0]);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return true;
+}
+
+function kill(pid: number, sig: NodeJS.Signals): void {
+  // The daemon leads its own session/process group (detached): signal the whole group, fall back to the pid.
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+export class SupervisorServiceProvider implements ServiceProvider {
+  readonly name = 'supervisor';
+  readonly servicesDir: string;
+  readonly runDir: string;
+  private readonly settleMs: number;
+
+  constructor(opts: SupervisorOptions = {}) {
+    this.servicesDir = opts.servicesDir ?? DEFAULT_SERVICES_DIR;
+    this.runDir = opts.runDir ?? DEFAULT_RUN_DIR;
+    this.settleMs = opts.settleMs ?? 150;
+  }
+
+  defFile(name: string): string {
+    return path.join(this.servicesDir, `${name}.yaml`);
+  }
+  private marker(name: string): string {
+    return path.join(this.servicesDir, `${name}.enabled`);
+  }
+  logFile(name: string): string {
+    return path.join(this.runDir, `${name}.log`);
+  }
+
+  async definition(name: string, host: HostReader): Promise<ServiceDef | null> {
+    const text = await host.readFile(this.defFile(name));
+    return text && parseServiceDef(this.defFile(name), text.toString('utf8'), name, this.runDir);
+  }
+
+  private async need(name: string, host: HostReader): Promise<ServiceDef> {
+    const def = await this.definition(name, host);
+    if (!def) throw new Error(`Service ${name} is not defined (no ${this.defFile(name)})`);
+    return def;
+  }
+
+  /** The pid of the running daemon, or null (stale pidfile, dead process, zombie, or a reused pid). */
+  async pid(name: string, host: HostReader, def?: ServiceDef | null): Promise<number | null> {
+    def ??= await this.definition(name, host);
+    if (!def) return null;
+    const raw = (await host.readFile(def.pidfile))?.toString('utf8').trim();
+    if (!raw || !/^\d+$/.test(raw)) return null;
+    const pid = Number(raw);
+    if (!alive(pid)) return null;
+    const stat = (await host.readFile(`/proc/${pid}/stat`))?.toString('utf8');
+    if (!stat || /\) Z /.test(stat)) return null;
+    const argv0 = (await host.readFile(`/proc/${pid}/cmdline`))?.toString('utf8').split('\0')[0] ?? '';
+    return path.basename(argv0) === expectedProgram(def) ? pid : null;
+  }
+
+  async status(name: string, host: HostReader): Promise<ServiceStatus> {
+    const def = await this.definition(name, host);
+    return {
+      exists: def !== null,
+      running: def !== null && (await this.pid(name, host, def)) !== null,
+      enabled: (await host.lstat(this.marker(name))) !== null,
+    };
+  }
+
+  private async logTail(name: string, host: HostReader): Promise<string> {
+    const log = (await host.readFile(this.logFile(name)))?.toString('utf8') ?? '';
+    const tail = log.trimEnd().split('\n').slice(-15).join('\n');
+    return tail ? `; last lines of ${this.logFile(name)}:\n${tail}` : '';
+  }
+
+  async start(name: string, host: HostWriter): Promise<void> {
+    const def = await this.need(name, host);
+    if ((await this.pid(name, host, def)) !== null) return;
+    await host.mkdir(this.runDir, { recursive: true, mode: 0o755 });
+    if (!(await host.stat(path.dirname(def.pidfile)))) await host.mkdir(path.dirname(def.pidfile), { recursive: true });
+    const fd = openSync(this.logFile(name), 'a', 0o640);
+    let exited: string | null = null;
+    let spawnError: Error | null = null;
+    try {
+      const child = spawn(def.argv[0], def.argv.slice(1), {
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        cwd: def.cwd,
+        env: { ...process.env, ...def.env },
+      });
+      child.on('error', (e) => (spawnError = e));
+      child.on('exit', (code, sig) => (exited = sig ? `killed by ${sig}` : `exited with code ${code}`));
+      child.unref();
+      if (child.pid === undefined) {
+        await sleep(10);
+        throw new Error(`Service ${name}: cannot start ${def.argv[0]}: ${(spawnError as Error | null)?.message ?? 'spawn failed'}`);
+      }
+      await host.writeFileAtomic(def.pidfile, `${child.pid}\n`, { mode: 0o644 });
+      await sleep(this.settleMs);
+      if (exited || !alive(child.pid)) {
+        await host.remove(def.pidfile);
+        throw new Error(`Service ${name} ${exited ?? 'died'} right after starting${await this.logTail(name, host)}`);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (def.ready) await this.waitReady(name, def, host);
+  }
+
+  private async waitReady(name: string, def: ServiceDef, host: HostWriter): Promise<void> {
+    const r = def.ready!;
+    const deadline = Date.now() + r.timeoutMs;
+    for (;;) {
+      if (r.file && (await host.lstat(r.file))) return;
+      if (r.tcp && (await tcpOpen(r.tcp.host, r.tcp.port))) return;
+      if ((await this.pid(name, host, def)) === null) throw new Error(`Service ${name} died before it was ready${await this.logTail(name, host)}`);
+      if (Date.now() > deadline) {
+        await this.stop(name, host);
+        const what = r.file ? `file ${r.file}` : `tcp ${r.tcp!.host}:${r.tcp!.port}`;
+        throw new Error(`Service ${name} was not ready (${what}) within ${r.timeoutMs / 1000}s; stopped it${await this.logTail(name, host)}`);
+      }
+      await sleep(100);
+    }
+  }
+
+  async stop(name: string, host: HostWriter): Promise<void> {
+    const def = await this.need(name, host);
+    const pid = await this.pid(name, host, def);
+    if (pid !== null) {
+      kill(pid, def.stopSignal);
+      const deadline = Date.now() + def.stopTimeoutMs;
+      while (alive(pid) && !(await isZombie(pid, host)) && Date.now() < deadline) await sleep(50);
+      if (alive(pid) && !(await isZombie(pid, host))) {
+        kill(pid, 'SIGKILL');
+        const hard = Date.now() + 5000;
+        while (alive(pid) && !(await isZombie(pid, host)) && Date.now() < hard) await sleep(50);
+      }
+    }
+    await host.remove(def.pidfile);
+  }
+
+  async restart(name: string, host: HostWriter): Promise<void> {
+    await this.stop(name, host);
+    await this.start(name, host);
+  }
+
+  async reload(name: string, host: HostWriter): Promise<void> {
+    const def = await this.need(name, host);
+    const pid = await this.pid(name, host, def);
+    if (pid === null) throw new Error(`Service ${name} is not running; cannot reload it`);
+    if (def.reloadCommand) {
+      const r = await host.run(def.reloadCommand, { env: { ...def.env, MAINPID: String(pid) }, cwd: def.cwd });
+      if (r.code !== 0) throw new Error(`Service ${name}: reload_command failed with exit code ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+      return;
+    }
+    process.kill(pid, def.reloadSignal);
+  }
+
+  async enable(name: string, host: HostWriter): Promise<void> {
+    await this.need(name, host);
+    await host.writeFileAtomic(this.marker(name), '', { mode: 0o644 });
+  }
+
+  async disable(name: string, host: HostWriter): Promise<void> {
+    await host.remove(this.marker(name));
+  }
+}
+
+async function isZombie(pid: number, host: HostReader): Promise<boolean> {
+  const stat = (await host.readFile(`/proc/${pid}/stat`))?.toString('utf8');
+  return !stat || /\) Z /.test(stat);
+}
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}

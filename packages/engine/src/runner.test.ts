@@ -1,0 +1,130 @@
+import { nullLogger, type LowChunk, type RequisiteType, type StateReturn } from '@brine/core';
+import { CompileError, runStates, type RunOptions } from './runner';
+import { testState } from './states/test';
+import type { HostReader, HostWriter, StateFunction } from './types';
+
+let line = 0;
+function chunk(id: string, fun: string, req: Partial<Record<RequisiteType, string[]>> = {}, extra: Partial<LowChunk> = {}): LowChunk {
+  const requisites: LowChunk['requisites'] = {};
+  for (const [t, ids] of Object.entries(req)) requisites[t as RequisiteType] = ids!.map((target) => ({ kind: 'test', target }));
+  return { id, name: id, state: 'test', fun, sls: 'fixture', env: 'base', file: 'fixture.sls', line: ++line, order: line, args: {}, requisites, ...extra };
+}
+
+/** A state whose check/apply/watch calls are recorded, to see what ran. */
+const calls: string[] = [];
+const recorder: StateFunction<{ name: string; changes: boolean }> = {
+  parse: (_r, a) => ({ name: String(a['name']), changes: Boolean(a['changes']) }),
+  check: async (p) => (p.changes ? { x: { old: 1, new: 2 } } : {}),
+  apply: async (p) => {
+    calls.push(`apply:${p.name}`);
+  },
+  watch: async (p) => {
+    calls.push(`watch:${p.name}`);
+    return { changes: { restarted: true } };
+  },
+  recheck: false,
+};
+
+function opts(test = false, writerCalls = { n: 0 }): RunOptions {
+  return {
+    test,
+    reader: {} as HostReader,
+    makeWriter: () => {
+      writerCalls.n++;
+      return {} as HostWriter;
+    },
+    files: { fetch: () => null },
+    template: { render: (t) => t },
+    providers: {} as RunOptions['providers'],
+    log: nullLogger,
+    lookup: (s, f) => (s === 'rec' ? (recorder as StateFunction<unknown>) : s === 'test' ? (testState.functions[f] as StateFunction<unknown>) : undefined),
+  };
+}
+
+const byId = (ret: StateReturn) => Object.fromEntries(Object.values(ret).map((r) => [r.__id__, r]));
+
+beforeEach(() => (calls.length = 0));
+
+test('require on a failed state fails the dependent without running it', async () => {
+  const ret = byId(await runStates([chunk('a', 'fail_without_changes'), chunk('b', 'succeed_with_changes', { require: ['a'] })], opts()));
+  expect(ret['a']!.result).toBe(false);
+  expect(ret['b']!.result).toBe(false);
+  expect(ret['b']!.comment).toBe('One or more requisite failed: fixture.a');
+});
+
+test('requisites pull a later state forward; run numbers follow execution order', async () => {
+  const ret = byId(await runStates([chunk('first', 'succeed_without_changes', { require: ['second'] }), chunk('second', 'succeed_without_changes')], opts()));
+  expect(ret['second']!.__run_num__).toBe(0);
+  expect(ret['first']!.__run_num__).toBe(1);
+});
+
+test('onchanges runs only when a target changed', async () => {
+  const ret = byId(
+    await runStates(
+      [chunk('quiet', 'succeed_without_changes'), chunk('noisy', 'succeed_with_changes'), chunk('on_quiet', 'succeed_with_changes', { onchanges: ['quiet'] }), chunk('on_noisy', 'succeed_with_changes', { onchanges: ['noisy'] })],
+      opts(),
+    ),
+  );
+  expect(ret['on_quiet']!.comment).toMatch(/none of the onchanges reqs changed/);
+  expect(ret['on_quiet']!.changes).toEqual({});
+  expect(ret['on_noisy']!.changes).not.toEqual({});
+});
+
+test('onfail runs only when a target failed, and its failing target does not fail it', async () => {
+  const ret = byId(await runStates([chunk('bad', 'fail_without_changes'), chunk('good', 'succeed_without_changes'), chunk('rescue', 'succeed_with_changes', { onfail: ['bad'] }), chunk('idle', 'succeed_with_changes', { onfail: ['good'] })], opts()));
+  expect(ret['rescue']!.result).toBe(true);
+  expect(ret['rescue']!.changes).not.toEqual({});
+  expect(ret['idle']!.comment).toMatch(/onfail req did not change/);
+});
+
+test('watch calls mod_watch when the watched state changed, and not otherwise', async () => {
+  const c1 = { ...chunk('conf', 'succeed_with_changes') };
+  const svc = { ...chunk('svc', 'x', { watch: ['conf'] }), state: 'rec', requisites: { watch: [{ kind: 'test', target: 'conf' }] } };
+  const svc2 = { ...chunk('svc2', 'x'), state: 'rec', requisites: { watch: [{ kind: 'test', target: 'calm' }] } };
+  const ret = byId(await runStates([c1, chunk('calm', 'succeed_without_changes'), svc, svc2], opts()));
+  expect(calls).toEqual(['watch:svc']);
+  expect(ret['svc']!.changes).toEqual({ restarted: true });
+  expect(ret['svc2']!.changes).toEqual({});
+});
+
+test('prereq runs the declaring state first, and only if the target would change', async () => {
+  const will = { ...chunk('will', 'x', {}, { args: { changes: true } }), state: 'rec' };
+  const wont = { ...chunk('wont', 'x'), state: 'rec' };
+  const before1 = { ...chunk('before_will', 'x', {}, { args: { changes: true } }), state: 'rec', requisites: { prereq: [{ kind: 'rec', target: 'will' }] } };
+  const before2 = { ...chunk('before_wont', 'x', {}, { args: { changes: true } }), state: 'rec', requisites: { prereq: [{ kind: 'rec', target: 'wont' }] } };
+  const ret = byId(await runStates([will, wont, before1, before2], opts()));
+  expect(calls).toEqual(['apply:before_will', 'apply:will']);
+  expect(ret['before_wont']!.comment).toBe('No changes detected');
+});
+
+test('failhard stops the run at the first failure', async () => {
+  const ret = byId(await runStates([chunk('a', 'fail_without_changes', {}, { failhard: true }), chunk('b', 'succeed_with_changes')], opts()));
+  expect(ret['a']!.result).toBe(false);
+  expect(ret['b']).toBeUndefined();
+});
+
+test('test mode never constructs a writer and reports pending changes as None', async () => {
+  const w = { n: 0 };
+  const ret = byId(await runStates([chunk('a', 'succeed_with_changes'), chunk('b', 'succeed_without_changes')], opts(true, w)));
+  expect(w.n).toBe(0);
+  expect(ret['a']!.result).toBeNull();
+  expect(ret['a']!.changes).not.toEqual({});
+  expect(ret['b']!.result).toBe(true);
+});
+
+test('a requisite cycle is reported, not looped', async () => {
+  const ret = byId(await runStates([chunk('a', 'succeed_without_changes', { require: ['b'] }), chunk('b', 'succeed_without_changes', { require: ['a'] })], opts()));
+  expect(Object.values(ret).some((r) => r.result === false && /Recursive requisite/.test(r.comment))).toBe(true);
+});
+
+test('unknown state functions are compile errors naming file and line, and nothing runs', async () => {
+  const bad = { ...chunk('x', 'nope'), state: 'nosuch', file: 'web/init.sls', line: 7 };
+  const w = { n: 0 };
+  await expect(runStates([chunk('ok', 'succeed_with_changes'), bad], opts(false, w))).rejects.toThrow(CompileError);
+  await expect(runStates([bad], opts())).rejects.toThrow(/web\/init.sls:7: x: state function 'nosuch.nope' is not available/);
+  expect(w.n).toBe(0);
+});
+
+test('a requisite to a missing ID is an error naming the declaring state', async () => {
+  await expect(runStates([chunk('a', 'succeed_without_changes', { require: ['ghost'] })], opts())).rejects.toThrow(/fixture.sls:\d+: .*ghost.*matches no state/);
+});

@@ -1,0 +1,229 @@
+/**
+ * The state runner: requisites, test mode and results in Salt's vocabulary.
+ *
+ * Test mode is owned here: `check` gets the reader; a writer is only ever obtained through `makeWriter`, which
+ * is not called when `test` is set, so a dry run cannot write by construction. After `apply` the state is
+ * checked again; a state that is still not converged is a failure.
+ */
+import { errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
+import { resolveRequisites } from './requisites';
+import { StateFailure, type ApplyContext, type CheckContext, type HostReader, type HostWriter, type Providers, type SourceClient, type StateFunction, type TemplateRenderer } from './types';
+
+export interface StateLookup {
+  (state: string, fun: string): StateFunction<unknown> | undefined;
+}
+
+export interface RunOptions {
+  test: boolean;
+  /** Stop at the first failure (Salt's global `failhard`). */
+  failhard?: boolean;
+  reader: HostReader;
+  /** Called at most once, and never in test mode. */
+  makeWriter: () => HostWriter;
+  files: SourceClient;
+  template: TemplateRenderer;
+  providers: Providers;
+  log: Logger;
+  lookup: StateLookup;
+}
+
+export interface Prepared {
+  chunk: LowChunk;
+  fn: StateFunction<unknown>;
+  params: unknown;
+}
+
+/** Unknown state functions or bad arguments: a compile error, raised before anything runs. */
+export class CompileError extends Error {
+  readonly errors: string[];
+  constructor(errors: string[]) {
+    super(errors.join('\n'));
+    this.errors = errors;
+  }
+}
+
+/** Look up and parse every chunk; collect all errors so the user sees them at once. */
+export function prepare(chunks: LowChunk[], lookup: StateLookup): Prepared[] {
+  const errors: string[] = [];
+  const out: Prepared[] = [];
+  for (const chunk of chunks) {
+    const fn = lookup(chunk.state, chunk.fun);
+    const where = `${chunk.file}:${chunk.line}`;
+    if (!fn) {
+      errors.push(`${where}: ${chunk.id}: state function '${chunk.state}.${chunk.fun}' is not available (check the spelling; see the list of state kinds in the README)`);
+      continue;
+    }
+    try {
+      out.push({ chunk, fn, params: fn.parse(`${chunk.state}.${chunk.fun} ${chunk.id}`, { name: chunk.name, ...chunk.args }, chunk) });
+    } catch (e) {
+      errors.push(`${where}: ${errorMessage(e)}`);
+    }
+  }
+  if (errors.length) throw new CompileError(errors);
+  return out;
+}
+
+function clock(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
+}
+
+function hasChanges(c: Changes): boolean {
+  return Object.keys(c).length > 0;
+}
+
+type Status = 'pending' | 'running' | 'done';
+
+export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<StateReturn> {
+  const prepared = prepare(chunks, opts.lookup);
+  const reqs = resolveRequisites(chunks);
+  // prereq_in: for each target, the chunks that declared a prereq on it (they run first).
+  const prereqOf: number[][] = chunks.map(() => []);
+  reqs.forEach((m, i) => (m.get('prereq') ?? []).forEach((t) => prereqOf[t]!.push(i)));
+
+  const status: Status[] = chunks.map(() => 'pending');
+  const results: (StateResult | undefined)[] = chunks.map(() => undefined);
+  const ret: StateReturn = {};
+  const listeners = new Set<number>();
+  let runNum = 0;
+  let stop = false;
+  let writer: HostWriter | undefined;
+  const getWriter = (): HostWriter => {
+    if (opts.test) throw new Error('internal: a writer was requested in test mode');
+    return (writer ??= opts.makeWriter());
+  };
+
+  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: opts.files, template: opts.template, providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk });
+  const applyCtxFor = (chunk: LowChunk): ApplyContext => ({ ...ctxFor(chunk), host: getWriter() });
+
+  const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {
+    const c = chunks[i]!;
+    const r: StateResult = {
+      __id__: c.id,
+      __sls__: c.sls,
+      __run_num__: runNum++,
+      name: c.name,
+      start_time: clock(started),
+      duration: Math.round((Date.now() - started.getTime()) * 1000) / 1000,
+      ...partial,
+    };
+    results[i] = r;
+    ret[stateTag(c)] = r;
+    const failhard = c.failhard ?? opts.failhard;
+    if (r.result === false && failhard) stop = true;
+    return r;
+  };
+
+  const targetsOf = (i: number, t: RequisiteType): number[] => reqs[i]!.get(t) ?? [];
+  const label = (j: number): string => `${chunks[j]!.sls}.${chunks[j]!.id}`;
+
+  const runOne = async (i: number): Promise<void> => {
+    if (status[i] === 'done' || stop) return;
+    if (status[i] === 'running') {
+      // A cycle: reported on the chunk that closes it.
+      record(i, { result: false, changes: {}, comment: `Recursive requisite found: ${label(i)}` }, new Date());
+      status[i] = 'done';
+      return;
+    }
+    status[i] = 'running';
+    const { chunk, fn, params } = prepared[i]!;
+    // Everything this chunk depends on runs first (prereq targets are only checked, never run first).
+    const deps = ['require', 'watch', 'onchanges', 'onfail', 'listen'].flatMap((t) => targetsOf(i, t as RequisiteType));
+    for (const d of [...deps, ...prereqOf[i]!]) await runOne(d);
+    if (stop || (status[i] as Status) === 'done') return;
+    const started = new Date();
+    const res = (j: number) => results[j];
+    const failedReq = [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...prereqOf[i]!].filter((j) => res(j)?.result === false);
+    if (failedReq.length) {
+      record(i, { result: false, changes: {}, comment: `One or more requisite failed: ${failedReq.map(label).join(', ')}` }, started);
+      status[i] = 'done';
+      return;
+    }
+    const changed = (j: number) => hasChanges(res(j)?.changes ?? {}) && res(j)?.result !== false;
+    const onchanges = targetsOf(i, 'onchanges');
+    if (onchanges.length && !onchanges.some(changed)) {
+      record(i, { result: true, changes: {}, comment: 'State was not run because none of the onchanges reqs changed' }, started);
+      status[i] = 'done';
+      return;
+    }
+    const onfail = targetsOf(i, 'onfail');
+    if (onfail.length && !onfail.some((j) => res(j)?.result === false)) {
+      record(i, { result: true, changes: {}, comment: 'State was not run because onfail req did not change' }, started);
+      status[i] = 'done';
+      return;
+    }
+    try {
+      // prereq: run only if one of the targets would change.
+      const prereqTargets = targetsOf(i, 'prereq');
+      if (prereqTargets.length) {
+        let wouldChange = false;
+        for (const t of prereqTargets) {
+          const p = prepared[t]!;
+          if (hasChanges(await p.fn.check(p.params, ctxFor(p.chunk)))) wouldChange = true;
+        }
+        if (!wouldChange) {
+          record(i, { result: true, changes: {}, comment: 'No changes detected' }, started);
+          status[i] = 'done';
+          return;
+        }
+      }
+      const pending = await fn.check(params, ctxFor(chunk));
+      const watchTriggered = targetsOf(i, 'watch').some(changed) && !!fn.watch;
+      if (targetsOf(i, 'listen').some(changed) && fn.watch) listeners.add(i);
+      if (!hasChanges(pending)) {
+        if (watchTriggered) {
+          if (opts.test) {
+            record(i, { result: null, changes: {}, comment: `${fn.okComment?.(params) ?? 'State is in the desired state'}; a watched state changed, mod_watch would run` }, started);
+          } else {
+            const out = await fn.watch!(params, applyCtxFor(chunk));
+            record(i, { result: true, changes: out.changes ?? {}, comment: out.comment ?? 'mod_watch ran' }, started);
+          }
+        } else {
+          record(i, { result: true, changes: {}, comment: fn.okComment?.(params) ?? `${chunk.state}.${chunk.fun} is already in the desired state` }, started);
+        }
+        status[i] = 'done';
+        return;
+      }
+      if (opts.test) {
+        record(i, { result: null, changes: pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
+        status[i] = 'done';
+        return;
+      }
+      const outcome = (await fn.apply(params, pending, applyCtxFor(chunk))) ?? {};
+      if (typeof fn.recheck === 'function' ? fn.recheck(params) : fn.recheck !== false) {
+        const left = await fn.check(params, ctxFor(chunk));
+        if (hasChanges(left)) {
+          record(i, { result: false, changes: outcome.changes ?? pending, comment: `Applied, but the state is still not converged: ${JSON.stringify(left)}` }, started);
+          status[i] = 'done';
+          return;
+        }
+      }
+      record(i, { result: true, changes: outcome.changes ?? pending, comment: outcome.comment ?? `${chunk.state}.${chunk.fun} ${chunk.name} updated` }, started);
+    } catch (e) {
+      record(i, { result: false, changes: e instanceof StateFailure ? e.changes : {}, comment: errorMessage(e) }, started);
+    }
+    status[i] = 'done';
+  };
+
+  for (let i = 0; i < chunks.length && !stop; i++) await runOne(i);
+
+  // listen: mod_watch at the end of the run, reported under its own tag like Salt.
+  for (const i of listeners) {
+    if (stop) break;
+    const { chunk, fn, params } = prepared[i]!;
+    const started = new Date();
+    const tag = `${chunk.state}_|-${chunk.id}_|-${chunk.name}_|-mod_watch`;
+    let r: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>;
+    if (opts.test) r = { result: null, changes: {}, comment: 'mod_watch would run (listen)' };
+    else {
+      try {
+        const out = await fn.watch!(params, applyCtxFor(chunk));
+        r = { result: true, changes: out.changes ?? {}, comment: out.comment ?? 'mod_watch ran (listen)' };
+      } catch (e) {
+        r = { result: false, changes: {}, comment: errorMessage(e) };
+      }
+    }
+    ret[tag] = { __id__: chunk.id, __sls__: chunk.sls, __run_num__: runNum++, name: chunk.name, start_time: clock(started), duration: Date.now() - started.getTime(), ...r };
+  }
+  return ret;
+}

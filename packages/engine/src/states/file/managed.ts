@@ -1,0 +1,151 @@
+/** file.managed: content from `source` (optionally a template), `contents`, or just existence; plus owner and mode. */
+import { randomBytes } from 'crypto';
+import * as os from 'os';
+import * as path from 'path';
+import { StateArgError, type Changes, type LowChunk } from '@brine/core';
+import type { ApplyContext, CheckContext, StateFunction } from '../../types';
+import { absPath, commandFailed, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
+import { applyPerms, followLink, permChanges, resolvePerms } from './common';
+import { fileDiff } from './diff';
+
+export interface ManagedParams {
+  name: string;
+  source?: string[];
+  template?: 'jinja';
+  context: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  contents?: string;
+  user?: string;
+  group?: string;
+  mode?: number;
+  dirMode?: number;
+  makedirs: boolean;
+  replace: boolean;
+  create: boolean;
+  backup?: string;
+  backupDir: string;
+  checkCmd?: string;
+  notes: string[];
+}
+
+export const DEFAULT_BACKUP_DIR = '/var/cache/brine/file_backup';
+
+export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedParams {
+  const name = absPath(ref, 'name', chunk.name);
+  const notes: string[] = [];
+  const source = optStrList(ref, args, 'source');
+  if (source && source.length === 0) throw new StateArgError(ref, 'source', 'an empty source list');
+  const template = optStr(ref, args, 'template');
+  if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `unsupported template engine ${JSON.stringify(template)} (only jinja)`);
+  let contents: string | undefined;
+  const rawContents = args['contents'];
+  if (rawContents !== undefined && rawContents !== null) {
+    const parts = Array.isArray(rawContents) ? rawContents : [rawContents];
+    for (const [i, x] of parts.entries()) {
+      if (!['string', 'number', 'boolean'].includes(typeof x)) throw new StateArgError(ref, 'contents', `item ${i}: expected a string, got ${typeof x}`);
+    }
+    contents = parts.map(String).join('\n');
+    // Salt's contents_newline (default True): make sure the contents end with a newline.
+    if ((optBool(ref, args, 'contents_newline') ?? true) && !contents.endsWith('\n')) contents += '\n';
+  }
+  if (args['contents_pillar'] !== undefined || args['contents_grains'] !== undefined) {
+    throw new StateArgError(ref, 'contents_pillar', "not supported: use `contents: {{ pillar['key'] | json }}` in the SLS instead");
+  }
+  if (source && contents !== undefined) throw new StateArgError(ref, 'contents', 'source and contents are mutually exclusive');
+  if (args['source_hash'] !== undefined) notes.push('source_hash is ignored (sources come from the synced file roots)');
+  const backup = optStr(ref, args, 'backup');
+  if (backup !== undefined && backup !== '' && backup !== 'minion') throw new StateArgError(ref, 'backup', `expected 'minion', got ${JSON.stringify(backup)}`);
+  return {
+    name,
+    source,
+    template: template as 'jinja' | undefined,
+    context: optDict(ref, args, 'context') ?? {},
+    defaults: optDict(ref, args, 'defaults') ?? {},
+    contents,
+    user: optStr(ref, args, 'user'),
+    group: optStr(ref, args, 'group'),
+    mode: optMode(ref, args, 'mode'),
+    dirMode: optMode(ref, args, 'dir_mode'),
+    makedirs: optBool(ref, args, 'makedirs') ?? false,
+    replace: optBool(ref, args, 'replace') ?? true,
+    create: optBool(ref, args, 'create') ?? true,
+    backup: backup || undefined,
+    backupDir: absPath(ref, 'backup_dir', optStr(ref, args, 'backup_dir') ?? DEFAULT_BACKUP_DIR),
+    checkCmd: optStr(ref, args, 'check_cmd'),
+    notes,
+  };
+}
+
+/** The bytes the file should hold, or null when the content is not managed. */
+function desired(p: ManagedParams, ctx: CheckContext): Buffer | null {
+  if (p.contents !== undefined) return Buffer.from(p.contents, 'utf8');
+  if (!p.source) return null;
+  const got = ctx.files.fetch(p.source);
+  if (!got) throw new Error(`Source file ${p.source.join(', ')} not found`);
+  if (!p.template) return got.data;
+  const extra = { ...p.defaults, ...p.context };
+  return Buffer.from(ctx.template.render(got.data.toString('utf8'), got.url, extra), 'utf8');
+}
+
+async function plan(p: ManagedParams, ctx: CheckContext) {
+  const target = await followLink(ctx.host, p.name);
+  const info = await ctx.host.lstat(target);
+  if (info && info.type !== 'file') throw new Error(`Specified target ${p.name} is a ${info.type}, not a file`);
+  const want = await resolvePerms(ctx.host, p);
+  const changes: Changes = {};
+  let data: Buffer | null = null;
+  let old: Buffer | null = null;
+  if (!info && !p.create) return { target, info, want, changes, data };
+  if (!info || p.replace) {
+    data = desired(p, ctx);
+    if (info && data !== null) old = await ctx.host.readFile(target);
+    if (!info) changes['diff'] = 'New file';
+    else if (data !== null && old !== null && !old.equals(data)) changes['diff'] = fileDiff(old, data, p.name);
+  }
+  Object.assign(changes, permChanges(info, want, p));
+  return { target, info, want, changes, data: data ?? (info ? null : Buffer.alloc(0)), old };
+}
+
+function stamp(d = new Date()): string {
+  return d.toISOString().replace(/[-:]/g, '').replace('T', '_').replace('Z', '');
+}
+
+export const managed: StateFunction<ManagedParams> = {
+  parse: parseManaged,
+  async check(p, ctx) {
+    return (await plan(p, ctx)).changes;
+  },
+  async apply(p, _pending, ctx: ApplyContext) {
+    const { target, info, want, changes, data, old } = await plan(p, ctx);
+    const host = ctx.host;
+    if (data !== null && (changes['diff'] !== undefined || !info)) {
+      const dir = path.dirname(target);
+      if (!(await host.stat(dir))) {
+        if (!p.makedirs) throw new Error(`Parent directory not present: ${dir} (set makedirs: True)`);
+        await host.mkdir(dir, { recursive: true, mode: p.dirMode });
+      }
+      if (p.checkCmd) {
+        const tmp = path.join(os.tmpdir(), `brine-check-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+        await host.writeFileAtomic(tmp, data, { mode: 0o600 });
+        try {
+          const r = await host.run(`${p.checkCmd} ${tmp}`);
+          if (r.code !== 0) throw commandFailed(`check_cmd ${JSON.stringify(p.checkCmd)} (file not replaced)`, r);
+        } finally {
+          await host.remove(tmp);
+        }
+      }
+      if (p.backup && info && old) {
+        const dest = path.join(p.backupDir, `${target.replace(/^\/+/, '')}_${stamp()}`);
+        await host.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
+        await host.writeFileAtomic(dest, old, { mode: info.mode, uid: info.uid, gid: info.gid });
+      }
+      await host.writeFileAtomic(target, data, { mode: want.mode ?? info?.mode ?? 0o644, uid: want.uid, gid: want.gid });
+    } else if (info) {
+      await applyPerms(host, target, info, want);
+    }
+    const comment = [`File ${p.name} updated`, ...p.notes].join('; ');
+    return { changes, comment };
+  },
+  okComment: (p) => [`File ${p.name} is in the correct state`, ...p.notes].join('; '),
+  testComment: (p) => `The file ${p.name} is set to be changed`,
+};

@@ -1,0 +1,47 @@
+/** file.symlink: `name` is a symlink pointing at `target`. */
+import * as path from 'path';
+import { StateArgError, type Changes, type LowChunk } from '@brine/core';
+import type { HostReader, StateFunction } from '../../types';
+import { absPath, optBool, optStr, type Args } from '../util';
+
+export interface SymlinkParams {
+  name: string;
+  target: string;
+  force: boolean;
+  makedirs: boolean;
+}
+
+async function plan(p: SymlinkParams, host: HostReader): Promise<Changes> {
+  const dir = path.dirname(p.name);
+  if (!p.makedirs && !(await host.stat(dir))) throw new Error(`Directory ${dir} for symlink is not present (set makedirs: True)`);
+  const info = await host.lstat(p.name);
+  if (!info) return { new: p.name };
+  if (info.type === 'symlink') return (await host.readlink(p.name)) === p.target ? {} : { change: p.name };
+  if (!p.force) throw new Error(`${info.type === 'directory' ? 'Directory' : 'File'} exists where the symlink ${p.name} should be (set force: True to replace it)`);
+  return { forced: p.name };
+}
+
+export const symlink: StateFunction<SymlinkParams> = {
+  parse(ref: string, args: Args, chunk: LowChunk): SymlinkParams {
+    const target = optStr(ref, args, 'target');
+    if (!target) throw new StateArgError(ref, 'target', 'required: the path the symlink points to');
+    return {
+      name: absPath(ref, 'name', chunk.name),
+      target,
+      force: optBool(ref, args, 'force') ?? false,
+      makedirs: optBool(ref, args, 'makedirs') ?? false,
+    };
+  },
+  check: (p, ctx) => plan(p, ctx.host),
+  async apply(p, _pending, ctx) {
+    const changes = await plan(p, ctx.host);
+    const dir = path.dirname(p.name);
+    if (!(await ctx.host.stat(dir))) await ctx.host.mkdir(dir, { recursive: true });
+    if (changes['forced']) await ctx.host.remove(p.name);
+    await ctx.host.symlink(p.target, p.name);
+    const comment = changes['new'] ? `Created new symlink ${p.name} -> ${p.target}` : `Set symlink ${p.name} -> ${p.target}`;
+    return { changes, comment };
+  },
+  okComment: (p) => `Symlink ${p.name} is present and points to ${p.target}`,
+  testComment: (p) => `Symlink ${p.name} to ${p.target} is set for creation`,
+};

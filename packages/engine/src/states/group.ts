@@ -1,0 +1,79 @@
+/** group.present via groupadd / groupmod / gpasswd. `members` is the exact member list; addusers/delusers adjust it. */
+import { StateArgError, type Changes, type LowChunk } from '@brine/core';
+import type { HostReader, StateFunction, StateModule } from '../types';
+import { commandFailed, optBool, optInt, optStrList, type Args } from './util';
+
+export interface GroupParams {
+  name: string;
+  gid?: number;
+  system: boolean;
+  members?: string[];
+  addusers?: string[];
+  delusers?: string[];
+}
+
+const NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
+
+async function plan(p: GroupParams, host: HostReader) {
+  const g = await host.group(p.name);
+  const have = g?.members ?? [];
+  let want: string[] | undefined;
+  if (p.members) want = [...new Set(p.members)];
+  else if (p.addusers || p.delusers) want = [...new Set([...have, ...(p.addusers ?? [])])].filter((u) => !(p.delusers ?? []).includes(u));
+  for (const u of want ?? []) if (!(await host.user(u))) throw new Error(`User ${u} does not exist`);
+  const changes: Changes = {};
+  if (!g) {
+    changes['name'] = p.name;
+    if (p.gid !== undefined) changes['gid'] = p.gid;
+    if (want?.length) changes['members'] = [...want].sort();
+    return { exists: false, changes, want };
+  }
+  if (p.gid !== undefined && g.gid !== p.gid) changes['gid'] = p.gid;
+  if (want && [...want].sort().join(',') !== [...have].sort().join(',')) changes['members'] = [...want].sort();
+  return { exists: true, changes, want };
+}
+
+function names(ref: string, args: Args, field: string): string[] | undefined {
+  const l = optStrList(ref, args, field);
+  for (const n of l ?? []) if (!NAME.test(n)) throw new StateArgError(ref, field, `invalid user name ${JSON.stringify(n)}`);
+  return l;
+}
+
+export const present: StateFunction<GroupParams> = {
+  parse(ref: string, args: Args, chunk: LowChunk): GroupParams {
+    if (!NAME.test(chunk.name) || chunk.name.length > 32) throw new StateArgError(ref, 'name', `invalid group name ${JSON.stringify(chunk.name)}`);
+    const p: GroupParams = {
+      name: chunk.name,
+      gid: optInt(ref, args, 'gid'),
+      system: optBool(ref, args, 'system') ?? false,
+      members: names(ref, args, 'members'),
+      addusers: names(ref, args, 'addusers'),
+      delusers: names(ref, args, 'delusers'),
+    };
+    if (p.members && (p.addusers || p.delusers)) throw new StateArgError(ref, 'members', 'members cannot be combined with addusers/delusers');
+    return p;
+  },
+  async check(p, ctx) {
+    return (await plan(p, ctx.host)).changes;
+  },
+  async apply(p, _pending, ctx) {
+    const { exists, changes, want } = await plan(p, ctx.host);
+    if (!exists) {
+      const argv = ['groupadd', ...(p.gid !== undefined ? ['-g', String(p.gid)] : []), ...(p.system ? ['-r'] : []), p.name];
+      const r = await ctx.host.run(argv);
+      if (r.code !== 0) throw commandFailed(`groupadd ${p.name}`, r);
+    } else if (changes['gid'] !== undefined) {
+      const r = await ctx.host.run(['groupmod', '-g', String(p.gid), p.name]);
+      if (r.code !== 0) throw commandFailed(`groupmod ${p.name}`, r);
+    }
+    if (changes['members'] !== undefined || (!exists && want?.length)) {
+      const r = await ctx.host.run(['gpasswd', '-M', (want ?? []).join(','), p.name]);
+      if (r.code !== 0) throw commandFailed(`gpasswd -M ${p.name}`, r);
+    }
+    return { changes, comment: exists ? `Updated group ${p.name}` : `New group ${p.name} created` };
+  },
+  okComment: (p) => `Group ${p.name} is present and up to date`,
+  testComment: (p) => `Group ${p.name} set to be added or changed`,
+};
+
+export const groupModule: StateModule = { name: 'group', functions: { present } };

@@ -1,0 +1,90 @@
+/**
+ * Helpers for the state tests (no jest in here): contexts over a temp file root, a naive `{{ x }}` renderer,
+ * and a `converge` driver that does what the engine does (parse -> check -> apply -> check).
+ */
+import { existsSync, readFileSync } from 'fs';
+import * as path from 'path';
+import { nullLogger, type Changes, type LowChunk } from '@brine/core';
+import { LocalHostReader, LocalHostWriter } from '../host/local';
+import type { ApplyContext, ApplyOutcome, CheckContext, HostReader, HostWriter, Providers, SourceClient, StateFunction, TemplateRenderer } from '../types';
+
+export class DirSourceClient implements SourceClient {
+  constructor(readonly root: string) {}
+  fetch(urls: string[]): { url: string; data: Buffer } | null {
+    for (const url of urls) {
+      const rel = url.startsWith('salt://') ? url.slice(7) : null;
+      const file = rel === null ? url : path.join(this.root, rel);
+      if (rel !== null && path.relative(this.root, file).startsWith('..')) throw new Error(`${url}: escapes the file root`);
+      if (existsSync(file)) return { url, data: readFileSync(file) };
+    }
+    return null;
+  }
+}
+
+export const naiveTemplate: TemplateRenderer = {
+  render(text, _file, extra) {
+    return text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_m, k: string) => String(extra[k] ?? ''));
+  },
+};
+
+/** Providers object whose missing members throw when a state actually uses them. */
+function providersOf(given: Partial<Providers> = {}): Providers {
+  return {
+    get pkg() {
+      if (!given.pkg) throw new Error('no pkg provider in this test');
+      return given.pkg;
+    },
+    get service() {
+      if (!given.service) throw new Error('no service provider in this test');
+      return given.service;
+    },
+  };
+}
+
+export function chunk(state: string, fun: string, name: string, args: Record<string, unknown> = {}): LowChunk {
+  return { id: name, name, state, fun, sls: 'test', env: 'base', file: 'test.sls', line: 1, order: 0, args, requisites: {} };
+}
+
+export interface Kit {
+  reader: HostReader;
+  writer: HostWriter;
+  checkCtx(c: LowChunk): CheckContext;
+  applyCtx(c: LowChunk): ApplyContext;
+}
+
+export function kit(opts: { fileRoot?: string; providers?: Partial<Providers> } = {}): Kit {
+  const files = new DirSourceClient(opts.fileRoot ?? '/nonexistent');
+  const providers = providersOf(opts.providers);
+  const base = { files, template: naiveTemplate, log: nullLogger };
+  const reader = new LocalHostReader();
+  const writer = new LocalHostWriter();
+  return {
+    reader,
+    writer,
+    checkCtx: (c) => ({ ...base, providers, chunk: c, host: reader }),
+    applyCtx: (c) => ({ ...base, providers, chunk: c, host: writer }),
+  };
+}
+
+export interface Converged {
+  params: unknown;
+  pending: Changes;
+  outcome: ApplyOutcome;
+  after: Changes;
+}
+
+/** parse -> check (must show changes) -> apply -> check (must be {} unless recheck is false). */
+export async function converge(k: Kit, fn: StateFunction<any>, c: LowChunk): Promise<Converged> {
+  const params = fn.parse(`${c.state}.${c.fun}:${c.id}`, c.args, c);
+  const pending = await fn.check(params, k.checkCtx(c));
+  if (Object.keys(pending).length === 0) throw new Error(`expected pending changes for ${c.state}.${c.fun} ${c.name}`);
+  const outcome = (await fn.apply(params, pending, k.applyCtx(c))) ?? {};
+  const after = fn.recheck === false ? {} : await fn.check(params, k.checkCtx(c));
+  return { params, pending, outcome, after };
+}
+
+/** A second pass: check must report nothing to do. */
+export async function recheck(k: Kit, fn: StateFunction<any>, c: LowChunk): Promise<Changes> {
+  const params = fn.parse(`${c.state}.${c.fun}:${c.id}`, c.args, c);
+  return fn.check(params, k.checkCtx(c));
+}
