@@ -1,1 +1,4 @@
-export {};
+export { main, buildProgram } from './main';
+export { EXIT } from './exit';
+export { parseFunctionArgs } from './args';
+export * from './output';

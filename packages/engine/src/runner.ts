@@ -68,6 +68,19 @@ function clock(d: Date): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
 }
 
+/** Start times carry a high-resolution stamp so durations have Salt's microsecond precision. */
+const HR = new WeakMap<Date, bigint>();
+function now(): Date {
+  const d = new Date();
+  HR.set(d, process.hrtime.bigint());
+  return d;
+}
+function elapsedMs(started: Date): number {
+  const t0 = HR.get(started);
+  const ms = t0 === undefined ? Date.now() - started.getTime() : Number(process.hrtime.bigint() - t0) / 1e6;
+  return Math.round(ms * 1000) / 1000;
+}
+
 function hasChanges(c: Changes): boolean {
   return Object.keys(c).length > 0;
 }
@@ -104,7 +117,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
       __run_num__: runNum++,
       name: c.name,
       start_time: clock(started),
-      duration: Math.round((Date.now() - started.getTime()) * 1000) / 1000,
+      duration: elapsedMs(started),
       ...partial,
     };
     results[i] = r;
@@ -121,7 +134,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     if (status[i] === 'done' || stop) return;
     if (status[i] === 'running') {
       // A cycle: reported on the chunk that closes it.
-      record(i, { result: false, changes: {}, comment: `Recursive requisite found: ${label(i)}` }, new Date());
+      record(i, { result: false, changes: {}, comment: `Recursive requisite found: ${label(i)}` }, now());
       status[i] = 'done';
       return;
     }
@@ -131,7 +144,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     const deps = ['require', 'watch', 'onchanges', 'onfail', 'listen'].flatMap((t) => targetsOf(i, t as RequisiteType));
     for (const d of [...deps, ...prereqOf[i]!]) await runOne(d);
     if (stop || (status[i] as Status) === 'done') return;
-    const started = new Date();
+    const started = now();
     const res = (j: number) => results[j];
     const failedReq = [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...prereqOf[i]!].filter((j) => res(j)?.result === false);
     if (failedReq.length) {
@@ -211,7 +224,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
   for (const i of listeners) {
     if (stop) break;
     const { chunk, fn, params } = prepared[i]!;
-    const started = new Date();
+    const started = now();
     const tag = `${chunk.state}_|-${chunk.id}_|-${chunk.name}_|-mod_watch`;
     let r: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>;
     if (opts.test) r = { result: null, changes: {}, comment: 'mod_watch would run (listen)' };
@@ -223,7 +236,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         r = { result: false, changes: {}, comment: errorMessage(e) };
       }
     }
-    ret[tag] = { __id__: chunk.id, __sls__: chunk.sls, __run_num__: runNum++, name: chunk.name, start_time: clock(started), duration: Date.now() - started.getTime(), ...r };
+    ret[tag] = { __id__: chunk.id, __sls__: chunk.sls, __run_num__: runNum++, name: chunk.name, start_time: clock(started), duration: elapsedMs(started), ...r };
   }
   return ret;
 }

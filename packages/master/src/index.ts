@@ -1,1 +1,4 @@
-export {};
+export * from './config';
+export * from './keys';
+export * from './jobcache';
+export * from './control';

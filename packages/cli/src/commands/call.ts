@@ -1,0 +1,37 @@
+/** `brine call [--local] FUNCTION [ARGS]`: run an execution function on this host (like salt-call). */
+import { MemoryLogger, type Dict } from '@brine/core';
+import { CallResult, localEnv, loadMinionOpts, lookupFunction } from '@brine/engine';
+import * as path from 'path';
+import { parseFunctionArgs } from '../args';
+import { EXIT } from '../exit';
+import { format, type OutName } from '../output';
+import type { GlobalOpts } from '../globals';
+
+export interface CallOpts extends GlobalOpts {
+  local?: boolean;
+  fileRoot?: string[];
+  pillarRoot?: string[];
+  id?: string;
+}
+
+export async function callCommand(fun: string, words: string[], o: CallOpts): Promise<number> {
+  const overrides: Dict = {};
+  if (o.fileRoot?.length) overrides['file_roots'] = { base: o.fileRoot.map((d) => path.resolve(d)) };
+  if (o.pillarRoot?.length) overrides['pillar_roots'] = { base: o.pillarRoot.map((d) => path.resolve(d)) };
+  if (o.id) overrides['id'] = o.id;
+  const opts = loadMinionOpts(o.configDir, overrides);
+  const { args, kwargs } = parseFunctionArgs(words);
+  if (!o.local) {
+    const { callViaMaster } = await import('./call-remote');
+    return callViaMaster(opts, fun, args, kwargs, o);
+  }
+  const log = new MemoryLogger();
+  const env = localEnv(opts, log);
+  const fn = lookupFunction(fun);
+  const raw = await fn(args, kwargs, env);
+  const res = raw instanceof CallResult ? raw : new CallResult(raw, 0);
+  for (const l of log.lines) if (l.level === 'warn' || l.level === 'error') process.stderr.write(`[${l.level.toUpperCase()}] ${l.msg}\n`);
+  const preferred: OutName = res.outputter === 'highstate' ? 'highstate' : 'nested';
+  process.stdout.write(format({ local: res.ret }, preferred, o.outOptions) + '\n');
+  return res.retcode === 0 ? EXIT.ok : res.retcode;
+}

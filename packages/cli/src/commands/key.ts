@@ -1,0 +1,94 @@
+/** `brine key list|accept|reject|delete|finger`: like salt-key, on the master's key store; a running master is told at once. */
+import { UsageError } from '@brine/core';
+import { KeyStore, loadMasterOpts, type KeyState } from '@brine/master';
+import * as path from 'path';
+import { stringify as toYaml } from 'yaml';
+import { ControlClient } from '../control-client';
+import { EXIT } from '../exit';
+import type { GlobalOpts } from '../globals';
+import { confirm } from '../prompt';
+
+const SALT_NAMES: Record<KeyState, string> = { accepted: 'minions', pending: 'minions_pre', rejected: 'minions_rejected', denied: 'minions_denied' };
+const TITLES: Record<KeyState, string> = { accepted: 'Accepted Keys:', denied: 'Denied Keys:', pending: 'Unaccepted Keys:', rejected: 'Rejected Keys:' };
+const ORDER: KeyState[] = ['accepted', 'denied', 'pending', 'rejected'];
+
+export interface KeyOpts extends GlobalOpts {
+  yes?: boolean;
+  all?: boolean;
+  includeRejected?: boolean;
+  includeAccepted?: boolean;
+}
+
+function store(o: GlobalOpts): { keys: KeyStore; sockDir: string } {
+  const m = loadMasterOpts(o.configDir);
+  return { keys: new KeyStore(path.join(m.pki_dir, 'minions'), { autoAccept: m.auto_accept, autosignFile: m.autosign_file }), sockDir: m.sock_dir };
+}
+
+/** Tell a running master that keys changed, so a delete or reject cuts the minion off now. */
+async function notifyMaster(sockDir: string): Promise<void> {
+  let c: ControlClient | undefined;
+  try {
+    c = new ControlClient(sockDir);
+    await c.request('keys.changed', {}, undefined, 5000);
+  } catch {
+    // No master running: it reads the key store when it starts.
+  } finally {
+    c?.close();
+  }
+}
+
+function print(o: GlobalOpts, byState: Record<KeyState, string[] | Record<string, string>>): void {
+  const out = o.outOptions.out;
+  if (out === 'json' || out === 'yaml') {
+    const data = Object.fromEntries(ORDER.map((s) => [SALT_NAMES[s], byState[s]]));
+    process.stdout.write((out === 'json' ? JSON.stringify(data, null, 4) : toYaml(data).trimEnd()) + '\n');
+    return;
+  }
+  const lines: string[] = [];
+  for (const s of ORDER) {
+    lines.push(TITLES[s]);
+    const v = byState[s];
+    if (Array.isArray(v)) lines.push(...v);
+    else for (const [id, fp] of Object.entries(v)) lines.push(`${id}:  ${fp}`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+export async function keyCommand(action: string, glob: string | undefined, o: KeyOpts): Promise<number> {
+  const { keys, sockDir } = store(o);
+  const all = keys.list();
+  switch (action) {
+    case 'list': {
+      const sel = glob && glob !== 'all' ? (ORDER.includes(glob as KeyState) ? glob as KeyState : ({ acc: 'accepted', pre: 'pending', un: 'pending', unaccepted: 'pending', rej: 'rejected', den: 'denied' } as Record<string, KeyState>)[glob]) : undefined;
+      if (glob && glob !== 'all' && !sel) throw new UsageError(`key list: '${glob}' is not one of all, accepted, pending, rejected, denied`);
+      print(o, sel ? ({ accepted: [], pending: [], rejected: [], denied: [], [sel]: all[sel] } as Record<KeyState, string[]>) : all);
+      return EXIT.ok;
+    }
+    case 'finger':
+      print(o, keys.fingers(glob ?? '*'));
+      return EXIT.ok;
+    case 'accept':
+    case 'reject':
+    case 'delete': {
+      const pattern = o.all ? '*' : glob;
+      if (!pattern) throw new UsageError(`key ${action}: name a minion id or glob, or pass --all`);
+      const from: KeyState[] =
+        action === 'accept' ? ['pending', ...(o.includeRejected ? (['rejected'] as KeyState[]) : [])] : action === 'reject' ? ['pending', ...(o.includeAccepted ? (['accepted'] as KeyState[]) : [])] : ORDER;
+      const { globMatch } = await import('@brine/core');
+      const hits = from.flatMap((s) => all[s].filter((id) => globMatch(pattern, id)).map((id) => ({ id, s })));
+      if (hits.length === 0) {
+        process.stderr.write(`The key glob '${pattern}' does not match any ${action === 'delete' ? '' : from.join(' or ') + ' '}keys.\n`);
+        return EXIT.error;
+      }
+      const verb = { accept: 'accepted', reject: 'rejected', delete: 'deleted' }[action];
+      process.stdout.write(`The following keys are going to be ${verb}:\n${hits.map((h) => `${h.id} (${h.s})`).join('\n')}\n`);
+      if (!(await confirm('Proceed?', Boolean(o.yes)))) return EXIT.error;
+      const done = action === 'accept' ? keys.accept(pattern, o.includeRejected) : action === 'reject' ? keys.reject(pattern, o.includeAccepted) : keys.delete(pattern);
+      for (const id of done) process.stdout.write(`Key for minion ${id} ${verb}.\n`);
+      await notifyMaster(sockDir);
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(`key: unknown action '${action}' (list, accept, reject, delete, finger)`);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * `brine run TARGET FUN ARGS` and `brine state highstate|apply|sls`: publish a job through the master, show a live
+ * count while waiting, print each return as it arrives, then name every expected minion that did not return and why.
+ */
+import { UsageError, type TargetType } from '@brine/core';
+import { loadMasterOpts } from '@brine/master';
+import { ControlClient } from '../control-client';
+import { EXIT } from '../exit';
+import type { GlobalOpts } from '../globals';
+import { format, summarise, isStateReturn, type OutName } from '../output';
+import { Progress } from '../progress';
+
+export interface TargetFlags {
+  grain?: boolean;
+  list?: boolean;
+  pcre?: boolean;
+  compound?: boolean;
+  pillar?: boolean;
+  nodegroup?: boolean;
+}
+
+export interface PublishOpts extends GlobalOpts, TargetFlags {
+  timeout?: string;
+  async?: boolean;
+  batch?: string;
+}
+
+export function targetType(f: TargetFlags): TargetType {
+  const picked = (
+    [
+      ['grain', f.grain],
+      ['list', f.list],
+      ['pcre', f.pcre],
+      ['compound', f.compound],
+      ['pillar', f.pillar],
+      ['nodegroup', f.nodegroup],
+    ] as const
+  ).filter(([, on]) => on);
+  if (picked.length > 1) throw new UsageError(`pick one target type, not ${picked.map(([t]) => t).join(' and ')}`);
+  return picked[0]?.[0] ?? 'glob';
+}
+
+export interface JobSpec {
+  tgt: string;
+  fun: string;
+  arg: unknown[];
+  kwarg: Record<string, unknown>;
+}
+
+interface MinionReturn {
+  id: string;
+  ret: unknown;
+  retcode: number;
+  success: boolean;
+  out?: string;
+}
+
+/** Batch size from `-b N` or `-b N%` of the expected minions. */
+export function batchSize(spec: string, total: number): number {
+  const m = /^(\d+)(%?)$/.exec(spec.trim());
+  if (!m) throw new UsageError(`--batch: '${spec}' is not N or N%`);
+  const n = m[2] ? Math.ceil((total * Number(m[1])) / 100) : Number(m[1]);
+  return Math.max(1, n);
+}
+
+export async function publishCommand(job: JobSpec, o: PublishOpts): Promise<number> {
+  const mopts = loadMasterOpts(o.configDir);
+  const tgtType = targetType(o);
+  const timeout = o.timeout !== undefined ? Number(o.timeout) : mopts.timeout;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout: '${o.timeout}' is not a positive number of seconds`);
+  const client = new ControlClient(mopts.sock_dir);
+  try {
+    if (o.async) {
+      const r = await client.request('publish', { ...job, tgt_type: tgtType, timeout, async: true });
+      process.stdout.write(`Executed command with job ID: ${String(r['jid'])}\n`);
+      return EXIT.ok;
+    }
+    if (o.batch) return await runBatches(client, job, tgtType, timeout, o);
+    return await runJob(client, job, tgtType, timeout, o);
+  } finally {
+    client.close();
+  }
+}
+
+async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<number> {
+  const m = await client.request('match', { tgt: job.tgt, tgt_type: tgtType });
+  const ids = (m['minions'] as string[]) ?? [];
+  const size = batchSize(o.batch!, ids.length);
+  let worst: number = EXIT.ok;
+  for (let i = 0; i < ids.length; i += size) {
+    const part = ids.slice(i, i + size);
+    process.stderr.write(`Executing run on [${part.map((x) => `'${x}'`).join(', ')}]\n`);
+    worst = worse(worst, await runJob(client, { ...job, tgt: part.join(',') }, 'list', timeout, o));
+  }
+  return worst;
+}
+
+/** Precedence when minions disagree: compile error (1) > failure (2) > no return (3) > ok (0). */
+function worse(a: number, b: number): number {
+  const rank = (c: number) => (c === EXIT.error ? 3 : c === EXIT.failed ? 2 : c === EXIT.noReturn ? 1 : 0);
+  return rank(a) >= rank(b) ? a : b;
+}
+
+async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<number> {
+  const progress = new Progress(process.stderr.isTTY === true && o.outOptions.out !== 'json' && o.outOptions.out !== 'yaml');
+  const returns: Record<string, unknown> = {};
+  let expected: string[] = [];
+  let returned = 0;
+  let failed = 0;
+  const running = new Set<string>();
+  let code: number = EXIT.ok;
+  const structured = o.outOptions.out === 'json' || o.outOptions.out === 'yaml';
+  const isState = job.fun.startsWith('state.');
+  const redraw = () => progress.draw({ returned, expected: expected.length, failed, running: running.size });
+  const final = await client.request(
+    'publish',
+    { ...job, tgt_type: tgtType, timeout },
+    (ev) => {
+      if (ev['event'] === 'job') {
+        expected = (ev['expected'] as string[]) ?? [];
+        redraw();
+      } else if (ev['event'] === 'running') {
+        running.add(String(ev['minion']));
+        redraw();
+      } else if (ev['event'] === 'return') {
+        const r = ev as unknown as MinionReturn;
+        running.delete(r.id);
+        returned++;
+        const bad = !r.success || r.retcode !== 0;
+        if (bad) failed++;
+        code = worse(code, r.retcode === 1 ? EXIT.error : bad ? EXIT.failed : EXIT.ok);
+        returns[r.id] = r.ret;
+        if (!structured) {
+          progress.clear();
+          const preferred: OutName = r.out === 'highstate' || (isState && (isStateReturn(r.ret) || Array.isArray(r.ret))) ? 'highstate' : 'nested';
+          process.stdout.write(format({ [r.id]: r.ret }, preferred, o.outOptions) + '\n');
+        }
+        redraw();
+      }
+    },
+    (timeout + 30) * 1000,
+  );
+  progress.clear();
+  const missing = (final['missing'] as Record<string, string>) ?? {};
+  for (const [id, why] of Object.entries(missing)) {
+    returns[id] = `Minion did not return. [${why}]`;
+    if (!structured) process.stdout.write(format({ [id]: returns[id] }, 'nested', o.outOptions) + '\n');
+    code = worse(code, EXIT.noReturn);
+  }
+  if (structured) process.stdout.write(format(returns, 'json', o.outOptions) + '\n');
+  if (expected.length === 0) {
+    process.stderr.write(`No minions matched the target '${job.tgt}'. No command was sent, no jid was assigned.\n`);
+    return EXIT.error;
+  }
+  if (isState && !structured && expected.length > 1) {
+    let ok = 0;
+    let changed = 0;
+    let bad = 0;
+    for (const r of Object.values(returns)) {
+      if (!isStateReturn(r)) continue;
+      const s = summarise(r);
+      if (s.failed) bad++;
+      else ok++;
+      changed += s.changed;
+    }
+    process.stderr.write(`\nMinions: ${expected.length} targeted, ${returned} returned (${ok} succeeded, ${bad} failed), ${Object.keys(missing).length} did not return; ${changed} states changed. jid ${String(final['jid'])}\n`);
+  }
+  return code;
+}

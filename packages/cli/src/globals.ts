@@ -1,0 +1,6 @@
+import type { OutOptions } from './output';
+
+export interface GlobalOpts {
+  configDir: string;
+  outOptions: OutOptions;
+}

@@ -1,0 +1,69 @@
+/** Master configuration: YAML at `<config-dir>/master` (default /etc/brine/master), Salt's key names. */
+import * as path from 'path';
+import { ConfigError, isDict, type Dict } from '@brine/core';
+import { readYamlConfig } from '@brine/engine';
+
+export interface MasterOpts extends Dict {
+  config_dir: string;
+  interface: string;
+  ipv6: boolean;
+  publish_port: number;
+  ret_port: number;
+  pki_dir: string;
+  cachedir: string;
+  sock_dir: string;
+  file_roots: Record<string, string[]>;
+  pillar_roots: Record<string, string[]>;
+  auto_accept: boolean;
+  autosign_file: string;
+  /** Hours a job stays in the job cache. */
+  keep_jobs: number;
+  nodegroups: Record<string, string | string[]>;
+  log_file: string;
+  log_level: string;
+  /** Default seconds the CLI waits for returns. */
+  timeout: number;
+  max_message_size: number;
+  /** Seconds a publication stays valid (minions drop older ones). */
+  publish_ttl: number;
+}
+
+function roots(v: unknown, dflt: string, base: string, key: string): Record<string, string[]> {
+  if (v === undefined) return { base: [path.resolve(base, dflt)] };
+  if (!isDict(v)) throw new ConfigError(`${key}: must map an environment to a list of directories, e.g. {base: [/srv/salt]}`);
+  return Object.fromEntries(Object.entries(v).map(([env, dirs]) => [env, (Array.isArray(dirs) ? dirs : [dirs]).map((d) => path.resolve(base, String(d)))]));
+}
+
+export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): MasterOpts {
+  const dir = path.resolve(configDir);
+  const raw = { ...readYamlConfig(path.join(dir, 'master')), ...overrides };
+  const p = (k: string, d: string) => path.resolve(dir, String(raw[k] ?? d));
+  const num = (k: string, d: number) => {
+    const v = raw[k] ?? d;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${k}: must be a number, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const ipv6 = Boolean(raw['ipv6'] ?? false);
+  return {
+    ...raw,
+    config_dir: dir,
+    interface: String(raw['interface'] ?? (ipv6 ? '::' : '0.0.0.0')),
+    ipv6,
+    publish_port: num('publish_port', 4505),
+    ret_port: num('ret_port', 4506),
+    pki_dir: p('pki_dir', path.join(dir, 'pki/master')),
+    cachedir: p('cachedir', '/var/cache/brine/master'),
+    sock_dir: p('sock_dir', '/run/brine/master'),
+    file_roots: roots(raw['file_roots'], '/srv/salt', dir, 'file_roots'),
+    pillar_roots: roots(raw['pillar_roots'], '/srv/pillar', dir, 'pillar_roots'),
+    auto_accept: Boolean(raw['auto_accept'] ?? false),
+    autosign_file: raw['autosign_file'] ? p('autosign_file', '') : '',
+    keep_jobs: num('keep_jobs', 24),
+    nodegroups: isDict(raw['nodegroups']) ? (raw['nodegroups'] as Record<string, string | string[]>) : {},
+    log_file: p('log_file', '/var/log/brine/master'),
+    log_level: String(raw['log_level'] ?? 'info'),
+    timeout: num('timeout', 5),
+    max_message_size: num('max_message_size', 16 * 1024 * 1024),
+    publish_ttl: num('publish_ttl', 60),
+  };
+}

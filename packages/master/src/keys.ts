@@ -1,0 +1,168 @@
+/**
+ * The master's minion-key store: one PEM file per minion id in pending/, accepted/, rejected/ or denied/.
+ * `brine key` edits it directly (like salt-key) and then tells a running master, which also re-reads it.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { BrineError, globMatch } from '@brine/core';
+
+export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
+export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];
+
+/** Minion ids become file names: keep them to a safe alphabet (no slashes, no leading dot). */
+export const MINION_ID = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,252}$/;
+
+export function validMinionId(id: unknown): id is string {
+  return typeof id === 'string' && MINION_ID.test(id);
+}
+
+export function fingerprintPem(pem: string): string {
+  const der = crypto.createPublicKey(pem).export({ type: 'spki', format: 'der' });
+  return (crypto.createHash('sha256').update(der).digest('hex').match(/../g) ?? []).join(':');
+}
+
+function samePem(a: string, b: string): boolean {
+  return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
+}
+
+export interface AuthDecision {
+  state: KeyState;
+  /** A different key for a known id: the offered key was recorded under denied/. */
+  conflict?: boolean;
+}
+
+export class KeyStore {
+  constructor(readonly dir: string, private readonly opts: { autoAccept?: boolean; autosignFile?: string } = {}) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const s of KEY_STATES) fs.mkdirSync(path.join(dir, s), { recursive: true, mode: 0o700 });
+  }
+
+  private file(state: KeyState, id: string): string {
+    if (!validMinionId(id)) throw new BrineError('key', `minion id '${id}' is not valid (letters, digits, . _ - @)`);
+    return path.join(this.dir, state, id);
+  }
+
+  read(state: KeyState, id: string): string | null {
+    try {
+      return fs.readFileSync(this.file(state, id), 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  private write(state: KeyState, id: string, pem: string): void {
+    const f = this.file(state, id);
+    const tmp = `${f}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, pem, { mode: 0o644 });
+    fs.renameSync(tmp, f);
+  }
+
+  private remove(state: KeyState, id: string): void {
+    fs.rmSync(this.file(state, id), { force: true });
+  }
+
+  stateOf(id: string): KeyState | null {
+    for (const s of KEY_STATES) if (fs.existsSync(this.file(s, id))) return s;
+    return null;
+  }
+
+  list(): Record<KeyState, string[]> {
+    const out = {} as Record<KeyState, string[]>;
+    for (const s of KEY_STATES) {
+      out[s] = fs
+        .readdirSync(path.join(this.dir, s))
+        .filter((n) => validMinionId(n) && !n.includes('.tmp-'))
+        .sort();
+    }
+    return out;
+  }
+
+  private autosigned(id: string): boolean {
+    if (this.opts.autoAccept) return true;
+    if (!this.opts.autosignFile) return false;
+    try {
+      return fs
+        .readFileSync(this.opts.autosignFile, 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith('#'))
+        .some((g) => globMatch(g, id));
+    } catch {
+      return false;
+    }
+  }
+
+  /** What an `auth` request from `id` offering `pem` gets. Records new keys as pending (or accepted if autosigned). */
+  decide(id: string, pem: string): AuthDecision {
+    const accepted = this.read('accepted', id);
+    if (accepted !== null) {
+      if (samePem(accepted, pem)) return { state: 'accepted' };
+      this.write('denied', id, pem);
+      return { state: 'denied', conflict: true };
+    }
+    const rejected = this.read('rejected', id);
+    if (rejected !== null) return { state: 'rejected' };
+    const pending = this.read('pending', id);
+    if (pending !== null && !samePem(pending, pem)) {
+      this.write('denied', id, pem);
+      return { state: 'denied', conflict: true };
+    }
+    if (this.autosigned(id)) {
+      this.write('accepted', id, pem);
+      this.remove('pending', id);
+      return { state: 'accepted' };
+    }
+    if (pending === null) this.write('pending', id, pem);
+    return { state: 'pending' };
+  }
+
+  /** Move every id matching `glob` that is in one of `from` to `to`. Returns the ids moved. */
+  move(glob: string, from: KeyState[], to: KeyState): string[] {
+    const all = this.list();
+    const moved: string[] = [];
+    for (const s of from) {
+      for (const id of all[s].filter((i) => globMatch(glob, i))) {
+        const pem = this.read(s, id);
+        if (pem === null) continue;
+        this.write(to, id, pem);
+        this.remove(s, id);
+        moved.push(id);
+      }
+    }
+    return moved;
+  }
+
+  accept(glob: string, includeRejected = false): string[] {
+    return this.move(glob, includeRejected ? ['pending', 'rejected'] : ['pending'], 'accepted');
+  }
+
+  reject(glob: string, includeAccepted = false): string[] {
+    return this.move(glob, includeAccepted ? ['pending', 'accepted'] : ['pending'], 'rejected');
+  }
+
+  delete(glob: string): string[] {
+    const all = this.list();
+    const gone: string[] = [];
+    for (const s of KEY_STATES) {
+      for (const id of all[s].filter((i) => globMatch(glob, i))) {
+        this.remove(s, id);
+        gone.push(id);
+      }
+    }
+    return [...new Set(gone)];
+  }
+
+  fingers(glob = '*'): Record<KeyState, Record<string, string>> {
+    const all = this.list();
+    const out = {} as Record<KeyState, Record<string, string>>;
+    for (const s of KEY_STATES) {
+      out[s] = {};
+      for (const id of all[s].filter((i) => globMatch(glob, i))) {
+        const pem = this.read(s, id);
+        if (pem) out[s][id] = fingerprintPem(pem);
+      }
+    }
+    return out;
+  }
+}

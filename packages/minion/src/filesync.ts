@@ -1,0 +1,96 @@
+/**
+ * Keeps a local copy of the master's file_roots under `<cachedir>/files/<saltenv>/`, by content hash: a sync asks
+ * for the listing, fetches only files whose hash changed, and removes files the master no longer has. Rendering
+ * then reads the copy synchronously; when the master is unreachable the last copy is used (offline converge).
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkRelative, isDict, type Logger } from '@brine/core';
+import type { Requester } from './requester';
+
+export interface SyncStats {
+  listed: number;
+  fetched: number;
+  removed: number;
+}
+
+function sha256(file: string): string | null {
+  try {
+    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    return null;
+  }
+}
+
+function writeAtomic(file: string, data: Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.brine-tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export class FileCache {
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Local hash of each cached file, so an unchanged tree costs one listing and no disk reads. */
+  private readonly known = new Map<string, string>();
+
+  constructor(private readonly cachedir: string, private readonly req: Requester, private readonly log: Logger) {}
+
+  root(saltenv = 'base'): string {
+    return path.join(this.cachedir, 'files', saltenv);
+  }
+
+  /** Serialised: two jobs never sync the same tree at once. */
+  sync(saltenv = 'base'): Promise<SyncStats> {
+    const run = this.chain.then(() => this.doSync(saltenv));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doSync(saltenv: string): Promise<SyncStats> {
+    const listing = await this.req.request({ kind: 'file.list', saltenv });
+    if (!isDict(listing)) throw new Error('file.list: the master sent no listing');
+    const root = this.root(saltenv);
+    const stats: SyncStats = { listed: 0, fetched: 0, removed: 0 };
+    const wanted = new Set<string>();
+    for (const [rel, hash] of Object.entries(listing)) {
+      const clean = checkRelative(rel); // a hostile listing cannot make us write outside the cache
+      wanted.add(clean);
+      stats.listed++;
+      const local = path.join(root, clean);
+      const key = `${saltenv}/${clean}`;
+      const have = this.known.get(key) ?? sha256(local);
+      if (have !== null && have === hash) {
+        this.known.set(key, have);
+        continue;
+      }
+      const data = await this.req.request({ kind: 'file.get', saltenv, path: clean });
+      if (!isDict(data) || typeof data['data'] !== 'string') throw new Error(`file.get ${clean}: bad reply`);
+      const buf = Buffer.from(data['data'], 'base64');
+      writeAtomic(local, buf);
+      this.known.set(key, crypto.createHash('sha256').update(buf).digest('hex'));
+      stats.fetched++;
+    }
+    const walk = (dir: string, prefix: string): void => {
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const rel = prefix ? `${prefix}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(path.join(dir, e.name), rel);
+        else if (!wanted.has(rel)) {
+          fs.rmSync(path.join(dir, e.name), { force: true });
+          this.known.delete(`${saltenv}/${rel}`);
+          stats.removed++;
+        }
+      }
+    };
+    walk(root, '');
+    if (stats.fetched || stats.removed) this.log.debug('file cache synced', { saltenv, ...stats });
+    return stats;
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Pillar: the pillar roots' top.sls picks SLS files for this minion; each is rendered (Jinja then YAML) and
+ * deep-merged in top order. A pillar SLS may `include:` others (absolute or relative); as in Salt, included data
+ * is merged over the including file's own data, and each file is rendered once. While rendering, `pillar` holds
+ * the data merged so far. Any failure throws RenderError: a minion never gets a half-compiled pillar.
+ */
+import { RenderError, deepMerge, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
+import { JinjaEnv } from './jinja/environment';
+import { defaultSaltFunctions, templateSalt } from './jinja/salt';
+import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
+import { matchTopData } from './sls/top';
+import type { SaltFunction } from './types';
+import { parseSaltYaml } from './yaml/load';
+
+export interface PillarOptions {
+  roots: FileRoots;
+  id: string;
+  grains: Dict;
+  opts?: Dict;
+  /** Execution functions, called as `(args, kwargs)`; `pillar.get` etc. default to the data compiled so far. */
+  salt?: Record<string, SaltFunction>;
+  log?: Logger;
+  saltenv?: string;
+}
+
+export function compilePillar(o: PillarOptions): Dict {
+  const log = o.log ?? nullLogger;
+  const opts = o.opts ?? {};
+  const env = o.saltenv ?? 'base';
+  const jinja = new JinjaEnv(o.roots);
+  let pillar: Dict = {};
+  const data = { grains: o.grains, opts, get pillar() { return pillar; } };
+  const salt = templateSalt({ ...defaultSaltFunctions(data), ...(o.salt ?? {}) });
+  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
+
+  const topFile = 'top.sls';
+  if (o.roots.read(topFile) === null) {
+    log.debug('pillar: no top.sls in the pillar roots; pillar is empty');
+    return {};
+  }
+  const top = parseSaltYaml(jinja.render(topFile, vars(topFile)), topFile);
+  const matches = matchTopData(top.data, topFile, top.lineOf, { id: o.id, grains: o.grains, pillar: {} }, opts['nodegroups'] as never, log);
+
+  const seen = new Set<string>();
+  const renderPillarSls = (sls: string, from: { file: string; line: number | undefined }): Dict => {
+    seen.add(sls);
+    const found = findSls(o.roots, sls);
+    if (!found) {
+      const [a, b] = slsCandidates(sls);
+      throw new RenderError(from.file, from.line, `pillar: SLS '${sls}' is not in the pillar roots (no ${a} or ${b}; fix the name or add the file)`);
+    }
+    const parsed = parseSaltYaml(jinja.render(found.file, vars(found.file, sls)), found.file);
+    if (parsed.data === null || parsed.data === undefined) return {};
+    if (!isDict(parsed.data)) throw new RenderError(found.file, 1, `pillar: SLS '${sls}' does not render to a mapping (the top level must be 'key: value' entries)`);
+    let own: Dict = { ...parsed.data };
+    const includes = own['include'];
+    delete own['include'];
+    const list = Array.isArray(includes) ? includes : includes === undefined ? [] : [includes];
+    list.forEach((entry, i) => {
+      const line = parsed.lineOf(['include', i]);
+      const raw = typeof entry === 'string' ? entry : isDict(entry) ? Object.keys(entry)[0] : undefined;
+      const opt = isDict(entry) && raw !== undefined && isDict(entry[raw]) ? (entry[raw] as Dict) : {};
+      const name = raw === undefined ? null : resolveInclude(raw, sls, found.file);
+      if (name === null) throw new RenderError(found.file, line, `pillar include: entry ${i + 1} is not a valid SLS name (write '- name' or '- .relative')`);
+      if (seen.has(name)) return;
+      let sub: unknown = renderPillarSls(name, { file: found.file, line });
+      if (typeof opt['key'] === 'string') for (const k of opt['key'].split(':').reverse()) sub = { [k]: sub };
+      own = deepMerge(own, sub) as Dict;
+    });
+    return own;
+  };
+
+  for (const m of matches) {
+    if (seen.has(m.sls)) continue;
+    pillar = deepMerge(pillar, renderPillarSls(m.sls, { file: topFile, line: m.line })) as Dict;
+  }
+  return pillar;
+}

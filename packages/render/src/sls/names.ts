@@ -1,0 +1,62 @@
+/** SLS names and files: `a.b` lives in `a/b.sls` or `a/b/init.sls`; relative includes (`.x`, `..y`) like Salt. */
+import type { FileRoots } from '@brine/core';
+
+export interface SlsFile {
+  sls: string;
+  /** Path relative to the file roots, e.g. `web/init.sls`. */
+  file: string;
+  text: string;
+}
+
+/** The candidate files for an SLS name, in Salt's preference order. */
+export function slsCandidates(sls: string): string[] {
+  const base = sls.split('.').join('/');
+  return [`${base}.sls`, `${base}/init.sls`];
+}
+
+/** Find and read an SLS; null when neither candidate exists. */
+export function findSls(roots: FileRoots, sls: string): SlsFile | null {
+  if (!/^[\w-]+(\.[\w-]+)*$/.test(sls)) return null;
+  for (const file of slsCandidates(sls)) {
+    const buf = roots.read(file);
+    if (buf !== null) return { sls, file, text: buf.toString('utf8') };
+  }
+  return null;
+}
+
+/**
+ * Resolve an include entry relative to the including SLS, as Salt does: each leading dot goes one package up
+ * from the including file's own package (`web/init.sls` counts as `web.init`). Null when it goes above the top.
+ */
+export function resolveInclude(entry: string, fromSls: string, fromFile: string): string | null {
+  const m = /^(\.+)(.*)$/.exec(entry);
+  if (!m) return entry;
+  const levels = m[1]!.length;
+  const comps = fromSls.split('.');
+  if (fromFile.endsWith('/init.sls') || fromFile === 'init.sls') comps.push('init');
+  if (levels > comps.length) return null;
+  const parts = [...comps.slice(0, comps.length - levels), ...(m[2] ? [m[2]] : [])];
+  return parts.length ? parts.join('.') : null;
+}
+
+/** Template variables Salt sets for a file: `tplfile`, `tpldir`, `tplroot`, `slspath`, `sls_path`, `slsdotpath`. */
+export function fileVars(file: string, sls?: string): Record<string, string> {
+  const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
+  const vars: Record<string, string> = {
+    tplfile: file,
+    tpldir: dir,
+    tplpath: file,
+    tplroot: dir === '.' ? '' : dir.split('/')[0]!,
+  };
+  if (sls !== undefined) {
+    const slsDir = dir === '.' ? '' : dir;
+    Object.assign(vars, {
+      sls,
+      slspath: slsDir,
+      sls_path: slsDir.replace(/\//g, '_'),
+      slsdotpath: slsDir.replace(/\//g, '.'),
+      slscolonpath: slsDir.replace(/\//g, ':'),
+    });
+  }
+  return vars;
+}

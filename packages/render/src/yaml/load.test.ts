@@ -1,0 +1,63 @@
+import { RenderError } from '@brine/core';
+import { loadSaltYaml, parseSaltYaml } from './load';
+import { yamlFlow } from './dump';
+
+describe('loadSaltYaml', () => {
+  test('file modes become the octal string Salt means', () => {
+    const d = loadSaltYaml('a:\n  file.managed:\n    - mode: 644\n    - dir_mode: 0755\n    - file_mode: 600\n    - other: 0644\n', 'x.sls') as Record<string, Record<string, unknown[]>>;
+    expect(d['a']!['file.managed']).toEqual([{ mode: '0644' }, { dir_mode: '0755' }, { file_mode: '0600' }, { other: 420 }]);
+  });
+
+  test('YAML 1.1 booleans', () => {
+    expect(loadSaltYaml('a: yes\nb: no\nc: on\nd: off\ne: True\nf: false\ng: "yes"\n', 'x')).toEqual({ a: true, b: false, c: true, d: false, e: true, f: false, g: 'yes' });
+  });
+
+  test('timestamps stay strings', () => {
+    expect(loadSaltYaml('d: 2001-12-14\n', 'x')).toEqual({ d: '2001-12-14' });
+  });
+
+  test('key order is preserved', () => {
+    expect(Object.keys(loadSaltYaml('z: 1\na: 2\nm: 3\n', 'x') as object)).toEqual(['z', 'a', 'm']);
+  });
+
+  test('a duplicate ID is an error naming both lines', () => {
+    let e: unknown;
+    try {
+      loadSaltYaml('nginx:\n  pkg.installed: []\n\nnginx:\n  service.running: []\n', 'web/init.sls');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(RenderError);
+    expect((e as RenderError).file).toBe('web/init.sls');
+    expect((e as RenderError).line).toBe(4);
+    expect((e as RenderError).message).toContain("duplicate ID 'nginx' on lines 1 and 4");
+  });
+
+  test('duplicate nested keys are errors too', () => {
+    expect(() => loadSaltYaml('a:\n  b: 1\n  b: 2\n', 'x')).toThrow(/duplicate key 'b' on lines 2 and 3/);
+  });
+
+  test('syntax errors carry file and line', () => {
+    let e: unknown;
+    try {
+      loadSaltYaml('a:\n  - b\n c: [\n', 'bad.sls');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(RenderError);
+    expect((e as RenderError).line).toBe(3);
+    expect((e as RenderError).message).toMatch(/^bad\.sls:3: YAML: /);
+  });
+
+  test('lineOf finds keys and list items', () => {
+    const p = parseSaltYaml('include:\n  - a\n  - b\nid:\n  pkg.installed: []\n', 'x');
+    expect(p.lineOf(['include', 1])).toBe(3);
+    expect(p.lineOf(['id'])).toBe(4);
+  });
+});
+
+describe('yamlFlow', () => {
+  test('flow style with quoting only where YAML needs it', () => {
+    expect(yamlFlow({ a: 1, b: ['x', 'on', '1.5', 'a: b', null, true] })).toBe("{a: 1, b: [x, 'on', '1.5', 'a: b', null, true]}");
+  });
+});

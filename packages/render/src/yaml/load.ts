@@ -1,0 +1,96 @@
+/**
+ * Salt's YAML rules over `yaml` v2: YAML 1.1 scalars (yes/no/on/off booleans, 0644 octal), key order kept,
+ * duplicate keys are errors naming both lines, `mode`/`dir_mode`/`file_mode` numbers become the octal string
+ * Salt means ('0644' for both `644` and `0644`), timestamps stay strings. Line numbers are those of the text
+ * given (for SLS files: the Jinja-rendered text, which nearly always has the source's line count).
+ */
+import { RenderError } from '@brine/core';
+import { LineCounter, Scalar, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+
+const MODE_KEYS = new Set(['mode', 'dir_mode', 'file_mode']);
+
+export interface ParsedYaml {
+  data: unknown;
+  /** 1-based line of the node at `path` (a map key's line when the path ends on a key), if present. */
+  lineOf(path: readonly (string | number)[]): number | undefined;
+}
+
+function keyString(n: unknown): string | undefined {
+  return isScalar(n) ? String(n.value) : undefined;
+}
+
+function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top: boolean): void {
+  if (isMap(node)) {
+    const seen = new Map<string, number>();
+    for (const pair of node.items) {
+      const key = keyString(pair.key);
+      if (key !== undefined) {
+        const line = lineAt(pair.key as Node);
+        const first = seen.get(key);
+        if (first !== undefined) {
+          throw new RenderError(
+            file,
+            line,
+            `YAML: duplicate ${top ? 'ID' : 'key'} '${key}' on lines ${first} and ${line} (${top ? 'state IDs must be unique; rename one or merge them' : 'remove or merge the repeated key'})`,
+          );
+        }
+        seen.set(key, line);
+        if (MODE_KEYS.has(key) && isScalar(pair.value) && typeof pair.value.value === 'number') {
+          const src = (pair.value as Scalar & { source?: string }).source ?? String(pair.value.value);
+          if (/^0?[0-7]{1,4}$/.test(src)) pair.value = new Scalar(src.replace(/^0+(?=.)/, '').padStart(4, '0'));
+        }
+      }
+      checkTree(pair.value, file, lineAt, false);
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) checkTree(item, file, lineAt, false);
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. */
+export function parseSaltYaml(text: string, file: string): ParsedYaml {
+  const lc = new LineCounter();
+  const doc: Document = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    lineCounter: lc,
+    prettyErrors: false,
+    customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+  });
+  const lineAtOffset = (off: number): number => lc.linePos(off).line;
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    throw new RenderError(file, lineAtOffset(e.pos[0]), `YAML: ${firstLine(e.message)} (fix the YAML syntax; check indentation and quoting of ':' and '{')`);
+  }
+  const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
+  checkTree(doc.contents, file, lineAt, true);
+  const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  return {
+    data,
+    lineOf(path) {
+      let cur: unknown = doc.contents;
+      let line: number | undefined;
+      for (const p of path) {
+        if (isMap(cur)) {
+          const pair = cur.items.find((it) => keyString(it.key) === String(p));
+          if (!pair) return line;
+          line = lineAt(pair.key as Node);
+          cur = pair.value;
+        } else if (isSeq(cur) && typeof p === 'number' && cur.items[p] !== undefined) {
+          cur = cur.items[p];
+          line = lineAt(cur as Node);
+        } else return line;
+      }
+      return line;
+    },
+  };
+}
+
+/** YAML text -> data, with Salt's rules (see the module comment). */
+export function loadSaltYaml(text: string, file: string): unknown {
+  return parseSaltYaml(text, file).data;
+}

@@ -1,0 +1,2 @@
+common:
+  pkg.installed: []

@@ -1,0 +1,6 @@
+x:
+  pkg.installed: []
+extend:
+  ghost:
+    pkg:
+      - version: 1

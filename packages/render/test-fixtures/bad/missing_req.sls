@@ -1,0 +1,7 @@
+first:
+  pkg.installed: []
+
+needy:
+  service.running:
+    - require:
+      - pkg: ghost

@@ -1,0 +1,6 @@
+x:
+  pkg.installed: []
+y:
+  pkg.installed:
+    - require_in:
+      - file: nowhere

@@ -1,0 +1,4 @@
+x:
+  cmd.run:
+    - require:
+      - sls: nosuch

@@ -1,0 +1,3 @@
+x:
+  file:
+    - name: /tmp/x

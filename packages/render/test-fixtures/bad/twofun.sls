@@ -1,0 +1,5 @@
+good:
+  pkg.installed: []
+
+twofun:
+  file: [managed, absent]

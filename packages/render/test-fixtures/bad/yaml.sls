@@ -1,0 +1,3 @@
+ok:
+  pkg.installed: []
+broken: a: b

@@ -1,0 +1,5 @@
+ntp:
+  servers: [a.pool, b.pool]
+app:
+  port: 8000
+  name: {{ grains['id'] }}

@@ -1,0 +1,3 @@
+vrrp:
+  priority: 150
+  auth: {{ salt['pillar.get']('app:name') }}-secret

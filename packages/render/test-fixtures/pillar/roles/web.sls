@@ -1,0 +1,7 @@
+include:
+  - .vrrp
+app:
+  port: 8080
+  workers: 4
+vrrp:
+  priority: 100

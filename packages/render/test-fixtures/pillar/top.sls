@@ -1,0 +1,8 @@
+base:
+  '*':
+    - common
+  'G@roles:web':
+    - match: compound
+    - roles.web
+  'db*':
+    - roles.db
