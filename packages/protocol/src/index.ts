@@ -1,1 +1,77 @@
-export {};
+// crypto
+export { createKeyPair, generateKeyPair, loadOrCreateKeyPair, publicPemFromPrivate, normalizePublicPem, isAcceptablePublicKey, fingerprint, fingerprintsEqual } from './crypto/keys';
+export type { KeyPair, KeyPairFiles, GenerateKeyOptions } from './crypto/keys';
+export { sign, verify, rsaEncrypt, rsaDecrypt } from './crypto/rsa';
+export type { PrivateKeyInput, PublicKeyInput } from './crypto/rsa';
+export { aeadSeal, aeadOpen, newAeadKey, AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, AEAD_OVERHEAD } from './crypto/aead';
+export { randomId, hmac, safeEqual, sha256 } from './crypto/random';
+export { transcript } from './crypto/transcript';
+export type { TranscriptPart } from './crypto/transcript';
+// limits
+export {
+  PROTOCOL_VERSION,
+  DEFAULT_PUBLISH_PORT,
+  DEFAULT_REQUEST_PORT,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MAX_FRAMES,
+  REQUEST_FRESHNESS_MS,
+  AUTH_FRESHNESS_MS,
+  PUBLICATION_MAX_AGE_MS,
+  PUBLICATION_MAX_FUTURE_MS,
+  SEQ_WINDOW,
+  REPLAY_CACHE_SIZE,
+  PUB_KEYS_KEPT,
+  REKEY_CHUNK,
+  MINION_ID_RE,
+  isValidMinionId,
+} from './limits';
+// validation and messages
+export { str, int, num, bool, bytes, literal, json, dict, arr, oneOf, optional, obj, tagged, describe } from './validate';
+export type { Schema, Infer, OptionalSchema, ObjectOf } from './validate';
+export {
+  wireSchemas,
+  wireMessageSchema,
+  requestBodySchemas,
+  requestBodySchema,
+  replyBodySchema,
+  jobPublicationSchema,
+  authStatuses,
+  minionId,
+} from './messages';
+export type {
+  AuthStatus,
+  AuthRequest,
+  AuthReply,
+  RequestEnvelope,
+  ReplyEnvelope,
+  ErrorReply,
+  PublicationMessage,
+  RekeyMessage,
+  WireMessage,
+  WireKind,
+  RequestBody,
+  RequestKind,
+  RequestOf,
+  ReplyBody,
+  JobPublication,
+} from './messages';
+export { encode, decode, decodeExpecting, framesSize, packJson, unpackJson } from './codec';
+export type { DecodeOptions } from './codec';
+// replay defences
+export { ReplayCache, SeqWindow } from './replay';
+// auth handshake
+export { createAuthRequest, verifyAuthRequest, buildAuthReply, openAuthReply, checkMasterPin, readPinnedMaster, pinMasterKey, PINNED_MASTER_FILE } from './auth';
+export type { MinionKeys, VerifiedAuth, VerifyAuthOptions, AcceptedKeys, AuthOutcome, OpenAuthReplyOptions } from './auth';
+// authenticated requests
+export { SessionError, RemoteError, sealRequest, openRequest, sealReply, openReply, requestAad, replyAad, newSessionState, ClientSession, SessionTable } from './session';
+export type { SessionFailure, SessionState, OpenRequestOptions, OpenedRequest } from './session';
+// publications
+export { PublicationError, PublicationKeys, PublicationKeyring, PublicationReceiver, sealPublication, buildRekey, openRekey, publicationAad } from './publication';
+export type { PublicationFailure, EpochKey, JobInput, PublicationCheckOptions, Recipient } from './publication';
+// transport
+export { MasterTransport } from './transport/master';
+export type { MasterTransportOptions, RequestHandler } from './transport/master';
+export { MinionTransport } from './transport/minion';
+export type { MinionTransportOptions, PublishHandler } from './transport/minion';
+export { tcpEndpoint, isIpv6Host, endpointPort, BROADCAST_TOPIC, minionTopic, topicMinion } from './transport/endpoints';
+export { SendQueue } from './transport/send-queue';

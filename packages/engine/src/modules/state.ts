@@ -69,6 +69,13 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
   return new CallResult(ret, failed ? 2 : 0, 'highstate');
 }
 
+/** A low chunk in Salt's lowstate shape (`state.show_lowstate`). */
+export function saltLow(c: LowChunk): Dict {
+  const req: Dict = {};
+  for (const [type, refs] of Object.entries(c.requisites)) if (refs?.length) req[type] = refs.map((r) => ({ [r.kind]: r.target }));
+  return { __id__: c.id, __sls__: c.sls, __env__: c.env, name: c.name, state: c.state, fun: c.fun, order: c.order === Infinity ? 'last' : c.order, ...c.args, ...req, ...(c.failhard ? { failhard: true } : {}) };
+}
+
 function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown): CallResult {
   try {
     return new CallResult(f(makeRenderer(withPillar(env, kwargs))), 0);
@@ -92,8 +99,8 @@ export const stateModule: ExecModule = {
       return runCompiled(env, kwargs, (r) => r.compile(mods));
     },
     show_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(slsList(args[0] ?? kwargs['mods']))),
-    show_lowstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.compileHighstate()),
+    show_lowstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.compileHighstate().map(saltLow)),
     show_top: (_a, kwargs, env) => showOnly(env, kwargs, (r) => ({ base: r.matchTop() })),
-    show_low_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.compile(slsList(args[0] ?? kwargs['mods']))),
+    show_low_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.compile(slsList(args[0] ?? kwargs['mods'])).map(saltLow)),
   },
 };

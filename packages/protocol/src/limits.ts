@@ -1,0 +1,39 @@
+/** Protocol constants and defaults. Every window and limit is a default the daemons may override. */
+
+/** Version of the wire envelope (`v` in every header). A peer speaking another version is refused. */
+export const PROTOCOL_VERSION = 1;
+
+export const DEFAULT_PUBLISH_PORT = 4505;
+export const DEFAULT_REQUEST_PORT = 4506;
+
+/** Largest accepted message (all frames together). Larger ones are rejected before parsing. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Most frames in one message (a header plus one per binary field; a rekey chunk has one per minion). */
+export const MAX_FRAMES = 4096;
+
+/** Requests: accepted clock skew either way between the minion's `ts` and the master's clock. */
+export const REQUEST_FRESHNESS_MS = 300_000;
+/** Auth requests: same window (a replayed auth inside it is caught by the nonce cache). */
+export const AUTH_FRESHNESS_MS = 300_000;
+/** Publications: oldest accepted age. */
+export const PUBLICATION_MAX_AGE_MS = 60_000;
+/** Publications: how far in the future a `ts` may be (clock skew). */
+export const PUBLICATION_MAX_FUTURE_MS = 30_000;
+/** Sliding window of request sequence numbers accepted out of order. */
+export const SEQ_WINDOW = 1024;
+/** Publication replay cache size (jids and nonces). */
+export const REPLAY_CACHE_SIZE = 100_000;
+/** Publication keys a minion keeps (the current one and the previous, for publications in flight at a rekey). */
+export const PUB_KEYS_KEPT = 2;
+/** Minion ids per rekey message. 500 ids x ~300 bytes = ~150 KiB per chunk. */
+export const REKEY_CHUNK = 500;
+
+/**
+ * Minion ids: letters, digits, `.`, `_`, `-`, 1..255 chars, not starting with `.` or `-`. Ids name files in
+ * the key store, so `/`, `..` and NUL can never appear.
+ */
+export const MINION_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
+
+export function isValidMinionId(id: unknown): id is string {
+  return typeof id === 'string' && MINION_ID_RE.test(id);
+}

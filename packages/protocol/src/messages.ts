@@ -1,0 +1,168 @@
+/**
+ * Wire messages. Two layers:
+ *  - outer messages (`WireMessage`): what crosses ZeroMQ, validated by the codec before anything else looks
+ *    at them. Only `auth` is accepted without a session; everything else carries sealed or signed bytes.
+ *  - sealed bodies: `RequestBody` / `ReplyBody` (inside `req` / `rep`, sealed with the session key) and
+ *    `JobPublication` (inside `pub`, sealed with the publication key). They are validated again after opening.
+ * Add a request kind by adding a schema to `requestBodySchemas`; the union type follows.
+ */
+import { MAX_FRAMES, MINION_ID_RE } from './limits';
+import { arr, bool, bytes, dict, int, json, literal, obj, oneOf, optional, str, tagged, type Infer } from './validate';
+
+export const minionId = () => str({ min: 1, max: 255, pattern: MINION_ID_RE });
+const nonce = () => str({ min: 16, max: 128, pattern: /^[0-9a-f]+$/ });
+const ts = () => int({ min: 0 });
+const pem = () => str({ min: 64, max: 16384, pattern: /^-----BEGIN [A-Z ]+-----/ });
+const sig = () => bytes({ min: 64, max: 1024 });
+const jid = () => str({ min: 1, max: 64, pattern: /^[0-9A-Za-z._-]+$/ });
+
+// ---------------------------------------------------------------- outer messages
+
+export const authStatuses = ['accepted', 'pending', 'rejected', 'denied'] as const;
+export type AuthStatus = (typeof authStatuses)[number];
+
+export const wireSchemas = {
+  /** minion -> master, the one unauthenticated request: "I am `id`, here is my key, signed by it". */
+  auth: obj({
+    kind: literal('auth'),
+    id: minionId(),
+    pub: pem(),
+    nonce: nonce(),
+    ts: ts(),
+    /** Fingerprint of the master the minion expects (pinned or configured); informational for the master. */
+    master: optional(str({ max: 200 })),
+    sig: sig(),
+  }),
+  /** master -> minion. Always signed by the master over the minion's nonce; `accepted` carries the keys. */
+  'auth.reply': obj({
+    kind: literal('auth.reply'),
+    status: literal(...authStatuses),
+    id: minionId(),
+    nonce: nonce(),
+    ts: ts(),
+    masterPub: pem(),
+    /** RSA-OAEP(minion pub, 32-byte session key). */
+    sessionKey: optional(bytes({ max: 1024 })),
+    /** RSA-OAEP(minion pub, 32-byte publication key of `pubKeyEpoch`). */
+    pubKey: optional(bytes({ max: 1024 })),
+    pubKeyEpoch: optional(int({ min: 0 })),
+    sig: sig(),
+  }),
+  /** minion -> master: an authenticated request, sealed with the minion's session key. */
+  req: obj({ kind: literal('req'), id: minionId(), seq: int({ min: 1 }), ts: ts(), body: bytes() }),
+  /** master -> minion: the reply to request `seq`, sealed with the same session key. */
+  rep: obj({ kind: literal('rep'), id: minionId(), seq: int({ min: 1 }), body: bytes() }),
+  /**
+   * master -> minion, unsealed: the request could not be opened. `code: 'reauth'` means "no session for you
+   * (master restarted, key deleted, or session replaced): authenticate again". Unauthenticated by nature,
+   * so a minion treats it only as a hint to re-authenticate, never as data.
+   */
+  error: obj({
+    kind: literal('error'),
+    code: literal('reauth', 'protocol', 'busy', 'denied'),
+    message: str({ max: 1000 }),
+    seq: optional(int({ min: 1 })),
+  }),
+  /** master -> all: a job, sealed with the publication key of `epoch`, signed by the master. */
+  pub: obj({ kind: literal('pub'), epoch: int({ min: 0 }), body: bytes(), sig: sig() }),
+  /**
+   * master -> all: publication key `epoch`, wrapped to each remaining minion's RSA key, signed by the master.
+   * Large fleets get several parts (`part` of `parts`), each signed.
+   */
+  rekey: obj({
+    kind: literal('rekey'),
+    epoch: int({ min: 0 }),
+    ts: ts(),
+    nonce: nonce(),
+    part: int({ min: 0, max: MAX_FRAMES }),
+    parts: int({ min: 1, max: MAX_FRAMES }),
+    keys: dict(bytes({ max: 1024 }), { maxKeys: MAX_FRAMES }),
+    sig: sig(),
+  }),
+};
+
+export type AuthRequest = Infer<(typeof wireSchemas)['auth']>;
+export type AuthReply = Infer<(typeof wireSchemas)['auth.reply']>;
+export type RequestEnvelope = Infer<(typeof wireSchemas)['req']>;
+export type ReplyEnvelope = Infer<(typeof wireSchemas)['rep']>;
+export type ErrorReply = Infer<(typeof wireSchemas)['error']>;
+export type PublicationMessage = Infer<(typeof wireSchemas)['pub']>;
+export type RekeyMessage = Infer<(typeof wireSchemas)['rekey']>;
+export type WireMessage = AuthRequest | AuthReply | RequestEnvelope | ReplyEnvelope | ErrorReply | PublicationMessage | RekeyMessage;
+export type WireKind = WireMessage['kind'];
+export const wireMessageSchema = tagged('kind', wireSchemas, 'message kind');
+
+// ---------------------------------------------------------------- sealed request bodies (minion -> master)
+
+const saltenv = () => str({ min: 1, max: 255, pattern: /^[A-Za-z0-9_.-]+$/ });
+const targetType = () => literal('glob', 'list', 'grain', 'pillar', 'pcre', 'grain_pcre', 'pillar_pcre', 'compound', 'nodegroup');
+
+export const requestBodySchemas = {
+  /** A job's return, bound to the sender's identity by the session key. */
+  return: obj({
+    kind: literal('return'),
+    jid: jid(),
+    fun: str({ min: 1, max: 255 }),
+    ret: json(),
+    retcode: int(),
+    success: bool(),
+    /** Outputter hint (`highstate`, `nested`, ...). */
+    out: optional(str({ max: 64 })),
+  }),
+  /** The file server's listing for an environment. */
+  'file.list': obj({ kind: literal('file.list'), saltenv: saltenv() }),
+  /** One file (or a byte range of it, for large files). */
+  'file.get': obj({
+    kind: literal('file.get'),
+    path: str({ min: 1, max: 4096 }),
+    saltenv: saltenv(),
+    offset: optional(int({ min: 0 })),
+    length: optional(int({ min: 1 })),
+  }),
+  /** This minion's compiled pillar (sealed to it alone by the session key). */
+  pillar: obj({ kind: literal('pillar'), saltenv: optional(saltenv()) }),
+  'mine.update': obj({ kind: literal('mine.update'), data: dict() }),
+  'mine.get': obj({ kind: literal('mine.get'), tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))), fun: str({ min: 1, max: 255 }), tgtType: targetType() }),
+  grains: obj({ kind: literal('grains'), grains: dict() }),
+  /** Jobs published while this minion was away (the master answers from its job cache). */
+  'job.pending': obj({ kind: literal('job.pending'), since: optional(ts()) }),
+  /**
+   * Liveness. `lastPubTs` (ts of the last publication the minion opened) and `epoch` tell the master that
+   * the minion's SUB side is live and which publication key it holds.
+   */
+  ping: obj({ kind: literal('ping'), lastPubTs: optional(ts()), epoch: optional(int({ min: 0 })) }),
+};
+
+export type RequestBody = { [K in keyof typeof requestBodySchemas]: Infer<(typeof requestBodySchemas)[K]> }[keyof typeof requestBodySchemas];
+export type RequestKind = RequestBody['kind'];
+export type RequestOf<K extends RequestKind> = Extract<RequestBody, { kind: K }>;
+export const requestBodySchema = tagged('kind', requestBodySchemas, 'request kind');
+
+// ---------------------------------------------------------------- sealed reply bodies (master -> minion)
+
+export const replyBodySchema = oneOf(
+  obj({ ok: literal(true), data: json() }),
+  obj({ ok: literal(false), error: str({ max: 4096 }), code: optional(str({ max: 64 })) }),
+);
+export type ReplyBody = { ok: true; data: unknown } | { ok: false; error: string; code?: string };
+
+// ---------------------------------------------------------------- sealed publication body (master -> all)
+
+export const jobPublicationSchema = obj({
+  jid: jid(),
+  tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))),
+  tgtType: targetType(),
+  fun: str({ min: 1, max: 255 }),
+  arg: arr(json()),
+  kwarg: dict(),
+  /** Master clock, ms since the epoch. */
+  ts: ts(),
+  nonce: nonce(),
+  /** Returner / return channel hint. */
+  ret: optional(str({ max: 255 })),
+  /** Seconds the CLI waits; minions may use it to bound work. */
+  timeout: optional(int({ min: 0 })),
+  /** Who asked (audit). */
+  user: optional(str({ max: 255 })),
+});
+export type JobPublication = Infer<typeof jobPublicationSchema>;

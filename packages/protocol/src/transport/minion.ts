@@ -1,0 +1,219 @@
+/**
+ * A minion's sockets: SUB (publications) and DEALER (requests), both connected to the master; ZeroMQ
+ * reconnects them on its own (`reconnectInterval` growing to `reconnectMaxInterval`), and ZMTP heartbeats
+ * notice a dead master behind a silent network (failover, NAT timeouts).
+ *
+ * `request` prefixes a correlation id frame (8 bytes, unique per transport) and matches the master's reply
+ * by it, so any number of requests can be in flight over one DEALER. A request that gets no reply within
+ * its timeout rejects with a ProtocolError (its late reply, if any, is dropped). Requests made while the
+ * master is unreachable are queued by ZeroMQ and sent on reconnect unless they time out first.
+ */
+import * as zmq from 'zeromq';
+import { ProtocolError, nullLogger, type Logger } from '@brine/core';
+import { framesSize } from '../codec';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT } from '../limits';
+import { BROADCAST_TOPIC, isIpv6Host, minionTopic, tcpEndpoint } from './endpoints';
+import { SendQueue } from './send-queue';
+
+export type PublishHandler = (frames: Buffer[], topic: string) => void | Promise<void>;
+
+export interface MinionTransportOptions {
+  /** Master address: host name, IPv4 or IPv6 literal. */
+  host: string;
+  publishPort?: number;
+  requestPort?: number;
+  /** Enable IPv6; default true when `host` is an IPv6 literal. Needed to reach a name that resolves to IPv6. */
+  ipv6?: boolean;
+  /** When set, also subscribe to `minionTopic(id)` (lets the master see this minion's SUB is connected). */
+  id?: string;
+  /** ms; defaults 1000 and 30 000. */
+  reconnectIntervalMs?: number;
+  reconnectMaxIntervalMs?: number;
+  /** ZMTP heartbeat interval; default 10 000 ms (timeout 3x). 0 disables. */
+  heartbeatIntervalMs?: number;
+  /** Largest accepted publication or reply; default 16 MiB. */
+  maxMessageBytes?: number;
+  /** Default request timeout; default 30 000 ms. */
+  requestTimeoutMs?: number;
+  sendHighWaterMark?: number;
+  receiveHighWaterMark?: number;
+  linger?: number;
+  logger?: Logger;
+}
+
+interface Pending {
+  resolve(frames: Buffer[]): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+export class MinionTransport {
+  private readonly pending = new Map<string, Pending>();
+  private readonly handlers: PublishHandler[] = [];
+  private readonly queue: SendQueue;
+  private readonly loops: Promise<void>[] = [];
+  private readonly log: Logger;
+  private readonly maxBytes: number;
+  private readonly defaultTimeout: number;
+  private readonly corrPrefix = Buffer.from(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), 'hex');
+  private counter = 0;
+  private closed = false;
+
+  readonly publishEndpoint: string;
+  readonly requestEndpoint: string;
+
+  private constructor(
+    private readonly sub: zmq.Subscriber,
+    private readonly dealer: zmq.Dealer,
+    opts: MinionTransportOptions,
+  ) {
+    this.log = opts.logger ?? nullLogger;
+    this.maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.defaultTimeout = opts.requestTimeoutMs ?? 30_000;
+    this.publishEndpoint = tcpEndpoint(opts.host, opts.publishPort ?? DEFAULT_PUBLISH_PORT);
+    this.requestEndpoint = tcpEndpoint(opts.host, opts.requestPort ?? DEFAULT_REQUEST_PORT);
+    this.queue = new SendQueue(dealer);
+    sub.subscribe(BROADCAST_TOPIC);
+    if (opts.id !== undefined) sub.subscribe(minionTopic(opts.id));
+    sub.connect(this.publishEndpoint);
+    dealer.connect(this.requestEndpoint);
+    this.loops.push(this.replyLoop(), this.publishLoop());
+  }
+
+  /** Create the sockets and start connecting (returns at once; ZeroMQ connects in the background). */
+  static connect(opts: MinionTransportOptions): MinionTransport {
+    const hb = opts.heartbeatIntervalMs ?? 10_000;
+    const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const common = {
+      ipv6: opts.ipv6 ?? isIpv6Host(opts.host),
+      linger: opts.linger ?? 0,
+      reconnectInterval: opts.reconnectIntervalMs ?? 1000,
+      reconnectMaxInterval: opts.reconnectMaxIntervalMs ?? 30_000,
+      maxMessageSize: maxBytes,
+      receiveHighWaterMark: opts.receiveHighWaterMark ?? 10_000,
+      ...(hb > 0 ? { heartbeatInterval: hb, heartbeatTimeout: hb * 3, heartbeatTimeToLive: hb * 3 } : {}),
+    };
+    // zeromq seals socket objects: an option the socket type lacks (sendHighWaterMark on a SUB) throws.
+    const sub = new zmq.Subscriber(common);
+    let dealer: zmq.Dealer;
+    try {
+      dealer = new zmq.Dealer({ ...common, sendHighWaterMark: opts.sendHighWaterMark ?? 1000 });
+    } catch (e) {
+      sub.close();
+      throw e;
+    }
+    return new MinionTransport(sub, dealer, opts);
+  }
+
+  /** Send a request and wait for its reply (frames without the correlation id). */
+  request(frames: Buffer[], timeoutMs: number = this.defaultTimeout): Promise<Buffer[]> {
+    if (this.closed) return Promise.reject(new ProtocolError('request: transport is closed'));
+    const corr = Buffer.alloc(12);
+    this.corrPrefix.copy(corr, 0);
+    corr.writeDoubleBE(++this.counter, 4);
+    const key = corr.toString('hex');
+    return new Promise<Buffer[]>((resolve, reject) => {
+      const p: Pending = {
+        resolve,
+        reject,
+        done: false,
+        timer: setTimeout(() => {
+          p.done = true;
+          this.pending.delete(key);
+          reject(new ProtocolError(`request: no reply from the master within ${timeoutMs} ms (is it running and reachable at ${this.requestEndpoint}?)`));
+        }, timeoutMs),
+      };
+      this.pending.set(key, p);
+      this.queue.send([corr, ...frames], () => p.done).catch((e: unknown) => {
+        if (p.done) return;
+        p.done = true;
+        clearTimeout(p.timer);
+        this.pending.delete(key);
+        reject(new ProtocolError(`request: send failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e }));
+      });
+    });
+  }
+
+  /** Requests awaiting a reply. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Add a publication handler. Called in arrival order, not awaited; errors are logged. */
+  onPublish(handler: PublishHandler): void {
+    this.handlers.push(handler);
+  }
+
+  subscribe(topic: string): void {
+    this.sub.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    this.sub.unsubscribe(topic);
+  }
+
+  /** Close both sockets; pending requests reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [k, p] of this.pending) {
+      p.done = true;
+      clearTimeout(p.timer);
+      p.reject(new ProtocolError('request: transport closed before the reply arrived'));
+      this.pending.delete(k);
+    }
+    this.sub.close();
+    this.dealer.close();
+    await Promise.allSettled(this.loops);
+  }
+
+  private async replyLoop(): Promise<void> {
+    try {
+      for await (const msg of this.dealer) {
+        if (this.closed) break;
+        const [corr, ...frames] = msg;
+        const key = corr?.toString('hex') ?? '';
+        const p = this.pending.get(key);
+        if (!p) {
+          this.log.debug('reply dropped: no pending request (late after a timeout?)', { corr: key });
+          continue;
+        }
+        this.pending.delete(key);
+        p.done = true;
+        clearTimeout(p.timer);
+        if (framesSize(frames) > this.maxBytes) p.reject(new ProtocolError(`reply: larger than ${this.maxBytes} bytes`));
+        else p.resolve(frames);
+      }
+    } catch (e) {
+      if (!this.closed) this.log.error('reply loop stopped', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private async publishLoop(): Promise<void> {
+    try {
+      for await (const msg of this.sub) {
+        if (this.closed) break;
+        const [topicFrame, ...frames] = msg;
+        const size = framesSize(frames);
+        if (size > this.maxBytes) {
+          this.log.warn('publication dropped: too large', { bytes: size, limit: this.maxBytes });
+          continue;
+        }
+        const topic = topicFrame?.toString('utf8') ?? '';
+        for (const h of this.handlers) {
+          try {
+            const r = h(frames, topic);
+            if (r && typeof (r as Promise<void>).then === 'function') {
+              (r as Promise<void>).catch((e: unknown) => this.log.warn('publication handler failed', { error: e instanceof Error ? e.message : String(e) }));
+            }
+          } catch (e) {
+            this.log.warn('publication handler failed', { error: e instanceof Error ? e.message : String(e) });
+          }
+        }
+      }
+    } catch (e) {
+      if (!this.closed) this.log.error('publication loop stopped', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+}

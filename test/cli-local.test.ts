@@ -1,0 +1,115 @@
+/** `brine call --local`: the masterless path end to end, as a user runs it. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { brine, json } from './helpers/cli';
+
+const PEER = path.resolve(__dirname, '../../shared/bench/peer');
+const TREE = path.resolve(__dirname, '../packages/render/test-fixtures/tree');
+
+type Ret = Record<string, { __id__: string; result: boolean | null; changes: Record<string, unknown>; comment: string }>;
+const changed = (r: Ret) => Object.values(r).filter((s) => Object.keys(s.changes).length > 0).length;
+
+let tmp: string;
+beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cli-'))));
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const peer = (...extra: string[]) => brine(['call', '--local', '--file-root', PEER, '--id', 'web01', '--out', 'json', 'state.apply', 'peer', `pillar={"bench_root": "${tmp}"}`, ...extra]);
+
+test('the shared peer workload: 4 changes, then 0', () => {
+  const first = peer();
+  expect(first.code).toBe(0);
+  const r1 = json<{ local: Ret }>(first).local;
+  expect(Object.keys(r1)).toHaveLength(4);
+  expect(changed(r1)).toBe(4);
+  expect(fs.readFileSync(path.join(tmp, 'web01/app.conf'), 'utf8')).toContain('id = web01\nos = ');
+  expect(fs.readFileSync(path.join(tmp, 'web01/marker'), 'utf8')).toBe('initialised web01\n');
+  const second = peer();
+  expect(second.code).toBe(0);
+  const r2 = json<{ local: Ret }>(second).local;
+  expect(changed(r2)).toBe(0);
+  expect(Object.values(r2).every((s) => s.result === true)).toBe(true);
+});
+
+test('test=True reports pending changes as None and writes nothing', () => {
+  const r = peer('test=True');
+  expect(r.code).toBe(0);
+  const ret = json<{ local: Ret }>(r).local;
+  expect(Object.values(ret).map((s) => s.result)).toEqual([null, null, null, null]);
+  expect(fs.readdirSync(tmp)).toEqual([]);
+});
+
+test('the highstate outputter prints Salt-style blocks and a summary', () => {
+  const r = brine(['call', '--local', '--file-root', PEER, '--id', 'web01', 'state.apply', 'peer', `pillar={"bench_root": "${tmp}"}`]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/^local:\n----------\n {10}ID: peer_dir\n {4}Function: file.directory\n/);
+  expect(r.stdout).toMatch(/Summary for local\n------------\nSucceeded: 4 \(changed=4\)\nFailed: {4}0\n/);
+  expect(r.stdout).toMatch(/Total states run: {5}4\n/);
+});
+
+test('state.show_lowstate of the documentation fixture tree, in Salt lowstate shape', () => {
+  const r = brine(['call', '--local', '--file-root', TREE, '--id', 'web1', '--out', 'json', 'state.show_lowstate']);
+  expect(r.code).toBe(0);
+  const low = json<{ local: Record<string, unknown>[] }>(r).local;
+  expect(low.map((c) => `${String(c['__id__'])}:${String(c['state'])}.${String(c['fun'])}:${String(c['name'])}`)).toEqual([
+    'timezone_first:cmd.run:echo first',
+    'monitoring:service.running:node-exporter',
+    'deploy_user:user.present:deploy',
+    'deploy_group:group.present:deploy',
+    'base_packages:pkg.installed:curl',
+    'base_packages:pkg.installed:vim',
+    'base_packages:pkg.installed:htop',
+    'motd:file.managed:/etc/motd',
+    'nginx_conf:file.managed:/etc/nginx/nginx.conf',
+    'nginx:pkg.installed:nginx',
+    'nginx:service.running:nginx',
+    'webroot:file.directory:/srv/www',
+    'cleanup:file.absent:cleanup',
+    'reload_hook:cmd.run:/usr/local/bin/reload',
+  ]);
+  const motd = low.find((c) => c['__id__'] === 'motd')!;
+  expect(motd).toMatchObject({ __sls__: 'common', __env__: 'base', mode: '0644', require: [{ pkg: 'base_packages' }, { user: 'deploy_user' }], onfail: [{ service: 'monitoring' }] });
+  expect(low[low.length - 1]!['order']).toBe('last');
+});
+
+describe('a malformed SLS exits 1, names file and line, and applies nothing', () => {
+  const cases: [string, string, RegExp][] = [
+    ['bad YAML', 'bad:\n  file.managed:\n    - name: x\n   - oops: [\n', /bad\.sls:\d+/],
+    ['undefined variable', 'bad:\n  file.managed:\n    - name: {{ nosuchvar }}\n', /bad\.sls:3/],
+    ['unknown state function', 'bad:\n  file.manged:\n    - name: /tmp/x\n', /bad\.sls:1: bad: state function 'file.manged' is not available/],
+    ['requisite to a missing ID', 'bad:\n  file.directory:\n    - name: /tmp/x\n    - require:\n      - file: ghost\n', /bad\.sls:1.*ghost/],
+  ];
+  test.each(cases)('%s', (_name, sls, where) => {
+    const root = path.join(tmp, 'tree');
+    const marker = path.join(tmp, 'written-by-good-state');
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(root, 'good.sls'), `good:\n  file.managed:\n    - name: ${marker}\n    - contents: hello\n`);
+    fs.writeFileSync(path.join(root, 'bad.sls'), sls);
+    const r = brine(['call', '--local', '--file-root', root, 'state.apply', 'good,bad']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(where);
+    expect(r.stdout).toContain('Data failed to compile');
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+});
+
+test('execution functions and exit codes', () => {
+  expect(brine(['call', '--local', 'test.ping']).stdout).toBe('local:\n    True\n');
+  const g = brine(['call', '--local', '--id', 'zz9', '--out', 'json', 'grains.items']);
+  expect(json<{ local: { id: string; os_family: string } }>(g).local).toMatchObject({ id: 'zz9', os_family: 'Debian' });
+  expect(brine(['call', '--local', 'cmd.run', 'echo hi']).stdout).toBe('local:\n    hi\n');
+  const bad = brine(['call', '--local', 'no.such']);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/'no.such' is not available/);
+});
+
+test('a failing state exits 2', () => {
+  const root = path.join(tmp, 'tree');
+  fs.mkdirSync(root);
+  fs.writeFileSync(path.join(root, 'top.sls'), "base:\n  '*':\n    - fails\n");
+  fs.writeFileSync(path.join(root, 'fails.sls'), 'boom:\n  cmd.run:\n    - name: exit 3\n');
+  const r = brine(['call', '--local', '--file-root', root, '--out', 'json', 'state.highstate']);
+  expect(r.code).toBe(2);
+  const ret = json<{ local: Ret }>(r).local;
+  expect(Object.values(ret)[0]).toMatchObject({ result: false, changes: { retcode: 3 } });
+});
