@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, isDict, type Dict } from '@brine/core';
 import { parse as parseYaml } from 'yaml';
+import { saltYamlTags } from '@brine/render';
 
 export interface MinionOpts extends Dict {
   id: string;
@@ -48,7 +49,7 @@ export function readYamlConfig(file: string): Dict {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { version: '1.1' });
+    data = parseYaml(text, { version: '1.1', customTags: (t) => saltYamlTags(t as { tag?: string; test?: RegExp }[]) as typeof t });
   } catch (e) {
     throw new ConfigError(`${file}: invalid YAML: ${(e as Error).message}`);
   }

@@ -1,4 +1,4 @@
 export { Renderer, type RendererOptions } from './renderer';
 export { compilePillar, type PillarOptions } from './pillar';
-export { loadSaltYaml } from './yaml/load';
+export { loadSaltYaml, saltYamlTags } from './yaml/load';
 export type { RenderContext, HighState, SaltFunction } from './types';

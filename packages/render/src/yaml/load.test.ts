@@ -61,3 +61,7 @@ describe('yamlFlow', () => {
     expect(yamlFlow({ a: 1, b: ['x', 'on', '1.5', 'a: b', null, true] })).toBe("{a: 1, b: [x, 'on', '1.5', 'a: b', null, true]}");
   });
 });
+
+test('single-letter y and n stay strings, as PyYAML reads them', () => {
+  expect(loadSaltYaml('a: {n: 3, y: 4}\nb: [y, n, yes, no]\n', 'x.sls')).toEqual({ a: { n: 3, y: 4 }, b: ['y', 'n', true, false] });
+});

@@ -51,6 +51,23 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
+const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+/**
+ * YAML 1.1 tags as PyYAML (and so Salt) reads them: no timestamps (Salt keeps dates as strings), and booleans
+ * without the single letters `y`/`n`, which PyYAML leaves as strings (`{n: 3}` is a key named n).
+ */
+export function saltYamlTags<T extends { tag?: string; test?: RegExp }>(tags: T[]): T[] {
+  return tags
+    .filter((t) => t.tag !== 'tag:yaml.org,2002:timestamp')
+    .map((t) => {
+      if (t.tag !== 'tag:yaml.org,2002:bool' || !t.test) return t;
+      const truthy = t.test.test('true');
+      return { ...t, test: truthy ? PY_TRUE : PY_FALSE };
+    });
+}
+
 /** Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. */
 export function parseSaltYaml(text: string, file: string): ParsedYaml {
   const lc = new LineCounter();
@@ -59,7 +76,7 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
     uniqueKeys: false,
     lineCounter: lc,
     prettyErrors: false,
-    customTags: (tags) => tags.filter((t) => (t as { tag?: string }).tag !== 'tag:yaml.org,2002:timestamp'),
+    customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
   });
   const lineAtOffset = (off: number): number => lc.linePos(off).line;
   if (doc.errors.length > 0) {
