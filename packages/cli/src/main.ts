@@ -40,6 +40,114 @@ export function buildProgram(setCode: (c: number) => void): Command {
       setCode(await callCommand(fun, words, { ...globals(cmd), local: Boolean(o['local']), fileRoot: o['fileRoot'] as string[] | undefined, pillarRoot: o['pillarRoot'] as string[] | undefined, id: o['id'] as string | undefined }));
     });
 
+  const daemonCmd = (name: 'master' | 'minion', what: string) =>
+    program
+      .command(name)
+      .description(what)
+      .option('-d, --daemon', 'run in the background (writes a pid file)')
+      .option('--pid-file <file>', 'pid file for --daemon')
+      .option('-l, --log-level <level>', 'debug, info, warn, error')
+      .action(async (o: Record<string, unknown>, cmd: Command) => {
+        const { masterCommand, minionCommand } = await import('./commands/daemons');
+        const args = { ...globals(cmd), daemon: Boolean(o['daemon']), pidFile: o['pidFile'] as string | undefined, logLevel: o['logLevel'] as string | undefined };
+        setCode(await (name === 'master' ? masterCommand(args) : minionCommand(args)));
+      });
+  daemonCmd('master', 'run the master daemon (publishes jobs, serves files, pillar and the mine)');
+  daemonCmd('minion', 'run the minion daemon (authenticates, runs jobs, returns results)');
+
+  program
+    .command('key')
+    .description('manage minion keys on the master: list, accept, reject, delete, finger (like salt-key)')
+    .argument('<action>', 'list | accept | reject | delete | finger')
+    .argument('[match]', 'minion id or glob (list: all|accepted|pending|rejected|denied)')
+    .option('-A, --all', 'accept/reject/delete every key in the relevant state')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--include-rejected', 'accept: also accept rejected keys')
+    .option('--include-accepted', 'reject: also reject accepted keys')
+    .action(async (action: string, match: string | undefined, o: Record<string, unknown>, cmd: Command) => {
+      const { keyCommand } = await import('./commands/key');
+      setCode(await keyCommand(action, match, { ...globals(cmd), yes: Boolean(o['yes']), all: Boolean(o['all']), includeRejected: Boolean(o['includeRejected']), includeAccepted: Boolean(o['includeAccepted']) }));
+    });
+
+  const targetOptions = (c: Command) =>
+    c
+      .option('-G, --grain', 'target by grain (role:web)')
+      .option('-L, --list', 'target a comma-separated list of ids')
+      .option('-E, --pcre', 'target by regular expression on the id')
+      .option('-C, --compound', 'compound target (G@role:web and not L@web3)')
+      .option('-I, --pillar', 'target by pillar value')
+      .option('-N, --nodegroup', 'target a nodegroup from the master config')
+      .option('-t, --timeout <seconds>', 'seconds of silence before a minion counts as not returning')
+      .option('--async', 'publish, print the job id and return at once')
+      .option('-b, --batch <n>', 'run on N minions (or N%) at a time');
+  const publishArgs = (o: Record<string, unknown>) => ({
+    grain: Boolean(o['grain']),
+    list: Boolean(o['list']),
+    pcre: Boolean(o['pcre']),
+    compound: Boolean(o['compound']),
+    pillar: Boolean(o['pillar']),
+    nodegroup: Boolean(o['nodegroup']),
+    timeout: o['timeout'] as string | undefined,
+    async: Boolean(o['async']),
+    batch: o['batch'] as string | undefined,
+  });
+
+  targetOptions(
+    program
+      .command('run')
+      .description("run an execution function on the targeted minions (like `salt TARGET fun args`)")
+      .argument('<target>', "minion target, e.g. '*' or 'web*'")
+      .argument('<function>', 'e.g. test.ping, grains.items, cmd.run')
+      .argument('[args...]', 'arguments; key=value for keyword arguments'),
+  ).action(async (tgt: string, fun: string, words: string[], o: Record<string, unknown>, cmd: Command) => {
+    const { publishCommand } = await import('./commands/publish');
+    const { parseFunctionArgs } = await import('./args');
+    const { args, kwargs } = parseFunctionArgs(words);
+    setCode(await publishCommand({ tgt, fun, arg: args, kwarg: kwargs }, { ...globals(cmd), ...publishArgs(o) }));
+  });
+
+  const state = program.command('state').description('apply states on the targeted minions');
+  const stateSub = (name: string, what: string, fun: string, withSls: boolean) =>
+    targetOptions(
+      withSls
+        ? state.command(name).description(what).argument(name === 'sls' ? '<sls>' : '[sls]', 'SLS names, comma-separated').argument('[target]', 'minion target', '*').argument('[args...]', 'key=value, e.g. test=True')
+        : state.command(name).description(what).argument('[target]', 'minion target', '*').argument('[args...]', 'key=value, e.g. test=True'),
+    ).action(async (...a: unknown[]) => {
+      const cmd = a[a.length - 1] as Command;
+      const o = a[a.length - 2] as Record<string, unknown>;
+      const pos = a.slice(0, -2) as (string | string[] | undefined)[];
+      const { publishCommand } = await import('./commands/publish');
+      const { parseFunctionArgs } = await import('./args');
+      let sls: string | undefined;
+      let tgt: string;
+      let words: string[];
+      if (withSls) {
+        [sls, tgt, words] = [pos[0] as string | undefined, (pos[1] as string) ?? '*', (pos[2] as string[]) ?? []];
+        // `brine state apply test=True` or `brine state apply peer test=True`: key=value is never an SLS or a target.
+        const kv = (s: string | undefined) => s !== undefined && /^[A-Za-z_]\w*=/.test(s);
+        if (kv(tgt)) [words, tgt] = [[tgt, ...words], '*'];
+        if (kv(sls)) [words, sls] = [[sls!, ...words], undefined];
+      } else {
+        [tgt, words] = [(pos[0] as string) ?? '*', (pos[1] as string[]) ?? []];
+        if (/^[A-Za-z_]\w*=/.test(tgt)) [words, tgt] = [[tgt, ...words], '*'];
+      }
+      const { args, kwargs } = parseFunctionArgs(words);
+      setCode(await publishCommand({ tgt, fun, arg: sls ? [sls, ...args] : args, kwarg: kwargs }, { ...globals(cmd), ...publishArgs(o) }));
+    });
+  stateSub('highstate', 'converge the targeted minions to their top file', 'state.highstate', false);
+  stateSub('apply', 'apply the named SLS, or the highstate when none is named', 'state.apply', true);
+  stateSub('sls', 'apply the named SLS', 'state.sls', true);
+
+  program
+    .command('jobs')
+    .description("the master's job cache: list, show JID")
+    .argument('<action>', 'list | show')
+    .argument('[jid]', 'job id for show')
+    .action(async (action: string, jid: string | undefined, _o: unknown, cmd: Command) => {
+      const { jobsCommand } = await import('./commands/jobs');
+      setCode(await jobsCommand(action, jid, globals(cmd)));
+    });
+
   return program;
 }
 

@@ -8,3 +8,5 @@ export * from './sources';
 export * from './modules/types';
 export { lookupFunction, listFunctions, registerFunction, templateSalt } from './modules/registry';
 export { runCompiled, makeRenderer } from './modules/state';
+export * from './logging';
+export { chooseProviders, chooseServiceProvider, choosePkgProvider } from './providers';

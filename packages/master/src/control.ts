@@ -67,8 +67,8 @@ export class ControlServer {
           continue;
         }
         const sink: ControlReplySink = {
-          event: (data) => this.send(peer, { id: req.id, type: 'event', ...data }),
-          end: (data) => this.send(peer, { id: req.id, type: 'end', ...data }),
+          event: (data) => this.send(peer, { ...data, id: req.id, type: 'event' }),
+          end: (data) => this.send(peer, { ...data, id: req.id, type: 'end' }),
         };
         if (typeof req['token'] !== 'string' || !timingSafeEqual(req['token'], this.token)) {
           this.log.warn('control: request with a bad token refused', { op: req.op });

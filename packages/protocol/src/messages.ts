@@ -108,6 +108,8 @@ export const requestBodySchemas = {
     success: bool(),
     /** Outputter hint (`highstate`, `nested`, ...). */
     out: optional(str({ max: 64 })),
+    /** Set by a minion's own schedule: the master records a job for it (the jid is the minion's). */
+    schedule: optional(str({ max: 255 })),
   }),
   /** The file server's listing for an environment. */
   'file.list': obj({ kind: literal('file.list'), saltenv: saltenv() }),
@@ -124,6 +126,8 @@ export const requestBodySchemas = {
   'mine.update': obj({ kind: literal('mine.update'), data: dict() }),
   'mine.get': obj({ kind: literal('mine.get'), tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))), fun: str({ min: 1, max: 255 }), tgtType: targetType() }),
   grains: obj({ kind: literal('grains'), grains: dict() }),
+  /** The minion is still working on `jid` (sent on receipt and every few seconds until it returns). */
+  'job.running': obj({ kind: literal('job.running'), jid: jid() }),
   /** Jobs published while this minion was away (the master answers from its job cache). */
   'job.pending': obj({ kind: literal('job.pending'), since: optional(ts()) }),
   /**

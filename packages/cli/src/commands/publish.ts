@@ -48,7 +48,7 @@ export interface JobSpec {
 }
 
 interface MinionReturn {
-  id: string;
+  minion: string;
   ret: unknown;
   retcode: number;
   success: boolean;
@@ -124,16 +124,16 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
         redraw();
       } else if (ev['event'] === 'return') {
         const r = ev as unknown as MinionReturn;
-        running.delete(r.id);
+        running.delete(r.minion);
         returned++;
         const bad = !r.success || r.retcode !== 0;
         if (bad) failed++;
         code = worse(code, r.retcode === 1 ? EXIT.error : bad ? EXIT.failed : EXIT.ok);
-        returns[r.id] = r.ret;
+        returns[r.minion] = r.ret;
         if (!structured) {
           progress.clear();
           const preferred: OutName = r.out === 'highstate' || (isState && (isStateReturn(r.ret) || Array.isArray(r.ret))) ? 'highstate' : 'nested';
-          process.stdout.write(format({ [r.id]: r.ret }, preferred, o.outOptions) + '\n');
+          process.stdout.write(format({ [r.minion]: r.ret }, preferred, o.outOptions) + '\n');
         }
         redraw();
       }

@@ -7,9 +7,10 @@ import { configModule, pillarModule } from './pillar';
 import { stateModule } from './state';
 import { testModule } from './test';
 import { mineModule } from './mine';
+import { saltutilModule, scheduleModule } from './daemon-hooks';
 import type { ExecEnv, ExecFn, ExecModule } from './types';
 
-const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule];
+const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule];
 const registry = new Map<string, ExecFn>();
 for (const m of modules) for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
 

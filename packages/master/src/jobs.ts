@@ -1,0 +1,84 @@
+/**
+ * Publishing jobs and gathering their returns for whoever waits (the CLI over the control channel).
+ *
+ * A watcher ends when every expected minion returned, or when nothing was heard for `timeout` seconds: each
+ * minion acknowledges a job with `job.running` (and repeats it while it works), so a long state run keeps the
+ * watch open and a silent minion is reported as not connected, timed out, or still running.
+ */
+import type { ReturnRecord } from './jobcache';
+
+export type MissingReason = 'Not connected' | 'Timed out' | 'Still running';
+
+export interface WatchSink {
+  event(data: Record<string, unknown>): void;
+  end(data: Record<string, unknown>): void;
+}
+
+export class JobWatch {
+  readonly returned = new Set<string>();
+  readonly running = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private hardTimer: NodeJS.Timeout | undefined;
+  private done = false;
+
+  constructor(
+    readonly jid: string,
+    readonly expected: string[],
+    private readonly sink: WatchSink,
+    private readonly timeoutMs: number,
+    maxWaitMs: number,
+    /** Is this minion connected right now (session + subscription)? */
+    private readonly connected: (id: string) => boolean,
+    private readonly onEnd: () => void,
+  ) {
+    this.arm();
+    this.hardTimer = setTimeout(() => this.finish(), maxWaitMs);
+    this.checkComplete();
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.finish(), this.timeoutMs);
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  onRunning(id: string): void {
+    if (this.done || this.returned.has(id)) return;
+    const first = !this.running.has(id);
+    this.running.add(id);
+    if (first) this.sink.event({ event: 'running', minion: id });
+    this.arm();
+  }
+
+  onReturn(r: ReturnRecord): void {
+    if (this.done || this.returned.has(r.id)) return;
+    this.returned.add(r.id);
+    this.running.delete(r.id);
+    this.sink.event({ event: 'return', minion: r.id, ret: r.ret, retcode: r.retcode, success: r.success, out: (r as ReturnRecord & { out?: string }).out });
+    this.arm();
+    this.checkComplete();
+  }
+
+  /** Finish early once every outstanding minion is accounted for (returned, or not connected at all). */
+  checkComplete(): void {
+    const outstanding = this.expected.filter((id) => !this.returned.has(id));
+    if (outstanding.length === 0 || outstanding.every((id) => !this.connected(id) && !this.running.has(id))) this.finish();
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    clearTimeout(this.hardTimer);
+    const missing: Record<string, MissingReason> = {};
+    for (const id of this.expected) {
+      if (this.returned.has(id)) continue;
+      missing[id] = this.running.has(id) ? 'Still running' : this.connected(id) ? 'Timed out' : 'Not connected';
+    }
+    this.sink.end({ ok: true, jid: this.jid, missing });
+    this.onEnd();
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * The master daemon: authenticates minions against the key store, publishes encrypted and signed jobs, serves
+ * files, pillar and the mine to authenticated minions only, and gathers returns into the job cache.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { errorMessage, matchTarget, parseTargetType, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import {
+  AUTH_FRESHNESS_MS,
+  buildAuthReply,
+  buildRekey,
+  decodeExpecting,
+  encode,
+  fingerprint,
+  isAcceptablePublicKey,
+  loadOrCreateKeyPair,
+  MasterTransport,
+  PublicationKeys,
+  ReplayCache,
+  sealPublication,
+  SessionError,
+  SessionTable,
+  verifyAuthRequest,
+  type AuthRequest,
+  type ErrorReply,
+  type KeyPairFiles,
+  type OpenedRequest,
+  type ReplyBody,
+  type RequestEnvelope,
+} from '@brine/protocol';
+import type { MasterOpts } from './config';
+import { ControlServer, type ControlReplySink, type ControlRequest } from './control';
+import { FileServer } from './fileserver';
+import { JobCache, newJid } from './jobcache';
+import { JobWatch } from './jobs';
+import { KeyStore } from './keys';
+import { MineStore } from './mine';
+import { PillarCompiler } from './pillar';
+import { Registry } from './registry';
+
+/** A minion that has not pinged for this long is not counted as connected. */
+const LIVENESS_MS = 45_000;
+
+export class Master {
+  readonly keys: KeyStore;
+  readonly jobs: JobCache;
+  readonly registry: Registry;
+  readonly mine: MineStore;
+  private readonly sessions = new SessionTable();
+  private readonly pubKeys = new PublicationKeys();
+  private readonly authNonces = new ReplayCache(100_000, AUTH_FRESHNESS_MS);
+  private readonly files: FileServer;
+  private readonly pillar: PillarCompiler;
+  private readonly watches = new Map<string, Set<JobWatch>>();
+  private readonly identity: KeyPairFiles;
+  private transport!: MasterTransport;
+  private control!: ControlServer;
+  private timers: NodeJS.Timeout[] = [];
+  /** Public key per minion with a live session (the rekey recipients). */
+  private readonly sessionPubs = new Map<string, string>();
+
+  private constructor(readonly opts: MasterOpts, readonly log: Logger) {
+    this.identity = loadOrCreateKeyPair(opts.pki_dir, 'master');
+    this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined });
+    this.jobs = new JobCache(opts.cachedir, opts.keep_jobs);
+    this.registry = new Registry(path.join(opts.cachedir, 'minions'));
+    this.mine = new MineStore(path.join(opts.cachedir, 'mine'));
+    this.files = new FileServer(opts.file_roots);
+    this.pillar = new PillarCompiler(opts.pillar_roots, opts, log.child({ part: 'pillar' }));
+  }
+
+  static async start(opts: MasterOpts, log: Logger): Promise<Master> {
+    const m = new Master(opts, log);
+    m.transport = await MasterTransport.bind({
+      interface: opts.interface,
+      ipv6: opts.ipv6,
+      publishPort: opts.publish_port,
+      requestPort: opts.ret_port,
+      maxMessageBytes: opts.max_message_size,
+      linger: 0,
+      logger: log.child({ part: 'transport' }),
+    });
+    m.transport.onRequest((peer, frames) => m.onRequest(peer, frames));
+    m.control = new ControlServer(opts.sock_dir, log.child({ part: 'control' }), (req, sink) => m.onControl(req, sink));
+    await m.control.start();
+    m.jobs.prune();
+    m.timers.push(setInterval(() => m.reconcileKeys(), 2000), setInterval(() => m.jobs.prune(), 3600_000));
+    for (const t of m.timers) t.unref();
+    log.info('master started', { publish: m.transport.publishEndpoint, request: m.transport.requestEndpoint, fingerprint: m.fingerprint });
+    return m;
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.identity.publicPem);
+  }
+
+  get ports(): { publish: number; request: number } {
+    return { publish: this.transport.publishPort, request: this.transport.requestPort };
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    for (const set of this.watches.values()) for (const w of set) w.finish();
+    await this.control.close();
+    await this.transport.close();
+    this.log.info('master stopped');
+  }
+
+  // ------------------------------------------------------------------ minion requests
+
+  private async onRequest(peer: Buffer, frames: Buffer[]): Promise<Buffer[] | null> {
+    const msg = decodeExpecting(frames, ['auth', 'req'], { maxBytes: this.opts.max_message_size });
+    return msg.kind === 'auth' ? this.onAuth(msg, peer) : this.onSealed(msg);
+  }
+
+  private onAuth(msg: AuthRequest, peer: Buffer): Buffer[] {
+    const v = verifyAuthRequest(msg, { replay: this.authNonces });
+    if (!isAcceptablePublicKey(v.pub)) {
+      this.log.warn('auth: key refused (RSA, at least 2048 bits, required)', { minion: v.id });
+      return encode(buildAuthReply(this.identity, v, 'rejected'));
+    }
+    const decision = this.keys.decide(v.id, v.pub);
+    if (decision.state !== 'accepted') {
+      const level = decision.state === 'pending' ? 'info' : 'warn';
+      this.log[level](`auth: key ${decision.state}`, { minion: v.id, fingerprint: v.fingerprint, conflict: decision.conflict, peer: peer.toString('hex') });
+      return encode(buildAuthReply(this.identity, v, decision.state));
+    }
+    const sessionKey = this.sessions.create(v.id);
+    this.sessionPubs.set(v.id, v.pub);
+    this.registry.seen(v.id);
+    this.log.info('auth: accepted', { minion: v.id });
+    const cur = this.pubKeys.current;
+    return encode(buildAuthReply(this.identity, v, 'accepted', { sessionKey, pubKey: cur.key, pubKeyEpoch: cur.epoch }));
+  }
+
+  private async onSealed(env: RequestEnvelope): Promise<Buffer[]> {
+    let req: OpenedRequest;
+    try {
+      req = this.sessions.open(env);
+    } catch (e) {
+      if (e instanceof SessionError && (e.reason === 'no-session' || e.reason === 'bad-seal')) {
+        this.log.debug('request without a valid session: asked to re-authenticate', { minion: env.id, reason: e.reason });
+        return encode({ kind: 'error', code: 'reauth', message: 'authenticate again', seq: env.seq } satisfies ErrorReply);
+      }
+      this.log.warn('request refused', { minion: env.id, reason: errorMessage(e) });
+      return encode({ kind: 'error', code: 'protocol', message: errorMessage(e), seq: env.seq } satisfies ErrorReply);
+    }
+    this.registry.seen(req.id);
+    let reply: ReplyBody;
+    try {
+      reply = { ok: true, data: await this.dispatch(req) };
+    } catch (e) {
+      const refused = e instanceof PathEscapeError;
+      this.log[refused ? 'warn' : 'info']('request failed', { minion: req.id, kind: req.body.kind, error: errorMessage(e) });
+      reply = { ok: false, error: errorMessage(e), code: refused ? 'refused' : 'error' };
+    }
+    return encode(this.sessions.sealReply(req, reply));
+  }
+
+  private async dispatch(req: OpenedRequest): Promise<unknown> {
+    const id = req.id;
+    const b = req.body;
+    switch (b.kind) {
+      case 'ping':
+        return { epoch: this.pubKeys.current.epoch };
+      case 'grains':
+        this.registry.setGrains(id, b.grains);
+        return true;
+      case 'return': {
+        let job = this.jobs.job(b.jid);
+        if (!job && b.schedule) {
+          // A minion's own scheduled run: recorded under the minion's jid.
+          job = { jid: b.jid, fun: b.fun, arg: [], kwarg: {}, tgt: id, tgt_type: 'list', expected: [id], user: `schedule:${b.schedule}`, started: new Date().toISOString() };
+          this.jobs.recordJob(job);
+        }
+        if (!job) {
+          this.log.warn('return for an unknown job dropped', { minion: id, jid: b.jid });
+          return false;
+        }
+        const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
+        this.jobs.recordReturn(rec);
+        for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
+        return true;
+      }
+      case 'job.running':
+        for (const w of this.watches.get(b.jid) ?? []) w.onRunning(id);
+        return true;
+      case 'file.list':
+        return this.files.list(b.saltenv);
+      case 'file.get': {
+        const data = this.files.get(b.saltenv, b.path);
+        if (data === null) throw new Error(`salt://${b.path}: no such file in saltenv ${b.saltenv}`);
+        return { data: data.toString('base64') };
+      }
+      case 'pillar': {
+        const grains = this.registry.info(id).grains ?? { id };
+        const p = this.pillar.compile(id, grains);
+        this.registry.info(id).pillar = p;
+        return p;
+      }
+      case 'mine.update':
+        this.mine.update(id, b.data);
+        return true;
+      case 'mine.get':
+        return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups);
+      case 'job.pending':
+        return [];
+    }
+  }
+
+  // ------------------------------------------------------------------ keys
+
+  /** Cut off minions whose key is no longer accepted: end their session, rotate the publication key, rekey the rest. */
+  reconcileKeys(): string[] {
+    const accepted = new Set(this.keys.list().accepted);
+    const removed = this.sessions.ids().filter((id) => !accepted.has(id));
+    if (removed.length === 0) return [];
+    for (const id of removed) {
+      this.sessions.delete(id);
+      this.sessionPubs.delete(id);
+      this.mine.delete(id);
+      this.registry.forget(id);
+    }
+    const next = this.pubKeys.rotate();
+    const recipients = [...this.sessionPubs].map(([id, pub]) => ({ id, pub }));
+    for (const msg of buildRekey(this.identity.privatePem, next, recipients)) {
+      this.transport.publish(encode(msg)).catch((e) => this.log.error('rekey publish failed', { error: errorMessage(e) }));
+    }
+    this.log.info('keys removed: sessions ended, publication key rotated', { minions: removed, rekeyed: recipients.length });
+    return removed;
+  }
+
+  // ------------------------------------------------------------------ jobs
+
+  connected(id: string): boolean {
+    return this.sessions.get(id) !== undefined && this.transport.isSubscribed(id) && Date.now() - this.registry.info(id).lastSeen < LIVENESS_MS;
+  }
+
+  /** The accepted minions a target should reach, from cached grains and pillar. */
+  expectedMinions(tgt: string | string[], type: TargetType): string[] {
+    return this.keys
+      .list()
+      .accepted.filter((id) => {
+        const info = this.registry.info(id);
+        try {
+          return matchTarget({ tgt, type }, { id, grains: info.grains ?? { id }, pillar: info.pillar ?? {} }, { nodegroups: this.opts.nodegroups });
+        } catch (e) {
+          throw new UsageError(errorMessage(e));
+        }
+      })
+      .sort();
+  }
+
+  async publish(job: { tgt: string | string[]; tgtType: TargetType; fun: string; arg: unknown[]; kwarg: Dict; user?: string }): Promise<{ jid: string; expected: string[] }> {
+    this.reconcileKeys(); // a key deleted a moment ago gets nothing, even without the notification
+    // Nodegroups are expanded here; minions receive the compound expression.
+    let { tgt, tgtType } = job;
+    if (tgtType === 'nodegroup') {
+      const ng = this.opts.nodegroups[String(tgt)];
+      if (ng === undefined) throw new UsageError(`nodegroup '${String(tgt)}' is not defined in the master config`);
+      tgt = Array.isArray(ng) ? ng.join(' or ') : ng;
+      tgtType = 'compound';
+    }
+    const expected = this.expectedMinions(tgt, tgtType);
+    const jid = newJid();
+    this.jobs.recordJob({ jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() });
+    if (expected.length > 0) {
+      const sealed = sealPublication(this.identity.privatePem, this.pubKeys.current, { jid, tgt, tgtType, fun: job.fun, arg: job.arg, kwarg: job.kwarg, user: job.user });
+      await this.transport.publish(encode(sealed));
+    }
+    this.log.info('job published', { jid, fun: job.fun, tgt: job.tgt, expected: expected.length });
+    return { jid, expected };
+  }
+
+  private watch(jid: string, expected: string[], sink: ControlReplySink, timeoutMs: number, maxWaitMs: number): void {
+    let set = this.watches.get(jid);
+    if (!set) this.watches.set(jid, (set = new Set()));
+    const w = new JobWatch(jid, expected, sink, timeoutMs, maxWaitMs, (id) => this.connected(id), () => {
+      set!.delete(w);
+      if (set!.size === 0) this.watches.delete(jid);
+    });
+    if (!w.finished) set.add(w);
+    // Returns that raced ahead of the watch are already in the cache.
+    for (const r of this.jobs.returns(jid)) w.onReturn(r);
+    if (set.size === 0) this.watches.delete(jid);
+  }
+
+  // ------------------------------------------------------------------ the operator's channel
+
+  private async onControl(req: ControlRequest, sink: ControlReplySink): Promise<void> {
+    switch (req.op) {
+      case 'keys.changed':
+        sink.end({ ok: true, removed: this.reconcileKeys() });
+        return;
+      case 'match': {
+        const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
+        sink.end({ ok: true, minions: this.expectedMinions(req['tgt'] as string, type) });
+        return;
+      }
+      case 'status': {
+        const accepted = this.keys.list().accepted;
+        sink.end({ ok: true, fingerprint: this.fingerprint, ports: this.ports, minions: Object.fromEntries(accepted.map((id) => [id, this.connected(id) ? 'connected' : 'not connected'])) });
+        return;
+      }
+      case 'mine.get': {
+        const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
+        sink.end({ ok: true, data: this.mine.get(req['tgt'] as string, String(req['fun']), type, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups) });
+        return;
+      }
+      case 'publish': {
+        const tgtType = parseTargetType(String(req['tgt_type'] ?? 'glob'));
+        const fun = String(req['fun'] ?? '');
+        if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`'${fun}' is not a function name (module.function)`);
+        const arg = Array.isArray(req['arg']) ? (req['arg'] as unknown[]) : [];
+        const kwarg = (req['kwarg'] ?? {}) as Dict;
+        const { jid, expected } = await this.publish({ tgt: req['tgt'] as string, tgtType, fun, arg, kwarg });
+        if (req['async']) {
+          sink.end({ ok: true, jid, expected });
+          return;
+        }
+        sink.event({ event: 'job', jid, expected });
+        const timeoutMs = Math.max(1, Number(req['timeout'] ?? this.opts.timeout)) * 1000;
+        this.watch(jid, expected, sink, timeoutMs, Number(req['max_wait'] ?? 3600) * 1000);
+        return;
+      }
+      default:
+        sink.end({ ok: false, error: `unknown operation '${req.op}'` });
+    }
+  }
+}
+
+/** Write the pid file (daemon mode and lab bookkeeping). */
+export function writePidFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${process.pid}\n`);
+}

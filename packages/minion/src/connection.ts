@@ -1,0 +1,212 @@
+/**
+ * The minion's authenticated link to its master: auth with backoff and jitter until accepted, master key pinning,
+ * sealed requests (re-authenticating once when the master asks), and publication decryption.
+ */
+import { AuthError, errorMessage, type Logger } from '@brine/core';
+import {
+  ClientSession,
+  createAuthRequest,
+  decode,
+  decodeExpecting,
+  encode,
+  fingerprint,
+  loadOrCreateKeyPair,
+  MinionTransport,
+  openAuthReply,
+  pinMasterKey,
+  PublicationError,
+  PublicationReceiver,
+  readPinnedMaster,
+  RemoteError,
+  type AuthReply,
+  type ErrorReply,
+  type JobPublication,
+  type MinionKeys,
+  type ReplyEnvelope,
+  type RequestBody,
+} from '@brine/protocol';
+import type { MinionOpts } from '@brine/engine';
+import { Backoff, sleep } from './backoff';
+import type { Requester } from './requester';
+
+export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'accepted' | 'master-key-mismatch';
+
+export class Connection implements Requester {
+  readonly keys: MinionKeys;
+  readonly transport: MinionTransport;
+  state: AuthState = 'connecting';
+  private session: ClientSession | undefined;
+  private receiver: PublicationReceiver | undefined;
+  private epoch = -1;
+  private authing: Promise<void> | undefined;
+  private stopped = false;
+  private lastReauth = 0;
+  private readonly onAccepted: (() => void)[] = [];
+  private readonly onJob: ((job: JobPublication) => void)[] = [];
+
+  constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
+    const kp = loadOrCreateKeyPair(opts.pki_dir, 'minion');
+    this.keys = { id: opts.id, privatePem: kp.privatePem, publicPem: kp.publicPem };
+    this.transport = MinionTransport.connect({
+      host: opts.master,
+      publishPort: opts.publish_port,
+      requestPort: opts.master_port,
+      ipv6: opts.ipv6,
+      id: opts.id,
+      requestTimeoutMs: 30_000,
+      logger: log.child({ part: 'transport' }),
+    });
+    this.transport.onPublish((frames) => this.onPublish(frames));
+  }
+
+  get accepted(): boolean {
+    return this.state === 'accepted' && this.session !== undefined;
+  }
+
+  whenAccepted(f: () => void): void {
+    this.onAccepted.push(f);
+  }
+
+  whenJob(f: (job: JobPublication) => void): void {
+    this.onJob.push(f);
+  }
+
+  /** Authenticate until accepted (single flight; concurrent callers share the attempt). */
+  authenticate(initialDelayMs = 0): Promise<void> {
+    return (this.authing ??= this.authLoop(initialDelayMs).finally(() => (this.authing = undefined)));
+  }
+
+  private async authLoop(initialDelayMs: number): Promise<void> {
+    const backoff = new Backoff(this.opts.acceptance_wait_time * 1000, this.opts.acceptance_wait_time_max * 1000);
+    if (initialDelayMs > 0) await sleep(initialDelayMs);
+    while (!this.stopped) {
+      try {
+        if (await this.authOnce()) return;
+      } catch (e) {
+        if (e instanceof AuthError && /master key|trusted master/.test(e.message)) {
+          this.state = 'master-key-mismatch';
+          this.log.error(`MASTER KEY CHANGED: refusing this master. ${e.message}`);
+        } else {
+          this.log.warn('auth attempt failed', { error: errorMessage(e) });
+        }
+      }
+      await sleep(backoff.next());
+    }
+  }
+
+  private async authOnce(): Promise<boolean> {
+    const trusted = this.opts.master_finger || readPinnedMaster(this.opts.pki_dir);
+    const sent = createAuthRequest(this.keys, { expectMaster: trusted });
+    const reply = decodeExpecting(await this.transport.request(encode(sent), 10_000), ['auth.reply']) as AuthReply;
+    const out = openAuthReply(reply, sent, this.keys, { trustedFingerprint: trusted || undefined });
+    pinMasterKey(this.opts.pki_dir, out.masterPub, this.opts.master_finger || undefined);
+    if (out.status !== 'accepted') {
+      if (out.status !== this.state) {
+        const msg = out.status === 'pending' ? 'key pending acceptance on the master (brine key accept)' : `key ${out.status} by the master`;
+        this.log[out.status === 'pending' ? 'info' : 'error'](msg, { fingerprint: this.fingerprint });
+      }
+      this.state = out.status;
+      this.session = undefined;
+      return false;
+    }
+    this.session = new ClientSession(this.keys.id, out.sessionKey);
+    if (!this.receiver) this.receiver = new PublicationReceiver(out.masterPub, this.keys);
+    this.receiver.setKey(out.pubKeyEpoch, out.pubKey);
+    this.epoch = out.pubKeyEpoch;
+    this.state = 'accepted';
+    this.log.info('authenticated with the master', { master: out.masterFingerprint });
+    for (const f of this.onAccepted) f();
+    return true;
+  }
+
+  get fingerprint(): string {
+    return fingerprint(this.keys.publicPem);
+  }
+
+  /** A re-authentication the master asked for, spread over `random_reauth_delay` so a restart is no auth storm. */
+  reauth(): void {
+    if (this.authing || this.stopped) return;
+    const now = Date.now();
+    if (now - this.lastReauth < 1000) return;
+    this.lastReauth = now;
+    this.session = undefined;
+    this.state = 'connecting';
+    void this.authenticate(Math.random() * this.opts.random_reauth_delay * 1000);
+  }
+
+  async request(body: Record<string, unknown> & { kind: string }, timeoutMs = 30_000): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      if (!this.session) await this.authenticatedWithin(timeoutMs);
+      const s = this.session!;
+      const env = s.seal(body as RequestBody);
+      const rep = decodeExpecting(await this.transport.request(encode(env), timeoutMs), ['rep', 'error']) as ReplyEnvelope | ErrorReply;
+      let out;
+      try {
+        out = s.openReply(rep, env.seq);
+      } catch (e) {
+        if (e instanceof RemoteError && e.reason === 'reauth' && attempt === 0) {
+          this.log.info('the master asked us to re-authenticate');
+          if (this.session === s) this.session = undefined;
+          await this.authenticate(Math.random() * 500);
+          continue;
+        }
+        throw e;
+      }
+      if (!out.ok) throw new Error(out.error);
+      return out.data;
+    }
+  }
+
+  /** Wait for authentication, but not longer than `ms` (a request must fail fast when the master is away). */
+  private async authenticatedWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.authenticate(),
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`not authenticated with the master within ${Math.round(ms / 1000)} s`)), ms);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (!this.session) throw new Error('not authenticated with the master');
+  }
+
+  /** The epoch the master publishes with; if ours differs we missed a rekey: re-authenticate. */
+  checkEpoch(masterEpoch: number): void {
+    if (masterEpoch !== this.epoch && !this.receiver?.keyring.get(masterEpoch)) this.reauth();
+  }
+
+  private onPublish(frames: Buffer[]): void {
+    if (!this.receiver) return;
+    let msg;
+    try {
+      msg = decode(frames);
+    } catch (e) {
+      this.log.warn('malformed publication dropped', { error: errorMessage(e) });
+      return;
+    }
+    try {
+      if (msg.kind === 'rekey') {
+        const epoch = this.receiver.openRekey(msg);
+        if (epoch !== undefined) {
+          this.epoch = epoch;
+          this.log.info('publication key rotated', { epoch });
+        }
+        return;
+      }
+      if (msg.kind !== 'pub') return;
+      const job = this.receiver.open(msg);
+      for (const f of this.onJob) f(job);
+    } catch (e) {
+      if (e instanceof PublicationError && e.reason === 'unknown-epoch') {
+        this.log.info('publication under an unknown key: re-authenticating');
+        this.reauth();
+      } else {
+        this.log.warn('publication refused', { reason: e instanceof PublicationError ? e.reason : errorMessage(e) });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.transport.close();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * A minion's state: identity, grains, pillar, the synced file cache, providers. Pillar and the file tree are kept
+ * on disk (cache dir, mode 0700) so that a scheduled run still converges when the master is unreachable.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { errorMessage, isDict, type Dict, type Logger } from '@brine/core';
+import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@brine/engine';
+import type { Connection } from './connection';
+import { FileCache } from './filesync';
+
+export class MinionCore {
+  readonly id: string;
+  grains: Dict;
+  pillar: Dict = {};
+  readonly files: FileCache;
+  private providerSet: Providers | undefined;
+  private readonly extraHooks: Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>> = {};
+  /** True while the last contact with the master failed (offline converge). */
+  offline = false;
+
+  constructor(readonly opts: MinionOpts, readonly connection: Connection, private readonly log: Logger) {
+    this.id = opts.id;
+    this.grains = coreGrains({ id: opts.id, custom: opts.grains });
+    this.files = new FileCache(opts.cachedir, connection, log.child({ part: 'files' }));
+    fs.mkdirSync(opts.cachedir, { recursive: true, mode: 0o700 });
+    this.pillar = this.readCachedPillar();
+  }
+
+  providers(): Providers {
+    return (this.providerSet ??= chooseProviders(this.opts));
+  }
+
+  addHook(name: string, fn: (args: unknown[], kwargs: Dict) => Promise<unknown>): void {
+    this.extraHooks[name] = fn;
+  }
+
+  hooks(): Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>> {
+    return {
+      'saltutil.refresh_pillar': async () => {
+        await this.refreshPillar();
+        return true;
+      },
+      ...this.extraHooks,
+    };
+  }
+
+  private pillarFile(): string {
+    return path.join(this.opts.cachedir, 'pillar.json');
+  }
+
+  private readCachedPillar(): Dict {
+    try {
+      const p: unknown = JSON.parse(fs.readFileSync(this.pillarFile(), 'utf8'));
+      return isDict(p) ? p : {};
+    } catch {
+      return {};
+    }
+  }
+
+  private markOffline(what: string, e: unknown): void {
+    if (!this.offline) this.log.warn(`master unreachable: ${what} from the local cache`, { error: errorMessage(e) });
+    this.offline = true;
+  }
+
+  async refreshPillar(): Promise<Dict> {
+    try {
+      const p = await this.connection.request({ kind: 'pillar' }, 15_000);
+      this.pillar = isDict(p) ? p : {};
+      const f = this.pillarFile();
+      fs.writeFileSync(`${f}.tmp`, JSON.stringify(this.pillar), { mode: 0o600 });
+      fs.renameSync(`${f}.tmp`, f);
+      this.offline = false;
+    } catch (e) {
+      this.markOffline('using the last pillar', e);
+    }
+    return this.pillar;
+  }
+
+  async syncFiles(): Promise<void> {
+    try {
+      await this.files.sync('base');
+      this.offline = false;
+    } catch (e) {
+      this.markOffline('converging with the last state tree', e);
+    }
+  }
+}

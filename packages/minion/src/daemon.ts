@@ -1,0 +1,116 @@
+/** The minion daemon: connect, authenticate, report grains and mine data, run jobs, return results. */
+import { errorMessage, type Dict, type Logger } from '@brine/core';
+import type { MinionOpts } from '@brine/engine';
+import type { JobPublication } from '@brine/protocol';
+import { Connection } from './connection';
+import { MinionCore } from './core';
+import { JobRunner, type JobOutcome } from './jobrunner';
+import { MineReporter } from './mine-reporter';
+import { Scheduler } from './scheduler';
+
+export class Minion {
+  readonly connection: Connection;
+  readonly core: MinionCore;
+  readonly runner: JobRunner;
+  readonly scheduler: Scheduler;
+  private readonly mine: MineReporter;
+  private readonly timers: NodeJS.Timeout[] = [];
+  /** Returns that could not be delivered yet (master away); sent again after re-authentication. */
+  private readonly undelivered: Dict[] = [];
+  private stopped = false;
+
+  private constructor(readonly opts: MinionOpts, readonly log: Logger) {
+    this.connection = new Connection(opts, log);
+    this.core = new MinionCore(opts, this.connection, log);
+    this.runner = new JobRunner(this.core, log.child({ part: 'jobs' }));
+    this.mine = new MineReporter(this.core, log.child({ part: 'mine' }));
+    this.scheduler = new Scheduler(this, log.child({ part: 'schedule' }));
+    this.core.addHook('mine.update', async () => this.mine.update());
+    this.core.addHook('schedule.list', async () => this.scheduler.list());
+    this.core.addHook('schedule.run_job', async (args, kwargs) => this.scheduler.runJob(String(args[0] ?? kwargs['name'] ?? '')));
+  }
+
+  static start(opts: MinionOpts, log: Logger): Minion {
+    const m = new Minion(opts, log);
+    m.connection.whenJob((job) => void m.onJob(job));
+    m.connection.whenAccepted(() => void m.afterAuth());
+    void m.connection.authenticate();
+    const ping = setInterval(() => void m.ping(), Number(opts['ping_interval'] ?? 10) * 1000);
+    m.timers.push(ping);
+    m.scheduler.start();
+    log.info('minion started', { id: opts.id, master: opts.master, fingerprint: m.connection.fingerprint });
+    return m;
+  }
+
+  private async afterAuth(): Promise<void> {
+    try {
+      await this.connection.request({ kind: 'grains', grains: this.core.grains });
+      await this.core.refreshPillar();
+      this.scheduler.reload();
+      await this.mine.update();
+      this.mine.schedule();
+    } catch (e) {
+      this.log.warn('post-auth reporting failed', { error: errorMessage(e) });
+    }
+    await this.flushReturns();
+  }
+
+  private async ping(): Promise<void> {
+    if (!this.connection.accepted || this.stopped) return;
+    try {
+      const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number };
+      if (typeof r?.epoch === 'number') this.connection.checkEpoch(r.epoch);
+      if (this.undelivered.length) await this.flushReturns();
+    } catch (e) {
+      this.log.debug('ping failed', { error: errorMessage(e) });
+    }
+  }
+
+  private async onJob(job: JobPublication): Promise<void> {
+    if (!this.runner.matches(job)) return;
+    this.log.info('job received', { jid: job.jid, fun: job.fun });
+    const beat = () => this.connection.request({ kind: 'job.running', jid: job.jid }, 10_000).catch(() => undefined);
+    void beat();
+    const timer = setInterval(() => void beat(), 2000);
+    let out: JobOutcome;
+    try {
+      out = await this.runner.execute(job.fun, job.arg, job.kwarg);
+    } finally {
+      clearInterval(timer);
+    }
+    await this.sendReturn({ kind: 'return', jid: job.jid, fun: job.fun, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out });
+  }
+
+  /** Deliver a return; keep it for later if the master is away (it goes out after re-authentication). */
+  async sendReturn(body: Dict & { kind: 'return' }): Promise<void> {
+    try {
+      await this.connection.request(body, 30_000);
+    } catch (e) {
+      this.log.warn('return not delivered yet; will retry when the master is back', { jid: body['jid'], error: errorMessage(e) });
+      this.undelivered.push(body);
+      this.connection.reauth();
+    }
+  }
+
+  private async flushReturns(): Promise<void> {
+    while (this.undelivered.length && this.connection.accepted) {
+      const body = this.undelivered[0]!;
+      try {
+        await this.connection.request(body as Dict & { kind: string }, 30_000);
+        this.undelivered.shift();
+        this.log.info('delayed return delivered', { jid: body['jid'] });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.scheduler.stop();
+    this.mine.stop();
+    await this.connection.close();
+    this.log.info('minion stopped');
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Publishes this minion's mine data: `mine_functions` from the minion config, overridden by pillar, in Salt's two
+ * forms (list of positional args / kwargs dicts, or an alias with `mine_function`). Runs after acceptance, every
+ * `mine_interval` minutes, and on `mine.update`.
+ */
+import { errorMessage, isDict, type Dict, type Logger } from '@brine/core';
+import { CallResult, lookupFunction, type ExecEnv } from '@brine/engine';
+import { FileRoots } from '@brine/core';
+import type { MinionCore } from './core';
+
+export interface MineFunction {
+  name: string;
+  fun: string;
+  args: unknown[];
+  kwargs: Dict;
+}
+
+/** Normalise `mine_functions` (config or pillar) into calls. */
+export function parseMineFunctions(spec: unknown): MineFunction[] {
+  if (!isDict(spec)) return [];
+  const out: MineFunction[] = [];
+  for (const [name, raw] of Object.entries(spec)) {
+    let fun = name;
+    const args: unknown[] = [];
+    const kwargs: Dict = {};
+    const take = (item: unknown) => {
+      if (isDict(item)) {
+        for (const [k, v] of Object.entries(item)) {
+          if (k === 'mine_function') fun = String(v);
+          else kwargs[k] = v;
+        }
+      } else args.push(item);
+    };
+    if (Array.isArray(raw)) raw.forEach(take);
+    else if (isDict(raw)) take(raw);
+    else if (raw !== null && raw !== undefined && raw !== '') args.push(raw);
+    out.push({ name, fun, args, kwargs });
+  }
+  return out;
+}
+
+export class MineReporter {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly core: MinionCore, private readonly log: Logger) {}
+
+  functions(): MineFunction[] {
+    const fromPillar = this.core.pillar['mine_functions'];
+    return parseMineFunctions(isDict(fromPillar) ? { ...this.core.opts.mine_functions, ...fromPillar } : this.core.opts.mine_functions);
+  }
+
+  async update(): Promise<Dict> {
+    const fns = this.functions();
+    const env: ExecEnv = {
+      id: this.core.id,
+      grains: this.core.grains,
+      pillar: this.core.pillar,
+      opts: this.core.opts,
+      log: this.log,
+      roots: new FileRoots([this.core.files.root('base')]),
+      providers: () => this.core.providers(),
+    };
+    const data: Dict = {};
+    for (const f of fns) {
+      try {
+        const r = await lookupFunction(f.fun)(f.args, f.kwargs, env);
+        data[f.name] = r instanceof CallResult ? r.ret : r;
+      } catch (e) {
+        this.log.warn('mine function failed', { name: f.name, fun: f.fun, error: errorMessage(e) });
+      }
+    }
+    if (fns.length) await this.core.connection.request({ kind: 'mine.update', data });
+    return data;
+  }
+
+  schedule(): void {
+    clearInterval(this.timer);
+    const minutes = this.core.opts.mine_interval;
+    if (!(minutes > 0)) return;
+    this.timer = setInterval(() => void this.update().catch((e) => this.log.warn('mine update failed', { error: errorMessage(e) })), minutes * 60_000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
