@@ -1,0 +1,21 @@
+# VRRP for the balancers (role kdct). VRRPv3 with sub-second adverts by default; VRRPv3 has no
+# authentication, so auth_pass is used only when vrrp_version is 2 (advert_int must then be whole seconds).
+keepalived:
+  vrrp_version: 3
+  advert_int: 0.2
+  virtual_router_id: 51
+  instance: VI_BRINE
+  # The higher priority owns the VIP (preempts after a restart). Per minion id.
+  priorities:
+    kdct1: 250
+    kdct2: 240
+  default_priority: 100
+  auth_pass: br1neHA
+  garp_master_delay: 1
+  # track_script on the local NAT path
+  check:
+    interval: 1
+    timeout: 2
+    fall: 3
+    rise: 1
+    http_path: /healthz
