@@ -8,3 +8,5 @@ export type { RunResult } from './proc';
 export { startService, stopService, reloadService, readServiceDefinition, parseServiceDefinition, SERVICES_DIR, type ServiceDefinition } from './services';
 export { applyChunks, type Chunk, type ChunkResult, type ConvergeHooks } from './converge';
 export { labGrains, labMineGet, labIpAddrs, ROLE_NODES, type SaltCall } from './roles';
+export { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type VipEvent, type WindowStats, type RunningClient } from './measure';
+export { failover, vipFailover, appFailure, controlNoCommit, ensureBaseline, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult } from './failover';

@@ -25,6 +25,8 @@ export function renderRoles(c: LabConfig, nodes: string[], pillarOverride: (node
     const grains = labGrains(c, node);
     const salt = { 'mine.get': labMineGet(c), 'network.ip_addrs': labIpAddrs(c, node) };
     const pillar = compilePillar({ roots: pillarRoots, id: node, grains: grains as any, salt }) as Record<string, any>;
+    // the lab may run on another /24 than pillar/common.sls's default (e.g. the e2e test): follow the lab
+    pillar['net'] = { ...pillar['net'], cidr: `${c.subnet}.0/24`, vip: c.vip };
     pillarOverride(node, pillar);
     const r = new Renderer({ roots: states, context: { id: node, grains: grains as any, pillar, opts: {}, salt } });
     renderers.set(node, r);

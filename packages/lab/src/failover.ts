@@ -1,0 +1,242 @@
+/**
+ * Failover scenarios, measured from the client namespace with the real daemons:
+ *   keepalived stopped on the VRRP master (SIGTERM), the master's link down, an app node killed, and a control
+ *   run with conntrackd's commit disabled (the NAT stream must break, so the stream assertion can fail).
+ * Every loop is bounded; traffic goes only to the lab's VIP.
+ */
+import * as os from 'os';
+import { nodePaths, type LabConfig } from './config';
+import { nodeExec } from './exec';
+import { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type WindowStats } from './measure';
+import { mustRun, sleep } from './proc';
+import { startService, stopService } from './services';
+import { vipOwner } from './topology';
+
+export interface FailoverOptions {
+  /** Probe spacing and per-probe limit (default 50 ms, 1000 ms: 20 req/s, like curl --max-time 1). */
+  probeIntervalMs?: number;
+  probeTimeoutMs?: number;
+  /** Probing before the failure (default 1500 ms), failure held for (default 3000 ms), probing after restore (default 2500 ms). */
+  leadMs?: number;
+  holdMs?: number;
+  tailMs?: number;
+  /** Stream through the NAT: line spacing (default 100 ms) and size (default 100 bytes). */
+  streamIntervalMs?: number;
+  streamLineSize?: number;
+  /** nginx's fail_timeout (pillar nginx:fail_timeout), for the app-kill verdict (default 5000 ms). */
+  failTimeoutMs?: number;
+  /** Re-render and install the notify hook with conntrackd's commit on/off (needed for the control run). */
+  setCommit?: (enabled: boolean) => Promise<void>;
+  log?: (msg: string) => void;
+}
+
+export interface VipFailoverResult {
+  scenario: 'keepalived-stop' | 'link-down';
+  from: string;
+  to: string;
+  /** Failure -> VIP present on the new master (ms), null if it never moved. */
+  vipMovedMs: number | null;
+  /** Probes started from the failure until the restore. */
+  failover: WindowStats;
+  /** Restore -> VIP back on the preferred master (ms). */
+  failbackMs: number | null;
+  failback: WindowStats;
+  probesTotal: number;
+  failedTotal: number;
+  stream: StreamResult;
+  streamBytesLost: number;
+}
+
+export interface AppKillResult {
+  scenario: 'app-kill';
+  app: string;
+  how: 'kill' | 'link-down';
+  failed: number;
+  probes: number;
+  /** Failed probes started later than one fail_timeout after the kill. */
+  failedAfterFailTimeout: number;
+  /** Which apps answered after the kill (should be the other one only). */
+  answeredBy: Record<string, number>;
+  maxProbeMs: number;
+}
+
+export interface ControlResult {
+  scenario: 'control-no-commit';
+  vipMovedMs: number | null;
+  stream: StreamResult;
+  streamBytesLost: number;
+  broke: boolean;
+}
+
+export interface FailoverReport {
+  loadStart: number[];
+  loadEnd: number[];
+  keepalivedStop?: VipFailoverResult;
+  linkDown?: VipFailoverResult;
+  appKill?: AppKillResult;
+  control?: ControlResult;
+  durationMs: number;
+}
+
+const PRIMARY = 'kdct1';
+const SECONDARY = 'kdct2';
+
+function opts(o: FailoverOptions) {
+  return {
+    interval: o.probeIntervalMs ?? 50,
+    timeout: o.probeTimeoutMs ?? 1000,
+    lead: o.leadMs ?? 1500,
+    hold: o.holdMs ?? 3000,
+    tail: o.tailMs ?? 2500,
+    sInterval: o.streamIntervalMs ?? 100,
+    sSize: o.streamLineSize ?? 100,
+    failTimeout: o.failTimeoutMs ?? 5000,
+    log: o.log ?? (() => {}),
+  };
+}
+
+const appLog = (c: LabConfig) => (app: string) => `${nodePaths(c, app).logs}/webapp.log`;
+
+async function linkSet(c: LabConfig, node: string, state: 'up' | 'down'): Promise<void> {
+  await mustRun(['ip', '-n', c.bridgeNs, 'link', 'set', `v-${node}`, state]);
+}
+
+/** Everything up, VIP on the preferred master and answering through the whole chain. */
+export async function ensureBaseline(c: LabConfig, limitMs = 15000): Promise<void> {
+  for (const n of [PRIMARY, SECONDARY]) await linkSet(c, n, 'up');
+  for (const n of ['app1', 'app2']) await startService(c, n, 'webapp');
+  for (const n of ['nginx1', 'nginx2']) await startService(c, n, 'nginx');
+  for (const n of [PRIMARY, SECONDARY]) {
+    await startService(c, n, 'conntrackd');
+    await startService(c, n, 'keepalived');
+  }
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    if ((await vipOwner(c)) === PRIMARY) {
+      const r = await nodeExec(c, 'client', ['curl', '-fsS', '-o', '/dev/null', '--max-time', '1', `http://${c.vip}/`]);
+      if (r.code === 0) break;
+    }
+    if (Date.now() > deadline) throw new Error(`lab: baseline not reached within ${limitMs} ms (VIP owner: ${await vipOwner(c)})`);
+    await sleep(100);
+  }
+  // let nginx's passive health state and conntrackd's caches settle
+  await sleep(700);
+}
+
+function lost(s: StreamResult): number {
+  return Math.max(0, (s.serverSent ?? s.expected) - s.bytes);
+}
+
+/** Kill the VRRP master's keepalived (SIGTERM) or take its link down; restore after holdMs. */
+export async function vipFailover(c: LabConfig, scenario: 'keepalived-stop' | 'link-down', o: FailoverOptions = {}): Promise<VipFailoverResult> {
+  const p = opts(o);
+  await ensureBaseline(c);
+  const watcher = await VipWatcher.start(c);
+  try {
+    const total = p.lead + p.hold + p.tail + 1500;
+    const lines = Math.ceil((total + 1000) / p.sInterval);
+    const probes = await startProbes(c, { durationMs: total, intervalMs: p.interval, timeoutMs: p.timeout });
+    const stream = await startStream(c, { lines, intervalMs: p.sInterval, size: p.sSize, appLogs: appLog(c) });
+    await sleep(p.lead);
+    const t0 = Date.now();
+    p.log(`${scenario}: failing ${PRIMARY}`);
+    if (scenario === 'keepalived-stop') await stopService(c, PRIMARY, 'keepalived');
+    else await linkSet(c, PRIMARY, 'down');
+    const moved = await watcher.waitAdded(SECONDARY, t0, p.hold);
+    await sleep(Math.max(0, t0 + p.hold - Date.now()));
+    const t1 = Date.now();
+    p.log(`${scenario}: restoring ${PRIMARY}`);
+    if (scenario === 'keepalived-stop') await startService(c, PRIMARY, 'keepalived');
+    else await linkSet(c, PRIMARY, 'up');
+    const back = await watcher.waitAdded(PRIMARY, t1, 10000);
+    const pr = await probes.done;
+    const st = await stream.done;
+    const res: VipFailoverResult = {
+      scenario,
+      from: PRIMARY,
+      to: SECONDARY,
+      vipMovedMs: moved === null ? null : moved - t0,
+      failover: windowStats(pr, t0, t1),
+      failbackMs: back === null ? null : back - t1,
+      failback: windowStats(pr, t1, t1 + p.tail + 1500),
+      probesTotal: pr.length,
+      failedTotal: pr.filter((x) => !probeOk(x)).length,
+      stream: st,
+      streamBytesLost: lost(st),
+    };
+    p.log(`${scenario}: ${JSON.stringify(res)}`);
+    return res;
+  } finally {
+    watcher.stop();
+  }
+}
+
+/** Kill one app node's web app (SIGKILL) or take its link down, while probing through the VIP and nginx. */
+export async function appFailure(c: LabConfig, how: 'kill' | 'link-down' = 'kill', o: FailoverOptions = {}, app = 'app1'): Promise<AppKillResult> {
+  const p = opts(o);
+  await ensureBaseline(c);
+  const total = p.lead + p.failTimeout + 2500;
+  const probes = await startProbes(c, { durationMs: total, intervalMs: p.interval, timeoutMs: p.timeout });
+  await sleep(p.lead);
+  const t0 = Date.now();
+  p.log(`app-${how}: ${app}`);
+  if (how === 'kill') await stopService(c, app, 'webapp', 'SIGKILL');
+  else await linkSet(c, app, 'down');
+  const pr: Probe[] = await probes.done;
+  if (how === 'link-down') await linkSet(c, app, 'up');
+  await startService(c, app, 'webapp');
+  const after = pr.filter((x) => x.t >= t0);
+  const answeredBy: Record<string, number> = {};
+  for (const x of after.filter(probeOk)) answeredBy[String(x.app)] = (answeredBy[String(x.app)] ?? 0) + 1;
+  const res: AppKillResult = {
+    scenario: 'app-kill',
+    app,
+    how,
+    failed: after.filter((x) => !probeOk(x)).length,
+    probes: after.length,
+    failedAfterFailTimeout: after.filter((x) => x.t >= t0 + p.failTimeout && !probeOk(x)).length,
+    answeredBy,
+    maxProbeMs: Math.max(0, ...after.map((x) => x.ms)),
+  };
+  p.log(`app-${how}: ${JSON.stringify(res)}`);
+  return res;
+}
+
+/** The same keepalived-stop failover with conntrackd's commit disabled: the NAT stream should break. */
+export async function controlNoCommit(c: LabConfig, o: FailoverOptions = {}): Promise<ControlResult> {
+  const p = opts(o);
+  if (!o.setCommit) throw new Error('lab: the control run needs setCommit (re-renders the notify hook)');
+  await o.setCommit(false);
+  const watcher = await VipWatcher.start(c);
+  try {
+    await ensureBaseline(c);
+    const lines = Math.ceil((p.lead + p.hold + 3000) / p.sInterval);
+    const stream = await startStream(c, { lines, intervalMs: p.sInterval, size: p.sSize, idleTimeoutMs: 3000, appLogs: appLog(c) });
+    await sleep(p.lead);
+    const t0 = Date.now();
+    await stopService(c, PRIMARY, 'keepalived');
+    const moved = await watcher.waitAdded(SECONDARY, t0, p.hold);
+    const st = await stream.done;
+    await startService(c, PRIMARY, 'keepalived');
+    const res: ControlResult = { scenario: 'control-no-commit', vipMovedMs: moved === null ? null : moved - t0, stream: st, streamBytesLost: lost(st), broke: !st.complete };
+    p.log(`control: ${JSON.stringify(res)}`);
+    return res;
+  } finally {
+    watcher.stop();
+    await o.setCommit(true);
+  }
+}
+
+/** All scenarios in order (the lab must be up with its services converged). */
+export async function failover(c: LabConfig, o: FailoverOptions = {}, which: ('keepalived-stop' | 'link-down' | 'app-kill' | 'control')[] = ['keepalived-stop', 'link-down', 'app-kill', 'control']): Promise<FailoverReport> {
+  const t = Date.now();
+  const r: FailoverReport = { loadStart: os.loadavg(), loadEnd: [], durationMs: 0 };
+  if (which.includes('keepalived-stop')) r.keepalivedStop = await vipFailover(c, 'keepalived-stop', o);
+  if (which.includes('link-down')) r.linkDown = await vipFailover(c, 'link-down', o);
+  if (which.includes('app-kill')) r.appKill = await appFailure(c, 'kill', o);
+  if (which.includes('control') && o.setCommit) r.control = await controlNoCommit(c, o);
+  await ensureBaseline(c);
+  r.loadEnd = os.loadavg();
+  r.durationMs = Date.now() - t;
+  return r;
+}
