@@ -148,6 +148,16 @@ export function buildProgram(setCode: (c: number) => void): Command {
       setCode(await jobsCommand(action, jid, globals(cmd)));
     });
 
+  program
+    .command('demo')
+    .description('start a master and three minions here, accept their keys, run a highstate and print its summary')
+    .option('--keep', 'keep the demo directory (configs, keys, logs, rendered files)')
+    .option('--dir <dir>', 'use this directory instead of a temporary one (kept)')
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const { demoCommand } = await import('./commands/demo');
+      setCode(await demoCommand({ ...globals(cmd), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined }));
+    });
+
   return program;
 }
 

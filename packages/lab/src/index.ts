@@ -10,3 +10,4 @@ export { applyChunks, type Chunk, type ChunkResult, type ConvergeHooks } from '.
 export { labGrains, labMineGet, labIpAddrs, ROLE_NODES, type SaltCall } from './roles';
 export { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type VipEvent, type WindowStats, type RunningClient } from './measure';
 export { failover, vipFailover, appFailure, controlNoCommit, ensureBaseline, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult } from './failover';
+export { formatReport } from './report';

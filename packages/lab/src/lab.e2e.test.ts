@@ -6,6 +6,7 @@
  * breaks the stream. Always tears down. Its own prefix, subnet and state dir: never touches another lab.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import {
   ROLE_NODES,
   appFailure,
@@ -13,6 +14,7 @@ import {
   controlNoCommit,
   down,
   ensureBaseline,
+  formatReport,
   labConfig,
   nodeExec,
   nodePaths,
@@ -23,6 +25,7 @@ import {
   vipFailover,
   type AppKillResult,
   type ControlResult,
+  type FailoverReport,
   type LabOptions,
   type VipFailoverResult,
 } from '@brine/lab';
@@ -62,6 +65,7 @@ const setCommit = async (on: boolean) => {
 d('HA lab (network namespaces, real daemons)', () => {
   const t0 = Date.now();
   const figures: Record<string, unknown> = {};
+  const report: FailoverReport = { loadStart: os.loadavg(), loadEnd: [], durationMs: 0 };
 
   beforeAll(async () => {
     await down(OPTS);
@@ -78,7 +82,10 @@ d('HA lab (network namespaces, real daemons)', () => {
     const left = (await status(OPTS)).nodes.filter((n) => n.present);
     log(`down: killed ${r.killed.length} processes, removed ${r.namespaces.length} namespaces; left: ${left.length}`);
     figures['totalMs'] = Date.now() - t0;
-    log(`figures ${JSON.stringify(figures, null, 1)}`);
+    report.loadEnd = os.loadavg();
+    report.durationMs = Date.now() - t0;
+    log(`converge ${figures['convergeMs']} ms, VIP answering ${figures['vipAnsweringMs']} ms after converge start\n${formatReport(report)}`);
+    if (process.env['BRINE_LAB_REPORT']) fs.writeFileSync(process.env['BRINE_LAB_REPORT'], JSON.stringify({ ...figures, report }, null, 1));
     expect(left).toEqual([]);
     expect(fs.existsSync(c.stateDir)).toBe(false);
   }, 60000);
@@ -132,7 +139,7 @@ d('HA lab (network namespaces, real daemons)', () => {
 
   it('moves the VIP to kdct2 when kdct1 keepalived stops; the NAT stream loses no byte', async () => {
     const r: VipFailoverResult = await vipFailover(c, 'keepalived-stop', { log });
-    figures['keepalivedStop'] = r;
+    report.keepalivedStop = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1000);
     expect(r.stream.err).toBeNull();
@@ -144,7 +151,7 @@ d('HA lab (network namespaces, real daemons)', () => {
 
   it('moves the VIP when kdct1 loses its link, and back when it returns', async () => {
     const r: VipFailoverResult = await vipFailover(c, 'link-down', { log });
-    figures['linkDown'] = r;
+    report.linkDown = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1500);
     expect(r.failbackMs).not.toBeNull();
@@ -152,14 +159,14 @@ d('HA lab (network namespaces, real daemons)', () => {
 
   it('routes around a dead app node (no failed probe after the first fail_timeout)', async () => {
     const r: AppKillResult = await appFailure(c, 'kill', { log });
-    figures['appKill'] = r;
+    report.appKill = r;
     expect(r.failedAfterFailTimeout).toBe(0);
     expect(r.answeredBy['app2']).toBeGreaterThan(50);
   }, 60000);
 
   it('control: without the conntrackd commit the same NAT stream breaks', async () => {
     const r: ControlResult = await controlNoCommit(c, { setCommit, log });
-    figures['control'] = r;
+    report.control = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.broke).toBe(true);
     expect(r.stream.bytes).toBeLessThan(r.stream.expected);

@@ -1,0 +1,1 @@
+# demo pillar: the root is set by brine demo

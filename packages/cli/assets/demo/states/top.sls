@@ -1,0 +1,6 @@
+base:
+  '*':
+    - demo.common
+  'roles:web':
+    - match: grain
+    - demo.web
