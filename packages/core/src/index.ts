@@ -4,3 +4,4 @@ export * from './logger';
 export * from './data';
 export * from './target';
 export * from './fileroots';
+export * from './yaml-tags';

@@ -1,7 +1,7 @@
 /** The execution environment of a masterless call (`brine call --local`): local roots, local pillar. */
 import { FileRoots, type Logger } from '@brine/core';
 import { compilePillar } from '@brine/render';
-import type { MinionOpts } from './config';
+import type { MinionOpts } from '@brine/config';
 import { coreGrains } from './grains';
 import { templateSalt } from './modules/registry';
 import type { ExecEnv } from './modules/types';

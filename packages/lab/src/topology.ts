@@ -40,9 +40,13 @@ async function linkExists(ns: string, dev: string): Promise<boolean> {
 }
 
 /** The private mount namespace of one node (idempotent). */
-async function makeMountNs(c: LabConfig, node: string): Promise<void> {
+async function makeMountNs(c: LabConfig, node: string, netnsIsNew: boolean): Promise<void> {
   const p = nodePaths(c, node);
-  if (isMountpoint(p.mntHandle)) return;
+  if (isMountpoint(p.mntHandle)) {
+    if (!netnsIsNew) return;
+    // its /sys belongs to a network namespace that no longer exists: make it again
+    await mustRun(['umount', p.mntHandle]);
+  }
   for (const d of [p.run, p.srv, p.tmp, p.etcUpper, p.etcWork, p.varUpper, p.varWork, p.logs, path.join(p.run, 'lock')]) fs.mkdirSync(d, { recursive: true });
   fs.chmodSync(p.tmp, 0o1777);
   fs.chmodSync(path.join(p.run, 'lock'), 0o1777);
@@ -105,7 +109,7 @@ export async function up(opts: LabOptions = {}): Promise<UpResult> {
     addresses[n.name] = nodeIp(c, n.name);
     await mustRun(['ip', '-n', ns, 'addr', 'replace', `${addresses[n.name]}/24`, 'dev', 'eth0']);
     await mustRun(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
-    await makeMountNs(c, n.name);
+    await makeMountNs(c, n.name, !existing.has(ns));
   }
   return { namespaces: wanted, addresses, vip: c.vip };
 }

@@ -1,4 +1,4 @@
-export * from './config';
+export { loadMasterOpts, type MasterOpts } from '@brine/config';
 export * from './keys';
 export * from './jobcache';
 export * from './control';

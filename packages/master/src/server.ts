@@ -28,7 +28,7 @@ import {
   type ReplyBody,
   type RequestEnvelope,
 } from '@brine/protocol';
-import type { MasterOpts } from './config';
+import type { MasterOpts } from '@brine/config';
 import { ControlServer, type ControlReplySink, type ControlRequest } from './control';
 import { FileServer } from './fileserver';
 import { JobCache, newJid } from './jobcache';

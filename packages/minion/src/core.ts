@@ -9,6 +9,9 @@ import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@b
 import type { Connection } from './connection';
 import { FileCache } from './filesync';
 
+/** How long a run waits for the master to answer a ping before converging from the cache. */
+const PROBE_MS = 3000;
+
 export class MinionCore {
   readonly id: string;
   grains: Dict;
@@ -75,6 +78,21 @@ export class MinionCore {
       this.markOffline('using the last pillar', e);
     }
     return this.pillar;
+  }
+
+  /**
+   * Before a run: sync the state tree (if asked) and pillar from the master. A quick ping first, so that with the
+   * master away the run uses the cached copies at once instead of waiting out the long request timeouts.
+   */
+  async refreshFromMaster(files: boolean): Promise<void> {
+    try {
+      await this.connection.request({ kind: 'ping', epoch: undefined }, PROBE_MS);
+    } catch (e) {
+      this.markOffline('converging with the last state tree and pillar', e);
+      return;
+    }
+    if (files) await this.syncFiles();
+    await this.refreshPillar();
   }
 
   async syncFiles(): Promise<void> {

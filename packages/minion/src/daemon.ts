@@ -18,6 +18,7 @@ export class Minion {
   /** Returns that could not be delivered yet (master away); sent again after re-authentication. */
   private readonly undelivered: Dict[] = [];
   private stopped = false;
+  private flushing = false;
 
   private constructor(readonly opts: MinionOpts, readonly log: Logger) {
     this.connection = new Connection(opts, log);
@@ -60,6 +61,7 @@ export class Minion {
     try {
       const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number };
       if (typeof r?.epoch === 'number') this.connection.checkEpoch(r.epoch);
+      this.core.offline = false;
       if (this.undelivered.length) await this.flushReturns();
     } catch (e) {
       this.log.debug('ping failed', { error: errorMessage(e) });
@@ -81,8 +83,14 @@ export class Minion {
     await this.sendReturn({ kind: 'return', jid: job.jid, fun: job.fun, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out });
   }
 
-  /** Deliver a return; keep it for later if the master is away (it goes out after re-authentication). */
-  async sendReturn(body: Dict & { kind: 'return' }): Promise<void> {
+  /** Deliver a return; keep it for later if the master is away (it goes out after re-authentication or a ping). */
+  async sendReturn(body: Dict & { kind: 'return' }, offline = false): Promise<void> {
+    if (offline) {
+      // Known to be away: no point waiting out the request timeout (a schedule would skip its next runs meanwhile).
+      this.log.info('master unreachable: return kept until it is back', { jid: body['jid'] });
+      this.undelivered.push(body);
+      return;
+    }
     try {
       await this.connection.request(body, 30_000);
     } catch (e) {
@@ -92,16 +100,21 @@ export class Minion {
     }
   }
 
+  /** Single flight: two flushes at once (after auth and after a ping) would send one return twice and drop another. */
   private async flushReturns(): Promise<void> {
-    while (this.undelivered.length && this.connection.accepted) {
-      const body = this.undelivered[0]!;
-      try {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.undelivered.length && this.connection.accepted) {
+        const body = this.undelivered[0]!;
         await this.connection.request(body as Dict & { kind: string }, 30_000);
         this.undelivered.shift();
         this.log.info('delayed return delivered', { jid: body['jid'] });
-      } catch {
-        return;
       }
+    } catch {
+      /* still away: the next ping or authentication tries again */
+    } finally {
+      this.flushing = false;
     }
   }
 

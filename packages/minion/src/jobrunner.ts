@@ -68,8 +68,7 @@ export class JobRunner {
   private async prepare(fun: string, args: unknown[], kwargs: Dict): Promise<ExecEnv> {
     const core = this.core;
     const isState = fun.startsWith('state.');
-    if (isState) await core.syncFiles();
-    if (isState || fun.startsWith('pillar.')) await core.refreshPillar();
+    if (isState || fun.startsWith('pillar.')) await core.refreshFromMaster(isState);
     const mine = new MineCache(core.connection);
     const env: ExecEnv = {
       id: core.id,
@@ -82,7 +81,11 @@ export class JobRunner {
       mine,
       hooks: core.hooks(),
     };
-    if (isState && core.connection.accepted) await this.prefetchMine(env, fun, args, kwargs, mine);
+    if (isState && core.connection.accepted && !core.offline) await this.prefetchMine(env, fun, args, kwargs, mine);
+    if (fun === 'mine.get') {
+      await lookupFunction(fun)(args, kwargs, env); // records the read; the real call then hits the cache
+      await mine.fetchMisses();
+    }
     return env;
   }
 

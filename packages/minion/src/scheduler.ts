@@ -128,8 +128,9 @@ export class Scheduler {
     this.log.info('scheduled job started', { name: job.name, fun: job.function, jid });
     try {
       const out = await this.minion.runner.execute(job.function, job.args, job.kwargs);
-      if (this.minion.core.offline) this.log.warn('scheduled job ran without the master (cached state tree and pillar)', { name: job.name, jid });
-      if (job.returnJob) await this.minion.sendReturn({ kind: 'return', jid, fun: job.function, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out, schedule: job.name });
+      const offline = this.minion.core.offline;
+      if (offline) this.log.warn('scheduled job ran without the master (cached state tree and pillar)', { name: job.name, jid });
+      if (job.returnJob) await this.minion.sendReturn({ kind: 'return', jid, fun: job.function, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out, schedule: job.name }, offline);
       return out.ret;
     } catch (e2) {
       this.log.error('scheduled job failed', { name: job.name, error: errorMessage(e2) });

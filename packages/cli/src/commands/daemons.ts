@@ -14,9 +14,15 @@ export interface DaemonOpts extends GlobalOpts {
   logLevel?: string;
 }
 
-function detach(pidFile: string): number {
+/**
+ * V8 flags for the minion: it idles most of the time and its work is I/O and small templates, so the optimising
+ * compiler costs more memory (about 7 MB RSS) than it saves time. The systemd unit uses the same flags.
+ */
+export const MINION_NODE_FLAGS = ['--lite-mode', '--no-expose-wasm', '--max-semi-space-size=1'];
+
+function detach(pidFile: string, nodeFlags: string[] = []): number {
   const args = process.argv.slice(1).filter((a) => a !== '-d' && a !== '--daemon');
-  const child = spawn(process.execPath, args, { detached: true, stdio: 'ignore' });
+  const child = spawn(process.execPath, [...nodeFlags, ...args], { detached: true, stdio: 'ignore' });
   fs.mkdirSync(path.dirname(pidFile), { recursive: true });
   fs.writeFileSync(pidFile, `${child.pid}\n`);
   child.unref();
@@ -54,7 +60,7 @@ export async function masterCommand(o: DaemonOpts): Promise<number> {
 export async function minionCommand(o: DaemonOpts): Promise<number> {
   const { Minion } = await import('@brine/minion');
   const opts = loadMinionOpts(o.configDir);
-  if (o.daemon) return detach(o.pidFile ?? path.join(opts.cachedir, 'minion.pid'));
+  if (o.daemon) return detach(o.pidFile ?? path.join(opts.cachedir, 'minion.pid'), MINION_NODE_FLAGS);
   const log = createDaemonLogger({ file: opts.log_file, level: o.logLevel ?? opts.log_level, base: { daemon: 'minion', minion: opts.id } });
   const m = Minion.start(opts, log);
   return onSignals(() => m.stop());

@@ -3,7 +3,7 @@
  * count while waiting, print each return as it arrives, then name every expected minion that did not return and why.
  */
 import { UsageError, type TargetType } from '@brine/core';
-import { loadMasterOpts } from '@brine/master';
+import { loadMasterOpts } from '@brine/config';
 import { ControlClient } from '../control-client';
 import { EXIT } from '../exit';
 import type { GlobalOpts } from '../globals';

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { stringify as toYaml } from 'yaml';
+import { MINION_NODE_FLAGS } from '../commands/daemons';
 
 export const BRINE_BIN = path.resolve(__dirname, '../../bin/brine.js');
 
@@ -93,7 +94,8 @@ export class Fleet {
 
   private spawnDaemon(kind: 'master' | 'minion', dir: string): ChildProcess {
     const out = fs.openSync(path.join(dir, `${kind}.out`), 'a');
-    const p = spawn(process.execPath, [BRINE_BIN, kind, '-c', dir], { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' } });
+    const flags = kind === 'minion' ? MINION_NODE_FLAGS : [];
+    const p = spawn(process.execPath, [...flags, BRINE_BIN, kind, '-c', dir], { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' } });
     fs.closeSync(out);
     return p;
   }

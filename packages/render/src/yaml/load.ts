@@ -4,7 +4,9 @@
  * Salt means ('0644' for both `644` and `0644`), timestamps stay strings. Line numbers are those of the text
  * given (for SLS files: the Jinja-rendered text, which nearly always has the source's line count).
  */
-import { RenderError } from '@brine/core';
+import { RenderError, saltYamlTags } from '@brine/core';
+
+export { saltYamlTags };
 import { LineCounter, Scalar, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
 
 const MODE_KEYS = new Set(['mode', 'dir_mode', 'file_mode']);
@@ -49,23 +51,6 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
 
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
-const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
-const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-
-/**
- * YAML 1.1 tags as PyYAML (and so Salt) reads them: no timestamps (Salt keeps dates as strings), and booleans
- * without the single letters `y`/`n`, which PyYAML leaves as strings (`{n: 3}` is a key named n).
- */
-export function saltYamlTags<T extends { tag?: string; test?: RegExp }>(tags: T[]): T[] {
-  return tags
-    .filter((t) => t.tag !== 'tag:yaml.org,2002:timestamp')
-    .map((t) => {
-      if (t.tag !== 'tag:yaml.org,2002:bool' || !t.test) return t;
-      const truthy = t.test.test('true');
-      return { ...t, test: truthy ? PY_TRUE : PY_FALSE };
-    });
 }
 
 /** Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. */

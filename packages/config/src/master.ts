@@ -1,7 +1,7 @@
 /** Master configuration: YAML at `<config-dir>/master` (default /etc/brine/master), Salt's key names. */
 import * as path from 'path';
 import { ConfigError, isDict, type Dict } from '@brine/core';
-import { readYamlConfig } from '@brine/engine';
+import { readYamlConfig } from './minion';
 
 export interface MasterOpts extends Dict {
   config_dir: string;

@@ -5,9 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, isDict, type Dict } from '@brine/core';
+import { ConfigError, isDict, saltYamlTags, type Dict } from '@brine/core';
 import { parse as parseYaml } from 'yaml';
-import { saltYamlTags } from '@brine/render';
 
 export interface MinionOpts extends Dict {
   id: string;

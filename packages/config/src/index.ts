@@ -1,0 +1,2 @@
+export * from './minion';
+export * from './master';
