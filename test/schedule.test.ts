@@ -67,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fleet?.stop();
-  if (process.env.KEEP) console.log('KEPT', dir); else fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('seconds: 5 with splay: 3 fires every 5-8 s and each run lands in the job cache as schedule:hs', async () => {

@@ -1,5 +1,6 @@
 /** Master configuration: YAML at `<config-dir>/master` (default /etc/brine/master), Salt's key names. */
 import * as path from 'path';
+import { optionReaders, rootsOption } from './common';
 import { ConfigError, isDict, type Dict } from '@brine/core';
 import { readYamlConfig } from './minion';
 
@@ -28,21 +29,11 @@ export interface MasterOpts extends Dict {
   publish_ttl: number;
 }
 
-function roots(v: unknown, dflt: string, base: string, key: string): Record<string, string[]> {
-  if (v === undefined) return { base: [path.resolve(base, dflt)] };
-  if (!isDict(v)) throw new ConfigError(`${key}: must map an environment to a list of directories, e.g. {base: [/srv/salt]}`);
-  return Object.fromEntries(Object.entries(v).map(([env, dirs]) => [env, (Array.isArray(dirs) ? dirs : [dirs]).map((d) => path.resolve(base, String(d)))]));
-}
 
 export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): MasterOpts {
   const dir = path.resolve(configDir);
   const raw = { ...readYamlConfig(path.join(dir, 'master')), ...overrides };
-  const p = (k: string, d: string) => path.resolve(dir, String(raw[k] ?? d));
-  const num = (k: string, d: number) => {
-    const v = raw[k] ?? d;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${k}: must be a number, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const { path: p, num } = optionReaders(raw, dir);
   const ipv6 = Boolean(raw['ipv6'] ?? false);
   return {
     ...raw,
@@ -54,8 +45,8 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     pki_dir: p('pki_dir', path.join(dir, 'pki/master')),
     cachedir: p('cachedir', '/var/cache/brine/master'),
     sock_dir: p('sock_dir', '/run/brine/master'),
-    file_roots: roots(raw['file_roots'], '/srv/salt', dir, 'file_roots'),
-    pillar_roots: roots(raw['pillar_roots'], '/srv/pillar', dir, 'pillar_roots'),
+    file_roots: rootsOption(raw['file_roots'], ['/srv/salt'], dir, 'file_roots'),
+    pillar_roots: rootsOption(raw['pillar_roots'], ['/srv/pillar'], dir, 'pillar_roots'),
     auto_accept: Boolean(raw['auto_accept'] ?? false),
     autosign_file: raw['autosign_file'] ? p('autosign_file', '') : '',
     keep_jobs: num('keep_jobs', 24),

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { optionReaders, rootsOption } from './common';
 import { ConfigError, isDict, saltYamlTags, type Dict } from '@brine/core';
 import { parse as parseYaml } from 'yaml';
 
@@ -62,26 +63,11 @@ export function readYamlConfig(file: string): Dict {
   return data;
 }
 
-function roots(v: unknown, dflt: string[], base: string, key: string): Record<string, string[]> {
-  if (v === undefined) return { base: dflt.map((d) => path.resolve(base, d)) };
-  if (!isDict(v)) throw new ConfigError(`${key}: must map an environment to a list of directories, e.g. {base: [/srv/salt]}`);
-  const out: Record<string, string[]> = {};
-  for (const [env, dirs] of Object.entries(v)) {
-    const list = Array.isArray(dirs) ? dirs : [dirs];
-    out[env] = list.map((d) => path.resolve(base, String(d)));
-  }
-  return out;
-}
 
 export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict = {}): MinionOpts {
   const dir = path.resolve(configDir);
   const raw = { ...readYamlConfig(path.join(dir, 'minion')), ...overrides };
-  const p = (k: string, d: string) => path.resolve(dir, String(raw[k] ?? d));
-  const num = (k: string, d: number) => {
-    const v = raw[k] ?? d;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${k}: must be a number, got ${JSON.stringify(v)}`);
-    return v;
-  };
+  const { path: p, num } = optionReaders(raw, dir);
   return {
     ...raw,
     id: String(raw['id'] ?? os.hostname()),
@@ -90,8 +76,8 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     master_port: num('master_port', 4506),
     publish_port: num('publish_port', 4505),
     ipv6: Boolean(raw['ipv6'] ?? false),
-    file_roots: roots(raw['file_roots'], ['/srv/salt'], dir, 'file_roots'),
-    pillar_roots: roots(raw['pillar_roots'], ['/srv/pillar'], dir, 'pillar_roots'),
+    file_roots: rootsOption(raw['file_roots'], ['/srv/salt'], dir, 'file_roots'),
+    pillar_roots: rootsOption(raw['pillar_roots'], ['/srv/pillar'], dir, 'pillar_roots'),
     cachedir: p('cachedir', '/var/cache/brine/minion'),
     pki_dir: p('pki_dir', path.join(dir, 'pki/minion')),
     log_file: p('log_file', '/var/log/brine/minion'),

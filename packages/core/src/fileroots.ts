@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError } from './errors';
+import { walkTree } from './fsutil';
 
 export class PathEscapeError extends BrineError {
   constructor(rel: string) {
@@ -85,27 +86,15 @@ export class FileRoots {
   list(): string[] {
     const seen = new Set<string>();
     for (const root of this.roots) {
-      const walk = (dir: string, prefix: string): void => {
-        let entries: fs.Dirent[];
+      walkTree(root, (rel, e) => {
+        if (!e.isFile() && !e.isSymbolicLink()) return;
         try {
-          entries = fs.readdirSync(dir, { withFileTypes: true });
+          const p = this.resolve(rel);
+          if (p && fs.statSync(p).isFile()) seen.add(rel);
         } catch {
-          return;
+          /* escaping symlink: not served */
         }
-        for (const e of entries) {
-          const rel = prefix ? `${prefix}/${e.name}` : e.name;
-          if (e.isDirectory()) walk(path.join(dir, e.name), rel);
-          else if (e.isFile() || e.isSymbolicLink()) {
-            try {
-              const p = this.resolve(rel);
-              if (p && fs.statSync(p).isFile()) seen.add(rel);
-            } catch {
-              /* escaping symlink: not served */
-            }
-          }
-        }
-      };
-      walk(root, '');
+      });
     }
     return [...seen].sort();
   }

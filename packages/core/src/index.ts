@@ -5,3 +5,4 @@ export * from './data';
 export * from './target';
 export * from './fileroots';
 export * from './yaml-tags';
+export * from './fsutil';

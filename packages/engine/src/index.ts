@@ -7,6 +7,6 @@ export * from './local';
 export * from './sources';
 export * from './modules/types';
 export { lookupFunction, listFunctions, registerFunction, templateSalt } from './modules/registry';
-export { runCompiled, makeRenderer } from './modules/state';
+export { runCompiled, makeRenderer, slsList } from './modules/state';
 export * from './logging';
 export { chooseProviders, chooseServiceProvider, choosePkgProvider } from './providers';

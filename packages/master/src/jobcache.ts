@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeFileAtomicSync } from '@brine/core';
 import { validMinionId } from './keys';
 
 export interface JobRecord {
@@ -40,12 +41,6 @@ export function newJid(now = new Date()): string {
 
 export const JID = /^\d{20}$/;
 
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  fs.writeFileSync(tmp, data, { mode: 0o600 });
-  fs.renameSync(tmp, file);
-}
-
 export class JobCache {
   readonly dir: string;
   constructor(cachedir: string, private readonly keepHours: number) {
@@ -61,14 +56,14 @@ export class JobCache {
   recordJob(job: JobRecord): void {
     const d = this.jobDir(job.jid);
     fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    writeAtomic(path.join(d, 'job.json'), JSON.stringify(job));
+    writeFileAtomicSync(path.join(d, 'job.json'), JSON.stringify(job));
   }
 
   recordReturn(r: ReturnRecord): void {
     if (!validMinionId(r.id)) return;
     const d = this.jobDir(r.jid);
     fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    writeAtomic(path.join(d, `${r.id}.ret.json`), JSON.stringify(r));
+    writeFileAtomicSync(path.join(d, `${r.id}.ret.json`), JSON.stringify(r));
   }
 
   job(jid: string): JobRecord | null {

@@ -5,7 +5,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { BrineError, globMatch } from '@brine/core';
+import { BrineError, globMatch, writeFileAtomicSync } from '@brine/core';
 
 export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
 export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];
@@ -52,10 +52,7 @@ export class KeyStore {
   }
 
   private write(state: KeyState, id: string, pem: string): void {
-    const f = this.file(state, id);
-    const tmp = `${f}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, pem, { mode: 0o644 });
-    fs.renameSync(tmp, f);
+    writeFileAtomicSync(this.file(state, id), pem, 0o644);
   }
 
   private remove(state: KeyState, id: string): void {

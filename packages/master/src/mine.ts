@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isDict, matchTarget, type Dict, type TargetType } from '@brine/core';
+import { isDict, matchTarget, writeFileAtomicSync, type Dict, type TargetType } from '@brine/core';
 import { validMinionId } from './keys';
 import type { Registry } from './registry';
 
@@ -28,9 +28,7 @@ export class MineStore {
   update(id: string, fns: Dict, clear = false): void {
     const next = clear ? { ...fns } : { ...(this.data.get(id) ?? {}), ...fns };
     this.data.set(id, next);
-    const f = path.join(this.dir, `${id}.json`);
-    fs.writeFileSync(`${f}.tmp`, JSON.stringify(next), { mode: 0o600 });
-    fs.renameSync(`${f}.tmp`, f);
+    writeFileAtomicSync(path.join(this.dir, `${id}.json`), JSON.stringify(next));
   }
 
   delete(id: string): void {

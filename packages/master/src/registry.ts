@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isDict, type Dict } from '@brine/core';
+import { isDict, writeFileAtomicSync, type Dict } from '@brine/core';
 import { validMinionId } from './keys';
 
 export interface MinionInfo {
@@ -42,11 +42,7 @@ export class Registry {
 
   setGrains(id: string, grains: Dict): void {
     this.info(id).grains = grains;
-    const d = path.join(this.dir, id);
-    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    const f = path.join(d, 'grains.json');
-    fs.writeFileSync(`${f}.tmp`, JSON.stringify(grains), { mode: 0o600 });
-    fs.renameSync(`${f}.tmp`, f);
+    writeFileAtomicSync(path.join(this.dir, id, 'grains.json'), JSON.stringify(grains));
   }
 
   /** Forget a minion whose key was deleted (grains, cached pillar). */

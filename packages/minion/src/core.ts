@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, isDict, type Dict, type Logger } from '@brine/core';
+import { errorMessage, isDict, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@brine/engine';
 import type { Connection } from './connection';
 import { FileCache } from './filesync';
@@ -70,9 +70,7 @@ export class MinionCore {
     try {
       const p = await this.connection.request({ kind: 'pillar' }, 15_000);
       this.pillar = isDict(p) ? p : {};
-      const f = this.pillarFile();
-      fs.writeFileSync(`${f}.tmp`, JSON.stringify(this.pillar), { mode: 0o600 });
-      fs.renameSync(`${f}.tmp`, f);
+      writeFileAtomicSync(this.pillarFile(), JSON.stringify(this.pillar));
       this.offline = false;
     } catch (e) {
       this.markOffline('using the last pillar', e);

@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRelative, isDict, type Logger } from '@brine/core';
+import { checkRelative, isDict, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
 import type { Requester } from './requester';
 
 export interface SyncStats {
@@ -21,13 +21,6 @@ function sha256(file: string): string | null {
   } catch {
     return null;
   }
-}
-
-function writeAtomic(file: string, data: Buffer): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.brine-tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data, { mode: 0o600 });
-  fs.renameSync(tmp, file);
 }
 
 export class FileCache {
@@ -68,28 +61,16 @@ export class FileCache {
       const data = await this.req.request({ kind: 'file.get', saltenv, path: clean });
       if (!isDict(data) || typeof data['data'] !== 'string') throw new Error(`file.get ${clean}: bad reply`);
       const buf = Buffer.from(data['data'], 'base64');
-      writeAtomic(local, buf);
+      writeFileAtomicSync(local, buf);
       this.known.set(key, crypto.createHash('sha256').update(buf).digest('hex'));
       stats.fetched++;
     }
-    const walk = (dir: string, prefix: string): void => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const rel = prefix ? `${prefix}/${e.name}` : e.name;
-        if (e.isDirectory()) walk(path.join(dir, e.name), rel);
-        else if (!wanted.has(rel)) {
-          fs.rmSync(path.join(dir, e.name), { force: true });
-          this.known.delete(`${saltenv}/${rel}`);
-          stats.removed++;
-        }
-      }
-    };
-    walk(root, '');
+    walkTree(root, (rel, _e, abs) => {
+      if (wanted.has(rel)) return;
+      fs.rmSync(abs, { force: true });
+      this.known.delete(`${saltenv}/${rel}`);
+      stats.removed++;
+    });
     if (stats.fetched || stats.removed) this.log.debug('file cache synced', { saltenv, ...stats });
     return stats;
   }

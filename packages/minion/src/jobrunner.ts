@@ -4,7 +4,7 @@
  * this minion's identity. State runs are queued one at a time, like Salt's state queue.
  */
 import { errorMessage, FileRoots, matchTarget, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
-import { CallResult, lookupFunction, makeRenderer, RootsSourceClient, type ExecEnv } from '@brine/engine';
+import { CallResult, lookupFunction, makeRenderer, RootsSourceClient, slsList, type ExecEnv } from '@brine/engine';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';
@@ -14,12 +14,6 @@ export interface JobOutcome {
   retcode: number;
   success: boolean;
   out: string;
-}
-
-function slsList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  if (v === undefined || v === null || v === '') return [];
-  return String(v).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 export class JobRunner {

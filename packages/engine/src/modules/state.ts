@@ -8,7 +8,8 @@ import { getStateFunction } from '../states';
 import { templateSalt } from './registry';
 import { CallResult, truthy, type ExecEnv, type ExecModule } from './types';
 
-function slsList(v: unknown): string[] {
+/** `web,db` or a list: the SLS names a state function was given. */
+export function slsList(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
   if (v === undefined || v === null || v === '') return [];
   return String(v).split(',').map((s) => s.trim()).filter(Boolean);

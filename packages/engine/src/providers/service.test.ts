@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LocalHostReader, LocalHostWriter } from '../host/local';
 import type { ExecOptions, ExecResult, HostReader, HostWriter } from '../types';
-import { expectedProgram, parseServiceDef, SupervisorServiceProvider } from './supervisor';
+import { expectedProgram, parseServiceDef, programMatches, SupervisorServiceProvider } from './supervisor';
 import { systemctlArgv, SystemdServiceProvider } from './systemd';
 
 const reader = new LocalHostReader();
@@ -115,6 +115,25 @@ describe('supervisor', () => {
     writeFileSync(path.join(tmp, 'run', 'e.pid'), `${process.pid}\n`);
     expect((await sup.status('e', reader)).running).toBe(false);
     writeFileSync(path.join(tmp, 'run', 'e.pid'), '999999999\n');
+    expect((await sup.status('e', reader)).running).toBe(false);
+  }, 20_000);
+
+  it('recognises a daemon that rewrites its command line by /proc/PID/exe or comm (nginx: "nginx: master process ...")', async () => {
+    expect(programMatches('nginx', { argv0: 'nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf', exe: '/usr/sbin/nginx', comm: 'nginx\n' })).toBe(true);
+    expect(programMatches('nginx', { argv0: 'nginx: master process /usr/sbin/nginx -g daemon off;', exe: null, comm: 'nginx\n' })).toBe(true);
+    expect(programMatches('nginx', { argv0: 'nginx: master process', exe: '/usr/sbin/nginx (deleted)', comm: null })).toBe(true);
+    expect(programMatches('a-very-long-daemon-name', { argv0: 'renamed', comm: 'a-very-long-dae\n' })).toBe(true);
+    expect(programMatches('nginx', { argv0: 'node', exe: '/usr/bin/node', comm: 'node\n' })).toBe(false);
+    expect(programMatches('', { argv0: '', exe: null, comm: '' })).toBe(false);
+    // a real one: node rewrites its own argv[0] (process.title), the supervisor still finds it by its executable
+    define('e', { command: [process.execPath, '-e', "process.title = 'renamed: worker'; setInterval(() => {}, 1000)"] });
+    await sup.start('e', writer);
+    const pid = (await sup.pid('e', reader))!;
+    expect(pid).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]).toBe('renamed: worker');
+    expect(await sup.status('e', reader)).toMatchObject({ running: true });
+    await sup.stop('e', writer);
     expect((await sup.status('e', reader)).running).toBe(false);
   }, 20_000);
 

@@ -102,12 +102,24 @@ export function parseServiceDef(file: string, text: string, name: string, runDir
   };
 }
 
-/** The program whose basename must match /proc/<pid>/cmdline's argv[0]. */
+/** The program whose basename must match /proc/<pid>/cmdline's argv[0], /proc/<pid>/exe or /proc/<pid>/comm. */
 export function expectedProgram(def: ServiceDef): string {
   if (def.argv[0] === '/bin/sh' && def.argv[1] === '-c' && def.argv[2]?.startsWith('exec ')) {
     return path.basename(def.argv[2].slice(5).trim().split(/\s+/)[0]);
   }
   return path.basename(def.argv[0]);
+}
+
+/**
+ * Is the process running `prog` (a basename)? True when the basename of argv[0], of /proc/PID/exe (the link
+ * target, without a " (deleted)" suffix after an upgrade) or the comm (at most 15 characters) matches.
+ */
+export function programMatches(prog: string, p: { argv0?: string | null; exe?: string | null; comm?: string | null }): boolean {
+  if (!prog) return false;
+  if (p.argv0 && path.basename(p.argv0) === prog) return true;
+  if (p.exe && path.basename(p.exe.replace(/ \(deleted\)$/, '')) === prog) return true;
+  const comm = p.comm?.replace(/\n$/, '');
+  return Boolean(comm) && comm === prog.slice(0, 15);
 }
 
 function alive(pid: number): boolean {
@@ -176,7 +188,13 @@ export class SupervisorServiceProvider implements ServiceProvider {
     const stat = (await host.readFile(`/proc/${pid}/stat`))?.toString('utf8');
     if (!stat || /\) Z /.test(stat)) return null;
     const argv0 = (await host.readFile(`/proc/${pid}/cmdline`))?.toString('utf8').split('\0')[0] ?? '';
-    return path.basename(argv0) === expectedProgram(def) ? pid : null;
+    const prog = expectedProgram(def);
+    if (path.basename(argv0) === prog) return pid;
+    // A daemon may rewrite its command line (nginx: "nginx: master process ..."): fall back to the executable
+    // and to the kernel's comm.
+    const exe = await host.readlink(`/proc/${pid}/exe`);
+    const comm = (await host.readFile(`/proc/${pid}/comm`))?.toString('utf8');
+    return programMatches(prog, { argv0, exe, comm }) ? pid : null;
   }
 
   async status(name: string, host: HostReader): Promise<ServiceStatus> {
