@@ -1,9 +1,9 @@
-/** Jest runs the TypeScript sources directly (swc strips types); packages resolve to their src. */
+/** Jest runs the TypeScript sources directly (ts-jest, transpile only: tsc -b type-checks); packages resolve to their src. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json', isolatedModules: true, diagnostics: false }] },
   moduleNameMapper: { '^@brine/([a-z]+)$': '<rootDir>/packages/$1/src/index.ts' },
   modulePathIgnorePatterns: ['<rootDir>/packages/.*/dist/'],
   testTimeout: 60000,
