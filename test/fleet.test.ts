@@ -18,12 +18,13 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(dir, 'pillar'));
   fs.writeFileSync(path.join(dir, 'pillar/top.sls'), "base:\n  '*':\n    - bench\n");
   fs.writeFileSync(path.join(dir, 'pillar/bench.sls'), `bench_root: ${dir}/out\n`);
-  fleet = await startFleet({ dir, minions: IDS, fileRoots: [PEER] });
+  fleet = await startFleet({ dir, minions: IDS, fileRoots: [PEER], master: { nodegroups: { pair: 'L@m1,m2', webby: ['m3', 'm4'] } } });
 }, 60_000);
 
 afterAll(async () => {
   await fleet?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (process.env.BRINE_KEEP_TEST_DIRS) process.stderr.write(`kept ${dir}\n`);
+  else fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('key flow: pending, nothing flows before acceptance, accept/reject/finger, then every minion answers', async () => {
@@ -94,7 +95,27 @@ test('targeting: list, glob, grain, compound, and the outputs scripts use', () =
   expect(yaml.stdout.trim()).toBe('m2: hi');
 });
 
+test('batches, nodegroups and brine call on a minion host (like salt-call, through its master)', async () => {
+  const b = onMaster(fleet, ['run', '*', 'test.ping', '-b', '2', '--out', 'json']);
+  expect(b.code).toBe(0);
+  expect((b.stderr.match(/Executing run on/g) ?? []).length).toBe(3);
+  expect(Object.keys(json(b)).sort()).toEqual(IDS);
+  const pct = onMaster(fleet, ['run', '*', 'test.ping', '-b', '40%']);
+  expect((pct.stderr.match(/Executing run on/g) ?? []).length).toBe(3);
+  expect(Object.keys(json(onMaster(fleet, ['run', '-N', 'pair', 'test.ping', '--out', 'json']))).sort()).toEqual(['m1', 'm2']);
+  expect(Object.keys(json(onMaster(fleet, ['run', '-C', 'N@webby or m5', 'test.ping', '--out', 'json']))).sort()).toEqual(['m3', 'm4', 'm5']);
+  const { brine } = await import('./helpers/cli');
+  const call = brine(['-c', fleet.minionDir('m2'), 'call', 'state.apply', 'peer', '--out', 'json']);
+  expect(call.code).toBe(0);
+  const ret = json<{ local: StateRet }>(call).local;
+  expect(Object.keys(ret)).toHaveLength(4);
+  expect(changes(ret)).toBe(0);
+  expect(brine(['-c', fleet.minionDir('m2'), 'call', 'pillar.get', 'bench_root']).stdout).toBe(`local:\n    ${dir}/out\n`);
+}, 60_000);
+
 test('a deleted key receives nothing afterwards and the others keep working', async () => {
+  const accepts = (id: string) => (minionLog(fleet, id).match(/authenticated with the master/g) ?? []).length;
+  const before = ['m1', 'm2', 'm3', 'm4'].map(accepts);
   expect(onMaster(fleet, ['key', 'delete', 'm5', '-y']).code).toBe(0);
   const marker = path.join(dir, 'after-delete');
   const r = onMaster(fleet, ['run', '*', 'cmd.run', `touch ${marker}-$(cat /proc/sys/kernel/random/uuid | cut -c1-4); echo done`, '--out', 'json', '-t', '5']);
@@ -106,8 +127,7 @@ test('a deleted key receives nothing afterwards and the others keep working', as
   expect(fs.readdirSync(dir).filter((n) => n.startsWith('after-delete-'))).toHaveLength(4);
   // m5 comes back as a pending key, not as an accepted one (no auth storm: the others were rekeyed, not re-authenticated).
   await fleet.waitForKeys(['m5'], 'pending', 20_000);
-  const accepts = (id: string) => (minionLog(fleet, id).match(/authenticated with the master/g) ?? []).length;
-  expect(['m1', 'm2', 'm3', 'm4'].map(accepts)).toEqual([1, 1, 1, 1]);
+  expect(['m1', 'm2', 'm3', 'm4'].map(accepts)).toEqual(before);
   expect(onMaster(fleet, ['key', 'accept', 'm5', '-y']).code).toBe(0);
   await waitFor(() => {
     const p = onMaster(fleet, ['run', 'm5', 'test.ping', '--out', 'json', '-t', '2']);
@@ -132,4 +152,14 @@ test('the master restarts and every minion comes back without operator action', 
     const r = onMaster(fleet, ['run', '*', 'test.ping', '--out', 'json', '-t', '2']);
     return r.code === 0 && Object.keys(json(r)).length === 5;
   }, 40_000, 'all five minions answering after a master restart');
+}, 60_000);
+
+test('a master with a different key is refused loudly by every minion', async () => {
+  await fleet.stopMaster();
+  for (const f of ['master.pem', 'master.pub']) fs.rmSync(path.join(fleet.masterDir, 'pki', f));
+  await fleet.startMaster();
+  await waitFor(() => IDS.every((id) => /MASTER KEY CHANGED/.test(minionLog(fleet, id))), 30_000, 'every minion refusing the new master key');
+  const r = onMaster(fleet, ['run', '*', 'test.ping', '--out', 'json', '-t', '2']);
+  expect(r.code).toBe(3);
+  expect(Object.values(json(r)).every((v) => String(v).startsWith('Minion did not return'))).toBe(true);
 }, 60_000);

@@ -242,3 +242,24 @@ export function parseTargetType(s: string): TargetType {
   if ((TARGET_TYPES as readonly string[]).includes(s)) return s as TargetType;
   throw new UsageError(`target type: '${s}' is not one of ${TARGET_TYPES.join(', ')}`);
 }
+
+/**
+ * Replace nodegroup references (`N@name` terms in a compound, or a whole nodegroup target) by their compound
+ * expressions, recursively, so minions that do not know the master's nodegroups can match. Cycles are an error.
+ */
+export function expandNodegroups(expr: string, nodegroups: Record<string, string | string[]>, seen: string[] = []): string {
+  return expr
+    .trim()
+    .split(/\s+/)
+    .map((w) => {
+      const m = /^N@(.+)$/.exec(w);
+      if (!m) return w;
+      const name = m[1]!;
+      const ng = nodegroups[name];
+      if (ng === undefined) throw new UsageError(`nodegroup '${name}' is not defined (add it under nodegroups: in the master config)`);
+      if (seen.includes(name)) throw new UsageError(`nodegroup '${name}' refers to itself (${[...seen, name].join(' -> ')})`);
+      const body = Array.isArray(ng) ? `L@${ng.join(',')}` : ng;
+      return `( ${expandNodegroups(body, nodegroups, [...seen, name])} )`;
+    })
+    .join(' ');
+}

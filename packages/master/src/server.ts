@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, matchTarget, parseTargetType, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { errorMessage, expandNodegroups, matchTarget, parseTargetType, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import {
   AUTH_FRESHNESS_MS,
   buildAuthReply,
@@ -255,12 +255,8 @@ export class Master {
     this.reconcileKeys(); // a key deleted a moment ago gets nothing, even without the notification
     // Nodegroups are expanded here; minions receive the compound expression.
     let { tgt, tgtType } = job;
-    if (tgtType === 'nodegroup') {
-      const ng = this.opts.nodegroups[String(tgt)];
-      if (ng === undefined) throw new UsageError(`nodegroup '${String(tgt)}' is not defined in the master config`);
-      tgt = Array.isArray(ng) ? ng.join(' or ') : ng;
-      tgtType = 'compound';
-    }
+    if (tgtType === 'nodegroup') [tgt, tgtType] = [expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), 'compound'];
+    else if (tgtType === 'compound') tgt = expandNodegroups(String(tgt), this.opts.nodegroups);
     const expected = this.expectedMinions(tgt, tgtType);
     const jid = newJid();
     this.jobs.recordJob({ jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() });

@@ -169,9 +169,16 @@ export class Connection implements Requester {
     if (!this.session) throw new Error('not authenticated with the master');
   }
 
-  /** The epoch the master publishes with; if ours differs we missed a rekey: re-authenticate. */
+  /**
+   * The epoch the master publishes with. If ours differs we may have missed a rekey, but the rekey may also still be
+   * in flight on the publish channel (a ping reply can overtake it): look again after a moment, then re-authenticate.
+   */
   checkEpoch(masterEpoch: number): void {
-    if (masterEpoch !== this.epoch && !this.receiver?.keyring.get(masterEpoch)) this.reauth();
+    const known = () => masterEpoch === this.epoch || this.receiver?.keyring.get(masterEpoch) !== undefined;
+    if (known()) return;
+    setTimeout(() => {
+      if (!known() && !this.stopped) this.reauth();
+    }, 1500).unref();
   }
 
   private onPublish(frames: Buffer[]): void {

@@ -97,3 +97,22 @@ describe('sealed requests', () => {
     }
   });
 });
+
+describe('several sessions per id (the daemon and `brine call` on its host)', () => {
+  it('keeps the daemon session alive while short-lived sessions come and go; the least recently used goes first', async () => {
+    const { SessionTable: Table, ClientSession: Client } = await import('./session');
+    const t = new Table();
+    const daemon = new Client('m1', t.create('m1'));
+    for (let i = 0; i < 10; i++) {
+      const call = new Client('m1', t.create('m1'));
+      expect(t.open(call.seal({ kind: 'ping' })).id).toBe('m1');
+      // The daemon keeps talking, so it is never the least recently used.
+      expect(t.open(daemon.seal({ kind: 'ping' })).id).toBe('m1');
+    }
+    const idle = new Client('m1', t.create('m1'));
+    for (let i = 0; i < 4; i++) t.open(new Client('m1', t.create('m1')).seal({ kind: 'ping' }));
+    expect(() => t.open(idle.seal({ kind: 'ping' }))).toThrow(/seal|session/i);
+    t.delete('m1');
+    expect(() => t.open(daemon.seal({ kind: 'ping' }))).toThrow();
+  });
+});

@@ -147,22 +147,32 @@ export interface OpenedRequest {
 }
 
 /** Master side: the authenticated sessions, by minion id. */
+/** Live sessions one minion id may hold at once (its daemon, plus `brine call`s on its host); LRU beyond that. */
+export const SESSIONS_PER_ID = 4;
+
 export class SessionTable {
-  private readonly sessions = new Map<string, SessionState>();
+  /** Newest first. An id may hold SESSIONS_PER_ID live sessions: the daemon's and `brine call`s on the same host. */
+  private readonly sessions = new Map<string, SessionState[]>();
+  /** When each session last opened a request: the least recently used one is dropped first. */
+  private readonly lastUsed = new WeakMap<SessionState, number>();
   constructor(private readonly opts: { freshnessMs?: number; windowSize?: number } = {}) {}
 
-  /** Start a new session for `id` with a fresh key (replacing any previous one); returns the key to send. */
+  /** Start a new session for `id` with a fresh key (the oldest beyond SESSIONS_PER_ID ends); returns the key to send. */
   create(id: string, now = Date.now()): Buffer {
     const key = newAeadKey();
-    this.sessions.set(id, newSessionState(id, key, now, this.opts.windowSize));
+    const state = newSessionState(id, key, now, this.opts.windowSize);
+    this.lastUsed.set(state, now);
+    const others = [...(this.sessions.get(id) ?? [])].sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
+    this.sessions.set(id, [state, ...others.slice(0, SESSIONS_PER_ID - 1)]);
     return key;
   }
 
+  /** The newest session of `id`. */
   get(id: string): SessionState | undefined {
-    return this.sessions.get(id);
+    return this.sessions.get(id)?.[0];
   }
 
-  /** End `id`'s session (key deleted or rejected): its requests fail with `no-session` from now on. */
+  /** End every session of `id` (key deleted or rejected): its requests fail with `no-session` from now on. */
   delete(id: string): boolean {
     return this.sessions.delete(id);
   }
@@ -176,21 +186,23 @@ export class SessionTable {
   }
 
   /**
-   * `openRequest` against this table. The result remembers the key it was opened with, so the reply is
-   * sealed for the session that asked even if the minion re-authenticates meanwhile.
+   * `openRequest` against this table, trying each live session of the id. The result remembers the key it was
+   * opened with, so the reply is sealed for the session that asked even if the minion re-authenticates meanwhile.
    */
   open(env: RequestEnvelope, now = Date.now()): OpenedRequest {
-    let key: Buffer | undefined;
-    const body = openRequest(
-      env,
-      (id) => {
-        const s = this.sessions.get(id);
-        key = s?.key;
-        return s;
-      },
-      { now, freshnessMs: this.opts.freshnessMs },
-    );
-    return { id: env.id, seq: env.seq, body, key: key! };
+    const list = this.sessions.get(env.id) ?? [];
+    let last: unknown = new SessionError('no-session', `no session for ${env.id}`);
+    for (const state of list.length ? list : [undefined]) {
+      try {
+        const body = openRequest(env, () => state, { now, freshnessMs: this.opts.freshnessMs });
+        this.lastUsed.set(state!, now);
+        return { id: env.id, seq: env.seq, body, key: state!.key };
+      } catch (e) {
+        last = e;
+        if (!(e instanceof SessionError && e.reason === 'bad-seal')) throw e;
+      }
+    }
+    throw last;
   }
 
   /** Seal the reply to an opened request. */

@@ -87,11 +87,14 @@ async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetTy
   const ids = (m['minions'] as string[]) ?? [];
   const size = batchSize(o.batch!, ids.length);
   let worst: number = EXIT.ok;
+  const all: Record<string, unknown> = {};
   for (let i = 0; i < ids.length; i += size) {
     const part = ids.slice(i, i + size);
     process.stderr.write(`Executing run on [${part.map((x) => `'${x}'`).join(', ')}]\n`);
-    worst = worse(worst, await runJob(client, { ...job, tgt: part.join(',') }, 'list', timeout, o));
+    worst = worse(worst, await runJob(client, { ...job, tgt: part.join(',') }, 'list', timeout, o, all));
   }
+  // Structured output is one document for the whole run, not one per batch.
+  if (isStructured(o)) process.stdout.write(format(all, 'json', o.outOptions) + '\n');
   return worst;
 }
 
@@ -101,7 +104,10 @@ function worse(a: number, b: number): number {
   return rank(a) >= rank(b) ? a : b;
 }
 
-async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<number> {
+const isStructured = (o: PublishOpts) => o.outOptions.out === 'json' || o.outOptions.out === 'yaml';
+
+/** One job; with `collect`, structured output is gathered there for the caller to print (batches). */
+async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts, collect?: Record<string, unknown>): Promise<number> {
   const progress = new Progress(process.stderr.isTTY === true && o.outOptions.out !== 'json' && o.outOptions.out !== 'yaml');
   const returns: Record<string, unknown> = {};
   let expected: string[] = [];
@@ -109,7 +115,7 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
   let failed = 0;
   const running = new Set<string>();
   let code: number = EXIT.ok;
-  const structured = o.outOptions.out === 'json' || o.outOptions.out === 'yaml';
+  const structured = isStructured(o);
   const isState = job.fun.startsWith('state.');
   const redraw = () => progress.draw({ returned, expected: expected.length, failed, running: running.size });
   const final = await client.request(
@@ -147,7 +153,8 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
     if (!structured) process.stdout.write(format({ [id]: returns[id] }, 'nested', o.outOptions) + '\n');
     code = worse(code, EXIT.noReturn);
   }
-  if (structured) process.stdout.write(format(returns, 'json', o.outOptions) + '\n');
+  if (structured && collect) Object.assign(collect, returns);
+  else if (structured) process.stdout.write(format(returns, 'json', o.outOptions) + '\n');
   if (expected.length === 0) {
     process.stderr.write(`No minions matched the target '${job.tgt}'. No command was sent, no jid was assigned.\n`);
     return EXIT.error;
