@@ -1,5 +1,5 @@
 # Shared network facts of the HA web stack. The defaults match `brine lab` (10.213.0.0/24 inside network
-# namespaces only); on real hosts set your own subnet, interface and VIP.
+# namespaces only); on real hosts, or a lab on another subnet, override them in site.sls.
 net:
   interface: eth0
   cidr: 10.213.0.0/24

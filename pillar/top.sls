@@ -3,6 +3,9 @@ base:
   '*':
     - common
     - packages
+    # last, so it overrides: site-specific values (an empty site.sls here; `brine lab` puts its own site.sls
+    # in a pillar root listed before this one, with the lab's subnet and VIP)
+    - site
   'roles:kdct':
     - match: grain
     - keepalived

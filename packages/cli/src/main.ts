@@ -158,6 +158,29 @@ export function buildProgram(setCode: (c: number) => void): Command {
       setCode(await demoCommand({ ...globals(cmd), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined }));
     });
 
+  program
+    .command('lab')
+    .description('the HA web stack of states/ + pillar/ in network namespaces, converged by a master and six minions (root)')
+    .argument('<action>', 'up | status | failover | down')
+    .option('--prefix <prefix>', 'namespace name prefix', 'brl-')
+    .option('--subnet <a.b.c>', 'private /24 used only inside the namespaces', '10.213.0')
+    .option('--state-dir <dir>', 'where the lab keeps its state', '/run/brine-lab')
+    .option('--scenarios <list>', 'failover: keepalived-stop,link-down,app-kill,control (default: all)')
+    .option('--json', 'print the result as JSON')
+    .action(async (action: string, o: Record<string, unknown>, cmd: Command) => {
+      const { labCommand } = await import('./commands/lab');
+      setCode(
+        await labCommand(action, {
+          ...globals(cmd),
+          prefix: o['prefix'] as string,
+          subnet: o['subnet'] as string,
+          stateDir: o['stateDir'] as string,
+          scenarios: o['scenarios'] as string | undefined,
+          json: Boolean(o['json']),
+        }),
+      );
+    });
+
   return program;
 }
 

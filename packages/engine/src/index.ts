@@ -10,3 +10,4 @@ export { lookupFunction, listFunctions, registerFunction, templateSalt } from '.
 export { runCompiled, makeRenderer, slsList } from './modules/state';
 export * from './logging';
 export { chooseProviders, chooseServiceProvider, choosePkgProvider } from './providers';
+export { parseServiceDef, expectedProgram, programMatches, DEFAULT_SERVICES_DIR, DEFAULT_RUN_DIR, type ServiceDef } from './providers/supervisor';

@@ -69,6 +69,13 @@ export const nsName = (c: LabConfig, node: string): string => `${c.prefix}${node
 export const nodeIp = (c: LabConfig, node: string): string => `${c.subnet}.${nodeSpec(node).host}`;
 export const nodesWithRole = (role: string): NodeName[] => NODES.filter((n) => n.roles.includes(role)).map((n) => n.name);
 
+/** The master's config dir (host path: the master has no private mount namespace, so the CLI reaches its socket). */
+export const masterDir = (c: LabConfig): string => path.join(c.stateDir, 'master');
+/** The lab-owned pillar root, listed before the repo's: holds the lab's `site.sls` (subnet, VIP). */
+export const labPillarDir = (c: LabConfig): string => path.join(c.stateDir, 'pillar');
+/** Nodes with a private mount namespace: all but the master (which only needs its network namespace). */
+export const hasMountNs = (node: string): boolean => node !== 'master';
+
 /** Host-side paths of one node's private dirs and its mount-namespace handle. */
 export function nodePaths(c: LabConfig, node: string) {
   const root = path.join(c.stateDir, 'nodes', node);
@@ -83,6 +90,8 @@ export function nodePaths(c: LabConfig, node: string) {
     etcWork: path.join(root, 'etc.work'),
     varUpper: path.join(root, 'var.upper'),
     varWork: path.join(root, 'var.work'),
+    /** The supervisor's run dir as seen from the host (`/run/brine/services` inside the node): pidfiles, logs. */
+    services: path.join(root, 'run', 'brine', 'services'),
     /** Logs of processes the lab started in this node (stdout/stderr). */
     logs: path.join(root, 'logs'),
     /** The persistent mount namespace (a bind mount of /proc/PID/ns/mnt). */

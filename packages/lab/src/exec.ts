@@ -5,7 +5,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { nodePaths, nsName, type LabConfig } from './config';
+import { hasMountNs, nodePaths, nsName, type LabConfig } from './config';
 import { alive, killPid, run, startTime, type RunResult } from './proc';
 import { readState, updateState, type TrackedProcess } from './state';
 
@@ -21,7 +21,7 @@ export interface ExecOptions {
 export function enterArgv(c: LabConfig, node: string, cwd?: string): string[] {
   const argv = ['nsenter', `--net=/run/netns/${nsName(c, node)}`];
   const handle = nodePaths(c, node).mntHandle;
-  if (node !== 'br' && fs.existsSync(handle)) argv.push(`--mount=${handle}`);
+  if (node !== 'br' && hasMountNs(node) && fs.existsSync(handle)) argv.push(`--mount=${handle}`);
   argv.push('--');
   // not nsenter --wd: it resolves the directory before entering the mount namespace
   if (cwd) argv.push('env', '-C', cwd);
@@ -44,6 +44,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** A name for the state file and the log (`<node>/logs/<name>.log`); default: basename of argv[0]. */
   name?: string;
+  /** Host path of the log file instead of `<node>/logs/<name>.log` (appended to). */
+  log?: string;
 }
 
 /**
@@ -52,9 +54,8 @@ export interface SpawnOptions {
  */
 export async function nodeSpawn(c: LabConfig, node: string, argv: string[], opts: SpawnOptions = {}, settleMs = 150): Promise<TrackedProcess> {
   const name = opts.name ?? path.basename(argv[0]);
-  const logDir = nodePaths(c, node).logs;
-  fs.mkdirSync(logDir, { recursive: true });
-  const log = path.join(logDir, `${name}.log`);
+  const log = opts.log ?? path.join(nodePaths(c, node).logs, `${name}.log`);
+  fs.mkdirSync(path.dirname(log), { recursive: true });
   const fd = fs.openSync(log, 'a', 0o640);
   let exited: string | null = null;
   try {

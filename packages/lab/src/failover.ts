@@ -5,11 +5,12 @@
  * Every loop is bounded; traffic goes only to the lab's VIP.
  */
 import * as os from 'os';
-import { nodePaths, type LabConfig } from './config';
+import { formatRun, highstate, type BrineOptions } from './brine';
+import { nodesWithRole, type LabConfig } from './config';
 import { nodeExec } from './exec';
 import { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type WindowStats } from './measure';
 import { mustRun, sleep } from './proc';
-import { startService, stopService } from './services';
+import { serviceLog, startService, stopService } from './services';
 import { vipOwner } from './topology';
 
 export interface FailoverOptions {
@@ -25,9 +26,26 @@ export interface FailoverOptions {
   streamLineSize?: number;
   /** nginx's fail_timeout (pillar nginx:fail_timeout), for the app-kill verdict (default 5000 ms). */
   failTimeoutMs?: number;
-  /** Re-render and install the notify hook with conntrackd's commit on/off (needed for the control run). */
+  /**
+   * Re-render and install the notify hook with conntrackd's commit on/off, for the control run. Default:
+   * `brine state sls keepalived` on the balancers with `pillar='{"conntrackd": {"commit_on_master": false}}'`
+   * (then without the override, which puts the committing hook back).
+   */
   setCommit?: (enabled: boolean) => Promise<void>;
+  /** How to reach the lab's master (for the default setCommit). */
+  brine?: BrineOptions;
   log?: (msg: string) => void;
+}
+
+/** The control run's switch, through the master: re-apply the keepalived role with or without the pillar override. */
+export function brineSetCommit(c: LabConfig, o: BrineOptions = {}): (enabled: boolean) => Promise<void> {
+  return async (enabled) => {
+    const args = enabled ? [] : [`pillar=${JSON.stringify({ conntrackd: { commit_on_master: false } })}`];
+    const r = await highstate(c, { tgt: nodesWithRole('kdct').join(','), list: true }, o, { sls: 'keepalived', args });
+    if (r.code !== 0 || Object.values(r.nodes).some((n) => n.failed)) throw new Error(`lab: setting the conntrackd commit to ${enabled}: ${formatRun(r)}`);
+    const hook = await nodeExec(c, 'kdct2', ['cat', '/etc/keepalived/notify.sh']);
+    if (hook.stdout.includes('commit disabled') === enabled) throw new Error(`lab: the notify hook on kdct2 does not reflect commit_on_master=${enabled}`);
+  };
 }
 
 export interface VipFailoverResult {
@@ -95,7 +113,7 @@ function opts(o: FailoverOptions) {
   };
 }
 
-const appLog = (c: LabConfig) => (app: string) => `${nodePaths(c, app).logs}/webapp.log`;
+const appLog = (c: LabConfig) => (app: string) => serviceLog(c, app, 'webapp');
 
 async function linkSet(c: LabConfig, node: string, state: 'up' | 'down'): Promise<void> {
   await mustRun(['ip', '-n', c.bridgeNs, 'link', 'set', `v-${node}`, state]);
@@ -205,8 +223,8 @@ export async function appFailure(c: LabConfig, how: 'kill' | 'link-down' = 'kill
 /** The same keepalived-stop failover with conntrackd's commit disabled: the NAT stream should break. */
 export async function controlNoCommit(c: LabConfig, o: FailoverOptions = {}): Promise<ControlResult> {
   const p = opts(o);
-  if (!o.setCommit) throw new Error('lab: the control run needs setCommit (re-renders the notify hook)');
-  await o.setCommit(false);
+  const setCommit = o.setCommit ?? brineSetCommit(c, o.brine);
+  await setCommit(false);
   const watcher = await VipWatcher.start(c);
   try {
     await ensureBaseline(c);
@@ -223,7 +241,7 @@ export async function controlNoCommit(c: LabConfig, o: FailoverOptions = {}): Pr
     return res;
   } finally {
     watcher.stop();
-    await o.setCommit(true);
+    await setCommit(true);
   }
 }
 
@@ -234,7 +252,7 @@ export async function failover(c: LabConfig, o: FailoverOptions = {}, which: ('k
   if (which.includes('keepalived-stop')) r.keepalivedStop = await vipFailover(c, 'keepalived-stop', o);
   if (which.includes('link-down')) r.linkDown = await vipFailover(c, 'link-down', o);
   if (which.includes('app-kill')) r.appKill = await appFailure(c, 'kill', o);
-  if (which.includes('control') && o.setCommit) r.control = await controlNoCommit(c, o);
+  if (which.includes('control')) r.control = await controlNoCommit(c, o);
   await ensureBaseline(c);
   r.loadEnd = os.loadavg();
   r.durationMs = Date.now() - t;

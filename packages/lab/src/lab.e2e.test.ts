@@ -1,124 +1,136 @@
 /**
- * The HA lab end to end, with the real daemons (root; keepalived, conntrackd, nftables, nginx, iproute2, curl):
- * build the namespaces, converge the roles rendered by Brine's renderer from states/ + pillar/ (stand-in for
- * highstate), then measure: VIP answers, VIP moves to kdct2 when kdct1's keepalived stops, the NAT stream
- * survives with 0 bytes lost, nginx routes around a dead app, and the control run (no conntrackd commit)
- * breaks the stream. Always tears down. Its own prefix, subnet and state dir: never touches another lab.
+ * The HA lab end to end, the real path: namespaces, a Brine master in the `master` namespace and a minion in each
+ * of the six role nodes, keys accepted, `brine state highstate` (app tier, then '*') converging states/ + pillar/
+ * with the supervisor provider, then: VIP answers, a second highstate changes nothing, the VIP moves to kdct2 when
+ * kdct1's keepalived stops (0 failed probes), the NAT stream survives with 0 bytes lost, nginx routes around a
+ * dead app, and the control run (no conntrackd commit) breaks the stream.
+ *
+ * Never skipped: it needs root and the daemons (scripts/install-deps.sh); without them `up` fails with a message
+ * naming what is missing. Its own prefix, subnet and state dir; always torn down.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import {
   ROLE_NODES,
   appFailure,
-  applyChunks,
   controlNoCommit,
   down,
-  ensureBaseline,
   formatReport,
+  formatRun,
+  highstate,
   labConfig,
   nodeExec,
   nodePaths,
   readServiceDefinition,
+  servicePid,
   status,
   tracked,
   up,
   vipFailover,
   type AppKillResult,
+  type BrineOptions,
   type ControlResult,
   type FailoverReport,
+  type HighstateRun,
   type LabOptions,
+  type LabUpResult,
   type VipFailoverResult,
 } from '@brine/lab';
-import { expectedProgram, parseServiceDef } from '../../engine/src/providers/supervisor';
-import { renderRoles } from '../test/render-roles';
+import { MINION_NODE_FLAGS } from '../../cli/src/commands/daemons';
 
-const OPTS: LabOptions = { prefix: 'brt-', subnet: '10.213.7', stateDir: '/run/brine-lab-e2e' };
-const c = labConfig(OPTS);
-const TOOLS = ['/usr/sbin/keepalived', '/usr/sbin/conntrackd', '/usr/sbin/nft', '/usr/sbin/nginx', '/usr/bin/curl', '/usr/bin/nsenter', '/usr/bin/unshare'];
-const missing = TOOLS.filter((t) => !fs.existsSync(t));
-const canRun = process.platform === 'linux' && process.getuid?.() === 0 && missing.length === 0;
-if (!canRun) console.warn(`lab e2e skipped: needs root and ${missing.join(', ') || 'Linux'} (scripts/install-deps.sh installs them)`);
-const d = canRun ? describe : describe.skip;
-
-const ORDER = ['app', 'nginx', 'kdct'];
 const log = (m: string) => process.stdout.write(`[lab] ${m}\n`);
+const OPTS: LabOptions & BrineOptions = { prefix: 'brt-', subnet: '10.213.7', stateDir: '/run/brine-lab-e2e', minionNodeFlags: MINION_NODE_FLAGS, log };
+const c = labConfig(OPTS);
 
-async function converge(override?: (node: string, p: Record<string, any>) => void, only?: (name: string) => boolean) {
-  const { nodes, hooks } = renderRoles(c, ROLE_NODES, override);
-  let changed = 0;
-  for (const role of ORDER) {
-    const rs = await Promise.all(
-      nodes.filter((n) => n.node.startsWith(role)).map((n) => applyChunks(c, n.node, only ? n.chunks.filter((x) => only(x.name)) : n.chunks, hooks)),
-    );
-    changed += rs.flat().filter((r) => r.changed).length;
-  }
-  return changed;
-}
+const SERVICES: Record<string, string[]> = { kdct1: ['conntrackd', 'keepalived'], kdct2: ['conntrackd', 'keepalived'], nginx1: ['nginx'], nginx2: ['nginx'], app1: ['webapp'], app2: ['webapp'] };
 
-const setCommit = async (on: boolean) => {
-  const commit = (_n: string, p: Record<string, any>) => {
-    if (p['conntrackd']) p['conntrackd'].commit_on_master = on;
-  };
-  await converge(commit, (name) => name === '/etc/keepalived/notify.sh');
-};
+const ppid = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
-d('HA lab (network namespaces, real daemons)', () => {
+describe('HA lab: master + six minions in network namespaces, real daemons', () => {
   const t0 = Date.now();
   const figures: Record<string, unknown> = {};
   const report: FailoverReport = { loadStart: os.loadavg(), loadEnd: [], durationMs: 0 };
+  let lab: LabUpResult | undefined;
 
   beforeAll(async () => {
-    await down(OPTS);
-    await up(OPTS);
-    const t = Date.now();
-    await converge();
-    figures['convergeMs'] = Date.now() - t;
-    await ensureBaseline(c); // VIP elected (about 3 adverts + skew) and answering end to end
-    figures['vipAnsweringMs'] = Date.now() - t;
-  }, 120000);
+    await down(OPTS); // leftovers of an interrupted run
+    lab = await up(OPTS);
+    figures['up'] = { topologyMs: lab.topologyMs, keysMs: lab.converge.keysMs, highstateMs: lab.converge.highstateMs, runs: lab.converge.runs.map((r) => ({ target: r.target, ms: r.ms })), vipMs: lab.vipMs, totalMs: lab.totalMs };
+  }, 120_000);
 
   afterAll(async () => {
     const r = await down(OPTS);
     const left = (await status(OPTS)).nodes.filter((n) => n.present);
     log(`down: killed ${r.killed.length} processes, removed ${r.namespaces.length} namespaces; left: ${left.length}`);
-    figures['totalMs'] = Date.now() - t0;
     report.loadEnd = os.loadavg();
     report.durationMs = Date.now() - t0;
-    log(`converge ${figures['convergeMs']} ms, VIP answering ${figures['vipAnsweringMs']} ms after converge start\n${formatReport(report)}`);
+    figures['totalMs'] = Date.now() - t0;
+    log(`${JSON.stringify(figures)}\n${formatReport(report)}`);
     if (process.env['BRINE_LAB_REPORT']) fs.writeFileSync(process.env['BRINE_LAB_REPORT'], JSON.stringify({ ...figures, report }, null, 1));
     expect(left).toEqual([]);
     expect(fs.existsSync(c.stateDir)).toBe(false);
-  }, 60000);
+  }, 60_000);
 
-  it('runs every daemon from its service definition, as the supervisor would see it, each with private paths', async () => {
-    const want: Record<string, string[]> = { kdct1: ['conntrackd', 'keepalived'], kdct2: ['conntrackd', 'keepalived'], nginx1: ['nginx'], nginx2: ['nginx'], app1: ['webapp'], app2: ['webapp'] };
+  it('converges all six nodes with one highstate (app tier first): exit 0, every state True', () => {
+    expect(lab).toBeDefined();
+    const [apps, all] = lab!.converge.runs as [HighstateRun, HighstateRun];
+    expect(apps.target).toBe('roles:app');
+    expect(Object.keys(apps.nodes).sort()).toEqual(['app1', 'app2']);
+    expect(all.target).toBe('*');
+    expect(apps.code).toBe(0);
+    expect(all.code).toBe(0);
+    expect(Object.keys(all.nodes).sort()).toEqual([...ROLE_NODES].sort());
+    for (const r of [apps, all]) {
+      for (const [node, ret] of Object.entries(r.raw)) {
+        const results = Object.entries(ret as Record<string, { result: unknown }>);
+        expect(results.length).toBeGreaterThan(3);
+        for (const [tag, v] of results) expect(`${node} ${tag}: ${String(v.result)}`).toBe(`${node} ${tag}: true`);
+      }
+    }
+    // from clean, every role changed something; the app tier had nothing left for '*'
+    for (const n of ['kdct1', 'kdct2', 'nginx1', 'nginx2']) expect(all.nodes[n]!.changed).toBeGreaterThan(0);
+    for (const n of ['app1', 'app2']) {
+      expect(apps.nodes[n]!.changed).toBeGreaterThan(0);
+      expect(all.nodes[n]!.changed).toBe(0);
+    }
+  });
+
+  it("runs each daemon under its minion's supervisor, from the node's private /etc and /run", async () => {
     const pids = new Set<number>();
-    for (const [node, services] of Object.entries(want)) {
+    for (const [node, services] of Object.entries(SERVICES)) {
+      const minion = tracked(c, node, 'brine-minion');
+      expect(minion).not.toBeNull();
       for (const s of services) {
-        const text = (await nodeExec(c, node, ['cat', `/etc/brine/services.d/${s}.yaml`])).stdout;
-        const def = parseServiceDef(`${node}:${s}.yaml`, text, s, '/run/brine/services'); // the engine's own parser
-        const t = tracked(c, node, s);
-        expect(t).not.toBeNull();
-        pids.add(t!.pid);
-        // the supervisor recognises a daemon by the basename of /proc/PID/cmdline's first string
-        const argv0 = fs.readFileSync(`/proc/${t!.pid}/cmdline`, 'utf8').split('\0')[0]!;
-        expect(argv0.replace(/\/+$/, '').split('/').pop()).toBe(expectedProgram(def));
-        expect((await nodeExec(c, node, ['cat', def.pidfile])).stdout.trim()).toBe(String(t!.pid));
-        expect((await readServiceDefinition(c, node, s)).argv).toEqual(def.argv);
+        const pid = await servicePid(c, node, s);
+        expect(pid).not.toBeNull();
+        pids.add(pid!);
+        // started by the minion's supervisor provider (its child), pidfile at the standard path in the node
+        expect(`${node}:${s} parent ${ppid(pid!)}`).toBe(`${node}:${s} parent ${minion!.pid}`);
+        expect((await nodeExec(c, node, ['cat', `/run/brine/services/${s}.pid`])).stdout.trim()).toBe(String(pid));
+        expect((await readServiceDefinition(c, node, s)).argv[0]).toMatch(/^\/usr\/(s?bin)\//);
       }
     }
     expect(pids.size).toBe(8);
-    // private /run: each nginx and keepalived wrote its own pidfile at the same path, invisible to the host
+    // nginx rewrites its command line; the supervisor still knows it (by /proc/PID/exe)
+    const nginx = (await servicePid(c, 'nginx1', 'nginx'))!;
+    expect(fs.readFileSync(`/proc/${nginx}/cmdline`, 'utf8')).toMatch(/^nginx: master process/);
+    // private /run and /etc: same paths, different contents, nothing on the host
     const n1 = (await nodeExec(c, 'nginx1', ['cat', '/run/nginx/nginx.pid'])).stdout.trim();
     const n2 = (await nodeExec(c, 'nginx2', ['cat', '/run/nginx/nginx.pid'])).stdout.trim();
     expect(n1).not.toBe(n2);
     expect(fs.existsSync(`${nodePaths(c, 'kdct1').run}/keepalived/vrrp.pid`)).toBe(true);
-    // private /etc: the rendered keepalived.conf differs per node and the host's /etc has neither
     const k1 = (await nodeExec(c, 'kdct1', ['cat', '/etc/keepalived/keepalived.conf'])).stdout;
     const k2 = (await nodeExec(c, 'kdct2', ['cat', '/etc/keepalived/keepalived.conf'])).stdout;
     expect(k1).toContain('priority 250');
     expect(k2).toContain('priority 240');
+    expect(k1).toContain(`${c.vip}/24 dev eth0`);
     expect(fs.existsSync('/etc/brine/services.d/keepalived.yaml')).toBe(false);
+    // the mine, for real: nginx's upstreams are the app nodes' addresses, the NAT targets the nginx nodes'
+    const conf = (await nodeExec(c, 'nginx1', ['cat', '/etc/nginx/nginx.conf'])).stdout;
+    expect(conf).toContain(`server ${c.subnet}.31:8000`);
+    expect(conf).toContain(`server ${c.subnet}.32:8000`);
+    const nft = (await nodeExec(c, 'kdct1', ['cat', '/etc/nftables.d/brine-nat.nft'])).stdout;
+    expect(nft).toContain(`0 : ${c.subnet}.21, 1 : ${c.subnet}.22`);
   });
 
   it('answers on the VIP from the client through NAT, nginx and the app tier', async () => {
@@ -137,42 +149,55 @@ d('HA lab (network namespaces, real daemons)', () => {
     log(`paths seen: ${[...seen].join(' ')}`);
   });
 
-  it('moves the VIP to kdct2 when kdct1 keepalived stops; the NAT stream loses no byte', async () => {
+  it('a second highstate reports 0 changes on every node', async () => {
+    const r = await highstate(c, { tgt: '*' }, OPTS);
+    log(formatRun(r));
+    figures['secondHighstateMs'] = r.ms;
+    expect(r.code).toBe(0);
+    expect(Object.keys(r.nodes).sort()).toEqual([...ROLE_NODES].sort());
+    for (const n of Object.values(r.nodes)) expect(`${n.node}: ${n.changed} changed ${n.changedTags.join(', ')}, ${n.failed} failed`).toBe(`${n.node}: 0 changed , 0 failed`);
+  }, 60_000);
+
+  it('moves the VIP to kdct2 when kdct1 keepalived stops: 0 failed probes, the NAT stream loses no byte', async () => {
     const r: VipFailoverResult = await vipFailover(c, 'keepalived-stop', { log });
     report.keepalivedStop = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1000);
+    expect(r.failover.failed).toBe(0);
     expect(r.stream.err).toBeNull();
     expect(r.stream.complete).toBe(true);
     expect(r.stream.bytes).toBe(r.stream.expected);
     expect(r.streamBytesLost).toBe(0);
     expect(r.failbackMs).not.toBeNull();
-  }, 60000);
+  }, 60_000);
 
-  it('moves the VIP when kdct1 loses its link, and back when it returns', async () => {
+  it('moves the VIP when kdct1 loses its link, and back when it returns; the stream survives', async () => {
     const r: VipFailoverResult = await vipFailover(c, 'link-down', { log });
     report.linkDown = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1500);
+    expect(r.streamBytesLost).toBe(0);
     expect(r.failbackMs).not.toBeNull();
-  }, 60000);
+  }, 60_000);
 
   it('routes around a dead app node (no failed probe after the first fail_timeout)', async () => {
     const r: AppKillResult = await appFailure(c, 'kill', { log });
     report.appKill = r;
     expect(r.failedAfterFailTimeout).toBe(0);
     expect(r.answeredBy['app2']).toBeGreaterThan(50);
-  }, 60000);
+  }, 60_000);
 
-  it('control: without the conntrackd commit the same NAT stream breaks', async () => {
-    const r: ControlResult = await controlNoCommit(c, { setCommit, log });
+  it('control: without the conntrackd commit (pillar override through the master) the same NAT stream breaks', async () => {
+    const r: ControlResult = await controlNoCommit(c, { log, brine: OPTS });
     report.control = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.broke).toBe(true);
     expect(r.stream.bytes).toBeLessThan(r.stream.expected);
-  }, 60000);
+  }, 90_000);
 
-  it('a second converge of the roles changes nothing', async () => {
-    expect(await converge()).toBe(0);
-  }, 60000);
+  it('after all that, a highstate still changes nothing (services restarted as the supervisor would)', async () => {
+    const r = await highstate(c, { tgt: '*' }, OPTS);
+    expect(r.code).toBe(0);
+    for (const n of Object.values(r.nodes)) expect(`${n.node}: ${n.changed} changed ${n.changedTags.join(', ')}, ${n.failed} failed`).toBe(`${n.node}: 0 changed , 0 failed`);
+  }, 60_000);
 });

@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { NODES, labConfig, nodeIp, nodePaths, nsName, type LabConfig, type LabOptions } from './config';
+import { NODES, hasMountNs, labConfig, nodeIp, nodePaths, nsName, type LabConfig, type LabOptions } from './config';
 import { enterArgv } from './exec';
 import { alive, killPid, mustRun, run, sleep } from './proc';
 import { readState, stateFile, updateState } from './state';
@@ -72,10 +72,23 @@ export interface UpResult {
   vip: string;
 }
 
-/** Build the topology. Safe to run again on a complete or partial lab. */
-export async function up(opts: LabOptions = {}): Promise<UpResult> {
+/** Programs the lab and the roles need on this host (scripts/install-deps.sh installs them). */
+export const REQUIRED_TOOLS = ['/usr/sbin/keepalived', '/usr/sbin/conntrackd', '/usr/sbin/conntrack', '/usr/sbin/nft', '/usr/sbin/nginx', '/usr/bin/curl', '/usr/bin/nsenter', '/usr/bin/unshare', '/usr/sbin/ip', '/usr/sbin/sysctl'];
+
+/** Fails with one clear message naming every missing prerequisite (root, Linux, tools). */
+export function preflight(): void {
+  const problems: string[] = [];
+  if (process.platform !== 'linux') problems.push(`Linux only (this is ${process.platform})`);
+  if (process.getuid?.() !== 0) problems.push('needs root (network and mount namespaces)');
+  const missing = REQUIRED_TOOLS.filter((t) => !fs.existsSync(t));
+  if (missing.length) problems.push(`missing ${missing.join(', ')} (install with: bash scripts/install-deps.sh)`);
+  if (problems.length) throw new Error(`lab: cannot run here: ${problems.join('; ')}`);
+}
+
+/** Build the topology (namespaces, bridge, veths, per-node mount namespaces). Safe to run again on a complete or partial lab. */
+export async function buildTopology(opts: LabOptions = {}): Promise<UpResult> {
   const c = labConfig(opts);
-  if (process.getuid?.() !== 0) throw new Error('lab: needs root (network and mount namespaces)');
+  preflight();
   fs.mkdirSync(path.join(c.stateDir, 'mnt'), { recursive: true, mode: 0o700 });
   const mnt = path.join(c.stateDir, 'mnt');
   if (!isMountpoint(mnt)) {
@@ -109,7 +122,7 @@ export async function up(opts: LabOptions = {}): Promise<UpResult> {
     addresses[n.name] = nodeIp(c, n.name);
     await mustRun(['ip', '-n', ns, 'addr', 'replace', `${addresses[n.name]}/24`, 'dev', 'eth0']);
     await mustRun(['ip', '-n', ns, 'link', 'set', 'eth0', 'up']);
-    await makeMountNs(c, n.name, !existing.has(ns));
+    if (hasMountNs(n.name)) await makeMountNs(c, n.name, !existing.has(ns));
   }
   return { namespaces: wanted, addresses, vip: c.vip };
 }
@@ -148,7 +161,7 @@ export async function down(opts: LabOptions = {}): Promise<DownResult> {
     await run(['ip', 'netns', 'del', ns]);
   }
   // 4. the state dir: only what the lab writes there
-  for (const sub of ['nodes', 'mnt', 'files', 'runs']) fs.rmSync(path.join(c.stateDir, sub), { recursive: true, force: true });
+  for (const sub of ['nodes', 'mnt', 'master', 'pillar', 'files', 'runs']) fs.rmSync(path.join(c.stateDir, sub), { recursive: true, force: true });
   fs.rmSync(stateFile(c), { force: true });
   try {
     fs.rmdirSync(c.stateDir);
@@ -174,6 +187,17 @@ export interface LabStatus {
   nodes: NodeStatus[];
 }
 
+function supervised(c: LabConfig, node: string): { name: string; pid: number; alive: boolean }[] {
+  const dir = nodePaths(c, node).services;
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => ({ name: f.slice(0, -4), pid: Number(fs.readFileSync(path.join(dir, f), 'utf8').trim()) }))
+    .filter((p) => Number.isInteger(p.pid) && p.pid > 0)
+    .map((p) => ({ ...p, alive: alive(p.pid) }));
+}
+
 export async function status(opts: LabOptions = {}): Promise<LabStatus> {
   const c = labConfig(opts);
   const st = readState(c);
@@ -189,7 +213,12 @@ export async function status(opts: LabOptions = {}): Promise<LabStatus> {
       present: present.has(ns),
       address: nodeIp(c, n.name),
       hasVip,
-      processes: (st?.processes ?? []).filter((p) => p.node === n.name).map((p) => ({ name: p.name, pid: p.pid, alive: alive(p.pid, p.start) })),
+      processes: [
+        // what the lab started (master, minions, restarted services), still alive
+        ...(st?.processes ?? []).filter((p) => p.node === n.name && alive(p.pid, p.start) && !p.name.startsWith('probe-') && !p.name.startsWith('stream-')).map((p) => ({ name: p.name, pid: p.pid, alive: true })),
+        // what the minion's supervisor runs (its pidfiles, seen from the host)
+        ...supervised(c, n.name).filter((p) => !(st?.processes ?? []).some((t) => t.pid === p.pid)),
+      ],
     });
   }
   return { vip: c.vip, vipOwner: nodes.find((n) => n.hasVip)?.node ?? null, nodes };
