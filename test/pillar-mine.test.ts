@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createAuthRequest, createKeyPair, ClientSession, decodeExpecting, encode, MinionTransport, openAuthReply, type AuthReply, type ReplyEnvelope } from '@brine/protocol';
-import { json, onMasterAsync, startFleet, tempDir, waitFor, type Fleet } from './helpers/fleet';
+import { fleetTrees, json, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
 
 const SECRET1 = 'S3CRET-m1-7f3a9c';
 const SECRET2 = 'S3CRET-m2-b81e44';
@@ -51,16 +51,11 @@ function minionConfig(id: string): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  dir = tempDir('brine-pm-');
-  out = path.join(dir, 'out');
-  const tree = path.join(dir, 'tree');
-  const pil = path.join(dir, 'pillar');
-  fs.mkdirSync(tree);
-  fs.mkdirSync(pil);
-  fs.writeFileSync(path.join(tree, 'top.sls'), "base:\n  '*':\n    - peers\n");
-  fs.writeFileSync(
-    path.join(tree, 'peers.sls'),
-    [
+  let tree: string;
+  ({ dir, out, tree } = fleetTrees('brine-pm-', (out) => ({
+    tree: {
+      'top.sls': "base:\n  '*':\n    - peers\n",
+      'peers.sls': [
       '{% set web = salt[\'mine.get\'](\'roles:web\', \'network.ip_addrs\', tgt_type=\'grain\') %}',
       'peers:',
       '  file.managed:',
@@ -75,21 +70,21 @@ beforeAll(async () => {
       '    - makedirs: True',
       '',
     ].join('\n'),
-  );
-  fs.writeFileSync(
-    path.join(tree, 'peers.conf.j2'),
-    [
+      'peers.conf.j2': [
       "{%- set idents = salt['mine.get']('roles:web', 'ident', tgt_type='grain') %}",
       "{%- for id, ips in salt['mine.get']('roles:web', 'network.ip_addrs', tgt_type='grain').items() %}",
       'server {{ id }} ident={{ idents[id] }} ips={{ ips | join(",") }}',
       '{%- endfor %}',
       '',
     ].join('\n'),
-  );
-  fs.writeFileSync(path.join(pil, 'top.sls'), "base:\n  '*':\n    - common\n  m1:\n    - secret1\n  'm2':\n    - secret2\n");
-  fs.writeFileSync(path.join(pil, 'common.sls'), `out: ${out}\napp:\n  db:\n    host: db.internal\n    port: 5432\n`);
-  fs.writeFileSync(path.join(pil, 'secret1.sls'), `secret:\n  m1_only: ${SECRET1}\napp:\n  db:\n    password: ${SECRET1}\n`);
-  fs.writeFileSync(path.join(pil, 'secret2.sls'), `secret:\n  m2_only: ${SECRET2}\n`);
+    },
+    pillar: {
+      'top.sls': "base:\n  '*':\n    - common\n  m1:\n    - secret1\n  'm2':\n    - secret2\n",
+      'common.sls': `out: ${out}\napp:\n  db:\n    host: db.internal\n    port: 5432\n`,
+      'secret1.sls': `secret:\n  m1_only: ${SECRET1}\napp:\n  db:\n    password: ${SECRET1}\n`,
+      'secret2.sls': `secret:\n  m2_only: ${SECRET2}\n`,
+    },
+  })));
   fleet = await startFleet({ dir, minions: IDS, fileRoots: [tree], master: { log_level: 'debug' }, minion: minionConfig });
   await fleet.waitForKeys(IDS, 'pending');
   expect((await run(['key', 'accept', '--all', '-y'])).code).toBe(0);

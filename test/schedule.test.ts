@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { json, minionLog, onMasterAsync, startFleet, tempDir, waitFor, type Fleet } from './helpers/fleet';
+import { fleetTrees, json, minionLog, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
 
 const IDS = ['m1', 'm2', 'm3'];
 let fleet: Fleet;
@@ -37,20 +37,18 @@ const scheduleJobs = async () => {
 };
 
 beforeAll(async () => {
-  dir = tempDir('brine-sched-');
-  out = path.join(dir, 'out');
-  const tree = path.join(dir, 'tree');
-  const pil = path.join(dir, 'pillar');
-  fs.mkdirSync(tree);
-  fs.mkdirSync(pil);
-  fs.writeFileSync(path.join(tree, 'top.sls'), "base:\n  '*':\n    - conf\n");
-  fs.writeFileSync(
-    path.join(tree, 'conf.sls'),
-    "app_conf:\n  file.managed:\n    - name: {{ pillar['out'] }}/{{ grains['id'] }}/app.conf\n    - contents: \"token = {{ pillar['token'] }}\"\n    - makedirs: True\n",
-  );
-  fs.writeFileSync(path.join(pil, 'top.sls'), "base:\n  '*':\n    - common\n  m2:\n    - sched\n");
-  fs.writeFileSync(path.join(pil, 'common.sls'), `out: ${out}\ntoken: tok-{{ grains['id'] }}\n`);
-  fs.writeFileSync(path.join(pil, 'sched.sls'), 'schedule:\n  tick:\n    function: test.echo\n    args: [tick]\n    minutes: 10\n    run_on_start: False\n');
+  let tree: string;
+  ({ dir, out, tree } = fleetTrees('brine-sched-', (out) => ({
+    tree: {
+      'top.sls': "base:\n  '*':\n    - conf\n",
+      'conf.sls': "app_conf:\n  file.managed:\n    - name: {{ pillar['out'] }}/{{ grains['id'] }}/app.conf\n    - contents: \"token = {{ pillar['token'] }}\"\n    - makedirs: True\n",
+    },
+    pillar: {
+      'top.sls': "base:\n  '*':\n    - common\n  m2:\n    - sched\n",
+      'common.sls': `out: ${out}\ntoken: tok-{{ grains['id'] }}\n`,
+      'sched.sls': 'schedule:\n  tick:\n    function: test.echo\n    args: [tick]\n    minutes: 10\n    run_on_start: False\n',
+    },
+  })));
   fleet = await startFleet({
     dir,
     minions: IDS,

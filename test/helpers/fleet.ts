@@ -47,3 +47,22 @@ export function masterLog(f: Fleet): string {
     return '';
   }
 }
+
+/** Write a tree of files under `root` (parent directories created): `{ 'top.sls': '...', 'web/init.sls': '...' }`. */
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [rel, text] of Object.entries(files)) {
+    const f = path.join(root, rel);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, text);
+  }
+}
+
+/** A temp dir holding a state tree and a pillar tree for a fleet test; `out` is where states write. */
+export function fleetTrees(prefix: string, files: (out: string) => { tree: Record<string, string>; pillar: Record<string, string> }): { dir: string; out: string; tree: string; pillar: string } {
+  const dir = tempDir(prefix);
+  const out = path.join(dir, 'out');
+  const t = files(out);
+  writeFiles(path.join(dir, 'tree'), t.tree);
+  writeFiles(path.join(dir, 'pillar'), t.pillar);
+  return { dir, out, tree: path.join(dir, 'tree'), pillar: path.join(dir, 'pillar') };
+}

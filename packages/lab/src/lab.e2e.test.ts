@@ -46,6 +46,11 @@ const SERVICES: Record<string, string[]> = { kdct1: ['conntrackd', 'keepalived']
 
 const ppid = (pid: number): number => Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
+// Each failover scenario starts from its own baseline (ensureBaseline), so a scenario can be re-run on its own.
+// One retry, with the first failure logged: the link-down scenario failed once in seven runs on a loaded 2-core
+// machine without leaving its cause; see the closing note of issue 5. Assertions are unchanged.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 describe('HA lab: master + six minions in network namespaces, real daemons', () => {
   const t0 = Date.now();
   const figures: Record<string, unknown> = {};
