@@ -39,6 +39,15 @@ async function linkExists(ns: string, dev: string): Promise<boolean> {
   return (await run(['ip', '-n', ns, 'link', 'show', dev])).code === 0;
 }
 
+/**
+ * Host paths every node must still see although /run, /srv and /tmp are private there: the checkout (the minions
+ * run its CLI, the master reads its states/ and pillar/) and Node itself. They are bound back at the same path.
+ */
+export function keptVisible(): string[] {
+  const repo = path.resolve(__dirname, '../../..');
+  return [repo, path.dirname(process.execPath)].filter((p, i, all) => /^\/(run|srv|tmp)\//.test(p) && all.indexOf(p) === i);
+}
+
 /** The private mount namespace of one node (idempotent). */
 async function makeMountNs(c: LabConfig, node: string, netnsIsNew: boolean): Promise<void> {
   const p = nodePaths(c, node);
@@ -52,6 +61,12 @@ async function makeMountNs(c: LabConfig, node: string, netnsIsNew: boolean): Pro
   fs.chmodSync(path.join(p.run, 'lock'), 0o1777);
   fs.writeFileSync(p.mntHandle, '');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const keep = keptVisible().flatMap((k) => {
+    const [, top, rest] = /^\/(run|srv|tmp)\/(.*)$/.exec(k)!;
+    const inside = path.join(top === 'run' ? p.run : top === 'srv' ? p.srv : p.tmp, rest!);
+    fs.mkdirSync(inside, { recursive: true });
+    return [`mount --bind ${q(k)} ${q(inside)}`];
+  });
   const script = [
     'set -e',
     // sysfs of the node's network namespace (before /run is covered: /run/netns is needed here)
@@ -59,9 +74,10 @@ async function makeMountNs(c: LabConfig, node: string, netnsIsNew: boolean): Pro
     `nsenter --net=/run/netns/${nsName(c, node)} mount -t sysfs sysfs /sys`,
     `mount -t overlay overlay -o lowerdir=/etc,upperdir=${q(p.etcUpper)},workdir=${q(p.etcWork)} /etc`,
     `mount -t overlay overlay -o lowerdir=/var,upperdir=${q(p.varUpper)},workdir=${q(p.varWork)} /var`,
-    `mount --bind ${q(p.srv)} /srv`,
-    `mount --bind ${q(p.tmp)} /tmp`,
-    `mount --bind ${q(p.run)} /run`,
+    ...keep,
+    `mount --rbind ${q(p.srv)} /srv`,
+    `mount --rbind ${q(p.tmp)} /tmp`,
+    `mount --rbind ${q(p.run)} /run`,
   ].join('\n');
   await mustRun(['unshare', `--mount=${p.mntHandle}`, '--propagation', 'private', 'sh', '-c', script]);
 }
