@@ -71,13 +71,19 @@ export class Minion {
   private async onJob(job: JobPublication): Promise<void> {
     if (!this.runner.matches(job)) return;
     this.log.info('job received', { jid: job.jid, fun: job.fun });
+    // "Still running" heartbeats only for jobs that take a while: a test.ping returns before the first is due,
+    // which spares the master one request per minion on every quick job.
     const beat = () => this.connection.request({ kind: 'job.running', jid: job.jid }, 10_000).catch(() => undefined);
-    void beat();
-    const timer = setInterval(() => void beat(), 2000);
+    let timer: NodeJS.Timeout | undefined;
+    const first = setTimeout(() => {
+      void beat();
+      timer = setInterval(() => void beat(), 2000);
+    }, 500);
     let out: JobOutcome;
     try {
       out = await this.runner.execute(job.fun, job.arg, job.kwarg);
     } finally {
+      clearTimeout(first);
       clearInterval(timer);
     }
     await this.sendReturn({ kind: 'return', jid: job.jid, fun: job.fun, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out });
