@@ -135,6 +135,17 @@ test('a deleted key receives nothing afterwards and the others keep working', as
   }, 30_000, 'm5 back after re-acceptance');
 }, 90_000);
 
+test('on a terminal a live line counts the returns while waiting', async () => {
+  const { spawnSync } = await import('child_process');
+  const { BRINE } = await import('./helpers/cli');
+  // `script` gives the CLI a pseudo-terminal, as an operator's shell would.
+  const r = spawnSync('script', ['-qec', `${process.execPath} ${BRINE} -c ${fleet.masterDir} run '*' test.sleep 1`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/\[brine\] returned 0\/5, failed 0, pending 5/);
+  expect(r.stdout).toMatch(/\[brine\] returned 5\/5, failed 0, pending 0/);
+  expect(r.stdout).toMatch(/m3:\r?\n {4}True/);
+}, 60_000);
+
 test('live progress and missing minions: a stopped minion is reported as not returning, with exit code 3', async () => {
   await fleet.stopMinion('m4');
   const r = await onMasterAsync(fleet, ['run', '*', 'test.ping', '-t', '2']);
