@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createAuthRequest, createKeyPair, ClientSession, decodeExpecting, encode, MinionTransport, openAuthReply, type AuthReply, type ReplyEnvelope } from '@brine/protocol';
-import { fleetTrees, json, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
+import { acceptAll, fleetTrees, json, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
 
 const SECRET1 = 'S3CRET-m1-7f3a9c';
 const SECRET2 = 'S3CRET-m2-b81e44';
@@ -86,12 +86,7 @@ beforeAll(async () => {
     },
   })));
   fleet = await startFleet({ dir, minions: IDS, fileRoots: [tree], master: { log_level: 'debug' }, minion: minionConfig });
-  await fleet.waitForKeys(IDS, 'pending');
-  expect((await run(['key', 'accept', '--all', '-y'])).code).toBe(0);
-  await waitFor(async () => {
-    const r = await run(['run', '*', 'test.ping', '--out', 'json', '-t', '2']);
-    return r.code === 0 && Object.keys(json(r)).length === IDS.length;
-  }, 30_000, 'all minions answering');
+  await acceptAll(fleet, IDS);
   // Mine data is published right after acceptance.
   await waitFor(() => IDS.every((id) => fs.existsSync(path.join(fleet.masterDir, 'cache', 'mine', `${id}.json`))), 15_000, 'mine data of every minion');
 }, 60_000);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { fleetTrees, json, minionLog, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
+import { acceptAll, fleetTrees, json, minionLog, onMasterAsync, startFleet, waitFor, type Fleet } from './helpers/fleet';
 
 const IDS = ['m1', 'm2', 'm3'];
 let fleet: Fleet;
@@ -55,12 +55,7 @@ beforeAll(async () => {
     fileRoots: [tree],
     minion: (id) => (id === 'm1' ? { schedule: { hs: { function: 'state.highstate', seconds: 5, splay: 3, run_on_start: false } } } : {}),
   });
-  await fleet.waitForKeys(IDS, 'pending');
-  expect((await run(['key', 'accept', '--all', '-y'])).code).toBe(0);
-  await waitFor(async () => {
-    const r = await run(['run', '*', 'test.ping', '--out', 'json', '-t', '2']);
-    return r.code === 0 && Object.keys(json(r)).length === IDS.length;
-  }, 30_000, 'all minions answering');
+  await acceptAll(fleet, IDS);
 }, 60_000);
 
 afterAll(async () => {

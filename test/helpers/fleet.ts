@@ -6,6 +6,7 @@ import { Fleet, type FleetOptions } from '../../packages/cli/src/fleet/fleet';
 import { brine, brineAsync, json, type CliResult } from './cli';
 
 export { Fleet, waitFor } from '../../packages/cli/src/fleet/fleet';
+import { waitFor as waitForAsync } from '../../packages/cli/src/fleet/fleet';
 
 export const PEER = path.resolve(__dirname, '../../../shared/bench/peer');
 
@@ -65,4 +66,15 @@ export function fleetTrees(prefix: string, files: (out: string) => { tree: Recor
   writeFiles(path.join(dir, 'tree'), t.tree);
   writeFiles(path.join(dir, 'pillar'), t.pillar);
   return { dir, out, tree: path.join(dir, 'tree'), pillar: path.join(dir, 'pillar') };
+}
+
+/** Accept every pending key and wait until all `ids` answer test.ping (without blocking the jest event loop). */
+export async function acceptAll(f: Fleet, ids: string[]): Promise<void> {
+  await f.waitForKeys(ids, 'pending');
+  const acc = await onMasterAsync(f, ['key', 'accept', '--all', '-y']);
+  if (acc.code !== 0) throw new Error(`key accept failed: ${acc.stderr}`);
+  await waitForAsync(async () => {
+    const r = await onMasterAsync(f, ['run', '*', 'test.ping', '--out', 'json', '-t', '2']);
+    return r.code === 0 && Object.keys(json(r)).length === ids.length;
+  }, 30_000, 'all minions answering');
 }
