@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, expandNodegroups, matchTarget, parseTargetType, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { errorMessage, expandNodegroups, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import {
   AUTH_FRESHNESS_MS,
   buildAuthReply,
@@ -29,7 +29,8 @@ import {
   type RequestEnvelope,
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
-import { ControlServer, type ControlReplySink, type ControlRequest } from './control';
+import { ControlServer, type ControlReplySink } from './control';
+import { handleControl } from './operator';
 import { FileServer } from './fileserver';
 import { JobCache, newJid } from './jobcache';
 import { JobWatch } from './jobs';
@@ -81,7 +82,7 @@ export class Master {
       logger: log.child({ part: 'transport' }),
     });
     m.transport.onRequest((peer, frames) => m.onRequest(peer, frames));
-    m.control = new ControlServer(opts.sock_dir, log.child({ part: 'control' }), (req, sink) => m.onControl(req, sink));
+    m.control = new ControlServer(opts.sock_dir, log.child({ part: 'control' }), (req, sink) => handleControl(m, req, sink));
     await m.control.start();
     m.jobs.prune();
     m.timers.push(setInterval(() => m.reconcileKeys(), 2000), setInterval(() => m.jobs.prune(), 3600_000));
@@ -268,7 +269,8 @@ export class Master {
     return { jid, expected };
   }
 
-  private watch(jid: string, expected: string[], sink: ControlReplySink, timeoutMs: number, maxWaitMs: number): void {
+  /** Stream a job's returns to `sink` until every expected minion returned or the watch times out. */
+  watch(jid: string, expected: string[], sink: ControlReplySink, timeoutMs: number, maxWaitMs: number): void {
     let set = this.watches.get(jid);
     if (!set) this.watches.set(jid, (set = new Set()));
     const w = new JobWatch(jid, expected, sink, timeoutMs, maxWaitMs, (id) => this.connected(id), () => {
@@ -281,48 +283,6 @@ export class Master {
     if (set.size === 0) this.watches.delete(jid);
   }
 
-  // ------------------------------------------------------------------ the operator's channel
-
-  private async onControl(req: ControlRequest, sink: ControlReplySink): Promise<void> {
-    switch (req.op) {
-      case 'keys.changed':
-        sink.end({ ok: true, removed: this.reconcileKeys() });
-        return;
-      case 'match': {
-        const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-        sink.end({ ok: true, minions: this.expectedMinions(req['tgt'] as string, type) });
-        return;
-      }
-      case 'status': {
-        const accepted = this.keys.list().accepted;
-        sink.end({ ok: true, fingerprint: this.fingerprint, ports: this.ports, minions: Object.fromEntries(accepted.map((id) => [id, this.connected(id) ? 'connected' : 'not connected'])) });
-        return;
-      }
-      case 'mine.get': {
-        const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-        sink.end({ ok: true, data: this.mine.get(req['tgt'] as string, String(req['fun']), type, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups) });
-        return;
-      }
-      case 'publish': {
-        const tgtType = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-        const fun = String(req['fun'] ?? '');
-        if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`'${fun}' is not a function name (module.function)`);
-        const arg = Array.isArray(req['arg']) ? (req['arg'] as unknown[]) : [];
-        const kwarg = (req['kwarg'] ?? {}) as Dict;
-        const { jid, expected } = await this.publish({ tgt: req['tgt'] as string, tgtType, fun, arg, kwarg });
-        if (req['async']) {
-          sink.end({ ok: true, jid, expected });
-          return;
-        }
-        sink.event({ event: 'job', jid, expected });
-        const timeoutMs = Math.max(1, Number(req['timeout'] ?? this.opts.timeout)) * 1000;
-        this.watch(jid, expected, sink, timeoutMs, Number(req['max_wait'] ?? 3600) * 1000);
-        return;
-      }
-      default:
-        sink.end({ ok: false, error: `unknown operation '${req.op}'` });
-    }
-  }
 }
 
 /** Write the pid file (daemon mode and lab bookkeeping). */
