@@ -75,7 +75,8 @@ async function realMinions(rows, runs) {
       rows.push({ what: `state.apply peer (idempotent), ${n} minion${n > 1 ? 's' : ''}`, brine: mean(times), salt: SALT.peer[n] });
     }
     const minionKiB = [...fleet.minions.values()].map((p) => Fleet.rssKiB(p.pid));
-    return { acceptToAnswer, minionMB: mean(minionKiB) / 1024, minionMaxMB: Math.max(...minionKiB) / 1024, masterMB: Fleet.rssKiB(fleet.master.pid) / 1024 };
+    const minionPssKiB = [...fleet.minions.values()].map((p) => Fleet.pssKiB(p.pid));
+    return { acceptToAnswer, minionMB: mean(minionKiB) / 1024, minionMaxMB: Math.max(...minionKiB) / 1024, minionPssMB: mean(minionPssKiB) / 1024, masterMB: Fleet.rssKiB(fleet.master.pid) / 1024, masterPssMB: Fleet.pssKiB(fleet.master.pid) / 1024 };
   } finally {
     await fleet.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -128,7 +129,7 @@ async function swarm(rows, n, procs) {
 async function main() {
   const rows = [];
   const runs = Number(process.env.BENCH_RUNS || 5);
-  const real = process.env.BENCH_SKIP_REAL ? { acceptToAnswer: 0, minionMB: 0, minionMaxMB: 0, masterMB: 0 } : await realMinions(rows, runs);
+  const real = process.env.BENCH_SKIP_REAL ? { acceptToAnswer: 0, minionMB: 0, minionMaxMB: 0, minionPssMB: 0, masterMB: 0, masterPssMB: 0 } : await realMinions(rows, runs);
   const sw = await swarm(rows, Number(process.env.BENCH_SWARM || 1000), 4);
   console.log('\nFleet: master and minions on 127.0.0.1, wall time of the whole CLI command (mean)');
   console.log('| workload | Brine | Salt 3006.1 | speed-up |');
@@ -137,7 +138,8 @@ async function main() {
   console.log(`| key accept --all -> 50 minions answering | ${real.acceptToAnswer.toFixed(2)} s | <= 40 s | |`);
   console.log(`| key accept --all -> ${process.env.BENCH_SWARM || 1000} simulated minions answering | ${sw.swarmAcceptToAnswer.toFixed(2)} s | | |`);
   console.log(`| minion RSS (mean of 50 / max) | ${real.minionMB.toFixed(1)} / ${real.minionMaxMB.toFixed(1)} MB | ${SALT.minionMB} MB | |`);
-  console.log(`| master RSS with 50 minions | ${real.masterMB.toFixed(1)} MB | ${SALT.masterMB} MB (14 processes) | |`);
+  console.log(`| minion PSS (mean of 50) | ${real.minionPssMB.toFixed(1)} MB | 77 MB | |`);
+  console.log(`| master RSS / PSS with 50 minions | ${real.masterMB.toFixed(1)} / ${real.masterPssMB.toFixed(1)} MB | ${SALT.masterMB} / 287 MB (14 processes) | |`);
   console.log(`| master RSS with 1000 simulated minions | ${sw.swarmMasterMB.toFixed(1)} MB | | |`);
   if (sw.keysGenerated) console.log(`(generated ${sw.keysGenerated} swarm keys into ${path.join(os.tmpdir(), 'brine-bench-keys')}; later runs reuse them)`);
 }

@@ -135,6 +135,17 @@ export class Fleet {
     await this.stopMaster();
   }
 
+  /** PSS in KiB of a pid: RSS with shared pages (the node binary, libraries) divided among their users. */
+  static pssKiB(pid: number | undefined): number {
+    if (!pid) return 0;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      return m ? Number(m[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   /** RSS in KiB of a pid (from /proc). */
   static rssKiB(pid: number | undefined): number {
     if (!pid) return 0;
