@@ -2,24 +2,17 @@
  * The master's minion-key store: one PEM file per minion id in pending/, accepted/, rejected/ or denied/.
  * `brine key` edits it directly (like salt-key) and then tells a running master, which also re-reads it.
  */
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, globMatch, writeFileAtomicSync } from '@brine/core';
+import { fingerprint, isValidMinionId } from '@brine/protocol';
 
 export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
 export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];
 
-/** Minion ids become file names: keep them to a safe alphabet (no slashes, no leading dot). */
-export const MINION_ID = /^[A-Za-z0-9_][A-Za-z0-9._@-]{0,252}$/;
-
+/** Minion ids become file names: the protocol's id rule (no slashes, no leading dot) keeps them safe. */
 export function validMinionId(id: unknown): id is string {
-  return typeof id === 'string' && MINION_ID.test(id);
-}
-
-export function fingerprintPem(pem: string): string {
-  const der = crypto.createPublicKey(pem).export({ type: 'spki', format: 'der' });
-  return (crypto.createHash('sha256').update(der).digest('hex').match(/../g) ?? []).join(':');
+  return isValidMinionId(id);
 }
 
 function samePem(a: string, b: string): boolean {
@@ -39,7 +32,7 @@ export class KeyStore {
   }
 
   private file(state: KeyState, id: string): string {
-    if (!validMinionId(id)) throw new BrineError('key', `minion id '${id}' is not valid (letters, digits, . _ - @)`);
+    if (!validMinionId(id)) throw new BrineError('key', `minion id '${id}' is not valid (letters, digits, . _ -; not starting with . or -)`);
     return path.join(this.dir, state, id);
   }
 
@@ -157,7 +150,7 @@ export class KeyStore {
       out[s] = {};
       for (const id of all[s].filter((i) => globMatch(glob, i))) {
         const pem = this.read(s, id);
-        if (pem) out[s][id] = fingerprintPem(pem);
+        if (pem) out[s][id] = fingerprint(pem);
       }
     }
     return out;

@@ -284,9 +284,3 @@ export class Master {
   }
 
 }
-
-/** Write the pid file (daemon mode and lab bookkeeping). */
-export function writePidFile(file: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${process.pid}\n`);
-}

@@ -4,8 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, isDict, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
-import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@brine/engine';
+import { errorMessage, FileRoots, isDict, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { chooseProviders, coreGrains, type ExecEnv, type MinionOpts, type Providers } from '@brine/engine';
 import type { Connection } from './connection';
 import { FileCache } from './filesync';
 
@@ -28,6 +28,20 @@ export class MinionCore {
     this.files = new FileCache(opts.cachedir, connection, log.child({ part: 'files' }));
     fs.mkdirSync(opts.cachedir, { recursive: true, mode: 0o700 });
     this.pillar = this.readCachedPillar();
+  }
+
+  /** The environment execution functions run in on this minion (the synced tree, current grains and pillar). */
+  execEnv(log: Logger, extra: Partial<ExecEnv> = {}): ExecEnv {
+    return {
+      id: this.id,
+      grains: this.grains,
+      pillar: this.pillar,
+      opts: this.opts,
+      log,
+      roots: new FileRoots([this.files.root('base')]),
+      providers: () => this.providers(),
+      ...extra,
+    };
   }
 
   providers(): Providers {

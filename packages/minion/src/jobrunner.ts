@@ -3,7 +3,7 @@
  * (the synced state tree, fresh pillar, mine data its templates read), run it, and return the result bound to
  * this minion's identity. State runs are queued one at a time, like Salt's state queue.
  */
-import { errorMessage, FileRoots, matchTarget, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { errorMessage, matchTarget, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import { CallResult, lookupFunction, makeRenderer, RootsSourceClient, slsList, type ExecEnv } from '@brine/engine';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
@@ -64,17 +64,7 @@ export class JobRunner {
     const isState = fun.startsWith('state.');
     if (isState || fun.startsWith('pillar.')) await core.refreshFromMaster(isState);
     const mine = new MineCache(core.connection);
-    const env: ExecEnv = {
-      id: core.id,
-      grains: core.grains,
-      pillar: core.pillar,
-      opts: core.opts,
-      log: this.log,
-      roots: new FileRoots([core.files.root('base')]),
-      providers: () => core.providers(),
-      mine,
-      hooks: core.hooks(),
-    };
+    const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
     if (isState && core.connection.accepted && !core.offline) await this.prefetchMine(env, fun, args, kwargs, mine);
     if (fun === 'mine.get') {
       await lookupFunction(fun)(args, kwargs, env); // records the read; the real call then hits the cache

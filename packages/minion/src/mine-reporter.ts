@@ -4,8 +4,7 @@
  * `mine_interval` minutes, and on `mine.update`.
  */
 import { errorMessage, isDict, type Dict, type Logger } from '@brine/core';
-import { CallResult, lookupFunction, type ExecEnv } from '@brine/engine';
-import { FileRoots } from '@brine/core';
+import { CallResult, lookupFunction } from '@brine/engine';
 import type { MinionCore } from './core';
 
 export interface MineFunction {
@@ -51,15 +50,7 @@ export class MineReporter {
 
   async update(): Promise<Dict> {
     const fns = this.functions();
-    const env: ExecEnv = {
-      id: this.core.id,
-      grains: this.core.grains,
-      pillar: this.core.pillar,
-      opts: this.core.opts,
-      log: this.log,
-      roots: new FileRoots([this.core.files.root('base')]),
-      providers: () => this.core.providers(),
-    };
+    const env = this.core.execEnv(this.log);
     const data: Dict = {};
     for (const f of fns) {
       try {
