@@ -70,6 +70,13 @@ test('onchanges runs only when a target changed', async () => {
   expect(ret['on_noisy']!.changes).not.toEqual({});
 });
 
+test('onchanges on a failed target fails the dependent without running it (as Salt does)', async () => {
+  const ret = byId(await runStates([chunk('broken', 'fail_with_changes'), chunk('after', 'succeed_with_changes', { onchanges: ['broken'] })], opts()));
+  expect(ret['after']!.result).toBe(false);
+  expect(ret['after']!.changes).toEqual({});
+  expect(ret['after']!.comment).toBe('One or more requisite failed: fixture.broken');
+});
+
 test('onfail runs only when a target failed, and its failing target does not fail it', async () => {
   const ret = byId(await runStates([chunk('bad', 'fail_without_changes'), chunk('good', 'succeed_without_changes'), chunk('rescue', 'succeed_with_changes', { onfail: ['bad'] }), chunk('idle', 'succeed_with_changes', { onfail: ['good'] })], opts()));
   expect(ret['rescue']!.result).toBe(true);

@@ -146,7 +146,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     if (stop || (status[i] as Status) === 'done') return;
     const started = now();
     const res = (j: number) => results[j];
-    const failedReq = [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...prereqOf[i]!].filter((j) => res(j)?.result === false);
+    const failedReq = [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...targetsOf(i, 'onchanges'), ...prereqOf[i]!].filter((j) => res(j)?.result === false);
     if (failedReq.length) {
       record(i, { result: false, changes: {}, comment: `One or more requisite failed: ${failedReq.map(label).join(', ')}` }, started);
       status[i] = 'done';

@@ -109,6 +109,10 @@ describe('compile: the fixture tree', () => {
   });
 });
 
+test('IDs run in file order, integer-like ones too (JS objects would list them first)', () => {
+  expect(renderer('ids').compile(['numeric']).map((c) => c.id)).toEqual(['zeta', '100', '20', 'alpha']);
+});
+
 describe('malformed inputs throw RenderError with file and line', () => {
   const cases: [sls: string, file: string, line: number | undefined, text: RegExp][] = [
     ['bad.yaml', 'bad/yaml.sls', 3, /YAML: /],
@@ -124,6 +128,10 @@ describe('malformed inputs throw RenderError with file and line', () => {
     ['bad.dup_across', 'bad/dup_across.sls', 3, /ID conflicts with the same ID in bad\/common.sls:1/],
     ['bad.order', 'bad/order.sls', 1, /order 'sometime' is not valid/],
     ['bad.relative_too_far', 'bad/relative_too_far.sls', 2, /goes above the top/],
+    ['bad.filter', 'bad/filter.sls', 6, /^bad\/filter.sls:6: jinja: filter not found: nosuchfilter \(/],
+    ['bad.jinja_include', 'bad/jinja_include.sls', 3, /^bad\/jinja_include.sls:3: jinja: template not found: bad\/not_there.jinja \(/],
+    ['bad.unclosed', 'bad/unclosed.sls', 3, /^bad\/unclosed.sls:3: jinja: parseIf: expected elif, else, or endif, got end of file/],
+    ['bad.import_name', 'bad/import_name.sls', 2, /^bad\/import_name.sls:2: jinja: cannot import 'nothere' \(/],
     ['no.such.sls', 'no/such/sls.sls', undefined, /SLS 'no.such.sls' is not in environment/],
   ];
   test.each(cases)('%s', (sls, file, line, text) => {

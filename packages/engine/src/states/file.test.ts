@@ -175,8 +175,13 @@ describe('file.directory', () => {
     writeFileSync(path.join(tmp, 'f'), '');
     const f = chunk('file', 'directory', path.join(tmp, 'f'));
     await expect(directory.check(directory.parse('r', {}, f), k.checkCtx(f))).rejects.toThrow(/exists and is a file/);
+    // A missing parent is pending in a dry run (an earlier state may create it) and an error only when applying.
     const m = chunk('file', 'directory', path.join(tmp, 'a', 'b'));
-    await expect(directory.check(directory.parse('r', {}, m), k.checkCtx(m))).rejects.toThrow(/No directory to create/);
+    const mp = directory.parse('r', {}, m);
+    const pending = await directory.check(mp, k.checkCtx(m));
+    expect(pending).toEqual({ [path.join(tmp, 'a', 'b')]: 'New Dir' });
+    await expect(directory.apply(mp, pending, k.applyCtx(m))).rejects.toThrow(/No directory to create/);
+    expect(existsSync(path.join(tmp, 'a'))).toBe(false);
     const before = snapshot(tmp);
     const ok = chunk('file', 'directory', path.join(tmp, 'new'));
     expect(await directory.check(directory.parse('r', {}, ok), k.checkCtx(ok))).toEqual({ [path.join(tmp, 'new')]: 'New Dir' });
@@ -228,6 +233,12 @@ describe('file.symlink', () => {
     await converge(k, symlink, chunk('file', 'symlink', deep, { target: '../t', makedirs: true }));
     expect(readlinkSync(deep)).toBe('../t');
     expect(() => symlink.parse('r', {}, chunk('file', 'symlink', name))).toThrow(/target: required/);
+    const orphan = chunk('file', 'symlink', path.join(tmp, 'no', 'l'), { target: '/etc/passwd' });
+    const op = symlink.parse('r', orphan.args, orphan);
+    const opPending = await symlink.check(op, k.checkCtx(orphan));
+    expect(opPending).toEqual({ new: path.join(tmp, 'no', 'l') });
+    await expect(symlink.apply(op, opPending, k.applyCtx(orphan))).rejects.toThrow(/is not present \(set makedirs: True\)/);
+    expect(existsSync(path.join(tmp, 'no'))).toBe(false);
   });
 });
 

@@ -2,10 +2,12 @@
  * Jinja filters and tests with Python semantics, Salt's serialiser filters (`json`, `yaml`, `yaml_encode`, ...).
  * Every filter except `default`/`d` refuses the undefined sentinel (StrictUndefined), including nunjucks' own.
  */
+import { createHash } from 'crypto';
 import type { Environment } from 'nunjucks';
 import { traverse } from '@brine/core';
 import { loadSaltYaml } from '../yaml/load';
 import { yamlDoubleQuote, yamlFlow, yamlScalar, yamlSingleQuote } from '../yaml/dump';
+import { formatFilter } from './format';
 import { pyJson } from './json';
 import { asStr, bindArgs, isPyDict, isTuple, pyBool, pyEq, pyStr, pyTuple, splitArgs } from './pyvalues';
 import { isUndef, strict } from './undefined';
@@ -203,11 +205,31 @@ const FILTERS: Record<string, Fn> = {
     return m ? pyTuple(m.slice(1).map((x) => x ?? null)) : null;
   }),
   to_bool: (v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on', 'y'].includes(v.toLowerCase()) : pyBool(v)),
+  format: formatFilter,
+  regex_search: py(['regex', 'ignorecase', 'multiline'], 'regex_search', (v, re, ic, ml) => {
+    const m = new RegExp(pyStr(re), (pyBool(ic ?? false) ? 'i' : '') + (pyBool(ml ?? false) ? 'm' : '')).exec(pyStr(v));
+    return m ? pyTuple(m.slice(1).map((x) => x ?? null)) : null;
+  }),
+  md5: (v) => hash('md5', v),
+  sha256: (v) => hash('sha256', v),
+  sha512: (v) => hash('sha512', v),
+  is_list: (v) => Array.isArray(strict(v)),
+  sequence: (v) => (Array.isArray(strict(v)) ? v : [v]),
+  flatten: py(['levels'], 'flatten', (v, levels = null) => flatten(toList(v), levels === null ? Infinity : Number(levels))),
+  traverse: py(['key', 'default', 'delimiter'], 'traverse', (v, k, d = null, delim = ':') => traverse(strict(v), pyStr(k), pyStr(delim)) ?? d),
   base64_encode: (v) => Buffer.from(pyStr(v)).toString('base64'),
   base64_decode: (v) => Buffer.from(pyStr(v), 'base64').toString('utf8'),
 };
 FILTERS['d'] = FILTERS['default']!;
 FILTERS['count'] = FILTERS['length']!;
+
+function hash(algo: string, v: unknown): string {
+  return createHash(algo).update(pyStr(v)).digest('hex');
+}
+
+function flatten(list: unknown[], levels: number): unknown[] {
+  return list.flatMap((x) => (Array.isArray(x) && levels > 0 ? flatten(x, levels - 1) : [x]));
+}
 
 function isNumber(v: unknown): boolean {
   return typeof v === 'number';

@@ -1,5 +1,5 @@
 /** Python string formatting: `'%s-%d' % (a, 3)` (printf-style) and `'{}-{name}'.format(...)`. */
-import { asStr, isPyDict, pyRepr, pyStr, splitArgs, typeName } from './pyvalues';
+import { asStr, isPyDict, isTuple, pyRepr, pyStr, pyTuple, splitArgs, typeName } from './pyvalues';
 
 const PERCENT = /%(?:\(([^)]*)\))?([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([diouxXeEfFgGcrsa%])/g;
 
@@ -71,9 +71,9 @@ function convert(v: unknown, flags: string, width: number | undefined, prec: num
   return pad(s, flags, width, numeric);
 }
 
-/** Python `fmt % args`: a tuple (JS array) spreads, a dict feeds `%(name)s`, anything else is the one argument. */
+/** Python `fmt % args`: a tuple spreads, a dict feeds `%(name)s`, anything else (a list too) is the one argument. */
 export function percentFormat(fmt: string, args: unknown): string {
-  const list = Array.isArray(args) ? args : [args];
+  const list = isTuple(args) ? (args as unknown[]) : [args];
   let i = 0;
   const out = fmt.replace(PERCENT, (_m, key: string | undefined, flags: string, w: string | undefined, p: string | undefined, conv: string) => {
     if (conv === '%') return '%';
@@ -146,4 +146,12 @@ export function strFormat(fmt: string, rawArgs: unknown[]): string {
     if (conv === 'r' || conv === 'a') v = pyRepr(v);
     return spec ? formatSpec(v, spec) : pyStr(v);
   });
+}
+
+/** Jinja's `format` filter: `'%s-%d'|format(a, 3)` is `'%s-%d' % (a, 3)`; keywords feed `%(name)s`. */
+export function formatFilter(fmt: unknown, ...rest: unknown[]): string {
+  const [args, kw] = splitArgs(rest);
+  const named = Object.keys(kw).length > 0;
+  if (named && args.length) throw new Error("format: can't handle positional and keyword arguments at the same time");
+  return percentFormat(pyStr(fmt), named ? kw : pyTuple(args));
 }

@@ -82,6 +82,18 @@ describe('Python output and operators', () => {
       'web-3 x 003.1|ab  |ff 1 2',
     );
     expect(r("{{ '%(a)s=%(b)r' % {'a': 'k', 'b': 'v'} }}")).toBe("k='v'");
+    // Only a tuple spreads; a list is one value, as in Python.
+    expect(r("{{ 'x=%s' % [1, 'x'] }}")).toBe("x=[1, 'x']");
+    expect(r("{{ '%s-%d'|format('a', 3) }} {{ '%(h)s:%(p)d'|format(h='db', p=5432) }}")).toBe('a-3 db:5432');
+  });
+
+  test("Salt's extra filters: regex_search, hashes, sequence, is_list, flatten, traverse", () => {
+    expect(r("{{ 'eth0: 10.1.2.3/24'|regex_search('([0-9]+[.][0-9]+)[.]([0-9]+)') }} {{ 'abc'|regex_search('z') }}")).toBe("('10.1', '2') None");
+    expect(r("{{ 'brine'|md5 }} {{ ('brine'|sha256)[:12] }}")).toBe('caeaf54eb7da989e71f07c6a282490bf 3d73a4af0ea9');
+    expect(r("{{ 'a'|sequence }} {{ ['a']|sequence }} {{ 'a'|is_list }} {{ [1]|is_list }} {{ [1, [2, [3]]]|flatten }} {{ [1, [2, [3]]]|flatten(levels=1) }}")).toBe(
+      "['a'] ['a'] False True [1, 2, 3] [1, 2, [3]]",
+    );
+    expect(r("{{ {'a': {'b': [5, 6]}}|traverse('a:b:1') }} {{ {}|traverse('x:y', 'dflt') }}")).toBe('6 dflt');
   });
 
   test('truthiness, equality, membership, concatenation', () => {

@@ -115,8 +115,10 @@ export function readSls(
   if (!isDict(data)) {
     throw new RenderError(meta.file, 1, `SLS '${meta.sls}': the rendered file is not a mapping of IDs (the top level must be 'ID: {state...}' entries)`);
   }
-  for (const [key, value] of Object.entries(data)) {
-    const line = lineOf([key]) ?? 1;
+  // Definition order is the file's order: JS objects list integer-like keys ('100', '20') first, so go by line.
+  const entries = Object.entries(data).map(([key, value]) => ({ key, value, line: lineOf([key]) ?? 1 }));
+  entries.sort((a, b) => a.line - b.line);
+  for (const { key, value, line } of entries) {
     const where = { file: meta.file, line };
     if (key === 'include') {
       const list = Array.isArray(value) ? value : [value];

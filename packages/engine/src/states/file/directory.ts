@@ -16,9 +16,6 @@ export interface DirectoryParams {
 async function plan(p: DirectoryParams, host: import('../../types').HostReader) {
   const info = await host.stat(p.name);
   if (info && info.type !== 'directory') throw new Error(`Specified location ${p.name} exists and is a ${info.type === 'file' ? 'file' : info.type}`);
-  if (!info && !p.makedirs && !(await host.stat(path.dirname(p.name)))) {
-    throw new Error(`No directory to create ${p.name} in (set makedirs: True)`);
-  }
   const want = await resolvePerms(host, p);
   const changes = info ? permChanges(info, want, p) : { [p.name]: 'New Dir' };
   return { info, want, changes };
@@ -40,6 +37,10 @@ export const directory: StateFunction<DirectoryParams> = {
   async apply(p, _pending, ctx) {
     const { info, want, changes } = await plan(p, ctx.host);
     if (!info) {
+      // Checked here, not in check(): in a dry run an earlier state may be about to create the parent (Salt: None).
+      if (!p.makedirs && !(await ctx.host.stat(path.dirname(p.name)))) {
+        throw new Error(`No directory to create ${p.name} in (set makedirs: True)`);
+      }
       await ctx.host.mkdir(p.name, { recursive: p.makedirs, mode: want.mode });
       const now = await ctx.host.stat(p.name);
       if (now) await applyPerms(ctx.host, p.name, now, want);

@@ -12,8 +12,6 @@ export interface SymlinkParams {
 }
 
 async function plan(p: SymlinkParams, host: HostReader): Promise<Changes> {
-  const dir = path.dirname(p.name);
-  if (!p.makedirs && !(await host.stat(dir))) throw new Error(`Directory ${dir} for symlink is not present (set makedirs: True)`);
   const info = await host.lstat(p.name);
   if (!info) return { new: p.name };
   if (info.type === 'symlink') return (await host.readlink(p.name)) === p.target ? {} : { change: p.name };
@@ -36,7 +34,11 @@ export const symlink: StateFunction<SymlinkParams> = {
   async apply(p, _pending, ctx) {
     const changes = await plan(p, ctx.host);
     const dir = path.dirname(p.name);
-    if (!(await ctx.host.stat(dir))) await ctx.host.mkdir(dir, { recursive: true });
+    if (!(await ctx.host.stat(dir))) {
+      // Checked here, not in check(): in a dry run an earlier state may be about to create the directory.
+      if (!p.makedirs) throw new Error(`Directory ${dir} for symlink is not present (set makedirs: True)`);
+      await ctx.host.mkdir(dir, { recursive: true });
+    }
     if (changes['forced']) await ctx.host.remove(p.name);
     await ctx.host.symlink(p.target, p.name);
     const comment = changes['new'] ? `Created new symlink ${p.name} -> ${p.target}` : `Set symlink ${p.name} -> ${p.target}`;

@@ -1,0 +1,4 @@
+# imports
+{% from "bad/macros.jinja" import nothere %}
+a:
+  test.nop: []

@@ -1,0 +1,3 @@
+a:
+  test.nop: []
+{% include "bad/not_there.jinja" %}
