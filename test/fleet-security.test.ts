@@ -2,6 +2,7 @@
  * Hostile input against a real master: a minion speaking as another, a replayed publication, `salt://` paths that
  * try to leave the file roots, garbage frames. Each is refused, logged, and the master keeps serving.
  */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zmq from 'zeromq';
@@ -60,6 +61,9 @@ beforeAll(async () => {
   fs.mkdirSync(tree);
   fs.writeFileSync(path.join(tree, 'ok.txt'), 'fine\n');
   fs.symlinkSync('/etc', path.join(tree, 'escape'));
+  // 20 MiB: more than one message may carry, so it must travel in pieces.
+  fs.writeFileSync(path.join(tree, 'big.bin'), crypto.randomBytes(20 * 1024 * 1024));
+  fs.writeFileSync(path.join(tree, 'big.sls'), `big:\n  file.managed:\n    - name: ${dir}/big.copy\n    - source: salt://big.bin\n`);
   fs.writeFileSync(path.join(tree, 'steal.sls'), `steal:\n  file.managed:\n    - name: ${dir}/stolen\n    - source: salt://../../etc/shadow\n`);
   fleet = new (await import('../packages/cli/src/fleet/fleet')).Fleet({ dir, minions: ['m1'], fileRoots: [tree] });
   await fleet.configure();
@@ -113,6 +117,53 @@ test('an accepted minion cannot return, fetch pillar or update the mine as anoth
   expect(evilSession.openReply(rep, own.seq)).toEqual({ ok: true, data: {} });
 }, 30_000);
 
+test('a minion the job did not target cannot add a return or keep the job open; scheduled returns need a plausible jid', async () => {
+  const pub = await onMasterAsync(fleet, ['run', 'm1', 'test.sleep', '1', '--async']);
+  const jid = /job ID: (\d+)/.exec(pub.stdout)![1]!;
+  let seq = 100;
+  const asSelf = async (body: Record<string, unknown> & { kind: string }) => {
+    const env = sealRequest('evil', (evilSession as unknown as { key: Buffer }).key, ++seq, body as never);
+    return evilSession.openReply(decodeExpecting(await evil.request(encode(env), 5000), ['rep']) as ReplyEnvelope, env.seq);
+  };
+  expect(await asSelf({ kind: 'return', jid, fun: 'test.sleep', ret: 'injected', retcode: 0, success: true })).toEqual({ ok: true, data: false });
+  expect(await asSelf({ kind: 'job.running', jid })).toEqual({ ok: true, data: false });
+  expect(await asSelf({ kind: 'return', jid: '99999999999999999999', fun: 'x.y', ret: 1, retcode: 0, success: true, schedule: 'fake' })).toEqual({ ok: true, data: false });
+  await waitFor(async () => (await onMasterAsync(fleet, ['jobs', 'show', jid, '--out', 'json'])).stdout.includes('"m1": true'), 15_000, 'the real return');
+  const shown = JSON.stringify(json(await onMasterAsync(fleet, ['jobs', 'show', jid, '--out', 'json'])));
+  expect(shown).not.toContain('injected');
+  expect(shown).not.toContain('evil');
+  expect((await onMasterAsync(fleet, ['jobs', 'show', '99999999999999999999'])).code).not.toBe(0);
+  expect(masterLog(fleet)).toMatch(/return from a minion the job did not target dropped/);
+}, 30_000);
+
+test("a catastrophic regular expression in a minion's mine.get is refused at once; the master keeps serving", async () => {
+  await (async () => {
+    const env = sealRequest('evil', (evilSession as unknown as { key: Buffer }).key, 200, { kind: 'grains', grains: { id: 'evil', x: 'a'.repeat(40) + '!' } } as never);
+    await evil.request(encode(env), 5000);
+  })();
+  const t0 = Date.now();
+  const env = sealRequest('evil', (evilSession as unknown as { key: Buffer }).key, 201, { kind: 'mine.get', tgt: 'x:(a+)+$', fun: 'ips', tgtType: 'grain_pcre' } as never);
+  const body = evilSession.openReply(decodeExpecting(await evil.request(encode(env), 5000), ['rep']) as ReplyEnvelope, env.seq);
+  expect(body.ok).toBe(false);
+  expect(JSON.stringify(body)).toMatch(/regular expression refused/);
+  expect(Date.now() - t0).toBeLessThan(5000);
+  expect(json(await onMasterAsync(fleet, ['run', 'm1', 'test.ping', '--out', 'json', '-t', '5']))).toEqual({ m1: true });
+}, 30_000);
+
+test('a file larger than one message reaches the minion whole, and the minion stays connected', async () => {
+  const r = await onMasterAsync(fleet, ['state', 'apply', 'big', 'm1', '--out', 'json', '-t', '30']);
+  expect(r.code).toBe(0);
+  const digest = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+  expect(digest(path.join(dir, 'big.copy'))).toBe(digest(path.join(dir, 'tree', 'big.bin')));
+  expect(json(await onMasterAsync(fleet, ['run', 'm1', 'test.ping', '--out', 'json', '-t', '5']))).toEqual({ m1: true });
+}, 60_000);
+
+test('a job that outlasts a short --timeout is waited for while its minion reports it running', async () => {
+  const r = await onMasterAsync(fleet, ['run', 'm1', 'test.sleep', '3', '-t', '1', '--out', 'json']);
+  expect(r.code).toBe(0);
+  expect(json(r)).toEqual({ m1: true });
+}, 30_000);
+
 test('a replayed publication is refused by the minion and the job does not run twice', async () => {
   const log = path.join(dir, 'replay.log');
   const before = proxy.captured.length;
@@ -136,7 +187,7 @@ test('salt:// paths never leave the file roots: .., absolute, symlink escapes; a
   }
   const list = evilSession.seal({ kind: 'file.list', saltenv: 'base' });
   const listing = evilSession.openReply(decodeExpecting(await evil.request(encode(list), 5000), ['rep']) as ReplyEnvelope, list.seq);
-  expect(Object.keys((listing as { data: Record<string, string> }).data).sort()).toEqual(['ok.txt', 'steal.sls']);
+  expect(Object.keys((listing as { data: Record<string, string> }).data).sort()).toEqual(['big.bin', 'big.sls', 'ok.txt', 'steal.sls']);
   expect(masterLog(fleet)).toMatch(/escapes the file roots/);
   const steal = (await onMasterAsync(fleet, ['state', 'apply', 'steal', 'm1', '--out', 'json', '-t', '10']));
   expect(steal.code).toBe(2);

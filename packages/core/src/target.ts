@@ -43,17 +43,118 @@ export function globToRegExp(glob: string): RegExp {
   return new RegExp('^' + re + '$', 's');
 }
 
+type GlobTok = { star: true } | { star: false; test: (c: string) => boolean };
+
+function globTokens(glob: string): GlobTok[] {
+  const out: GlobTok[] = [];
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') {
+      if (!out.length || !out[out.length - 1]!.star) out.push({ star: true });
+    } else if (c === '?') out.push({ star: false, test: () => true });
+    else if (c === '[' && glob.indexOf(']', i + 2) !== -1) {
+      const end = glob.indexOf(']', i + 2);
+      const one = globToRegExp(glob.slice(i, end + 1)); // one character class: no backtracking
+      out.push({ star: false, test: (x) => one.test(x) });
+      i = end;
+    } else out.push({ star: false, test: (x) => x === c });
+  }
+  return out;
+}
+
+/**
+ * Shell-style glob match in O(len(glob) x len(value)) at worst: a regex would backtrack polynomially on
+ * `*a*a*a*a*b`, and targets reach the master from minions too (mine.get).
+ */
 export function globMatch(glob: string, value: string): boolean {
-  return globToRegExp(glob).test(value);
+  const t = globTokens(glob);
+  let p = 0;
+  let s = 0;
+  let starP = -1;
+  let starS = 0;
+  while (s < value.length) {
+    const tok = t[p];
+    if (tok && !tok.star && tok.test(value[s]!)) {
+      p++;
+      s++;
+    } else if (tok && tok.star) {
+      starP = p++;
+      starS = s;
+    } else if (starP !== -1) {
+      p = starP + 1;
+      s = ++starS;
+    } else return false;
+  }
+  while (p < t.length && t[p]!.star) p++;
+  return p === t.length;
+}
+
+/** Longest regular expression accepted from an untrusted sender. */
+const MAX_UNTRUSTED_REGEX = 256;
+/** Most unbounded repetitions in it: `.*` k times backtracks as len^k. */
+const MAX_UNTRUSTED_REPETITIONS = 2;
+/** Values longer than this never match an untrusted regular expression (keeps len^2 small). */
+const MAX_UNTRUSTED_SUBJECT = 1024;
+
+/**
+ * A regular expression from an untrusted sender (a minion's mine.get target), refused when it could backtrack
+ * catastrophically: a group with an unbounded quantifier (`*`, `+`, `{n,}`) that itself holds one, or an
+ * alternation, or a back-reference, or more than two unbounded repetitions; it then never matches a value longer
+ * than 1 KiB. `^(web|db)\d+$` passes; `(a+)+$`, `(a|aa)*`, `(.*,)*x` and `.*.*.*x` do not.
+ */
+export function untrustedRegExp(pattern: string): { test(s: string): boolean } {
+  const refuse = (why: string): never => {
+    throw new UsageError(`regular expression refused: ${why} (use a simpler pattern, or a glob)`);
+  };
+  if (pattern.length > MAX_UNTRUSTED_REGEX) refuse(`longer than ${MAX_UNTRUSTED_REGEX} characters`);
+  if (/\\[1-9k]/.test(pattern)) refuse('back-references are not allowed');
+  // Per open group: does it hold an unbounded quantifier or an alternation?
+  const risky: boolean[] = [];
+  const unbounded = (i: number): number => {
+    const c = pattern[i];
+    if (c === '*' || c === '+') return 1;
+    const m = c === '{' ? /^\{\d*,\}/.exec(pattern.slice(i)) : null;
+    return m ? m[0].length : 0;
+  };
+  let repetitions = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (unbounded(i) && ++repetitions > MAX_UNTRUSTED_REPETITIONS) refuse(`more than ${MAX_UNTRUSTED_REPETITIONS} unbounded repetitions`);
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end !== -1) i = end;
+      continue;
+    }
+    if (c === '(') risky.push(false);
+    else if (c === '|' && risky.length) risky[risky.length - 1] = true;
+    else if (c === ')') {
+      const inner = risky.pop() ?? false;
+      if (inner && unbounded(i + 1)) refuse('a repeated group holds a repetition or an alternation (catastrophic backtracking)');
+      if (inner && risky.length) risky[risky.length - 1] = true;
+    } else if (unbounded(i) && risky.length) risky[risky.length - 1] = true;
+  }
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern);
+  } catch (e) {
+    return refuse(e instanceof Error ? e.message : String(e));
+  }
+  return { test: (v: string) => v.length <= MAX_UNTRUSTED_SUBJECT && re.test(v) };
 }
 
 /**
  * Match `key:value` against nested data, the way Salt's grain and pillar matchers do:
  * the value is a glob (or regex) compared with a scalar, or with any element of a list.
  */
-export function matchData(data: Dict, expr: string, regex = false, delimiter = ':'): boolean {
+export function matchData(data: Dict, expr: string, regex = false, delimiter = ':', opts: MatchOptions = {}): boolean {
   const parts = expr.split(delimiter);
   if (parts.length < 2) return false;
+  // An untrusted pattern is checked whatever the data holds, so a refusal does not depend on who has which grain.
+  if (regex && opts.untrusted) for (let split = 1; split < parts.length; split++) untrustedRegExp(parts.slice(split).join(delimiter));
   // Try every split point so values containing the delimiter (e.g. `ip:10.0.0.1`) still work.
   for (let split = parts.length - 1; split >= 1; split--) {
     const key = parts.slice(0, split);
@@ -68,17 +169,17 @@ export function matchData(data: Dict, expr: string, regex = false, delimiter = '
       }
     }
     if (!found) continue;
-    if (matchValue(cur, pattern, regex)) return true;
+    if (matchValue(cur, pattern, regex ? regexFor(pattern, opts) : null)) return true;
   }
   return false;
 }
 
-function matchValue(v: unknown, pattern: string, regex: boolean): boolean {
+function matchValue(v: unknown, pattern: string, regex: { test(s: string): boolean } | null): boolean {
   if (Array.isArray(v)) return v.some((x) => matchValue(x, pattern, regex));
   if (isDict(v)) return pattern in v;
   if (v === null || v === undefined) return false;
   const s = typeof v === 'boolean' ? (v ? 'True' : 'False') : String(v);
-  return regex ? new RegExp(pattern).test(s) : globMatch(pattern, s) || (typeof v === 'boolean' && globMatch(pattern.toLowerCase(), s.toLowerCase()));
+  return regex ? regex.test(s) : globMatch(pattern, s) || (typeof v === 'boolean' && globMatch(pattern.toLowerCase(), s.toLowerCase()));
 }
 
 function listOf(tgt: string | string[]): string[] {
@@ -87,7 +188,11 @@ function listOf(tgt: string | string[]): string[] {
 
 export interface MatchOptions {
   nodegroups?: Record<string, string | string[]>;
+  /** The target comes from a minion: regular expressions must pass untrustedRegExp. */
+  untrusted?: boolean;
 }
+
+const regexFor = (pattern: string, opts: MatchOptions): { test(s: string): boolean } => (opts.untrusted ? untrustedRegExp(pattern) : new RegExp(pattern));
 
 /** Does `subject` match the target? Throws UsageError on a malformed compound expression. */
 export function matchTarget(t: Target, subject: TargetSubject, opts: MatchOptions = {}): boolean {
@@ -98,15 +203,15 @@ export function matchTarget(t: Target, subject: TargetSubject, opts: MatchOption
     case 'list':
       return listOf(tgt).includes(subject.id);
     case 'pcre':
-      return new RegExp(String(tgt)).test(subject.id);
+      return regexFor(String(tgt), opts).test(subject.id);
     case 'grain':
       return matchData(subject.grains, String(tgt));
     case 'grain_pcre':
-      return matchData(subject.grains, String(tgt), true);
+      return matchData(subject.grains, String(tgt), true, ':', opts);
     case 'pillar':
       return matchData(subject.pillar ?? {}, String(tgt));
     case 'pillar_pcre':
-      return matchData(subject.pillar ?? {}, String(tgt), true);
+      return matchData(subject.pillar ?? {}, String(tgt), true, ':', opts);
     case 'nodegroup': {
       const ng = opts.nodegroups?.[String(tgt)];
       if (ng === undefined) throw new UsageError(`nodegroup: '${String(tgt)}' is not defined (add it under nodegroups: in the master config)`);
@@ -115,6 +220,11 @@ export function matchTarget(t: Target, subject: TargetSubject, opts: MatchOption
     case 'compound':
       return matchCompound(String(tgt), subject, opts);
   }
+}
+
+/** Throws when an untrusted target is malformed or holds a refused regular expression (checked without any data). */
+export function checkUntrustedTarget(t: Target, opts: MatchOptions = {}): void {
+  matchTarget(t, { id: '', grains: {}, pillar: {} }, { ...opts, untrusted: true });
 }
 
 type Tok = { kind: 'and' | 'or' | 'not' | '(' | ')' } | { kind: 'term'; value: string };
@@ -194,15 +304,15 @@ function matchTerm(term: string, subject: TargetSubject, opts: MatchOptions, fai
     case 'G':
       return matchData(subject.grains, rest);
     case 'P':
-      return matchData(subject.grains, rest, true);
+      return matchData(subject.grains, rest, true, ':', opts);
     case 'I':
       return matchData(subject.pillar ?? {}, rest);
     case 'J':
-      return matchData(subject.pillar ?? {}, rest, true);
+      return matchData(subject.pillar ?? {}, rest, true, ':', opts);
     case 'L':
       return listOf(rest).includes(subject.id);
     case 'E':
-      return new RegExp(rest).test(subject.id);
+      return regexFor(rest, opts).test(subject.id);
     case 'N':
       return matchTarget({ tgt: rest, type: 'nodegroup' }, subject, opts);
     case 'S':

@@ -2,6 +2,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { FileRoots } from '@brine/core';
+import { FILE_CHUNK_BYTES } from '@brine/protocol';
 
 export class FileServer {
   private readonly roots = new Map<string, FileRoots>();
@@ -38,9 +39,29 @@ export class FileServer {
     return out;
   }
 
-  /** Contents of `salt://path`; null when missing. Throws PathEscapeError for `..`, absolute paths or escaping links. */
-  get(saltenv: string, rel: string): Buffer | null {
-    const roots = this.roots.get(saltenv);
-    return roots ? roots.read(`salt://${rel}`) : null;
+  /**
+   * Up to `length` bytes of `salt://path` from `offset`, and the file's size; null when missing. Throws
+   * PathEscapeError for `..`, absolute paths or escaping links. Large files go in several calls, so no reply
+   * outgrows the message limit.
+   */
+  get(saltenv: string, rel: string, offset = 0, length = FILE_CHUNK_BYTES): { data: Buffer; size: number } | null {
+    const abs = this.roots.get(saltenv)?.resolve(`salt://${rel}`);
+    if (!abs) return null;
+    let fd: number;
+    try {
+      fd = fs.openSync(abs, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) return null;
+      const want = Math.max(0, Math.min(length, FILE_CHUNK_BYTES, st.size - offset));
+      const data = Buffer.alloc(want);
+      const got = want ? fs.readSync(fd, data, 0, want, offset) : 0;
+      return { data: data.subarray(0, got), size: st.size };
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 }

@@ -7,6 +7,9 @@
  */
 import type { ReturnRecord } from './jobcache';
 
+/** Silence tolerated from a minion that reported a job running: its heartbeat period (2 s) with room to spare. */
+export const RUNNING_GRACE_MS = 5000;
+
 export type MissingReason = 'Not connected' | 'Timed out' | 'Still running';
 
 export interface WatchSink {
@@ -38,7 +41,10 @@ export class JobWatch {
 
   private arm(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.finish(), this.timeoutMs);
+    // A minion that said it is running repeats that every 2 s: a timeout shorter than that must not give up on it
+    // (Salt keeps waiting for a job its minion reports as running).
+    const ms = this.running.size > 0 ? Math.max(this.timeoutMs, RUNNING_GRACE_MS) : this.timeoutMs;
+    this.timer = setTimeout(() => this.finish(), ms);
   }
 
   get finished(): boolean {

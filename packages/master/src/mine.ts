@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isDict, matchTarget, writeFileAtomicSync, type Dict, type TargetType } from '@brine/core';
+import { checkUntrustedTarget, isDict, matchTarget, writeFileAtomicSync, type Dict, type TargetType } from '@brine/core';
 import { validMinionId } from './keys';
 import type { Registry } from './registry';
 
@@ -39,13 +39,15 @@ export class MineStore {
   /** `{minion_id: value}` ordered by id, for minions matching the target that have `fun` in the mine. */
   get(tgt: string | string[], fun: string, tgtType: TargetType, registry: Registry, accepted: Set<string>, nodegroups: Record<string, string | string[]>): Dict {
     const out: Dict = {};
+    checkUntrustedTarget({ tgt, type: tgtType }, { nodegroups });
     for (const id of [...this.data.keys()].sort()) {
       if (!accepted.has(id)) continue;
       const fns = this.data.get(id)!;
       if (!(fun in fns)) continue;
       const info = registry.info(id);
       const subject = { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} };
-      if (matchTarget({ tgt, type: tgtType }, subject, { nodegroups })) out[id] = fns[fun];
+      // The target comes from a minion: its regular expressions must be safe to run here (no ReDoS).
+      if (matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted: true })) out[id] = fns[fun];
     }
     return out;
   }

@@ -32,7 +32,7 @@ import type { MasterOpts } from '@brine/config';
 import { ControlServer, type ControlReplySink } from './control';
 import { handleControl } from './operator';
 import { FileServer } from './fileserver';
-import { JobCache, newJid } from './jobcache';
+import { JobCache, newJid, type JobRecord } from './jobcache';
 import { JobWatch } from './jobs';
 import { KeyStore } from './keys';
 import { MineStore } from './mine';
@@ -117,7 +117,7 @@ export class Master {
   private onAuth(msg: AuthRequest, peer: Buffer): Buffer[] {
     const v = verifyAuthRequest(msg, { replay: this.authNonces });
     if (!isAcceptablePublicKey(v.pub)) {
-      this.log.warn('auth: key refused (RSA, at least 2048 bits, required)', { minion: v.id });
+      this.log.warn('auth: key refused (RSA of 2048-4096 bits with exponent 65537 required)', { minion: v.id });
       return encode(buildAuthReply(this.identity, v, 'rejected'));
     }
     const decision = this.keys.decide(v.id, v.pub);
@@ -170,6 +170,10 @@ export class Master {
       case 'return': {
         let job = this.jobs.job(b.jid);
         if (!job && b.schedule) {
+          if (!this.plausibleMinionJid(b.jid)) {
+            this.log.warn('scheduled return with an implausible jid dropped', { minion: id, jid: b.jid });
+            return false;
+          }
           // A minion's own scheduled run: recorded under the minion's jid.
           job = { jid: b.jid, fun: b.fun, arg: [], kwarg: {}, tgt: id, tgt_type: 'list', expected: [id], user: `schedule:${b.schedule}`, started: new Date().toISOString() };
           this.jobs.recordJob(job);
@@ -178,20 +182,32 @@ export class Master {
           this.log.warn('return for an unknown job dropped', { minion: id, jid: b.jid });
           return false;
         }
+        if (!this.targetedBy(job, id)) {
+          this.log.warn('return from a minion the job did not target dropped', { minion: id, jid: b.jid });
+          return false;
+        }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
         this.jobs.recordReturn(rec);
         for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
         return true;
       }
-      case 'job.running':
-        for (const w of this.watches.get(b.jid) ?? []) w.onRunning(id);
+      case 'job.running': {
+        const watches = this.watches.get(b.jid);
+        if (!watches) return false;
+        const job = this.jobs.job(b.jid);
+        if (!job || !this.targetedBy(job, id)) {
+          this.log.warn('job.running from a minion the job did not target ignored', { minion: id, jid: b.jid });
+          return false;
+        }
+        for (const w of watches) w.onRunning(id);
         return true;
+      }
       case 'file.list':
         return this.files.list(b.saltenv);
       case 'file.get': {
-        const data = this.files.get(b.saltenv, b.path);
-        if (data === null) throw new Error(`salt://${b.path}: no such file in saltenv ${b.saltenv}`);
-        return { data: data.toString('base64') };
+        const got = this.files.get(b.saltenv, b.path, b.offset ?? 0, b.length);
+        if (got === null) throw new Error(`salt://${b.path}: no such file in saltenv ${b.saltenv}`);
+        return { data: got.data.toString('base64'), size: got.size, offset: b.offset ?? 0 };
       }
       case 'pillar': {
         const grains = this.registry.info(id).grains ?? { id };
@@ -207,6 +223,29 @@ export class Master {
       case 'job.pending':
         return [];
     }
+  }
+
+  /**
+   * May `id` answer `job`? It was expected, or it matches the target by the grains and pillar the master holds for
+   * it (grains can change between publish and return). A minion the job did not target cannot add to it.
+   */
+  private targetedBy(job: JobRecord, id: string): boolean {
+    if (job.expected.includes(id)) return true;
+    const info = this.registry.info(id);
+    try {
+      return matchTarget({ tgt: job.tgt, type: job.tgt_type as TargetType }, { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} }, { nodegroups: this.opts.nodegroups });
+    } catch {
+      return false;
+    }
+  }
+
+  /** A scheduled run's jid is the minion's clock at the run: it must lie within the job cache's keep time and now. */
+  private plausibleMinionJid(jid: string): boolean {
+    const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(jid);
+    if (!m) return false;
+    const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    const now = Date.now();
+    return t >= now - this.opts.keep_jobs * 3600_000 && t <= now + 300_000;
   }
 
   // ------------------------------------------------------------------ keys

@@ -6,6 +6,8 @@ import { nullLogger } from '@brine/core';
 import { FileCache } from './filesync';
 import type { Requester } from './requester';
 
+/** The fake master caps replies at this, as the real one caps them at FILE_CHUNK_BYTES. */
+const CHUNK = 1000;
 const sha = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
 /** A master stand-in that serves an in-memory tree and counts what it is asked for. */
@@ -17,7 +19,10 @@ function fakeMaster(tree: Record<string, string>): Requester & { gets: string[] 
       if (body.kind === 'file.list') return Object.fromEntries(Object.entries(tree).map(([p, c]) => [p, sha(c)]));
       if (body.kind === 'file.get') {
         gets.push(String(body['path']));
-        return { data: Buffer.from(tree[String(body['path'])]!).toString('base64') };
+        const all = Buffer.from(tree[String(body['path'])]!);
+        const offset = Number(body['offset'] ?? 0);
+        const piece = all.subarray(offset, offset + Math.min(Number(body['length'] ?? all.length), CHUNK));
+        return { data: piece.toString('base64'), size: all.length, offset };
       }
       throw new Error('unexpected');
     },
@@ -41,6 +46,20 @@ test('syncs by hash: fetches only what changed, removes what the master dropped'
     // A new cache over the same directory trusts what is on disk by hash.
     const again = fakeMaster(tree);
     expect(await new FileCache(dir, again, nullLogger).sync()).toEqual({ listed: 2, fetched: 0, removed: 0 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a file larger than one reply arrives in pieces, whole', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-fc-'));
+  try {
+    const big = Array.from({ length: 3500 }, (_, i) => String(i % 10)).join('');
+    const master = fakeMaster({ 'big.bin': big, 'small': 's' });
+    const fc = new FileCache(dir, master, nullLogger);
+    expect(await fc.sync()).toEqual({ listed: 2, fetched: 2, removed: 0 });
+    expect(fs.readFileSync(path.join(fc.root(), 'big.bin'), 'utf8')).toBe(big);
+    expect(master.gets.filter((g) => g === 'big.bin')).toHaveLength(4);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -7,6 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkRelative, isDict, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
+import { FILE_CHUNK_BYTES } from '@brine/protocol';
 import type { Requester } from './requester';
 
 export interface SyncStats {
@@ -41,6 +42,20 @@ export class FileCache {
     return run;
   }
 
+  /** One file, in pieces of at most FILE_CHUNK_BYTES (the master caps each reply), so any size stays under the message limit. */
+  private async fetch(saltenv: string, rel: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let offset = 0;
+    for (;;) {
+      const rep = await this.req.request({ kind: 'file.get', saltenv, path: rel, offset, length: FILE_CHUNK_BYTES });
+      if (!isDict(rep) || typeof rep['data'] !== 'string' || typeof rep['size'] !== 'number') throw new Error(`file.get ${rel}: bad reply`);
+      const piece = Buffer.from(rep['data'], 'base64');
+      parts.push(piece);
+      offset += piece.length;
+      if (offset >= rep['size'] || piece.length === 0) return Buffer.concat(parts);
+    }
+  }
+
   private async doSync(saltenv: string): Promise<SyncStats> {
     const listing = await this.req.request({ kind: 'file.list', saltenv });
     if (!isDict(listing)) throw new Error('file.list: the master sent no listing');
@@ -58,11 +73,12 @@ export class FileCache {
         this.known.set(key, have);
         continue;
       }
-      const data = await this.req.request({ kind: 'file.get', saltenv, path: clean });
-      if (!isDict(data) || typeof data['data'] !== 'string') throw new Error(`file.get ${clean}: bad reply`);
-      const buf = Buffer.from(data['data'], 'base64');
+      const buf = await this.fetch(saltenv, clean);
+      const got = crypto.createHash('sha256').update(buf).digest('hex');
+      // A file that changed on the master between the listing and the fetch is taken at the next sync.
+      if (got !== hash) this.log.info('file changed on the master while it was fetched', { saltenv, path: clean });
       writeFileAtomicSync(local, buf);
-      this.known.set(key, crypto.createHash('sha256').update(buf).digest('hex'));
+      this.known.set(key, got);
       stats.fetched++;
     }
     walkTree(root, (rel, _e, abs) => {

@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -56,6 +57,16 @@ describe('auth handshake', () => {
     const cache = new ReplayCache(100, 300_000);
     verifyAuthRequest(req, { replay: cache });
     expect(() => verifyAuthRequest(req, { replay: cache })).toThrow(/nonce was already used/);
+  });
+
+  it('master refuses keys that make verification expensive or weak: e != 65537, under 2048 or over 4096 bits', () => {
+    const rsa = (modulusLength: number, publicExponent: number) => {
+      const k = crypto.generateKeyPairSync('rsa', { modulusLength, publicExponent, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+      return { id: 'odd1', publicPem: k.publicKey, privatePem: k.privateKey };
+    };
+    expect(() => verifyAuthRequest(createAuthRequest(rsa(2048, 3)))).toThrow(/2048-4096 bits with exponent 65537/);
+    expect(() => verifyAuthRequest(createAuthRequest(rsa(1024, 65537)))).toThrow(/2048-4096 bits/);
+    expect(verifyAuthRequest(createAuthRequest(rsa(3072, 65537))).id).toBe('odd1');
   });
 
   it('minion refuses a forged reply, an impostor master, and a reply to another request', () => {

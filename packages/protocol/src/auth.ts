@@ -62,11 +62,12 @@ export function verifyAuthRequest(req: AuthRequest, opts: VerifyAuthOptions = {}
   const now = opts.now ?? Date.now();
   const window = opts.freshnessMs ?? AUTH_FRESHNESS_MS;
   if (!isValidMinionId(req.id)) throw new AuthError(`auth: minion id '${String(req.id).slice(0, 64)}' is invalid`);
-  if (!isAcceptablePublicKey(req.pub)) throw new AuthError(`auth ${req.id}: public key is not an RSA key of at least 2048 bits`);
-  if (!verify(req.pub, authTranscript(req), req.sig)) throw new AuthError(`auth ${req.id}: signature does not verify with the offered key`);
+  // Cheap checks before the signature: a stale request or an odd key costs no RSA operation.
   if (Math.abs(now - req.ts) > window) {
     throw new AuthError(`auth ${req.id}: timestamp is ${Math.round((now - req.ts) / 1000)} s off the master's clock (sync clocks; window ${window / 1000} s)`);
   }
+  if (!isAcceptablePublicKey(req.pub)) throw new AuthError(`auth ${req.id}: public key is not an RSA key of 2048-4096 bits with exponent 65537`);
+  if (!verify(req.pub, authTranscript(req), req.sig)) throw new AuthError(`auth ${req.id}: signature does not verify with the offered key`);
   if (opts.replay && opts.replay.checkAndAdd(`${req.id}\0${req.nonce}`, now)) throw new AuthError(`auth ${req.id}: nonce was already used (replayed request)`);
   const pub = normalizePublicPem(req.pub);
   return { id: req.id, pub, fingerprint: fingerprint(pub), nonce: req.nonce };

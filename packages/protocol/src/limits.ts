@@ -8,6 +8,8 @@ export const DEFAULT_REQUEST_PORT = 4506;
 
 /** Largest accepted message (all frames together). Larger ones are rejected before parsing. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Largest piece of a file in one `file.get` reply (base64 makes it 4/3 of this on the wire). */
+export const FILE_CHUNK_BYTES = 1024 * 1024;
 /** Most frames in one message (a header plus one per binary field; a rekey chunk has one per minion). */
 export const MAX_FRAMES = 4096;
 

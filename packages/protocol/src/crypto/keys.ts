@@ -98,11 +98,16 @@ export function normalizePublicPem(pubPem: string): string {
   return crypto.createPublicKey(pubPem).export({ type: 'spki', format: 'pem' }).toString();
 }
 
-/** True when `pubPem` parses as an RSA public key of at least 2048 bits. */
+/**
+ * True when `pubPem` parses as an RSA public key of 2048 to 4096 bits with the public exponent 65537. The bounds
+ * keep verifying an unauthenticated auth request cheap: a huge modulus or exponent makes each check cost
+ * milliseconds of the master's only thread.
+ */
 export function isAcceptablePublicKey(pubPem: string): boolean {
   try {
     const k = crypto.createPublicKey(pubPem);
-    return k.asymmetricKeyType === 'rsa' && (k.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048;
+    const bits = k.asymmetricKeyDetails?.modulusLength ?? 0;
+    return k.asymmetricKeyType === 'rsa' && bits >= 2048 && bits <= 4096 && k.asymmetricKeyDetails?.publicExponent === 65537n;
   } catch {
     return false;
   }
