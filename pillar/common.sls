@@ -13,13 +13,10 @@ mine_functions:
     - interface: eth0
 
 # The L4 NAT the balancers do for the VIP: port -> role whose nodes receive the connections.
-# The target port is the same port (DNAT keeps it).
+# The target port is the same port (DNAT keeps it). Only the nginx tier is exposed: the apps sit behind it.
 nat:
   table: brine_nat
   services:
     - name: http
       port: 80
       role: nginx
-    - name: stream
-      port: 8000
-      role: app

@@ -2,3 +2,5 @@
 webapp:
   port: 8000
   dir: /srv/brine-webapp
+  # The Node.js that runs it (Debian's nodejs package puts it here; the Docker images override it).
+  node: /usr/bin/node

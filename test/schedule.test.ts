@@ -17,6 +17,7 @@ type StateRet = Record<string, { result: boolean | null; changes: Record<string,
 
 const run = (args: string[]) => onMasterAsync(fleet, args);
 const conf = () => path.join(out, 'm1', 'app.conf');
+const CONVERGED = 'token = tok-m1\npeers = m1,m2,m3\n';
 
 interface LogLine {
   message: string;
@@ -41,11 +42,16 @@ beforeAll(async () => {
   ({ dir, out, tree } = fleetTrees('brine-sched-', (out) => ({
     tree: {
       'top.sls': "base:\n  '*':\n    - conf\n",
-      'conf.sls': "app_conf:\n  file.managed:\n    - name: {{ pillar['out'] }}/{{ grains['id'] }}/app.conf\n    - contents: \"token = {{ pillar['token'] }}\"\n    - makedirs: True\n",
+      // The peers line reads the mine: offline, the minion must render the last answers, not an empty list.
+      'conf.sls':
+        "app_conf:\n  file.managed:\n    - name: {{ pillar['out'] }}/{{ grains['id'] }}/app.conf\n" +
+        "    - contents: \"token = {{ pillar['token'] }}\\npeers = {% for id, v in salt['mine.get']('*', 'role_tag') | dictsort %}{{ v }}{{ ',' if not loop.last }}{% endfor %}\"\n" +
+        '    - makedirs: True\n',
     },
     pillar: {
       'top.sls': "base:\n  '*':\n    - common\n  m2:\n    - sched\n",
-      'common.sls': `out: ${out}\ntoken: tok-{{ grains['id'] }}\n`,
+      // mine_functions in Salt's alias form with a positional argument: role_tag = grains.get('id')
+      'common.sls': `out: ${out}\ntoken: tok-{{ grains['id'] }}\nmine_functions:\n  role_tag:\n    - mine_function: grains.get\n    - id\n`,
       'sched.sls': 'schedule:\n  tick:\n    function: test.echo\n    args: [tick]\n    minutes: 10\n    run_on_start: False\n',
     },
   })));
@@ -86,7 +92,7 @@ test('seconds: 5 with splay: 3 fires every 5-8 s and each run lands in the job c
     expect(Object.keys(shown)).toEqual(['m1']);
     expect(Object.values(shown['m1']!).every((s) => s.result === true)).toBe(true);
   }
-  expect(fs.readFileSync(conf(), 'utf8')).toBe('token = tok-m1\n');
+  expect(fs.readFileSync(conf(), 'utf8')).toBe(CONVERGED);
   // No other minion converged: nothing published a highstate.
   expect(fs.existsSync(path.join(out, 'm2'))).toBe(false);
 }, 45_000);
@@ -106,7 +112,7 @@ test('schedule.list and schedule.run_job', async () => {
   expect(r.code).toBe(0);
   const ret = json<Record<string, StateRet>>(r)['m1']!;
   expect(Object.values(ret)).toEqual([expect.objectContaining({ result: true, changes: expect.objectContaining({ diff: expect.any(String) }) })]);
-  expect(fs.readFileSync(conf(), 'utf8')).toBe('token = tok-m1\n');
+  expect(fs.readFileSync(conf(), 'utf8')).toBe(CONVERGED);
   const bad = await run(['run', 'm1', 'schedule.run_job', 'nope', '--out', 'json', '-t', '10']);
   expect(bad.code).not.toBe(0);
   expect(JSON.stringify(json(bad))).toMatch(/no job named 'nope'/);
@@ -117,7 +123,7 @@ test('with the master stopped the scheduled highstate still converges; the retur
   const stoppedAt = Date.now();
   const n = firings().length;
   fs.writeFileSync(conf(), 'drifted while the master is away\n');
-  await waitFor(() => fs.readFileSync(conf(), 'utf8') === 'token = tok-m1\n', 20_000, 'the offline scheduled highstate restoring app.conf');
+  await waitFor(() => fs.readFileSync(conf(), 'utf8') === CONVERGED, 20_000, 'the offline scheduled highstate restoring app.conf');
   expect(Date.now() - stoppedAt).toBeLessThan(15_000); // one interval + splay + the short reachability probe
   const ranOffline = () => new Set(logLines('m1').filter((l) => l.message.startsWith('scheduled job ran without the master')).map((l) => l.jid));
   await waitFor(() => firings().slice(n).some((l) => ranOffline().has(l.jid)), 5000, 'the minion saying it ran without the master');
@@ -136,4 +142,21 @@ test('with the master stopped the scheduled highstate still converges; the retur
   const changed = rets.filter((r) => Object.values(r).some((st) => Object.keys(st.changes).length > 0));
   expect(changed).toHaveLength(1);
   expect(minionLog(fleet, 'm1')).toMatch(/delayed return delivered/);
+}, 60_000);
+
+test('a pillar that fails to render on the master fails the run (named file:line); it is not taken for an outage', async () => {
+  const common = path.join(dir, 'pillar', 'common.sls');
+  const good = fs.readFileSync(common, 'utf8');
+  fs.writeFileSync(common, good + 'broken: {{ nope }}\n');
+  try {
+    const r = await run(['run', 'm3', 'state.highstate', '--out', 'json', '-t', '15']);
+    expect(r.code).toBe(1); // a render error, as for a malformed SLS
+    expect(JSON.stringify(json(r))).toMatch(/pillar: .*common\.sls:\d+: .*'nope' is undefined/);
+    expect(minionLog(fleet, 'm3')).not.toMatch(/master unreachable/);
+    const refresh = await run(['run', 'm3', 'saltutil.refresh_pillar', '--out', 'json', '-t', '15']);
+    expect(refresh.code).not.toBe(0);
+  } finally {
+    fs.writeFileSync(common, good);
+  }
+  expect((await run(['run', 'm3', 'state.highstate', '--out', 'json', '-t', '15'])).code).toBe(0);
 }, 60_000);

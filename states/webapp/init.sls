@@ -4,9 +4,12 @@
 include:
   - common
 
+{#- pkgs:nodejs empty: the runtime comes with the host (the Docker images ship their own Node.js) #}
+{%- if pkgs['nodejs'] %}
 webapp-runtime:
   pkg.installed:
     - name: {{ pkgs['nodejs'] }}
+{%- endif %}
 
 {{ w['dir'] }}/server.js:
   file.managed:
@@ -25,8 +28,10 @@ webapp-runtime:
 webapp:
   service.running:
     - enable: True
+{%- if pkgs['nodejs'] %}
     - require:
       - pkg: webapp-runtime
+{%- endif %}
     - watch:
       - file: {{ w['dir'] }}/server.js
       - file: /etc/brine/services.d/webapp.yaml

@@ -11,7 +11,7 @@ import { nodeExec } from './exec';
 import { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type WindowStats } from './measure';
 import { mustRun, sleep } from './proc';
 import { serviceLog, startService, stopService } from './services';
-import { vipOwner } from './topology';
+import { vipHolders, vipOwner } from './topology';
 
 export interface FailoverOptions {
   /** Probe spacing and per-probe limit (default 50 ms, 1000 ms: 20 req/s, like curl --max-time 1). */
@@ -54,6 +54,8 @@ export interface VipFailoverResult {
   to: string;
   /** Failure -> VIP present on the new master (ms), null if it never moved. */
   vipMovedMs: number | null;
+  /** Balancers holding the VIP just before the restore (exactly the new master, or the failover is split-brain). */
+  holdersDuringFailover: string[];
   /** Probes started from the failure until the restore. */
   failover: WindowStats;
   /** Restore -> VIP back on the preferred master (ms). */
@@ -161,6 +163,8 @@ export async function vipFailover(c: LabConfig, scenario: 'keepalived-stop' | 'l
     if (scenario === 'keepalived-stop') await stopService(c, PRIMARY, 'keepalived');
     else await linkSet(c, PRIMARY, 'down');
     const moved = await watcher.waitAdded(SECONDARY, t0, p.hold);
+    await sleep(Math.max(0, t0 + p.hold - Date.now() - 300));
+    const holders = await vipHolders(c); // just before the restore: exactly one node holds the VIP
     await sleep(Math.max(0, t0 + p.hold - Date.now()));
     const t1 = Date.now();
     p.log(`${scenario}: restoring ${PRIMARY}`);
@@ -174,6 +178,7 @@ export async function vipFailover(c: LabConfig, scenario: 'keepalived-stop' | 'l
       from: PRIMARY,
       to: SECONDARY,
       vipMovedMs: moved === null ? null : moved - t0,
+      holdersDuringFailover: holders,
       failover: windowStats(pr, t0, t1),
       failbackMs: back === null ? null : back - t1,
       failback: windowStats(pr, t1, t1 + p.tail + 1500),

@@ -11,4 +11,4 @@ export { REPO, brine, converge, highstate, formatRun, startMaster, startMinion, 
 export { labGrains, ROLE_NODES } from './roles';
 export { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type VipEvent, type WindowStats, type RunningClient } from './measure';
 export { failover, vipFailover, appFailure, controlNoCommit, ensureBaseline, brineSetCommit, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult } from './failover';
-export { formatReport } from './report';
+export { formatReport, missedTargets } from './report';

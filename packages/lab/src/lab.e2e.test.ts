@@ -169,6 +169,7 @@ describe('HA lab: master + six minions in network namespaces, real daemons', () 
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1000);
     expect(r.failover.failed).toBe(0);
+    expect(r.holdersDuringFailover).toEqual(['kdct2']);
     expect(r.stream.err).toBeNull();
     expect(r.stream.complete).toBe(true);
     expect(r.stream.bytes).toBe(r.stream.expected);
@@ -181,6 +182,10 @@ describe('HA lab: master + six minions in network namespaces, real daemons', () 
     report.linkDown = r;
     expect(r.vipMovedMs).not.toBeNull();
     expect(r.vipMovedMs!).toBeLessThan(1500);
+    expect(r.holdersDuringFailover).toEqual(['kdct2']);
+    expect(r.stream.err).toBeNull();
+    expect(r.stream.complete).toBe(true);
+    expect(r.stream.bytes).toBe(r.stream.expected);
     expect(r.streamBytesLost).toBe(0);
     expect(r.failbackMs).not.toBeNull();
   }, 60_000);

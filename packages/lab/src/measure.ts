@@ -76,13 +76,17 @@ export interface StreamResult {
   endedAt: number;
 }
 
-/** A long-lived TCP stream through the VIP's NAT to the app tier: `lines` lines of `size` bytes every `intervalMs`. */
+/**
+ * A long-lived TCP stream through the production path: the VIP's NAT (port 80) to an nginx, proxied (unbuffered) to
+ * an app: `lines` lines of `size` bytes every `intervalMs`. The client<->nginx connection is the NATed flow that
+ * must survive a balancer failover.
+ */
 export async function startStream(c: LabConfig, o: { port?: number; lines: number; intervalMs: number; size?: number; idleTimeoutMs?: number; node?: string; appLogs?: (app: string) => string }): Promise<RunningClient<StreamResult>> {
   const node = o.node ?? 'client';
   const id = `s${process.pid}x${++clientSeq}`;
   const name = `stream-${id}`;
   const size = o.size ?? 100;
-  const t = await nodeSpawn(c, node, [process.execPath, '-e', STREAM_JS, c.vip, String(o.port ?? 8000), id, String(o.lines), String(o.intervalMs), String(size), String(o.idleTimeoutMs ?? 4000)], { name }, 20);
+  const t = await nodeSpawn(c, node, [process.execPath, '-e', STREAM_JS, c.vip, String(o.port ?? 80), id, String(o.lines), String(o.intervalMs), String(size), String(o.idleTimeoutMs ?? 4000)], { name }, 20);
   const done = waitExit(c, node, name, o.lines * o.intervalMs + 40000).then(async () => {
     const ev = readJsonLines<Record<string, unknown>>(t.log);
     const start = ev.find((e) => e['event'] === 'start');

@@ -30,3 +30,23 @@ export function formatReport(r: FailoverReport): string {
   out.push(`total ${(r.durationMs / 1000).toFixed(1)} s`);
   return out.join('\n');
 }
+
+/**
+ * What a failover run promised and did not keep (empty when every scenario met its target): the VIP moved to the
+ * new master alone, a stopped keepalived cost no probe, the NATed stream lost no byte, nginx routed around the dead
+ * app after one fail_timeout, and the control stream broke. `brine lab failover` exits 2 when this is not empty.
+ */
+export function missedTargets(r: FailoverReport): string[] {
+  const out: string[] = [];
+  for (const [name, v] of [['keepalived stopped', r.keepalivedStop], ['link down', r.linkDown]] as const) {
+    if (!v) continue;
+    if (v.vipMovedMs === null) out.push(`${name}: the VIP never moved to ${v.to}`);
+    if (v.holdersDuringFailover.join(',') !== v.to) out.push(`${name}: VIP held by [${v.holdersDuringFailover.join(', ')}], expected ${v.to} alone`);
+    if (!v.stream.complete || v.streamBytesLost > 0) out.push(`${name}: the NAT stream lost ${v.streamBytesLost} bytes${v.stream.err ? ` (${v.stream.err})` : ''}`);
+    if (v.failbackMs === null) out.push(`${name}: no failback to ${v.from}`);
+  }
+  if (r.keepalivedStop && r.keepalivedStop.failover.failed > 0) out.push(`keepalived stopped: ${r.keepalivedStop.failover.failed} failed probes (target 0)`);
+  if (r.appKill && r.appKill.failedAfterFailTimeout > 0) out.push(`app ${r.appKill.how}: ${r.appKill.failedAfterFailTimeout} failed probes after the first fail_timeout (target 0)`);
+  if (r.control && !r.control.broke) out.push('control: the stream survived without the conntrackd commit (the NAT test cannot fail)');
+  return out;
+}

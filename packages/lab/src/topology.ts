@@ -98,6 +98,8 @@ export function preflight(): void {
   if (process.getuid?.() !== 0) problems.push('needs root (network and mount namespaces)');
   const missing = REQUIRED_TOOLS.filter((t) => !fs.existsSync(t));
   if (missing.length) problems.push(`missing ${missing.join(', ')} (install with: bash scripts/install-deps.sh)`);
+  // The app role runs /usr/bin/node from the Debian package nodejs: the nodes have no network to install it.
+  if (!fs.existsSync('/usr/bin/node')) problems.push('missing /usr/bin/node (the app role needs the Debian package nodejs already installed)');
   if (problems.length) throw new Error(`lab: cannot run here: ${problems.join('; ')}`);
 }
 
@@ -241,11 +243,17 @@ export async function status(opts: LabOptions = {}): Promise<LabStatus> {
 }
 
 /** Which node holds the VIP right now (null: none). */
-export async function vipOwner(c: LabConfig): Promise<string | null> {
+/** Every balancer that has the VIP on an interface right now (one, when VRRP is healthy). */
+export async function vipHolders(c: LabConfig): Promise<string[]> {
+  const out: string[] = [];
   for (const n of NODES.filter((x) => x.roles.includes('kdct'))) {
-    if ((await run(['ip', '-n', nsName(c, n.name), '-4', '-o', 'addr', 'show'])).stdout.includes(` ${c.vip}/`)) return n.name;
+    if ((await run(['ip', '-n', nsName(c, n.name), '-4', '-o', 'addr', 'show'])).stdout.includes(` ${c.vip}/`)) out.push(n.name);
   }
-  return null;
+  return out;
+}
+
+export async function vipOwner(c: LabConfig): Promise<string | null> {
+  return (await vipHolders(c))[0] ?? null;
 }
 
 export { enterArgv };

@@ -9,6 +9,7 @@ export class PillarCompiler {
   }
 
   compile(id: string, grains: Dict): Dict {
-    return compilePillar({ roots: this.roots, id, grains, opts: { id }, log: this.log });
+    // Pillar templates see the master's options with the minion's id (nodegroups in the pillar top.sls work).
+    return compilePillar({ roots: this.roots, id, grains, opts: { ...this.opts, id }, log: this.log });
   }
 }

@@ -29,6 +29,11 @@ import type { MinionOpts } from '@brine/engine';
 import { Backoff, sleep } from './backoff';
 import type { Requester } from './requester';
 
+/** The master answered, with an error (a pillar that does not render, a missing file): not a connectivity problem. */
+export class MasterError extends Error {
+  override readonly name = 'MasterError';
+}
+
 export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'accepted' | 'master-key-mismatch';
 
 export class Connection implements Requester {
@@ -152,7 +157,7 @@ export class Connection implements Requester {
         }
         throw e;
       }
-      if (!out.ok) throw new Error(out.error);
+      if (!out.ok) throw new MasterError(out.error);
       return out.data;
     }
   }

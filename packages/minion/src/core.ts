@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { errorMessage, FileRoots, isDict, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, coreGrains, type ExecEnv, type MinionOpts, type Providers } from '@brine/engine';
-import type { Connection } from './connection';
+import { MasterError, type Connection } from './connection';
 import { FileCache } from './filesync';
 
 /** How long a run waits for the master to answer a ping before converging from the cache. */
@@ -21,6 +21,7 @@ export class MinionCore {
   private readonly extraHooks: Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>> = {};
   /** True while the last contact with the master failed (offline converge). */
   offline = false;
+  private readonly pillarListeners: (() => void)[] = [];
 
   constructor(readonly opts: MinionOpts, readonly connection: Connection, private readonly log: Logger) {
     this.id = opts.id;
@@ -56,10 +57,20 @@ export class MinionCore {
     return {
       'saltutil.refresh_pillar': async () => {
         await this.refreshPillar();
-        return true;
+        return !this.offline;
       },
       ...this.extraHooks,
     };
+  }
+
+  /** The mine answers templates last read (see MineCache). */
+  mineReadsFile(): string {
+    return path.join(this.opts.cachedir, 'mine-reads.json');
+  }
+
+  /** Called after a pillar refresh that changed `schedule` or `mine_functions`. */
+  onPillarChange(f: () => void): void {
+    this.pillarListeners.push(f);
   }
 
   private pillarFile(): string {
@@ -83,10 +94,15 @@ export class MinionCore {
   async refreshPillar(): Promise<Dict> {
     try {
       const p = await this.connection.request({ kind: 'pillar' }, 15_000);
+      const before = this.pillar;
       this.pillar = isDict(p) ? p : {};
       writeFileAtomicSync(this.pillarFile(), JSON.stringify(this.pillar));
       this.offline = false;
+      const watched = (d: Dict) => JSON.stringify([d['schedule'], d['mine_functions']]);
+      if (watched(before) !== watched(this.pillar)) for (const f of this.pillarListeners) f();
     } catch (e) {
+      // The master answered with an error (a pillar SLS that does not render): fail the run, never use stale pillar.
+      if (e instanceof MasterError) throw new Error(`pillar: ${e.message}`);
       this.markOffline('using the last pillar', e);
     }
     return this.pillar;
@@ -112,6 +128,7 @@ export class MinionCore {
       await this.files.sync('base');
       this.offline = false;
     } catch (e) {
+      if (e instanceof MasterError) throw new Error(`file sync: ${e.message}`);
       this.markOffline('converging with the last state tree', e);
     }
   }

@@ -63,9 +63,10 @@ export class JobRunner {
     const core = this.core;
     const isState = fun.startsWith('state.');
     if (isState || fun.startsWith('pillar.')) await core.refreshFromMaster(isState);
-    const mine = new MineCache(core.connection);
+    const mine = new MineCache(core.connection, core.mineReadsFile());
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
     if (isState && core.connection.accepted && !core.offline) await this.prefetchMine(env, fun, args, kwargs, mine);
+    else if (isState) this.log.info('master unreachable: templates read the mine answers saved by the last run', { answers: mine.useSaved() });
     if (fun === 'mine.get') {
       await lookupFunction(fun)(args, kwargs, env); // records the read; the real call then hits the cache
       await mine.fetchMisses();
@@ -98,7 +99,7 @@ export class JobRunner {
       try {
         await mine.fetchMisses();
       } catch (e) {
-        this.log.warn('mine data unavailable; templates see empty results', { error: errorMessage(e) });
+        this.log.warn('mine data unavailable; templates read the answers saved by the last run', { error: errorMessage(e), answers: mine.useSaved() });
         return;
       }
     }

@@ -2,8 +2,12 @@
  * Mine reads inside templates are synchronous, but the data lives on the master. Before a state run the minion
  * compiles once with a recording view: every `mine.get` the templates make is noted, fetched from the master
  * (which matches the target against its cached grains), and the real run then reads the filled cache.
+ *
+ * Every answer is also saved on disk (`<cachedir>/mine-reads.json`): a run while the master is away reads the last
+ * answers instead of empty ones, so a load balancer's peer list is not emptied by a master outage.
  */
-import { isDict, type Dict } from '@brine/core';
+import * as fs from 'fs';
+import { isDict, writeFileAtomicSync, type Dict } from '@brine/core';
 import type { MineView } from '@brine/engine';
 import type { Requester } from './requester';
 
@@ -11,7 +15,7 @@ export class MineCache implements MineView {
   private readonly cache = new Map<string, Dict>();
   readonly misses = new Map<string, { tgt: string; fun: string; tgtType: string }>();
 
-  constructor(private readonly req: Requester) {}
+  constructor(private readonly req: Requester, private readonly savedFile?: string) {}
 
   private key(tgt: string, fun: string, tgtType: string): string {
     return JSON.stringify([tgt, fun, tgtType]);
@@ -28,11 +32,35 @@ export class MineCache implements MineView {
   async fetchMisses(): Promise<void> {
     const todo = [...this.misses.entries()];
     this.misses.clear();
+    const fresh: Record<string, Dict> = {};
     await Promise.all(
       todo.map(async ([k, q]) => {
         const data = await this.req.request({ kind: 'mine.get', tgt: q.tgt, fun: q.fun, tgtType: q.tgtType });
-        this.cache.set(k, isDict(data) ? data : {});
+        fresh[k] = isDict(data) ? data : {};
+        this.cache.set(k, fresh[k]!);
       }),
     );
+    if (this.savedFile && todo.length) writeFileAtomicSync(this.savedFile, JSON.stringify({ ...this.saved(), ...fresh }));
+  }
+
+  /** Fill the cache with the answers saved by earlier runs (for when the master is away); returns how many. */
+  useSaved(): number {
+    let n = 0;
+    for (const [k, v] of Object.entries(this.saved())) {
+      if (this.cache.has(k) || !isDict(v)) continue;
+      this.cache.set(k, v);
+      n++;
+    }
+    return n;
+  }
+
+  private saved(): Record<string, unknown> {
+    if (!this.savedFile) return {};
+    try {
+      const d: unknown = JSON.parse(fs.readFileSync(this.savedFile, 'utf8'));
+      return isDict(d) ? d : {};
+    } catch {
+      return {};
+    }
   }
 }

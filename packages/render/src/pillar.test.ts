@@ -30,6 +30,13 @@ describe('compilePillar', () => {
     expect([(e as RenderError).file, (e as RenderError).line]).toEqual(['roles/db.sls', 2]);
   });
 
+  test('pillar templates: pillar.get merge=True, nodegroups from the master options in the top file', () => {
+    const ng = new FileRoots([path.join(__dirname, '../test-fixtures/pillar-ng')]);
+    const opts = { nodegroups: { webgroup: 'L@web1,web2' } };
+    expect(compilePillar({ roots: ng, id: 'web1', grains: { id: 'web1' }, opts })).toEqual({ app: { port: 8000 }, merged: { workers: 2, port: 8000 }, plain: 8000 });
+    expect(compilePillar({ roots: ng, id: 'db1', grains: { id: 'db1' }, opts })).toEqual({ app: { port: 8000 } });
+  });
+
   test('no top file: empty pillar', () => {
     expect(compilePillar({ roots: new FileRoots([path.join(__dirname, '../test-fixtures/jinja')]), id: 'a', grains: {} })).toEqual({});
   });

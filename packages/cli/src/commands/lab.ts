@@ -48,8 +48,9 @@ export async function labCommand(action: string, o: LabCommandOpts): Promise<num
       const which = o.scenarios ? (o.scenarios.split(',').map((x) => x.trim()) as (typeof all)[number][]) : [...all];
       for (const w of which) if (!all.includes(w)) throw new Error(`lab failover: unknown scenario ${JSON.stringify(w)} (one of ${all.join(', ')})`);
       const r = await lab.failover(c, { log: say, brine }, which);
-      print(r, lab.formatReport(r));
-      return EXIT.ok;
+      const missed = lab.missedTargets(r);
+      print({ ...r, missed }, lab.formatReport(r) + (missed.length ? `\nMISSED: ${missed.join('\nMISSED: ')}` : '\nevery target met'));
+      return missed.length ? EXIT.failed : EXIT.ok;
     }
     case 'down': {
       const r = await lab.down(opts);

@@ -96,6 +96,22 @@ describe('supervisor', () => {
     expect(gone(pid2!)).toBe(true);
   }, 30_000);
 
+  it('reload applies a changed definition by restarting (a signal cannot change the command line)', async () => {
+    const out = path.join(tmp, 'out');
+    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '1' } });
+    await sup.start('d', writer);
+    const pid1 = await sup.pid('d', reader);
+    await sup.reload('d', writer); // same definition: a signal, same pid
+    for (let i = 0; i < 40 && !readFileSync(out, 'utf8').includes('hup 1'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await sup.pid('d', reader)).toBe(pid1);
+    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '2' } });
+    await sup.reload('d', writer);
+    const pid2 = await sup.pid('d', reader);
+    expect(pid2).not.toBeNull();
+    expect(pid2).not.toBe(pid1);
+    expect(gone(pid1!)).toBe(true);
+  }, 30_000);
+
   it('enable/disable use a marker file', async () => {
     define('e', { command: 'sleep 100' });
     await sup.enable('e', writer);

@@ -54,6 +54,8 @@ function signal(file: string, field: string, v: unknown, dflt: NodeJS.Signals): 
   return sig;
 }
 
+const launchSignature = (def: ServiceDef): string => JSON.stringify({ argv: def.argv, env: def.env, cwd: def.cwd ?? null });
+
 /** Parse a service definition (YAML text). */
 export function parseServiceDef(file: string, text: string, name: string, runDir: string): ServiceDef {
   let d: unknown;
@@ -165,6 +167,10 @@ export class SupervisorServiceProvider implements ServiceProvider {
   logFile(name: string): string {
     return path.join(this.runDir, `${name}.log`);
   }
+  /** What the running daemon was started with (command, env, cwd), to tell whether a reload can apply a new definition. */
+  private launchFile(name: string): string {
+    return path.join(this.runDir, `${name}.launch`);
+  }
 
   async definition(name: string, host: HostReader): Promise<ServiceDef | null> {
     const text = await host.readFile(this.defFile(name));
@@ -235,6 +241,7 @@ export class SupervisorServiceProvider implements ServiceProvider {
         throw new Error(`Service ${name}: cannot start ${def.argv[0]}: ${(spawnError as Error | null)?.message ?? 'spawn failed'}`);
       }
       await host.writeFileAtomic(def.pidfile, `${child.pid}\n`, { mode: 0o644 });
+      await host.writeFileAtomic(this.launchFile(name), launchSignature(def), { mode: 0o644 });
       await sleep(this.settleMs);
       if (exited || !alive(child.pid)) {
         await host.remove(def.pidfile);
@@ -287,6 +294,9 @@ export class SupervisorServiceProvider implements ServiceProvider {
     const def = await this.need(name, host);
     const pid = await this.pid(name, host, def);
     if (pid === null) throw new Error(`Service ${name} is not running; cannot reload it`);
+    // A signal cannot give a daemon a new command line or environment: a changed definition means a restart.
+    const launched = (await host.readFile(this.launchFile(name)))?.toString('utf8');
+    if (launched !== undefined && launched !== launchSignature(def)) return this.restart(name, host);
     if (def.reloadCommand) {
       const r = await host.run(def.reloadCommand, { env: { ...def.env, MAINPID: String(pid) }, cwd: def.cwd });
       if (r.code !== 0) throw new Error(`Service ${name}: reload_command failed with exit code ${r.code}: ${(r.stderr || r.stdout).trim()}`);

@@ -1,17 +1,24 @@
 /** The `salt` template variable: execution functions called Python-style, with grains/pillar/config.get defaults. */
-import { traverse, type Dict } from '@brine/core';
+import { deepMerge, isDict, traverse, type Dict } from '@brine/core';
 import type { SaltFunction } from '../types';
 import { bindArgs, splitArgs } from './pyvalues';
 import { strict } from './undefined';
 
 type Callable = (...args: unknown[]) => unknown;
 
-function getter(sources: () => unknown[]): SaltFunction {
+/** Salt's signatures: `grains.get(key, default, delimiter)`, `pillar.get(key, default, merge, ..., delimiter)`. */
+const GET_PARAMS = ['key', 'default', 'delimiter', 'ordered'];
+const PILLAR_GET_PARAMS = ['key', 'default', 'merge', 'merge_nested_lists', 'delimiter', 'pillarenv', 'saltenv'];
+
+function getter(sources: () => unknown[], params = GET_PARAMS): SaltFunction {
   return (args, kwargs) => {
-    const [key, dflt, delim] = bindArgs(['key', 'default', 'delimiter'], [...args, { ...kwargs, __keywords: true }], 'get');
+    const bound = bindArgs(params, [...args, { ...kwargs, __keywords: true }], 'get');
+    const at = (name: string) => bound[params.indexOf(name)];
+    const [key, dflt, delim] = [at('key'), at('default'), at('delimiter')];
     for (const src of sources()) {
       const v = traverse(src, String(key), delim === undefined || delim === null ? ':' : String(delim));
-      if (v !== undefined) return v;
+      // merge=True: a dict default is merged under the value found, as Salt's pillar.get does.
+      if (v !== undefined) return at('merge') === true && isDict(dflt) && isDict(v) ? deepMerge(dflt, v) : v;
     }
     return dflt === undefined ? '' : dflt;
   };
@@ -21,7 +28,7 @@ function getter(sources: () => unknown[]): SaltFunction {
 export function defaultSaltFunctions(data: { grains: Dict; pillar: Dict; opts: Dict }): Record<string, SaltFunction> {
   return {
     'grains.get': getter(() => [data.grains]),
-    'pillar.get': getter(() => [data.pillar]),
+    'pillar.get': getter(() => [data.pillar], PILLAR_GET_PARAMS),
     'config.get': getter(() => [data.opts, data.grains, data.pillar]),
   };
 }

@@ -1,0 +1,6 @@
+base:
+  '*':
+    - common
+  webgroup:
+    - match: nodegroup
+    - web
