@@ -46,7 +46,12 @@ function minionConfig(id: string): Record<string, unknown> {
     log_level: 'debug',
     grains: { roles: id.startsWith('db') ? ['db'] : ['web'] },
     // List form (the real function name) and alias form (per-minion data: the id).
-    mine_functions: { 'network.ip_addrs': [], ident: [{ mine_function: 'grains.get' }, 'id'] },
+    // dbonly: Salt's allow_tgt, readable by the db role only.
+    mine_functions: {
+      'network.ip_addrs': [],
+      ident: [{ mine_function: 'grains.get' }, 'id'],
+      dbonly: [{ mine_function: 'grains.get' }, 'id', { allow_tgt: 'roles:db', allow_tgt_type: 'grain' }],
+    },
   };
 }
 
@@ -228,4 +233,18 @@ test('another id\'s pillar is out of reach, and secrets are in no log and in no 
     }
   }
   expect(fs.readFileSync(path.join(fleet.minionDir('m1'), 'cache', 'pillar.json'), 'utf8')).toContain(SECRET1);
+}, 30_000);
+
+test('allow_tgt: a mine function is readable only by the minions its owner allows', async () => {
+  // (after the key tests above: m1..m3 and db1 are accepted again or still)
+  const r = await run(['run', '*', 'mine.get', '*', 'dbonly', '--out', 'json', '-t', '10']);
+  const got = json<Record<string, Record<string, string>>>(r);
+  const readers = Object.keys(got).sort();
+  expect(readers).toContain('db1');
+  expect(Object.keys(got['db1']!).length).toBeGreaterThanOrEqual(2);
+  for (const [owner, v] of Object.entries(got['db1']!)) expect(v).toBe(owner);
+  for (const id of readers.filter((x) => x !== 'db1')) expect(got[id]).toEqual({});
+  // Without allow_tgt every minion reads it.
+  const open = json<Record<string, Record<string, string>>>(await run(['run', 'm1', 'mine.get', 'db1', 'ident', '--out', 'json', '-t', '10']));
+  expect(open['m1']).toEqual({ db1: 'db1' });
 }, 30_000);

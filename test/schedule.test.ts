@@ -160,3 +160,11 @@ test('a pillar that fails to render on the master fails the run (named file:line
   }
   expect((await run(['run', 'm3', 'state.highstate', '--out', 'json', '-t', '15'])).code).toBe(0);
 }, 60_000);
+
+test('a schedule from pillar changes at saltutil.refresh_pillar, without a restart', async () => {
+  const sched = path.join(dir, 'pillar', 'sched.sls');
+  fs.writeFileSync(sched, fs.readFileSync(sched, 'utf8').replace('minutes: 10', 'minutes: 20'));
+  expect(json(await run(['run', 'm2', 'saltutil.refresh_pillar', '--out', 'json', '-t', '10']))).toEqual({ m2: true });
+  const list = json<Record<string, Record<string, Record<string, unknown>>>>(await run(['run', 'm2', 'schedule.list', '--out', 'json', '-t', '10']));
+  expect(list['m2']!['tick']).toMatchObject({ function: 'test.echo', seconds: 1200 });
+}, 30_000);

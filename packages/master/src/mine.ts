@@ -8,16 +8,29 @@ import { checkUntrustedTarget, isDict, matchTarget, writeFileAtomicSync, type Di
 import { validMinionId } from './keys';
 import type { Registry } from './registry';
 
+/** Salt's `allow_tgt`/`allow_tgt_type` for one mine function: only matching minions may read it. */
+export interface MineAcl {
+  tgt: string | string[];
+  tgtType: TargetType;
+}
+
 export class MineStore {
   private readonly data = new Map<string, Dict>();
+  /** Per minion, per function: who may read it (absent: every minion). */
+  private readonly acls = new Map<string, Record<string, MineAcl>>();
+  private readonly aclDir: string;
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.aclDir = path.join(dir, 'acl');
+    fs.mkdirSync(this.aclDir, { recursive: true, mode: 0o700 });
     for (const f of fs.readdirSync(dir)) {
       const id = f.replace(/\.json$/, '');
       if (!f.endsWith('.json') || !validMinionId(id)) continue;
       try {
         const d: unknown = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
         if (isDict(d)) this.data.set(id, d);
+        const aclFile = path.join(this.aclDir, f);
+        if (fs.existsSync(aclFile)) this.acls.set(id, JSON.parse(fs.readFileSync(aclFile, 'utf8')) as Record<string, MineAcl>);
       } catch {
         /* skip a damaged entry */
       }
@@ -25,19 +38,36 @@ export class MineStore {
   }
 
   /** Replace or merge one minion's functions (Salt's mine.update replaces per function). */
-  update(id: string, fns: Dict, clear = false): void {
+  update(id: string, fns: Dict, acl: Record<string, MineAcl> = {}, clear = false): void {
     const next = clear ? { ...fns } : { ...(this.data.get(id) ?? {}), ...fns };
+    const nextAcl = { ...(clear ? {} : this.acls.get(id)) };
+    for (const name of Object.keys(fns)) {
+      if (acl[name]) nextAcl[name] = acl[name]!;
+      else delete nextAcl[name];
+    }
+    // The ACL first: a crash between the two writes must not leave new data readable under an old, wider ACL.
+    writeFileAtomicSync(path.join(this.aclDir, `${id}.json`), JSON.stringify(nextAcl));
+    this.acls.set(id, nextAcl);
     this.data.set(id, next);
     writeFileAtomicSync(path.join(this.dir, `${id}.json`), JSON.stringify(next));
   }
 
-  delete(id: string): void {
-    this.data.delete(id);
-    fs.rmSync(path.join(this.dir, `${id}.json`), { force: true });
+  ids(): string[] {
+    return [...this.data.keys()];
   }
 
-  /** `{minion_id: value}` ordered by id, for minions matching the target that have `fun` in the mine. */
-  get(tgt: string | string[], fun: string, tgtType: TargetType, registry: Registry, accepted: Set<string>, nodegroups: Record<string, string | string[]>): Dict {
+  delete(id: string): void {
+    this.data.delete(id);
+    this.acls.delete(id);
+    fs.rmSync(path.join(this.dir, `${id}.json`), { force: true });
+    fs.rmSync(path.join(this.aclDir, `${id}.json`), { force: true });
+  }
+
+  /**
+   * `{minion_id: value}` ordered by id, for minions matching the target that have `fun` in the mine and whose
+   * `allow_tgt` for it (if any) matches the asking minion `requester` (null: the operator, who may read all).
+   */
+  get(tgt: string | string[], fun: string, tgtType: TargetType, registry: Registry, accepted: Set<string>, nodegroups: Record<string, string | string[]>, requester: string | null): Dict {
     const out: Dict = {};
     checkUntrustedTarget({ tgt, type: tgtType }, { nodegroups });
     for (const id of [...this.data.keys()].sort()) {
@@ -47,8 +77,20 @@ export class MineStore {
       const info = registry.info(id);
       const subject = { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} };
       // The target comes from a minion: its regular expressions must be safe to run here (no ReDoS).
-      if (matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted: true })) out[id] = fns[fun];
+      if (!matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted: true })) continue;
+      const acl = this.acls.get(id)?.[fun];
+      if (acl && requester !== null && !this.allowed(acl, requester, registry, nodegroups)) continue;
+      out[id] = fns[fun];
     }
     return out;
+  }
+
+  private allowed(acl: MineAcl, requester: string, registry: Registry, nodegroups: Record<string, string | string[]>): boolean {
+    const info = registry.info(requester);
+    try {
+      return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, { id: requester, grains: info.grains ?? {}, pillar: info.pillar ?? {} }, { nodegroups, untrusted: true });
+    } catch {
+      return false; // a refused or malformed ACL target lets nobody read
+    }
   }
 }

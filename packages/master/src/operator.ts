@@ -20,7 +20,7 @@ export async function handleControl(m: Master, req: ControlRequest, sink: Contro
     }
     case 'mine.get': {
       const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-      sink.end({ ok: true, data: m.mine.get(req['tgt'] as string, String(req['fun']), type, m.registry, new Set(m.keys.list().accepted), m.opts.nodegroups) });
+      sink.end({ ok: true, data: m.mine.get(req['tgt'] as string, String(req['fun']), type, m.registry, new Set(m.keys.list().accepted), m.opts.nodegroups, null) });
       return;
     }
     case 'publish': {

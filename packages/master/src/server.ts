@@ -35,9 +35,16 @@ import { FileServer } from './fileserver';
 import { JobCache, newJid, type JobRecord } from './jobcache';
 import { JobWatch } from './jobs';
 import { KeyStore } from './keys';
-import { MineStore } from './mine';
+import { MineStore, type MineAcl } from './mine';
 import { PillarCompiler } from './pillar';
 import { Registry } from './registry';
+
+/** A mine.update's `acl` (function name -> {tgt, tgtType}), validated by the schema. */
+function mineAcls(acl: Record<string, { tgt: string | string[]; tgtType: string }> | undefined): Record<string, MineAcl> {
+  const out: Record<string, MineAcl> = {};
+  for (const [name, a] of Object.entries(acl ?? {})) out[name] = { tgt: a.tgt, tgtType: a.tgtType as TargetType };
+  return out;
+}
 
 /** A minion that has not pinged for this long is not counted as connected. */
 const LIVENESS_MS = 45_000;
@@ -216,10 +223,10 @@ export class Master {
         return p;
       }
       case 'mine.update':
-        this.mine.update(id, b.data);
+        this.mine.update(id, b.data, mineAcls(b.acl));
         return true;
       case 'mine.get':
-        return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups);
+        return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups, id);
       case 'job.pending':
         return [];
     }
@@ -253,6 +260,12 @@ export class Master {
   /** Cut off minions whose key is no longer accepted: end their session, rotate the publication key, rekey the rest. */
   reconcileKeys(): string[] {
     const accepted = new Set(this.keys.list().accepted);
+    // Mine data and cached grains of a key removed while no session was up (e.g. while the master was down).
+    for (const id of this.mine.ids()) {
+      if (accepted.has(id)) continue;
+      this.mine.delete(id);
+      this.registry.forget(id);
+    }
     const removed = this.sessions.ids().filter((id) => !accepted.has(id));
     if (removed.length === 0) return [];
     for (const id of removed) {

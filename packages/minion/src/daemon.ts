@@ -27,11 +27,9 @@ export class Minion {
     this.mine = new MineReporter(this.core, log.child({ part: 'mine' }));
     this.scheduler = new Scheduler(this, log.child({ part: 'schedule' }));
     this.core.addHook('mine.update', async () => this.mine.update());
-    // A schedule or mine functions from pillar take effect at the next pillar refresh, as in Salt.
-    this.core.onPillarChange(() => {
-      this.scheduler.reload();
-      if (this.connection.accepted) void this.mine.update().catch((e) => this.log.warn('mine update failed', { error: errorMessage(e) }));
-    });
+    // A schedule from pillar takes effect at the pillar refresh, as in Salt (mine functions from pillar wait for the
+    // next mine.update or mine_interval, also as in Salt).
+    this.core.onPillarChange(() => this.scheduler.reload());
     this.core.addHook('schedule.list', async () => this.scheduler.list());
     this.core.addHook('schedule.run_job', async (args, kwargs) => this.scheduler.runJob(String(args[0] ?? kwargs['name'] ?? '')));
   }

@@ -3,7 +3,7 @@
  * forms (list of positional args / kwargs dicts, or an alias with `mine_function`). Runs after acceptance, every
  * `mine_interval` minutes, and on `mine.update`.
  */
-import { errorMessage, isDict, type Dict, type Logger } from '@brine/core';
+import { errorMessage, isDict, parseTargetType, type Dict, type Logger, type TargetType } from '@brine/core';
 import { CallResult, lookupFunction } from '@brine/engine';
 import type { MinionCore } from './core';
 
@@ -12,6 +12,8 @@ export interface MineFunction {
   fun: string;
   args: unknown[];
   kwargs: Dict;
+  /** `allow_tgt` / `allow_tgt_type`: only minions matching this may read the function's data. */
+  allow?: { tgt: string | string[]; tgtType: TargetType };
 }
 
 /** Normalise `mine_functions` (config or pillar) into calls. */
@@ -33,7 +35,13 @@ export function parseMineFunctions(spec: unknown): MineFunction[] {
     if (Array.isArray(raw)) raw.forEach(take);
     else if (isDict(raw)) take(raw);
     else if (raw !== null && raw !== undefined && raw !== '') args.push(raw);
-    out.push({ name, fun, args, kwargs });
+    const f: MineFunction = { name, fun, args, kwargs };
+    if (kwargs['allow_tgt'] !== undefined) {
+      f.allow = { tgt: Array.isArray(kwargs['allow_tgt']) ? kwargs['allow_tgt'].map(String) : String(kwargs['allow_tgt']), tgtType: parseTargetType(String(kwargs['allow_tgt_type'] ?? 'glob')) };
+    }
+    delete kwargs['allow_tgt'];
+    delete kwargs['allow_tgt_type'];
+    out.push(f);
   }
   return out;
 }
@@ -52,7 +60,9 @@ export class MineReporter {
     const fns = this.functions();
     const env = this.core.execEnv(this.log);
     const data: Dict = {};
+    const acl: Dict = {};
     for (const f of fns) {
+      if (f.allow) acl[f.name] = f.allow;
       try {
         const r = await lookupFunction(f.fun)(f.args, f.kwargs, env);
         data[f.name] = r instanceof CallResult ? r.ret : r;
@@ -60,7 +70,7 @@ export class MineReporter {
         this.log.warn('mine function failed', { name: f.name, fun: f.fun, error: errorMessage(e) });
       }
     }
-    if (fns.length) await this.core.connection.request({ kind: 'mine.update', data });
+    if (fns.length) await this.core.connection.request({ kind: 'mine.update', data, acl });
     return data;
   }
 

@@ -123,7 +123,12 @@ export const requestBodySchemas = {
   }),
   /** This minion's compiled pillar (sealed to it alone by the session key). */
   pillar: obj({ kind: literal('pillar'), saltenv: optional(saltenv()) }),
-  'mine.update': obj({ kind: literal('mine.update'), data: dict() }),
+  /** `acl`: Salt's allow_tgt/allow_tgt_type per function (only matching minions may read that function). */
+  'mine.update': obj({
+    kind: literal('mine.update'),
+    data: dict(),
+    acl: optional(dict(obj({ tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))), tgtType: targetType() }))),
+  }),
   'mine.get': obj({ kind: literal('mine.get'), tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))), fun: str({ min: 1, max: 255 }), tgtType: targetType() }),
   grains: obj({ kind: literal('grains'), grains: dict() }),
   /** The minion is still working on `jid` (sent on receipt and every few seconds until it returns). */
