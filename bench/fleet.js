@@ -41,7 +41,9 @@ async function realMinions(rows, runs) {
   fs.mkdirSync(path.join(dir, 'pillar'));
   fs.writeFileSync(path.join(dir, 'pillar/top.sls'), "base:\n  '*':\n    - bench\n");
   fs.writeFileSync(path.join(dir, 'pillar/bench.sls'), `bench_root: ${dir}/out\n`);
-  const fleet = new Fleet({ dir, minions: all, fileRoots: [PEER], minion: () => ({ ping_interval: 10 }) });
+  // The shipped auth defaults (the test harness retries faster), so "key accept -> answering" is what a user sees.
+  const shipped = { ping_interval: 10, acceptance_wait_time: 1, acceptance_wait_time_max: 10, random_reauth_delay: 10 };
+  const fleet = new Fleet({ dir, minions: all, fileRoots: [PEER], minion: () => shipped });
   try {
     await fleet.configure();
     await fleet.startMaster();

@@ -91,7 +91,7 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     schedule: isDict(raw['schedule']) ? raw['schedule'] : {},
     providers: isDict(raw['providers']) ? raw['providers'] : {},
     acceptance_wait_time: num('acceptance_wait_time', 1),
-    acceptance_wait_time_max: num('acceptance_wait_time_max', 30),
+    acceptance_wait_time_max: num('acceptance_wait_time_max', 10),
     random_reauth_delay: num('random_reauth_delay', 10),
     services_dir: p('services_dir', '/etc/brine/services.d'),
   };
