@@ -1,5 +1,7 @@
 # nginx: HTTP load balancing to the app tier (upstream servers come from the mine, role app).
 nginx:
+  # The worker user: Debian's package runs nginx as www-data, Fedora/RHEL's as nginx.
+  user: {{ 'nginx' if grains.get('os_family') == 'RedHat' else 'www-data' }}
   listen: 80
   worker_processes: 1
   upstream_port: 8000

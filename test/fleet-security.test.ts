@@ -176,7 +176,16 @@ test('a replayed publication is refused by the minion and the job does not run t
   await waitFor(() => /publication refused.*replay|replay.*publication refused/.test(minionLog(fleet, 'm1')), 10_000, 'the minion logging the replay');
   await new Promise((res) => setTimeout(res, 500));
   expect(fs.readFileSync(log, 'utf8')).toBe('ran\n');
-}, 30_000);
+
+  // A restart empties the in-memory replay cache; the jids seen are on disk, so the replay still fails.
+  await fleet.stopMinion('m1');
+  fleet.startMinion('m1');
+  await waitFor(async () => (await onMasterAsync(fleet, ['run', 'm1', 'test.ping', '--out', 'json', '-t', '2'])).code === 0, 30_000, 'm1 back');
+  for (const frames of pubs) await proxy.xpub.send(frames);
+  await waitFor(() => /seen before this minion restarted/.test(minionLog(fleet, 'm1')), 10_000, 'the restarted minion refusing the replay');
+  await new Promise((res) => setTimeout(res, 500));
+  expect(fs.readFileSync(log, 'utf8')).toBe('ran\n');
+}, 60_000);
 
 test('salt:// paths never leave the file roots: .., absolute, symlink escapes; a state using one fails', async () => {
   for (const p of ['../../etc/shadow', '/etc/shadow', 'escape/shadow', 'ok.txt/../../x']) {

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { json, minionLog, onMaster, onMasterAsync, PEER, startFleet, tempDir, waitFor, type Fleet } from './helpers/fleet';
+import { json, masterLog, minionLog, onMaster, onMasterAsync, PEER, startFleet, tempDir, waitFor, type Fleet } from './helpers/fleet';
 
 const IDS = ['m1', 'm2', 'm3', 'm4', 'm5'];
 let fleet: Fleet;
@@ -54,6 +54,11 @@ test('key flow: pending, nothing flows before acceptance, accept/reject/finger, 
 
   const finger = json<Record<string, Record<string, string>>>(onMaster(fleet, ['key', 'finger', 'm1', '--out', 'json']));
   expect(finger['minions']!['m1']).toMatch(/^([0-9a-f]{2}:){31}[0-9a-f]{2}$/);
+  // The master's own fingerprint (for master_finger), as the running master announces it.
+  const local = json<Record<string, Record<string, string>>>(onMaster(fleet, ['key', 'finger', 'master', '--out', 'json']))['local']!;
+  const started = masterLog(fleet).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { message: string; fingerprint?: string }).find((l) => l.message === 'master started');
+  expect(local['master.pub']).toBe(started!.fingerprint);
+  expect(onMaster(fleet, ['key', 'finger']).stdout).toMatch(/^Local Keys:\nmaster\.pub: {2}([0-9a-f]{2}:){31}[0-9a-f]{2}\nAccepted Keys:/);
   const minionPub = fs.readFileSync(path.join(fleet.minionDir('m1'), 'pki', 'minion.pub'), 'utf8');
   expect(fs.readFileSync(path.join(fleet.masterDir, 'pki', 'minions', 'accepted', 'm1'), 'utf8').replace(/\s/g, '')).toBe(minionPub.replace(/\s/g, ''));
   expect(fs.statSync(path.join(fleet.minionDir('m1'), 'pki', 'minion.pem')).mode & 0o777).toBe(0o400);

@@ -80,6 +80,8 @@ test('seconds: 5 with splay: 3 fires every 5-8 s and each run lands in the job c
     expect(g).toBeGreaterThanOrEqual(5000 - 5);
     expect(g).toBeLessThanOrEqual(8000 + 200);
   }
+  // The splay is applied: with a uniform 0-3 s splay, all three gaps under 5.1 s has odds of 1 in 27,000.
+  expect(Math.max(...gaps)).toBeGreaterThan(5100);
   // Only m1 has the schedule.
   expect(logLines('m2').filter((l) => l.message === 'scheduled job started')).toHaveLength(0);
 

@@ -1,4 +1,5 @@
 /** The minion daemon: connect, authenticate, report grains and mine data, run jobs, return results. */
+import * as path from 'path';
 import { errorMessage, type Dict, type Logger } from '@brine/core';
 import type { MinionOpts } from '@brine/engine';
 import type { JobPublication } from '@brine/protocol';
@@ -6,6 +7,7 @@ import { Connection } from './connection';
 import { MinionCore } from './core';
 import { JobRunner, type JobOutcome } from './jobrunner';
 import { MineReporter } from './mine-reporter';
+import { ReturnQueue } from './return-queue';
 import { Scheduler } from './scheduler';
 
 export class Minion {
@@ -15,8 +17,8 @@ export class Minion {
   readonly scheduler: Scheduler;
   private readonly mine: MineReporter;
   private readonly timers: NodeJS.Timeout[] = [];
-  /** Returns that could not be delivered yet (master away); sent again after re-authentication. */
-  private readonly undelivered: Dict[] = [];
+  /** Returns that could not be delivered yet (master away); sent again after re-authentication. On disk. */
+  private readonly undelivered: ReturnQueue;
   private stopped = false;
   private flushing = false;
 
@@ -24,6 +26,7 @@ export class Minion {
     this.connection = new Connection(opts, log);
     this.core = new MinionCore(opts, this.connection, log);
     this.runner = new JobRunner(this.core, log.child({ part: 'jobs' }));
+    this.undelivered = new ReturnQueue(path.join(opts.cachedir, 'returns.json'), log.child({ part: 'returns' }));
     this.mine = new MineReporter(this.core, log.child({ part: 'mine' }));
     this.scheduler = new Scheduler(this, log.child({ part: 'schedule' }));
     this.core.addHook('mine.update', async () => this.mine.update());
@@ -31,7 +34,7 @@ export class Minion {
     // next mine.update or mine_interval, also as in Salt).
     this.core.onPillarChange(() => this.scheduler.reload());
     this.core.addHook('schedule.list', async () => this.scheduler.list());
-    this.core.addHook('schedule.run_job', async (args, kwargs) => this.scheduler.runJob(String(args[0] ?? kwargs['name'] ?? '')));
+    this.core.addHook('schedule.run_job', async (args, kwargs) => this.scheduler.runJob(String(args[0] ?? kwargs['name'] ?? ''), kwargs['force'] === true || kwargs['force'] === 'True'));
   }
 
   static start(opts: MinionOpts, log: Logger): Minion {
@@ -115,7 +118,7 @@ export class Minion {
     this.flushing = true;
     try {
       while (this.undelivered.length && this.connection.accepted) {
-        const body = this.undelivered[0]!;
+        const body = this.undelivered.peek()!;
         await this.connection.request(body as Dict & { kind: string }, 30_000);
         this.undelivered.shift();
         this.log.info('delayed return delivered', { jid: body['jid'] });

@@ -19,29 +19,64 @@ export interface ScheduleJob {
   enabled: boolean;
 }
 
-export function parseSchedule(spec: unknown): ScheduleJob[] {
+/**
+ * Salt's schedule entries. `job_args`/`job_kwargs` or `args`/`kwargs`; a top-level `enabled: False` disables every
+ * job. An entry that cannot run (no function, no positive interval, a bad splay or maxrunning) is left out and
+ * reported through `problem`, never silently dropped.
+ */
+export function parseSchedule(spec: unknown, problem: (name: string, why: string) => void = () => {}): ScheduleJob[] {
   if (!isDict(spec)) return [];
+  const allEnabled = spec['enabled'] === undefined || Boolean(spec['enabled']);
   const out: ScheduleJob[] = [];
+  const num = (v: unknown): number => (v === undefined ? 0 : Number(v));
   for (const [name, raw] of Object.entries(spec)) {
-    if (!isDict(raw) || name === 'enabled') continue;
-    const intervalS = Number(raw['seconds'] ?? 0) + Number(raw['minutes'] ?? 0) * 60 + Number(raw['hours'] ?? 0) * 3600 + Number(raw['days'] ?? 0) * 86400;
-    if (!raw['function'] || !(intervalS > 0)) continue;
+    if (name === 'enabled') continue;
+    if (!isDict(raw)) {
+      problem(name, 'is not a mapping');
+      continue;
+    }
+    const intervalS = num(raw['seconds']) + num(raw['minutes']) * 60 + num(raw['hours']) * 3600 + num(raw['days']) * 86400;
+    if (!raw['function']) {
+      problem(name, "has no 'function'");
+      continue;
+    }
+    if (!(intervalS > 0)) {
+      problem(name, 'needs a positive seconds/minutes/hours/days');
+      continue;
+    }
     const sp = raw['splay'];
-    const splay = isDict(sp) ? { start: Number(sp['start'] ?? 0), end: Number(sp['end'] ?? 0) } : sp !== undefined && Number(sp) > 0 ? { start: 0, end: Number(sp) } : null;
+    const splay = isDict(sp) ? { start: num(sp['start']), end: num(sp['end']) } : sp !== undefined && Number(sp) > 0 ? { start: 0, end: Number(sp) } : null;
+    if ((sp !== undefined && splay === null && Number(sp) !== 0) || (splay && !(splay.start >= 0 && splay.end >= splay.start))) {
+      problem(name, `splay ${JSON.stringify(sp)} is not N or {start, end} with 0 <= start <= end`);
+      continue;
+    }
+    const maxrunning = raw['maxrunning'] === undefined ? 1 : Number(raw['maxrunning']);
+    if (!(Number.isInteger(maxrunning) && maxrunning >= 1)) {
+      problem(name, `maxrunning ${JSON.stringify(raw['maxrunning'])} is not a whole number >= 1`);
+      continue;
+    }
+    const args = raw['job_args'] ?? raw['args'];
+    const kwargs = raw['job_kwargs'] ?? raw['kwargs'];
     out.push({
       name,
       function: String(raw['function']),
-      args: Array.isArray(raw['args']) ? raw['args'] : raw['args'] !== undefined ? [raw['args']] : [],
-      kwargs: isDict(raw['kwargs']) ? raw['kwargs'] : {},
+      args: Array.isArray(args) ? args : args !== undefined ? [args] : [],
+      kwargs: isDict(kwargs) ? kwargs : {},
       intervalMs: intervalS * 1000,
       splay,
-      maxrunning: Number(raw['maxrunning'] ?? 1),
+      maxrunning,
       runOnStart: raw['run_on_start'] === undefined ? true : Boolean(raw['run_on_start']),
       returnJob: raw['return_job'] === undefined ? true : Boolean(raw['return_job']),
-      enabled: raw['enabled'] === undefined ? true : Boolean(raw['enabled']),
+      enabled: allEnabled && (raw['enabled'] === undefined ? true : Boolean(raw['enabled'])),
     });
   }
   return out;
+}
+
+/** The random extra delay before a run: uniform in [start, end] seconds. */
+export function splayMs(job: Pick<ScheduleJob, 'splay'>, rand: () => number = Math.random): number {
+  if (!job.splay) return 0;
+  return Math.round((job.splay.start + rand() * (job.splay.end - job.splay.start)) * 1000);
 }
 
 let lastJid = '';
@@ -72,7 +107,8 @@ export class Scheduler {
 
   jobs(): ScheduleJob[] {
     const fromPillar = this.minion.core.pillar['schedule'];
-    return parseSchedule(isDict(fromPillar) ? { ...this.minion.opts.schedule, ...fromPillar } : this.minion.opts.schedule);
+    const spec = isDict(fromPillar) ? { ...this.minion.opts.schedule, ...fromPillar } : this.minion.opts.schedule;
+    return parseSchedule(spec, (name, why) => this.log.warn(`schedule: job '${name}' ${why}; it does not run`, { name }));
   }
 
   start(): void {
@@ -91,20 +127,15 @@ export class Scheduler {
       }
     }
     for (const [name, job] of want) {
-      if (this.entries.has(name) || !job.enabled) continue;
+      if (this.entries.has(name)) continue;
       const e: Entry = { job, running: 0 };
-      this.entries.set(name, e);
-      this.arm(e, job.runOnStart ? 0 : job.intervalMs);
+      this.entries.set(name, e); // disabled jobs are listed, not armed
+      if (job.enabled) this.arm(e, job.runOnStart ? 0 : job.intervalMs);
     }
   }
 
-  private splayMs(job: ScheduleJob): number {
-    if (!job.splay) return 0;
-    return Math.round((job.splay.start + Math.random() * (job.splay.end - job.splay.start)) * 1000);
-  }
-
   private arm(e: Entry, baseMs: number): void {
-    const delay = baseMs + this.splayMs(e.job);
+    const delay = baseMs + splayMs(e.job);
     e.nextAt = Date.now() + delay;
     e.timer = setTimeout(() => {
       void this.fire(e);
@@ -149,9 +180,10 @@ export class Scheduler {
     return out;
   }
 
-  async runJob(name: string): Promise<unknown> {
+  async runJob(name: string, force = false): Promise<unknown> {
     const e = this.entries.get(name);
     if (!e) throw new Error(`schedule.run_job: no job named '${name}' (schedule.list shows them)`);
+    if (!e.job.enabled && !force) throw new Error(`schedule.run_job: job '${name}' is disabled (pass force=True to run it anyway)`);
     return this.fire(e);
   }
 

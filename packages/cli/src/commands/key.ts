@@ -1,7 +1,9 @@
 /** `brine key list|accept|reject|delete|finger`: like salt-key, on the master's key store; a running master is told at once. */
 import { UsageError } from '@brine/core';
 import { KeyStore, loadMasterOpts, type KeyState } from '@brine/master';
+import * as fs from 'fs';
 import * as path from 'path';
+import { fingerprint } from '@brine/protocol';
 import { stringify as toYaml } from 'yaml';
 import { ControlClient } from '../control-client';
 import { EXIT } from '../exit';
@@ -37,14 +39,18 @@ async function notifyMaster(sockDir: string): Promise<void> {
   }
 }
 
-function print(o: GlobalOpts, byState: Record<KeyState, string[] | Record<string, string>>): void {
+function print(o: GlobalOpts, byState: Record<KeyState, string[] | Record<string, string>>, local?: Record<string, string>): void {
   const out = o.outOptions.out;
   if (out === 'json' || out === 'yaml') {
-    const data = Object.fromEntries(ORDER.map((s) => [SALT_NAMES[s], byState[s]]));
+    const data = { ...(local ? { local } : {}), ...Object.fromEntries(ORDER.map((s) => [SALT_NAMES[s], byState[s]])) };
     process.stdout.write((out === 'json' ? JSON.stringify(data, null, 4) : toYaml(data).trimEnd()) + '\n');
     return;
   }
   const lines: string[] = [];
+  if (local) {
+    lines.push('Local Keys:');
+    for (const [name, fp] of Object.entries(local)) lines.push(`${name}:  ${fp}`);
+  }
   for (const s of ORDER) {
     lines.push(TITLES[s]);
     const v = byState[s];
@@ -64,9 +70,23 @@ export async function keyCommand(action: string, glob: string | undefined, o: Ke
       print(o, sel ? ({ accepted: [], pending: [], rejected: [], denied: [], [sel]: all[sel] } as Record<KeyState, string[]>) : all);
       return EXIT.ok;
     }
-    case 'finger':
-      print(o, keys.fingers(glob ?? '*'));
+    case 'finger': {
+      // Like `salt-key -F`: the master's own key first (what minions pin, or set as master_finger).
+      const pub = path.join(loadMasterOpts(o.configDir).pki_dir, 'master.pub');
+      let local: Record<string, string> | undefined;
+      try {
+        local = { 'master.pub': fingerprint(fs.readFileSync(pub, 'utf8')) };
+      } catch {
+        local = undefined; // no master key yet (the master creates it on first start)
+      }
+      if (glob === 'master.pub' || glob === 'master') {
+        if (!local) throw new UsageError(`key finger: no master key at ${pub} (start the master once)`);
+        print(o, { accepted: {}, pending: {}, rejected: {}, denied: {} }, local);
+        return EXIT.ok;
+      }
+      print(o, keys.fingers(glob ?? '*'), glob === undefined ? local : undefined);
       return EXIT.ok;
+    }
     case 'accept':
     case 'reject':
     case 'delete': {

@@ -91,6 +91,10 @@ export class JinjaEnv {
     this.env.addGlobal('True', true);
     this.env.addGlobal('False', false);
     this.env.addGlobal('None', null);
+    // Salt's `{{ raise('message') }}`: fail the render with the template's own message.
+    this.env.addGlobal('raise', (msg: unknown) => {
+      throw new Error(pyStr(msg));
+    });
     this.env.addGlobal('dict', (...a: unknown[]) => {
       const [pos, kw] = splitArgs(a);
       const src = pos[0];

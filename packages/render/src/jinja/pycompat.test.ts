@@ -87,6 +87,12 @@ describe('Python output and operators', () => {
     expect(r("{{ '%s-%d'|format('a', 3) }} {{ '%(h)s:%(p)d'|format(h='db', p=5432) }}")).toBe('a-3 db:5432');
   });
 
+  test("raise('message') fails the render with that message and line", () => {
+    const e = err("line one\n{{ raise('peer list is empty') }}");
+    expect(e.message).toMatch(/peer list is empty/);
+    expect(e.line).toBe(2);
+  });
+
   test("Salt's extra filters: regex_search, hashes, sequence, is_list, flatten, traverse", () => {
     expect(r("{{ 'eth0: 10.1.2.3/24'|regex_search('([0-9]+[.][0-9]+)[.]([0-9]+)') }} {{ 'abc'|regex_search('z') }}")).toBe("('10.1', '2') None");
     expect(r("{{ 'brine'|md5 }} {{ ('brine'|sha256)[:12] }}")).toBe('caeaf54eb7da989e71f07c6a282490bf 3d73a4af0ea9');
