@@ -94,6 +94,29 @@ test('watch calls mod_watch when the watched state changed, and not otherwise', 
   expect(ret['svc2']!.changes).toEqual({});
 });
 
+test('a watched state whose guard says skip is Clean in a dry run too, and its mod_watch does not run', async () => {
+  const guarded: StateFunction<{ skip?: string }> = {
+    parse: () => ({}),
+    check: async (p) => {
+      p.skip = 'unless condition is true';
+      return {};
+    },
+    apply: async () => undefined,
+    watch: async () => {
+      calls.push('watch:guarded');
+      return { changes: { ran: true } };
+    },
+    watchSkipped: (p) => p.skip,
+  };
+  const o = (test: boolean) => ({ ...opts(test), lookup: (s: string, f: string) => (s === 'guard' ? (guarded as StateFunction<unknown>) : opts().lookup(s, f)) });
+  const chunks = () => [chunk('conf', 'succeed_with_changes'), { ...chunk('cmd', 'run'), state: 'guard', requisites: { watch: [{ kind: 'test', target: 'conf' }] } }];
+  for (const test of [true, false]) {
+    const ret = byId(await runStates(chunks(), o(test)));
+    expect([ret['cmd']!.result, ret['cmd']!.comment, ret['cmd']!.changes]).toEqual([true, 'unless condition is true', {}]);
+  }
+  expect(calls).toEqual([]);
+});
+
 test('prereq runs the declaring state first, and only if the target would change', async () => {
   const will = { ...chunk('will', 'x', {}, { args: { changes: true } }), state: 'rec' };
   const wont = { ...chunk('wont', 'x'), state: 'rec' };

@@ -185,7 +185,10 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
       if (targetsOf(i, 'listen').some(changed) && fn.watch) listeners.add(i);
       if (!hasChanges(pending)) {
         if (watchTriggered) {
-          if (opts.test) {
+          const skip = fn.watchSkipped?.(params);
+          if (skip) {
+            record(i, { result: true, changes: {}, comment: skip }, started);
+          } else if (opts.test) {
             record(i, { result: null, changes: {}, comment: `${fn.okComment?.(params) ?? 'State is in the desired state'}; a watched state changed, mod_watch would run` }, started);
           } else {
             const out = await fn.watch!(params, applyCtxFor(chunk));

@@ -156,6 +156,8 @@ export interface StateFunction<P = unknown> {
   check(p: P, ctx: CheckContext): Promise<Changes>;
   apply(p: P, pending: Changes, ctx: ApplyContext): Promise<ApplyOutcome | void>;
   watch?(p: P, ctx: ApplyContext): Promise<ApplyOutcome>;
+  /** After check(): why `watch` would do nothing (a cmd guard), so a dry run reports what the real run will do. */
+  watchSkipped?(p: P): string | undefined;
   /** False for functions whose effect is not observable afterwards (cmd.run without `creates`). */
   recheck?: boolean | ((p: P) => boolean);
   /** Comment for a converged state, e.g. `File /etc/x is in the correct state`. */

@@ -87,6 +87,7 @@ export const run: StateFunction<CmdParams> = {
     if (skip) return { changes: {}, comment: skip };
     return runIt(p, ctx);
   },
+  watchSkipped: (p) => p.skipped,
   // Running a command is not observable afterwards, unless `creates` names what it makes: then check again.
   recheck: (p) => Boolean(p.creates?.length),
   okComment: (p) => p.skipped ?? `Command "${p.name}" need not run`,
