@@ -181,7 +181,7 @@ describe('HA lab: master + six minions in network namespaces, real daemons', () 
     const r: VipFailoverResult = await vipFailover(c, 'link-down', { log });
     report.linkDown = r;
     expect(r.vipMovedMs).not.toBeNull();
-    expect(r.vipMovedMs!).toBeLessThan(1500);
+    expect(r.vipMovedMs!).toBeLessThan(650); // target 0.6 s (VRRPv3, advert_int 0.15 s); measured 0.36-0.48 s
     expect(r.holdersDuringFailover).toEqual(['kdct2']);
     expect(r.stream.err).toBeNull();
     expect(r.stream.complete).toBe(true);
