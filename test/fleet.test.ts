@@ -101,12 +101,20 @@ test('targeting: list, glob, grain, compound, and the outputs scripts use', () =
 });
 
 test('batches, nodegroups and brine call on a minion host (like salt-call, through its master)', async () => {
-  const b = onMaster(fleet, ['run', '*', 'test.ping', '-b', '2', '--out', 'json']);
+  // A sliding window of 2: every minion gets its turn, never more than 2 at work, and 2 side by side.
+  const spans = path.join(dir, 'spans.log');
+  const b = onMaster(fleet, ['run', '*', 'cmd.run', `echo "+ $(date +%s%N)" >> ${spans}; sleep 0.4; echo "- $(date +%s%N)" >> ${spans}`, '-b', '2', '--out', 'json', '-t', '10']);
   expect(b.code).toBe(0);
-  expect((b.stderr.match(/Executing run on/g) ?? []).length).toBe(3);
+  expect((b.stderr.match(/Executing run on/g) ?? []).length).toBe(5);
   expect(Object.keys(json(b)).sort()).toEqual(IDS);
+  const events = fs.readFileSync(spans, 'utf8').trim().split('\n').map((l) => [l[0] === '+' ? 1 : -1, BigInt(l.slice(2))] as const);
+  events.sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : x[0] - y[0]));
+  let now = 0;
+  let most = 0;
+  for (const [d] of events) most = Math.max(most, (now += d));
+  expect([events.length, most]).toEqual([10, 2]);
   const pct = onMaster(fleet, ['run', '*', 'test.ping', '-b', '40%']);
-  expect((pct.stderr.match(/Executing run on/g) ?? []).length).toBe(3);
+  expect((pct.stderr.match(/Executing run on/g) ?? []).length).toBe(5);
   expect(Object.keys(json(onMaster(fleet, ['run', '-N', 'pair', 'test.ping', '--out', 'json']))).sort()).toEqual(['m1', 'm2']);
   expect(Object.keys(json(onMaster(fleet, ['run', '-C', 'N@webby or m5', 'test.ping', '--out', 'json']))).sort()).toEqual(['m3', 'm4', 'm5']);
   const { brine } = await import('./helpers/cli');

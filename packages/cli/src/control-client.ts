@@ -18,6 +18,8 @@ export class ControlClient {
   private readonly waiters = new Map<string, { onEvent: (m: Msg) => void; resolve: (m: Msg) => void }>();
   private readonly token: string;
   private loopDone: Promise<void> | undefined;
+  /** ZeroMQ allows one send at a time per socket: concurrent requests queue their sends here. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(sockDir: string) {
     const tokenFile = path.join(sockDir, 'control.token');
@@ -80,7 +82,9 @@ export class ControlClient {
           else resolve(m);
         },
       });
-      this.sock.send(JSON.stringify({ id, op, token: this.token, ...body })).catch(reject);
+      const send = this.sending.then(() => this.sock.send(JSON.stringify({ id, op, token: this.token, ...body })));
+      this.sending = send.catch(() => undefined);
+      send.catch(reject);
     });
   }
 

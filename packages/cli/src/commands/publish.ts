@@ -88,11 +88,15 @@ async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetTy
   const size = batchSize(o.batch!, ids.length);
   let worst: number = EXIT.ok;
   const all: Record<string, unknown> = {};
-  for (let i = 0; i < ids.length; i += size) {
-    const part = ids.slice(i, i + size);
-    process.stderr.write(`Executing run on [${part.map((x) => `'${x}'`).join(', ')}]\n`);
-    worst = worse(worst, await runJob(client, { ...job, tgt: part.join(',') }, 'list', timeout, o, all));
-  }
+  // Salt's sliding window: `size` minions at work at any time; the next one starts as soon as one returns.
+  const queue = [...ids];
+  const worker = async (): Promise<void> => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      process.stderr.write(`Executing run on ['${id}']\n`);
+      worst = worse(worst, await runJob(client, { ...job, tgt: id }, 'list', timeout, o, all, false));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(size, ids.length) }, worker));
   // Structured output is one document for the whole run, not one per batch.
   if (isStructured(o)) process.stdout.write(format(all, 'json', o.outOptions) + '\n');
   return worst;
@@ -107,8 +111,9 @@ function worse(a: number, b: number): number {
 const isStructured = (o: PublishOpts) => o.outOptions.out === 'json' || o.outOptions.out === 'yaml';
 
 /** One job; with `collect`, structured output is gathered there for the caller to print (batches). */
-async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts, collect?: Record<string, unknown>): Promise<number> {
-  const progress = new Progress(process.stderr.isTTY === true && o.outOptions.out !== 'json' && o.outOptions.out !== 'yaml');
+async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts, collect?: Record<string, unknown>, live = true): Promise<number> {
+  // `live`: the progress line (off for batch members, which run side by side).
+  const progress = new Progress(live && process.stderr.isTTY === true && o.outOptions.out !== 'json' && o.outOptions.out !== 'yaml');
   const returns: Record<string, unknown> = {};
   let expected: string[] = [];
   let returned = 0;
