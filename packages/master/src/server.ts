@@ -189,6 +189,11 @@ export class Master {
           this.log.warn('return for an unknown job dropped', { minion: id, jid: b.jid });
           return false;
         }
+        if (b.schedule && job.user !== `schedule:${b.schedule}`) {
+          // Same jid as another job (the minion's clock and the master's met): never file it under that job.
+          this.log.warn('scheduled return whose jid belongs to another job dropped', { minion: id, jid: b.jid });
+          return false;
+        }
         if (!this.targetedBy(job, id)) {
           this.log.warn('return from a minion the job did not target dropped', { minion: id, jid: b.jid });
           return false;
