@@ -12,6 +12,8 @@ import {
   decodeExpecting,
   encode,
   fingerprint,
+  FILE_CHUNK_BYTES,
+  framesSize,
   isAcceptablePublicKey,
   loadOrCreateKeyPair,
   MasterTransport,
@@ -162,7 +164,13 @@ export class Master {
       this.log[refused ? 'warn' : 'info']('request failed', { minion: req.id, kind: req.body.kind, error: errorMessage(e) });
       reply = { ok: false, error: errorMessage(e), code: refused ? 'refused' : 'error' };
     }
-    return encode(this.sessions.sealReply(req, reply));
+    const frames = encode(this.sessions.sealReply(req, reply));
+    // A reply the minion would refuse makes libzmq drop its connection: answer with an error instead.
+    if (framesSize(frames) > this.opts.max_message_size) {
+      this.log.warn('reply too large for the message limit; sent an error instead', { minion: req.id, kind: req.body.kind, limit: this.opts.max_message_size });
+      return encode(this.sessions.sealReply(req, { ok: false, error: `reply larger than max_message_size (${this.opts.max_message_size} bytes)`, code: 'error' }));
+    }
+    return frames;
   }
 
   private async dispatch(req: OpenedRequest): Promise<unknown> {
@@ -217,7 +225,8 @@ export class Master {
       case 'file.list':
         return this.files.list(b.saltenv);
       case 'file.get': {
-        const got = this.files.get(b.saltenv, b.path, b.offset ?? 0, b.length);
+        // Pieces stay well under the message limit after base64 (4/3), even with a small max_message_size.
+        const got = this.files.get(b.saltenv, b.path, b.offset ?? 0, Math.min(b.length ?? FILE_CHUNK_BYTES, Math.floor(this.opts.max_message_size / 2)));
         if (got === null) throw new Error(`salt://${b.path}: no such file in saltenv ${b.saltenv}`);
         return { data: got.data.toString('base64'), size: got.size, offset: b.offset ?? 0 };
       }
