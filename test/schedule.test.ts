@@ -147,6 +147,8 @@ test('with the master stopped the scheduled highstate still converges; the retur
 }, 60_000);
 
 test('a pillar that fails to render on the master fails the run (named file:line); it is not taken for an outage', async () => {
+  // The master was restarted by the test before: wait until every minion is back (re-authenticated).
+  await waitFor(async () => Object.values(json<Record<string, unknown>>(await run(['run', '*', 'test.ping', '--out', 'json', '-t', '2']))).filter((v) => v === true).length === 3, 30_000, 'all minions back');
   const common = path.join(dir, 'pillar', 'common.sls');
   const good = fs.readFileSync(common, 'utf8');
   fs.writeFileSync(common, good + 'broken: {{ nope }}\n');

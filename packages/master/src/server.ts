@@ -178,7 +178,8 @@ export class Master {
     const b = req.body;
     switch (b.kind) {
       case 'ping':
-        return { epoch: this.pubKeys.current.epoch };
+        // `subscribed`: whether this minion's SUB is connected here (it resets that socket when it is not).
+        return { epoch: this.pubKeys.current.epoch, subscribed: this.transport.isSubscribed(id) };
       case 'grains':
         this.registry.setGrains(id, b.grains);
         return true;

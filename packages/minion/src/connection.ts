@@ -50,6 +50,8 @@ export class Connection implements Requester {
   private authing: Promise<void> | undefined;
   private stopped = false;
   private lastReauth = 0;
+  private timeouts = 0;
+  private lastReset = 0;
   private readonly onAccepted: (() => void)[] = [];
   private readonly onJob: ((job: JobPublication) => void)[] = [];
   private readonly seenJobs: SeenJobs;
@@ -108,7 +110,7 @@ export class Connection implements Requester {
   private async authOnce(): Promise<boolean> {
     const trusted = this.opts.master_finger || readPinnedMaster(this.opts.pki_dir);
     const sent = createAuthRequest(this.keys, { expectMaster: trusted });
-    const reply = decodeExpecting(await this.transport.request(encode(sent), 10_000), ['auth.reply']) as AuthReply;
+    const reply = decodeExpecting(await this.send(encode(sent), 10_000), ['auth.reply']) as AuthReply;
     const out = openAuthReply(reply, sent, this.keys, { trustedFingerprint: trusted || undefined });
     pinMasterKey(this.opts.pki_dir, out.masterPub, this.opts.master_finger || undefined);
     if (out.status !== 'accepted') {
@@ -150,7 +152,7 @@ export class Connection implements Requester {
       if (!this.session) await this.authenticatedWithin(timeoutMs);
       const s = this.session!;
       const env = s.seal(body as RequestBody);
-      const rep = decodeExpecting(await this.transport.request(encode(env), timeoutMs), ['rep', 'error']) as ReplyEnvelope | ErrorReply;
+      const rep = decodeExpecting(await this.send(encode(env), timeoutMs), ['rep', 'error']) as ReplyEnvelope | ErrorReply;
       let out;
       try {
         out = s.openReply(rep, env.seq);
@@ -165,6 +167,26 @@ export class Connection implements Requester {
       }
       if (!out.ok) throw new MasterError(out.error);
       return out.data;
+    }
+  }
+
+  /**
+   * One request on the transport. Three timeouts in a row replace the request socket: libzmq never reconnects a
+   * connection it closed on a protocol error, and a new socket costs nothing when the master is simply away.
+   */
+  private async send(frames: Buffer[], timeoutMs: number): Promise<Buffer[]> {
+    try {
+      const rep = await this.transport.request(frames, timeoutMs);
+      this.timeouts = 0;
+      return rep;
+    } catch (e) {
+      // At most one reset a minute: when the master is simply away, the old socket would reconnect by itself.
+      if (/no reply from the master within/.test(errorMessage(e)) && ++this.timeouts >= 3 && Date.now() - this.lastReset > 60_000) {
+        this.timeouts = 0;
+        this.lastReset = Date.now();
+        this.transport.resetRequestSocket();
+      }
+      throw e;
     }
   }
 

@@ -21,6 +21,7 @@ export class Minion {
   private readonly undelivered: ReturnQueue;
   private stopped = false;
   private flushing = false;
+  private unsubscribedPings = 0;
 
   private constructor(readonly opts: MinionOpts, readonly log: Logger) {
     this.connection = new Connection(opts, log);
@@ -65,8 +66,14 @@ export class Minion {
   private async ping(): Promise<void> {
     if (!this.connection.accepted || this.stopped) return;
     try {
-      const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number };
+      const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number; subscribed?: boolean };
       if (typeof r?.epoch === 'number') this.connection.checkEpoch(r.epoch);
+      // Twice in a row the master did not see our subscription: the publication socket is dead; start a new one.
+      this.unsubscribedPings = r?.subscribed === false ? this.unsubscribedPings + 1 : 0;
+      if (this.unsubscribedPings >= 2) {
+        this.unsubscribedPings = 0;
+        this.connection.transport.resetPublishSocket();
+      }
       this.core.offline = false;
       if (this.undelivered.length) await this.flushReturns();
     } catch (e) {

@@ -51,8 +51,9 @@ interface Pending {
 export class MinionTransport {
   private readonly pending = new Map<string, Pending>();
   private readonly handlers: PublishHandler[] = [];
-  private readonly queue: SendQueue;
+  private queue: SendQueue;
   private readonly loops: Promise<void>[] = [];
+  private readonly topics = new Set<string>();
   private readonly log: Logger;
   private readonly maxBytes: number;
   private readonly defaultTimeout: number;
@@ -64,9 +65,9 @@ export class MinionTransport {
   readonly requestEndpoint: string;
 
   private constructor(
-    private readonly sub: zmq.Subscriber,
-    private readonly dealer: zmq.Dealer,
-    opts: MinionTransportOptions,
+    private sub: zmq.Subscriber,
+    private dealer: zmq.Dealer,
+    private readonly opts: MinionTransportOptions,
   ) {
     this.log = opts.logger ?? nullLogger;
     this.maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -74,31 +75,73 @@ export class MinionTransport {
     this.publishEndpoint = tcpEndpoint(opts.host, opts.publishPort ?? DEFAULT_PUBLISH_PORT);
     this.requestEndpoint = tcpEndpoint(opts.host, opts.requestPort ?? DEFAULT_REQUEST_PORT);
     this.queue = new SendQueue(dealer);
-    sub.subscribe(BROADCAST_TOPIC);
-    if (opts.id !== undefined) sub.subscribe(minionTopic(opts.id));
+    this.topics.add(BROADCAST_TOPIC);
+    if (opts.id !== undefined) this.topics.add(minionTopic(opts.id));
+    for (const t of this.topics) sub.subscribe(t);
     sub.connect(this.publishEndpoint);
     dealer.connect(this.requestEndpoint);
-    this.loops.push(this.replyLoop(), this.publishLoop());
+    this.loops.push(this.replyLoop(dealer), this.publishLoop(sub));
   }
 
-  /** Create the sockets and start connecting (returns at once; ZeroMQ connects in the background). */
-  static connect(opts: MinionTransportOptions): MinionTransport {
+  /** Socket options shared by both sockets (ZeroMQ seals them: each type gets only what it has). */
+  private static common(opts: MinionTransportOptions) {
     const hb = opts.heartbeatIntervalMs ?? 10_000;
-    const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const common = {
+    return {
       ipv6: opts.ipv6 ?? isIpv6Host(opts.host),
       linger: opts.linger ?? 0,
       reconnectInterval: opts.reconnectIntervalMs ?? 1000,
       reconnectMaxInterval: opts.reconnectMaxIntervalMs ?? 30_000,
-      maxMessageSize: maxBytes,
+      maxMessageSize: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       receiveHighWaterMark: opts.receiveHighWaterMark ?? 10_000,
       ...(hb > 0 ? { heartbeatInterval: hb, heartbeatTimeout: hb * 3, heartbeatTimeToLive: hb * 3 } : {}),
     };
+  }
+
+  private static newDealer(opts: MinionTransportOptions): zmq.Dealer {
+    return new zmq.Dealer({ ...MinionTransport.common(opts), sendHighWaterMark: opts.sendHighWaterMark ?? 1000 });
+  }
+
+  /**
+   * Replace the request socket. libzmq ends a connection for good on a protocol error (a message over
+   * maxMessageSize, say): it does not reconnect, so a minion whose requests all time out starts a fresh socket.
+   * Requests in flight reject at once.
+   */
+  resetRequestSocket(): void {
+    if (this.closed) return;
+    const old = this.dealer;
+    this.dealer = MinionTransport.newDealer(this.opts);
+    this.queue = new SendQueue(this.dealer);
+    this.dealer.connect(this.requestEndpoint);
+    this.loops.push(this.replyLoop(this.dealer));
+    old.close();
+    for (const [k, p] of this.pending) {
+      p.done = true;
+      clearTimeout(p.timer);
+      p.reject(new ProtocolError('request: the request socket was reset'));
+      this.pending.delete(k);
+    }
+    this.log.warn('request socket reset (the master stopped answering on the old one)', { endpoint: this.requestEndpoint });
+  }
+
+  /** Replace the publication socket (same subscriptions), e.g. when the master no longer sees this minion's SUB. */
+  resetPublishSocket(): void {
+    if (this.closed) return;
+    const old = this.sub;
+    this.sub = new zmq.Subscriber(MinionTransport.common(this.opts));
+    for (const t of this.topics) this.sub.subscribe(t);
+    this.sub.connect(this.publishEndpoint);
+    this.loops.push(this.publishLoop(this.sub));
+    old.close();
+    this.log.warn('publication socket reset (the master did not see our subscription)', { endpoint: this.publishEndpoint });
+  }
+
+  /** Create the sockets and start connecting (returns at once; ZeroMQ connects in the background). */
+  static connect(opts: MinionTransportOptions): MinionTransport {
     // zeromq seals socket objects: an option the socket type lacks (sendHighWaterMark on a SUB) throws.
-    const sub = new zmq.Subscriber(common);
+    const sub = new zmq.Subscriber(MinionTransport.common(opts));
     let dealer: zmq.Dealer;
     try {
-      dealer = new zmq.Dealer({ ...common, sendHighWaterMark: opts.sendHighWaterMark ?? 1000 });
+      dealer = MinionTransport.newDealer(opts);
     } catch (e) {
       sub.close();
       throw e;
@@ -146,10 +189,12 @@ export class MinionTransport {
   }
 
   subscribe(topic: string): void {
+    this.topics.add(topic);
     this.sub.subscribe(topic);
   }
 
   unsubscribe(topic: string): void {
+    this.topics.delete(topic);
     this.sub.unsubscribe(topic);
   }
 
@@ -168,10 +213,10 @@ export class MinionTransport {
     await Promise.allSettled(this.loops);
   }
 
-  private async replyLoop(): Promise<void> {
+  private async replyLoop(dealer: zmq.Dealer): Promise<void> {
     try {
-      for await (const msg of this.dealer) {
-        if (this.closed) break;
+      for await (const msg of dealer) {
+        if (this.closed || dealer !== this.dealer) break;
         const [corr, ...frames] = msg;
         const key = corr?.toString('hex') ?? '';
         const p = this.pending.get(key);
@@ -186,14 +231,14 @@ export class MinionTransport {
         else p.resolve(frames);
       }
     } catch (e) {
-      if (!this.closed) this.log.error('reply loop stopped', { error: e instanceof Error ? e.message : String(e) });
+      if (!this.closed && dealer === this.dealer) this.log.error('reply loop stopped', { error: e instanceof Error ? e.message : String(e) });
     }
   }
 
-  private async publishLoop(): Promise<void> {
+  private async publishLoop(sub: zmq.Subscriber): Promise<void> {
     try {
-      for await (const msg of this.sub) {
-        if (this.closed) break;
+      for await (const msg of sub) {
+        if (this.closed || sub !== this.sub) break;
         const [topicFrame, ...frames] = msg;
         const size = framesSize(frames);
         if (size > this.maxBytes) {
@@ -213,7 +258,7 @@ export class MinionTransport {
         }
       }
     } catch (e) {
-      if (!this.closed) this.log.error('publication loop stopped', { error: e instanceof Error ? e.message : String(e) });
+      if (!this.closed && sub === this.sub) this.log.error('publication loop stopped', { error: e instanceof Error ? e.message : String(e) });
     }
   }
 }

@@ -185,4 +185,34 @@ describe('transport', () => {
     await t.close();
     await expect(p).rejects.toThrow(/closed/);
   });
+
+  it('an oversized reply kills the request connection for good (libzmq); a reset socket works again', async () => {
+    const m = await master();
+    let big = true;
+    m.onRequest(async (_p, frames) => (big ? [Buffer.alloc(4096, 1)] : frames));
+    const t = minion(m, { maxMessageBytes: 1024 });
+    await expect(t.request([Buffer.from('a')], 1000)).rejects.toThrow(/no reply/);
+    big = false;
+    await expect(t.request([Buffer.from('b')], 1000)).rejects.toThrow(/no reply/); // still dead: no reconnect
+    const inFlight = t.request([Buffer.from('c')], 5000);
+    t.resetRequestSocket();
+    await expect(inFlight).rejects.toThrow(/reset/);
+    expect((await t.request([Buffer.from('d')], 2000)).map(String)).toEqual(['d']);
+  });
+
+  it('a reset publication socket keeps its subscriptions', async () => {
+    const m = await master();
+    const t = minion(m, { id: 'm9' });
+    const got: string[] = [];
+    t.onPublish((frames) => void got.push(String(frames[0])));
+    await waitFor(() => m.isSubscribed('m9'));
+    t.resetPublishSocket();
+    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => m.isSubscribed('m9'));
+    for (let i = 0; i < 20 && got.length === 0; i++) {
+      await m.publish([Buffer.from('hello')], minionTopic('m9'));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(got[0]).toBe('hello');
+  });
 });
