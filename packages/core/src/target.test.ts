@@ -20,28 +20,25 @@ test('a glob with many stars against a long value stays linear-ish (a regex woul
   expect(globMatch('*a*a*a*a*a*a*a*a*', v)).toBe(true);
 });
 
-test('untrusted regular expressions: ordinary ones pass, catastrophic ones are refused', () => {
-  expect(untrustedRegExp('^(web|db)\\d+$').test('web01')).toBe(true);
-  expect(untrustedRegExp('^web-.*-prod$').test('web-1-prod')).toBe(true);
-  for (const bad of ['(a+)+$', '(a|aa)*', '(.*,)*x', '((a)+)+', '(a{1,})+', '.*.*.*x', '(a)\\1', 'x'.repeat(300)]) {
-    expect(() => untrustedRegExp(bad)).toThrow(/regular expression refused/);
+test('untrusted regular expressions are refused, even innocent-looking ones (no filter catches every ReDoS)', () => {
+  for (const re of ['^(web|db)\\d+$', '(a+)+$', '[]|(a+)+b]', '(a|a){1,22}b', '.*.*x']) {
+    expect(() => untrustedRegExp(re)).toThrow(/regular expression refused/);
   }
-  expect(() => untrustedRegExp('([a')).toThrow(/regular expression refused/);
-  // values over 1 KiB never match an untrusted expression
-  expect(untrustedRegExp('^a+$').test('a'.repeat(2000))).toBe(false);
 });
 
-test('matchTarget applies the untrusted rules to pcre, grain_pcre and E@/P@ only when asked', () => {
+test('matchTarget refuses pcre, grain_pcre and E@/P@/J@ only for untrusted targets', () => {
   expect(matchTarget({ tgt: 'os:Deb.*', type: 'grain_pcre' }, subject)).toBe(true);
+  expect(matchTarget({ tgt: 'P@os:^Deb and E@^web\\d+$', type: 'compound' }, subject)).toBe(true);
   expect(() => matchTarget({ tgt: 'big:(a+)+$', type: 'grain_pcre' }, subject, { untrusted: true })).toThrow(/refused/);
-  expect(() => matchTarget({ tgt: 'E@(w+)+ and G@os:Debian', type: 'compound' }, subject, { untrusted: true })).toThrow(/refused/);
-  expect(() => matchTarget({ tgt: '(w|we)*', type: 'pcre' }, subject, { untrusted: true })).toThrow(/refused/);
-  expect(matchTarget({ tgt: 'P@os:^Deb and E@^web\\d+$', type: 'compound' }, subject, { untrusted: true })).toBe(true);
+  expect(() => matchTarget({ tgt: 'E@web and G@os:Debian', type: 'compound' }, subject, { untrusted: true })).toThrow(/refused/);
+  expect(() => matchTarget({ tgt: 'J@tier:prod', type: 'compound' }, subject, { untrusted: true })).toThrow(/refused/);
+  expect(() => matchTarget({ tgt: 'web.*', type: 'pcre' }, subject, { untrusted: true })).toThrow(/refused/);
   expect(matchTarget({ tgt: 'roles:w*', type: 'grain' }, subject, { untrusted: true })).toBe(true);
+  expect(matchTarget({ tgt: 'G@roles:web and I@tier:prod and web*', type: 'compound' }, subject, { untrusted: true })).toBe(true);
 });
 
 test('checkUntrustedTarget refuses a bad pattern whatever data there is', () => {
   expect(() => checkUntrustedTarget({ tgt: 'x:(a+)+$', type: 'grain_pcre' })).toThrow(/refused/);
   expect(() => checkUntrustedTarget({ tgt: 'G@roles:web and P@x:(a|aa)*', type: 'compound' })).toThrow(/refused/);
-  expect(() => checkUntrustedTarget({ tgt: 'G@roles:web and P@os:^Deb', type: 'compound' })).not.toThrow();
+  expect(() => checkUntrustedTarget({ tgt: 'G@roles:web and I@tier:p*', type: 'compound' })).not.toThrow();
 });

@@ -27,10 +27,14 @@ export class MineStore {
       const id = f.replace(/\.json$/, '');
       if (!f.endsWith('.json') || !validMinionId(id)) continue;
       try {
-        const d: unknown = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
-        if (isDict(d)) this.data.set(id, d);
+        // The ACL first, and it must be sound: a damaged one drops the entry (fail closed) until the next mine.update.
         const aclFile = path.join(this.aclDir, f);
-        if (fs.existsSync(aclFile)) this.acls.set(id, JSON.parse(fs.readFileSync(aclFile, 'utf8')) as Record<string, MineAcl>);
+        const acl: unknown = fs.existsSync(aclFile) ? JSON.parse(fs.readFileSync(aclFile, 'utf8')) : {};
+        if (!isDict(acl)) continue;
+        const d: unknown = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+        if (!isDict(d)) continue;
+        this.acls.set(id, acl as Record<string, MineAcl>);
+        this.data.set(id, d);
       } catch {
         /* skip a damaged entry */
       }
@@ -69,15 +73,15 @@ export class MineStore {
    */
   get(tgt: string | string[], fun: string, tgtType: TargetType, registry: Registry, accepted: Set<string>, nodegroups: Record<string, string | string[]>, requester: string | null): Dict {
     const out: Dict = {};
-    checkUntrustedTarget({ tgt, type: tgtType }, { nodegroups });
+    const untrusted = requester !== null; // a minion's target: no regular expressions (no ReDoS on the master)
+    if (untrusted) checkUntrustedTarget({ tgt, type: tgtType }, { nodegroups });
     for (const id of [...this.data.keys()].sort()) {
       if (!accepted.has(id)) continue;
       const fns = this.data.get(id)!;
       if (!(fun in fns)) continue;
       const info = registry.info(id);
       const subject = { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} };
-      // The target comes from a minion: its regular expressions must be safe to run here (no ReDoS).
-      if (!matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted: true })) continue;
+      if (!matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted })) continue;
       const acl = this.acls.get(id)?.[fun];
       if (acl && requester !== null && !this.allowed(acl, requester, registry, nodegroups)) continue;
       out[id] = fns[fun];

@@ -215,8 +215,10 @@ export class Master {
       case 'job.running': {
         const watches = this.watches.get(b.jid);
         if (!watches) return false;
-        const job = this.jobs.job(b.jid);
-        if (!job || !this.targetedBy(job, id)) {
+        // The watch knows who was expected: the job record is read from disk only for anyone else.
+        const expected = [...watches].some((w) => w.expected.includes(id));
+        const job = expected ? undefined : this.jobs.job(b.jid);
+        if (!expected && (!job || !this.targetedBy(job, id))) {
           this.log.warn('job.running from a minion the job did not target ignored', { minion: id, jid: b.jid });
           return false;
         }

@@ -15,8 +15,6 @@ import {
   openAuthReply,
   pinMasterKey,
   PublicationError,
-  PUBLICATION_MAX_AGE_MS,
-  PUBLICATION_MAX_FUTURE_MS,
   PublicationReceiver,
   readPinnedMaster,
   RemoteError,
@@ -28,15 +26,10 @@ import {
   type RequestBody,
 } from '@brine/protocol';
 import type { MinionOpts } from '@brine/engine';
-import * as path from 'path';
 import { Backoff, sleep } from './backoff';
-import { SeenJobs } from './seen-jobs';
-import type { Requester } from './requester';
+import { MasterError, type Requester } from './requester';
 
-/** The master answered, with an error (a pillar that does not render, a missing file): not a connectivity problem. */
-export class MasterError extends Error {
-  override readonly name = 'MasterError';
-}
+export { MasterError };
 
 export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'accepted' | 'master-key-mismatch';
 
@@ -54,10 +47,8 @@ export class Connection implements Requester {
   private lastReset = 0;
   private readonly onAccepted: (() => void)[] = [];
   private readonly onJob: ((job: JobPublication) => void)[] = [];
-  private readonly seenJobs: SeenJobs;
 
   constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
-    this.seenJobs = new SeenJobs(path.join(opts.cachedir, 'seen-jobs.json'), PUBLICATION_MAX_AGE_MS + PUBLICATION_MAX_FUTURE_MS);
     const kp = loadOrCreateKeyPair(opts.pki_dir, 'minion');
     this.keys = { id: opts.id, privatePem: kp.privatePem, publicPem: kp.publicPem };
     this.transport = MinionTransport.connect({
@@ -234,10 +225,6 @@ export class Connection implements Requester {
       }
       if (msg.kind !== 'pub') return;
       const job = this.receiver.open(msg);
-      if (this.seenJobs.checkAndAdd(job.jid)) {
-        this.log.warn('publication refused', { reason: 'replay', jid: job.jid, detail: 'seen before this minion restarted' });
-        return;
-      }
       for (const f of this.onJob) f(job);
     } catch (e) {
       if (e instanceof PublicationError && e.reason === 'unknown-epoch') {

@@ -2,12 +2,14 @@
 import * as path from 'path';
 import { errorMessage, type Dict, type Logger } from '@brine/core';
 import type { MinionOpts } from '@brine/engine';
-import type { JobPublication } from '@brine/protocol';
+import { PUBLICATION_MAX_AGE_MS, PUBLICATION_MAX_FUTURE_MS, type JobPublication } from '@brine/protocol';
 import { Connection } from './connection';
 import { MinionCore } from './core';
 import { JobRunner, type JobOutcome } from './jobrunner';
 import { MineReporter } from './mine-reporter';
+import { MasterError } from './requester';
 import { ReturnQueue } from './return-queue';
+import { SeenJobs } from './seen-jobs';
 import { Scheduler } from './scheduler';
 
 export class Minion {
@@ -22,12 +24,16 @@ export class Minion {
   private stopped = false;
   private flushing = false;
   private unsubscribedPings = 0;
+  private lastSubReset = 0;
+  /** Job ids run here recently, on disk: a publication replayed after a restart is refused. */
+  private readonly seenJobs: SeenJobs;
 
   private constructor(readonly opts: MinionOpts, readonly log: Logger) {
     this.connection = new Connection(opts, log);
     this.core = new MinionCore(opts, this.connection, log);
     this.runner = new JobRunner(this.core, log.child({ part: 'jobs' }));
     this.undelivered = new ReturnQueue(path.join(opts.cachedir, 'returns.json'), log.child({ part: 'returns' }));
+    this.seenJobs = new SeenJobs(path.join(opts.cachedir, 'seen-jobs.json'), PUBLICATION_MAX_AGE_MS + PUBLICATION_MAX_FUTURE_MS);
     this.mine = new MineReporter(this.core, log.child({ part: 'mine' }));
     this.scheduler = new Scheduler(this, log.child({ part: 'schedule' }));
     this.core.addHook('mine.update', async () => this.mine.update());
@@ -69,9 +75,11 @@ export class Minion {
       const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number; subscribed?: boolean };
       if (typeof r?.epoch === 'number') this.connection.checkEpoch(r.epoch);
       // Twice in a row the master did not see our subscription: the publication socket is dead; start a new one.
+      // At most once a minute: a publish port that is simply unreachable gains nothing from faster resets.
       this.unsubscribedPings = r?.subscribed === false ? this.unsubscribedPings + 1 : 0;
-      if (this.unsubscribedPings >= 2) {
+      if (this.unsubscribedPings >= 2 && Date.now() - this.lastSubReset > 60_000) {
         this.unsubscribedPings = 0;
+        this.lastSubReset = Date.now();
         this.connection.transport.resetPublishSocket();
       }
       this.core.offline = false;
@@ -83,6 +91,11 @@ export class Minion {
 
   private async onJob(job: JobPublication): Promise<void> {
     if (!this.runner.matches(job)) return;
+    // Only jobs that would run here are recorded (one small file write per job for this minion, not per publication).
+    if (this.seenJobs.checkAndAdd(job.jid)) {
+      this.log.warn('publication refused', { reason: 'replay', jid: job.jid, detail: 'seen before this minion restarted' });
+      return;
+    }
     this.log.info('job received', { jid: job.jid, fun: job.fun });
     // "Still running" heartbeats only for jobs that take a while: a test.ping returns before the first is due,
     // which spares the master one request per minion on every quick job.
@@ -113,9 +126,15 @@ export class Minion {
     try {
       await this.connection.request(body, 30_000);
     } catch (e) {
+      if (e instanceof MasterError) {
+        // The master answered and refused it (e.g. too large): retrying would block every later return.
+        this.log.error('return refused by the master; not retried', { jid: body['jid'], error: errorMessage(e) });
+        return;
+      }
       this.log.warn('return not delivered yet; will retry when the master is back', { jid: body['jid'], error: errorMessage(e) });
       this.undelivered.push(body);
-      this.connection.reauth();
+      // A timeout may mean a lost session; a socket reset is not one (no re-authentication wave for the master).
+      if (!/socket was reset/.test(errorMessage(e))) this.connection.reauth();
     }
   }
 
@@ -126,9 +145,14 @@ export class Minion {
     try {
       while (this.undelivered.length && this.connection.accepted) {
         const body = this.undelivered.peek()!;
-        await this.connection.request(body as Dict & { kind: string }, 30_000);
+        try {
+          await this.connection.request(body as Dict & { kind: string }, 30_000);
+          this.log.info('delayed return delivered', { jid: body['jid'] });
+        } catch (e) {
+          if (!(e instanceof MasterError)) throw e;
+          this.log.error('delayed return refused by the master; dropped', { jid: body['jid'], error: errorMessage(e) });
+        }
         this.undelivered.shift();
-        this.log.info('delayed return delivered', { jid: body['jid'] });
       }
     } catch {
       /* still away: the next ping or authentication tries again */

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkRelative, isDict, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
 import { FILE_CHUNK_BYTES } from '@brine/protocol';
-import type { Requester } from './requester';
+import { MasterError, type Requester } from './requester';
 
 export interface SyncStats {
   listed: number;
@@ -16,9 +16,11 @@ export interface SyncStats {
   removed: number;
 }
 
+const sha256Of = (data: Buffer): string => crypto.createHash('sha256').update(data).digest('hex');
+
 function sha256(file: string): string | null {
   try {
-    return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+    return sha256Of(fs.readFileSync(file));
   } catch {
     return null;
   }
@@ -73,12 +75,16 @@ export class FileCache {
         this.known.set(key, have);
         continue;
       }
-      const buf = await this.fetch(saltenv, clean);
-      const got = crypto.createHash('sha256').update(buf).digest('hex');
-      // A file that changed on the master between the listing and the fetch is taken at the next sync.
-      if (got !== hash) this.log.info('file changed on the master while it was fetched', { saltenv, path: clean });
+      // The pieces must add up to the listed hash: a file that changed on the master mid-transfer would otherwise
+      // arrive as a mix of two versions. Fetch again; refuse the sync if it keeps changing.
+      let buf = await this.fetch(saltenv, clean);
+      for (let tries = 1; sha256Of(buf) !== hash; tries++) {
+        if (tries >= 3) throw new MasterError(`file ${clean} changed on the master during every transfer (its hash never matched the listing)`);
+        this.log.info('file changed on the master while it was fetched; fetching it again', { saltenv, path: clean });
+        buf = await this.fetch(saltenv, clean);
+      }
       writeFileAtomicSync(local, buf);
-      this.known.set(key, got);
+      this.known.set(key, hash);
       stats.fetched++;
     }
     walkTree(root, (rel, _e, abs) => {

@@ -11,6 +11,8 @@ import { isDict, writeFileAtomicSync, type Dict } from '@brine/core';
 import type { MineView } from '@brine/engine';
 import type { Requester } from './requester';
 
+const MAX_SAVED = 200;
+
 export class MineCache implements MineView {
   private readonly cache = new Map<string, Dict>();
   readonly misses = new Map<string, { tgt: string; fun: string; tgtType: string }>();
@@ -40,7 +42,13 @@ export class MineCache implements MineView {
         this.cache.set(k, fresh[k]!);
       }),
     );
-    if (this.savedFile && todo.length) writeFileAtomicSync(this.savedFile, JSON.stringify({ ...this.saved(), ...fresh }));
+    if (this.savedFile && todo.length) {
+      // Bounded: the newest MAX_SAVED answers (templates read a handful of targets).
+      const saved = this.saved();
+      for (const k of Object.keys(fresh)) delete saved[k]; // fresh answers go last, as the newest
+      const all = Object.entries({ ...saved, ...fresh });
+      writeFileAtomicSync(this.savedFile, JSON.stringify(Object.fromEntries(all.slice(-MAX_SAVED))));
+    }
   }
 
   /** Fill the cache with the answers saved by earlier runs (for when the master is away); returns how many. */

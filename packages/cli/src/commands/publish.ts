@@ -93,7 +93,8 @@ async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetTy
   const worker = async (): Promise<void> => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       process.stderr.write(`Executing run on ['${id}']\n`);
-      worst = worse(worst, await runJob(client, { ...job, tgt: id }, 'list', timeout, o, all, false));
+      const rc = await runJob(client, { ...job, tgt: id }, 'list', timeout, o, all, false);
+      worst = worse(worst, rc); // read `worst` after the await: the other workers update it meanwhile
     }
   };
   await Promise.all(Array.from({ length: Math.min(size, ids.length) }, worker));

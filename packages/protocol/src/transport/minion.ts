@@ -52,7 +52,8 @@ export class MinionTransport {
   private readonly pending = new Map<string, Pending>();
   private readonly handlers: PublishHandler[] = [];
   private queue: SendQueue;
-  private readonly loops: Promise<void>[] = [];
+  /** Running socket loops; each leaves the set when its socket closes (a reset must not accumulate them). */
+  private readonly loops = new Set<Promise<void>>();
   private readonly topics = new Set<string>();
   private readonly log: Logger;
   private readonly maxBytes: number;
@@ -80,7 +81,13 @@ export class MinionTransport {
     for (const t of this.topics) sub.subscribe(t);
     sub.connect(this.publishEndpoint);
     dealer.connect(this.requestEndpoint);
-    this.loops.push(this.replyLoop(dealer), this.publishLoop(sub));
+    this.track(this.replyLoop(dealer));
+    this.track(this.publishLoop(sub));
+  }
+
+  private track(loop: Promise<void>): void {
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
   }
 
   /** Socket options shared by both sockets (ZeroMQ seals them: each type gets only what it has). */
@@ -112,7 +119,7 @@ export class MinionTransport {
     this.dealer = MinionTransport.newDealer(this.opts);
     this.queue = new SendQueue(this.dealer);
     this.dealer.connect(this.requestEndpoint);
-    this.loops.push(this.replyLoop(this.dealer));
+    this.track(this.replyLoop(this.dealer));
     old.close();
     for (const [k, p] of this.pending) {
       p.done = true;
@@ -130,7 +137,7 @@ export class MinionTransport {
     this.sub = new zmq.Subscriber(MinionTransport.common(this.opts));
     for (const t of this.topics) this.sub.subscribe(t);
     this.sub.connect(this.publishEndpoint);
-    this.loops.push(this.publishLoop(this.sub));
+    this.track(this.publishLoop(this.sub));
     old.close();
     this.log.warn('publication socket reset (the master did not see our subscription)', { endpoint: this.publishEndpoint });
   }
@@ -210,7 +217,7 @@ export class MinionTransport {
     }
     this.sub.close();
     this.dealer.close();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops]);
   }
 
   private async replyLoop(dealer: zmq.Dealer): Promise<void> {

@@ -64,7 +64,7 @@ export function toRenderError(e: unknown, file: string, source?: string): Render
   let wrappedLine: number | undefined;
   for (let m = PREFIX.exec(msg); m; m = PREFIX.exec(msg)) {
     if (m[1] && m[1] !== 'unknown path') inner = m[1];
-    if (m[2]) wrappedLine = Number(m[2]);
+    wrappedLine = m[2] ? Number(m[2]) + 1 : undefined; // nunjucks counts from 0; the innermost wrapper wins
     msg = msg.slice(m[0].length);
   }
   msg = msg.replace(/^Error: /, '');
