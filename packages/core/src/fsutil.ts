@@ -15,6 +15,15 @@ export function writeFileAtomicSync(file: string, data: string | Buffer, mode = 
   }
 }
 
+/** The parsed JSON in `file`, or undefined when it is missing or damaged (caches that start over when unreadable). */
+export function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every entry below `dir` (depth first), with its path relative to `dir` using `/`. Unreadable dirs are skipped. */
 export function walkTree(dir: string, visit: (rel: string, entry: fs.Dirent, abs: string) => void, prefix = ''): void {
   let entries: fs.Dirent[];

@@ -79,9 +79,7 @@ export class MineStore {
       if (!accepted.has(id)) continue;
       const fns = this.data.get(id)!;
       if (!(fun in fns)) continue;
-      const info = registry.info(id);
-      const subject = { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} };
-      if (!matchTarget({ tgt, type: tgtType }, subject, { nodegroups, untrusted })) continue;
+      if (!matchTarget({ tgt, type: tgtType }, registry.subject(id), { nodegroups, untrusted })) continue;
       const acl = this.acls.get(id)?.[fun];
       if (acl && requester !== null && !this.allowed(acl, requester, registry, nodegroups)) continue;
       out[id] = fns[fun];
@@ -90,9 +88,8 @@ export class MineStore {
   }
 
   private allowed(acl: MineAcl, requester: string, registry: Registry, nodegroups: Record<string, string | string[]>): boolean {
-    const info = registry.info(requester);
     try {
-      return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, { id: requester, grains: info.grains ?? {}, pillar: info.pillar ?? {} }, { nodegroups, untrusted: true });
+      return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, registry.subject(requester), { nodegroups, untrusted: true });
     } catch {
       return false; // a refused or malformed ACL target lets nobody read
     }

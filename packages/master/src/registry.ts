@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isDict, writeFileAtomicSync, type Dict } from '@brine/core';
+import { isDict, writeFileAtomicSync, type Dict, type TargetSubject } from '@brine/core';
 import { validMinionId } from './keys';
 
 export interface MinionInfo {
@@ -34,6 +34,12 @@ export class Registry {
     let m = this.minions.get(id);
     if (!m) this.minions.set(id, (m = { lastSeen: 0 }));
     return m;
+  }
+
+  /** What targeting matches `id` against: its cached grains (just the id before it reported any) and pillar. */
+  subject(id: string): TargetSubject {
+    const m = this.info(id);
+    return { id, grains: m.grains ?? { id }, pillar: m.pillar ?? {} };
   }
 
   seen(id: string): void {

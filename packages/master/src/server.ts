@@ -255,9 +255,8 @@ export class Master {
    */
   private targetedBy(job: JobRecord, id: string): boolean {
     if (job.expected.includes(id)) return true;
-    const info = this.registry.info(id);
     try {
-      return matchTarget({ tgt: job.tgt, type: job.tgt_type as TargetType }, { id, grains: info.grains ?? {}, pillar: info.pillar ?? {} }, { nodegroups: this.opts.nodegroups });
+      return matchTarget({ tgt: job.tgt, type: job.tgt_type as TargetType }, this.registry.subject(id), { nodegroups: this.opts.nodegroups });
     } catch {
       return false;
     }
@@ -311,9 +310,8 @@ export class Master {
     return this.keys
       .list()
       .accepted.filter((id) => {
-        const info = this.registry.info(id);
         try {
-          return matchTarget({ tgt, type }, { id, grains: info.grains ?? { id }, pillar: info.pillar ?? {} }, { nodegroups: this.opts.nodegroups });
+          return matchTarget({ tgt, type }, this.registry.subject(id), { nodegroups: this.opts.nodegroups });
         } catch (e) {
           throw new UsageError(errorMessage(e));
         }

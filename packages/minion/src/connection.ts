@@ -18,6 +18,7 @@ import {
   PublicationReceiver,
   readPinnedMaster,
   RemoteError,
+  RequestError,
   type AuthReply,
   type ErrorReply,
   type JobPublication,
@@ -172,7 +173,7 @@ export class Connection implements Requester {
       return rep;
     } catch (e) {
       // At most one reset a minute: when the master is simply away, the old socket would reconnect by itself.
-      if (/no reply from the master within/.test(errorMessage(e)) && ++this.timeouts >= 3 && Date.now() - this.lastReset > 60_000) {
+      if (e instanceof RequestError && e.reason === 'timeout' && ++this.timeouts >= 3 && Date.now() - this.lastReset > 60_000) {
         this.timeouts = 0;
         this.lastReset = Date.now();
         this.transport.resetRequestSocket();

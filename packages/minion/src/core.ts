@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, FileRoots, isDict, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { errorMessage, FileRoots, isDict, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, coreGrains, type ExecEnv, type MinionOpts, type Providers } from '@brine/engine';
 import { MasterError, type Connection } from './connection';
 import { FileCache } from './filesync';
@@ -78,12 +78,8 @@ export class MinionCore {
   }
 
   private readCachedPillar(): Dict {
-    try {
-      const p: unknown = JSON.parse(fs.readFileSync(this.pillarFile(), 'utf8'));
-      return isDict(p) ? p : {};
-    } catch {
-      return {};
-    }
+    const p = readJsonFile(this.pillarFile());
+    return isDict(p) ? p : {};
   }
 
   private markOffline(what: string, e: unknown): void {

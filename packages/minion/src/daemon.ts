@@ -2,7 +2,7 @@
 import * as path from 'path';
 import { errorMessage, type Dict, type Logger } from '@brine/core';
 import type { MinionOpts } from '@brine/engine';
-import { PUBLICATION_MAX_AGE_MS, PUBLICATION_MAX_FUTURE_MS, type JobPublication } from '@brine/protocol';
+import { PUBLICATION_MAX_AGE_MS, PUBLICATION_MAX_FUTURE_MS, RequestError, type JobPublication } from '@brine/protocol';
 import { Connection } from './connection';
 import { MinionCore } from './core';
 import { JobRunner, type JobOutcome } from './jobrunner';
@@ -134,7 +134,7 @@ export class Minion {
       this.log.warn('return not delivered yet; will retry when the master is back', { jid: body['jid'], error: errorMessage(e) });
       this.undelivered.push(body);
       // A timeout may mean a lost session; a socket reset is not one (no re-authentication wave for the master).
-      if (!/socket was reset/.test(errorMessage(e))) this.connection.reauth();
+      if (!(e instanceof RequestError && e.reason === 'reset')) this.connection.reauth();
     }
   }
 

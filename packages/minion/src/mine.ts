@@ -6,8 +6,7 @@
  * Every answer is also saved on disk (`<cachedir>/mine-reads.json`): a run while the master is away reads the last
  * answers instead of empty ones, so a load balancer's peer list is not emptied by a master outage.
  */
-import * as fs from 'fs';
-import { isDict, writeFileAtomicSync, type Dict } from '@brine/core';
+import { isDict, readJsonFile, writeFileAtomicSync, type Dict } from '@brine/core';
 import type { MineView } from '@brine/engine';
 import type { Requester } from './requester';
 
@@ -62,13 +61,8 @@ export class MineCache implements MineView {
     return n;
   }
 
-  private saved(): Record<string, unknown> {
-    if (!this.savedFile) return {};
-    try {
-      const d: unknown = JSON.parse(fs.readFileSync(this.savedFile, 'utf8'));
-      return isDict(d) ? d : {};
-    } catch {
-      return {};
-    }
+  private saved(): Dict {
+    const d = this.savedFile ? readJsonFile(this.savedFile) : undefined;
+    return isDict(d) ? d : {};
   }
 }

@@ -2,24 +2,15 @@
  * Returns the master has not acknowledged yet (it was away), kept on disk in the minion's cache dir so that a
  * minion restart does not lose them, and bounded: past `max` the oldest is dropped, with a warning.
  */
-import * as fs from 'fs';
-import { writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 
 export class ReturnQueue {
   private readonly items: Dict[];
 
   constructor(private readonly file: string, private readonly log: Logger, private readonly max = 500) {
-    this.items = ReturnQueue.load(file);
+    const d = readJsonFile(file);
+    this.items = Array.isArray(d) ? (d.filter((x) => x && typeof x === 'object') as Dict[]) : [];
     if (this.items.length) log.info('returns kept from before the restart', { count: this.items.length });
-  }
-
-  private static load(file: string): Dict[] {
-    try {
-      const d: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-      return Array.isArray(d) ? (d.filter((x) => x && typeof x === 'object') as Dict[]) : [];
-    } catch {
-      return [];
-    }
   }
 
   get length(): number {

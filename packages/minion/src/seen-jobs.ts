@@ -2,20 +2,15 @@
  * Job ids this minion accepted in the last few minutes, kept on disk: the publication replay cache lives in
  * memory, so without this a publication captured shortly before a minion restart could be replayed to it after.
  */
-import * as fs from 'fs';
-import { writeFileAtomicSync } from '@brine/core';
+import { isDict, readJsonFile, writeFileAtomicSync } from '@brine/core';
 
 export class SeenJobs {
   private readonly seen = new Map<string, number>();
 
   /** `windowMs`: how long a publication stays acceptable (its max age plus the allowed clock skew). */
   constructor(private readonly file: string, private readonly windowMs: number, now = Date.now()) {
-    try {
-      const d: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-      if (d && typeof d === 'object') for (const [jid, at] of Object.entries(d as Record<string, unknown>)) if (typeof at === 'number' && now - at <= windowMs) this.seen.set(jid, at);
-    } catch {
-      /* none yet */
-    }
+    const d = readJsonFile(file);
+    if (isDict(d)) for (const [jid, at] of Object.entries(d)) if (typeof at === 'number' && now - at <= windowMs) this.seen.set(jid, at);
   }
 
   /** True when `jid` was seen already (a replay); otherwise records it. */

@@ -72,7 +72,7 @@ export type { PublicationFailure, EpochKey, JobInput, PublicationCheckOptions, R
 // transport
 export { MasterTransport } from './transport/master';
 export type { MasterTransportOptions, RequestHandler } from './transport/master';
-export { MinionTransport } from './transport/minion';
+export { MinionTransport, RequestError } from './transport/minion';
 export type { MinionTransportOptions, PublishHandler } from './transport/minion';
 export { tcpEndpoint, isIpv6Host, endpointPort, BROADCAST_TOPIC, minionTopic, topicMinion } from './transport/endpoints';
 export { SendQueue } from './transport/send-queue';

@@ -15,6 +15,13 @@ import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT }
 import { BROADCAST_TOPIC, isIpv6Host, minionTopic, tcpEndpoint } from './endpoints';
 import { SendQueue } from './send-queue';
 
+/** Why a request got no reply: callers decide on the reason, not on the message text. */
+export class RequestError extends ProtocolError {
+  constructor(readonly reason: 'timeout' | 'reset' | 'closed', message: string) {
+    super(message);
+  }
+}
+
 export type PublishHandler = (frames: Buffer[], topic: string) => void | Promise<void>;
 
 export interface MinionTransportOptions {
@@ -121,12 +128,7 @@ export class MinionTransport {
     this.dealer.connect(this.requestEndpoint);
     this.track(this.replyLoop(this.dealer));
     old.close();
-    for (const [k, p] of this.pending) {
-      p.done = true;
-      clearTimeout(p.timer);
-      p.reject(new ProtocolError('request: the request socket was reset'));
-      this.pending.delete(k);
-    }
+    this.rejectPending('reset', 'request: the request socket was reset');
     this.log.warn('request socket reset (the master stopped answering on the old one)', { endpoint: this.requestEndpoint });
   }
 
@@ -158,7 +160,7 @@ export class MinionTransport {
 
   /** Send a request and wait for its reply (frames without the correlation id). */
   request(frames: Buffer[], timeoutMs: number = this.defaultTimeout): Promise<Buffer[]> {
-    if (this.closed) return Promise.reject(new ProtocolError('request: transport is closed'));
+    if (this.closed) return Promise.reject(new RequestError('closed', 'request: transport is closed'));
     const corr = Buffer.alloc(12);
     this.corrPrefix.copy(corr, 0);
     corr.writeDoubleBE(++this.counter, 4);
@@ -171,7 +173,7 @@ export class MinionTransport {
         timer: setTimeout(() => {
           p.done = true;
           this.pending.delete(key);
-          reject(new ProtocolError(`request: no reply from the master within ${timeoutMs} ms (is it running and reachable at ${this.requestEndpoint}?)`));
+          reject(new RequestError('timeout', `request: no reply from the master within ${timeoutMs} ms (is it running and reachable at ${this.requestEndpoint}?)`));
         }, timeoutMs),
       };
       this.pending.set(key, p);
@@ -205,16 +207,20 @@ export class MinionTransport {
     this.sub.unsubscribe(topic);
   }
 
+  private rejectPending(reason: RequestError['reason'], message: string): void {
+    for (const [k, p] of this.pending) {
+      p.done = true;
+      clearTimeout(p.timer);
+      p.reject(new RequestError(reason, message));
+      this.pending.delete(k);
+    }
+  }
+
   /** Close both sockets; pending requests reject. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [k, p] of this.pending) {
-      p.done = true;
-      clearTimeout(p.timer);
-      p.reject(new ProtocolError('request: transport closed before the reply arrived'));
-      this.pending.delete(k);
-    }
+    this.rejectPending('closed', 'request: transport closed before the reply arrived');
     this.sub.close();
     this.dealer.close();
     await Promise.allSettled([...this.loops]);
