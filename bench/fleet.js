@@ -14,7 +14,7 @@ const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
 
 const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
-const PEER = path.resolve(__dirname, '../../shared/bench/peer');
+const PEER = path.resolve(__dirname, 'peer');
 const SALT = { ping: { 1: 1.61, 10: 1.81, 25: 3.29, 50: 5.89 }, peer: { 1: 7.35, 10: 46.4, 25: 130.4 }, minionMB: 107, masterMB: 775 };
 
 function cli(masterDir, args) {

@@ -10,7 +10,7 @@ const os = require('os');
 const path = require('path');
 
 const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
-const PEER = path.resolve(__dirname, '../../shared/bench/peer');
+const PEER = path.resolve(__dirname, 'peer');
 
 function timeRun(args) {
   const t0 = process.hrtime.bigint();

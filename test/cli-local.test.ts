@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { brine, json } from './helpers/cli';
 
-const PEER = path.resolve(__dirname, '../../shared/bench/peer');
+const PEER = path.resolve(__dirname, '../bench/peer');
 const TREE = path.resolve(__dirname, '../packages/render/test-fixtures/tree');
 
 type Ret = Record<string, { __id__: string; result: boolean | null; changes: Record<string, unknown>; comment: string }>;

@@ -8,7 +8,7 @@ import { brine, brineAsync, json, type CliResult } from './cli';
 export { Fleet, waitFor } from '../../packages/cli/src/fleet/fleet';
 import { waitFor as waitForAsync } from '../../packages/cli/src/fleet/fleet';
 
-export const PEER = path.resolve(__dirname, '../../../shared/bench/peer');
+export const PEER = path.resolve(__dirname, '../../bench/peer');
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
