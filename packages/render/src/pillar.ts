@@ -5,8 +5,8 @@
  * the data merged so far. Any failure throws RenderError: a minion never gets a half-compiled pillar.
  */
 import { RenderError, deepMerge, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
-import { JinjaEnv } from './jinja/environment';
-import { defaultSaltFunctions, templateSalt } from './jinja/salt';
+import { JinjaEnv } from './jinja-old/environment';
+import { defaultSaltFunctions, templateSalt } from './jinja-old/salt';
 import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { SaltFunction } from './types';

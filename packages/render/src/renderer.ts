@@ -1,10 +1,12 @@
 /** The state compiler: SLS files -> high data -> low chunks, all rendered before anything runs. */
 import { RenderError, nullLogger, saltPath, type Dict, type FileRoots, type LowChunk, type Logger } from '@brine/core';
-import { JinjaEnv } from './jinja/environment';
-import { defaultSaltFunctions, templateSalt } from './jinja/salt';
-import { HighData, readSls, type RenderedSls } from './sls/high';
-import { buildLowstate } from './sls/lowstate';
-import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
+import { JinjaEnv } from './jinja-old/environment';
+import { defaultSaltFunctions, templateSalt } from './jinja-old/salt';
+import { HighBuilder, loadSlsFile } from './sls/collect';
+import { compileForRun, compileForShow } from './sls/compile';
+import { highToObject, type High, type ReadSls, type Where } from './sls/high';
+import { verifyHigh } from './sls/verify';
+import { fileVars } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { HighState, RenderContext } from './types';
 import { parseSaltYaml } from './yaml/load';
@@ -13,11 +15,6 @@ export interface RendererOptions {
   roots: FileRoots;
   context: RenderContext;
   log?: Logger;
-}
-
-interface From {
-  file: string;
-  line: number | undefined;
 }
 
 export class Renderer {
@@ -52,54 +49,23 @@ export class Renderer {
     return this.jinja.renderString(text, rel, { ...this.vars, ...fileVars(rel), ...extra });
   }
 
-  private renderOne(sls: string, from?: From): RenderedSls {
-    const found = findSls(this.roots, sls);
-    if (!found) {
-      const [a, b] = slsCandidates(sls);
-      throw new RenderError(
-        from?.file ?? a!,
-        from?.line,
-        `${from ? 'include' : 'sls'}: SLS '${sls}' is not in environment '${this.env}' (no ${a} or ${b} in the file roots; fix the name or add the file)`,
-      );
-    }
-    const text = this.jinja.render(found.file, { ...this.vars, ...fileVars(found.file, sls) });
-    const parsed = parseSaltYaml(text, found.file);
-    return readSls(parsed.data, { sls, env: this.env, file: found.file }, parsed.lineOf, (entry, line) => {
-      const name = resolveInclude(entry, sls, found.file);
-      if (name === null) {
-        throw new RenderError(found.file, line, `include: relative include '${entry}' goes above the top of the file roots (use fewer dots or an absolute SLS name)`);
-      }
-      return name;
-    });
+  private renderOne(sls: string, from?: Where): ReadSls {
+    return loadSlsFile(this.roots, this.env, sls, from, (file) => this.jinja.render(file, { ...this.vars, ...fileVars(file, sls) }));
   }
 
-  /** Jinja then YAML for one SLS (no include processing): normalised high data plus its `include`/`extend`. */
+  /** Jinja then YAML for one SLS (no include processing): its IDs in Salt's high shape, plus `include`. */
   renderSls(sls: string): { file: string; high: HighState } {
     const r = this.renderOne(sls);
-    const h = new HighData();
-    h.add(r);
-    const high = h.toHigh();
+    const high = highToObject(r.state);
     if (r.includes.length) high['include'] = r.includes.map((i) => i.sls);
-    if (r.extend.length) high['extend'] = Object.fromEntries(r.extend.map((x) => [x.id, x.body]));
     return { file: r.file, high };
   }
 
-  /** Render the SLS names and everything they include (each once, included files first), then apply `extend`. */
-  private collect(slsNames: string[]): HighData {
-    const high = new HighData();
-    const seen = new Set<string>();
-    const extend: RenderedSls['extend'] = [];
-    const visit = (sls: string, from?: From): void => {
-      if (seen.has(sls)) return;
-      seen.add(sls);
-      const r = this.renderOne(sls, from);
-      for (const inc of r.includes) visit(inc.sls, { file: r.file, line: inc.line });
-      high.add(r);
-      extend.push(...r.extend);
-    };
-    for (const sls of slsNames) visit(sls);
-    for (const x of extend) high.extend(x);
-    return high;
+  /** Salt's render_highstate: the SLS names and everything they include, each once, with auto order. */
+  private collect(slsNames: string[]): High {
+    const b = new HighBuilder((sls, from) => this.renderOne(sls, from));
+    for (const sls of slsNames) b.add(sls);
+    return b.finish();
   }
 
   /** SLS names the top file assigns to this minion (every env, file order, de-duplicated). */
@@ -116,19 +82,24 @@ export class Renderer {
     return [...new Set(matches.map((m) => m.sls))];
   }
 
-  /** Render everything, then include/extend/names/requisites/ordering: low chunks in run order. */
+  /** Low chunks in run order, as Salt runs them (extend, `_in` and exclude applied): apply and show_lowstate. */
   compile(slsNames: string[]): LowChunk[] {
-    return buildLowstate(this.collect(slsNames));
+    return compileForRun(this.collect(slsNames));
   }
 
   compileHighstate(): LowChunk[] {
     return this.compile(this.matchTop());
   }
 
-  /** Salt's `state.show_sls`: high data per ID (after include and extend) with `__sls__` and `__env__`. */
-  showSls(slsNames: string[]): Record<string, unknown> {
+  /** Salt's `state.show_low_sls`: low chunks with extend, exclude and `_in` as written. */
+  showLowSls(slsNames: string[]): LowChunk[] {
+    return compileForShow(this.collect(slsNames));
+  }
+
+  /** Salt's `state.show_sls`: high data with `__sls__`, `__env__`, auto order, and `__extend__` unapplied. */
+  showSls(slsNames: string[]): HighState {
     const high = this.collect(slsNames);
-    buildLowstate(high); // validates requisites and order exactly as compile would
-    return high.toHigh();
+    verifyHigh(high);
+    return highToObject(high);
   }
 }

@@ -18,7 +18,7 @@ export interface RenderContext {
 }
 
 /**
- * High data, Salt's shape: `{id: {mod: ['fun', {arg: v}, ...], __sls__, __env__}}`; a single rendered SLS
- * may also carry `include` and `extend`.
+ * High data, Salt's shape: `{id: {mod: [{arg: v}, ..., 'fun', {order: N}], __sls__, __env__}}`, plus `__extend__`
+ * and `__exclude__` as Salt's show_sls prints them; a single rendered SLS may also carry `include`.
  */
 export type HighState = Record<string, unknown>;

@@ -1,285 +1,542 @@
-/**
- * Jinja filters and tests with Python semantics, Salt's serialiser filters (`json`, `yaml`, `yaml_encode`, ...).
- * Every filter except `default`/`d` refuses the undefined sentinel (StrictUndefined), including nunjucks' own.
- */
-import { createHash } from 'crypto';
-import type { Environment } from 'nunjucks';
-import { traverse } from '@brine/core';
-import { loadSaltYaml } from '../yaml/load';
-import { yamlDoubleQuote, yamlFlow, yamlScalar, yamlSingleQuote } from '../yaml/dump';
-import { formatFilter } from './format';
-import { pyJson } from './json';
-import { asStr, bindArgs, isPyDict, isTuple, pyBool, pyEq, pyStr, pyTuple, splitArgs } from './pyvalues';
-import { isUndef, strict } from './undefined';
+/** Jinja2 3.1's built-in filters, with Python semantics. Filters that return generators in Jinja return PyGenerator. */
+import { Markup, htmlEscape } from './compiler';
+import { TemplateError } from './errors';
+import { fixedForm, percentFormat } from './format';
+import { PySlice, binop, pyCmp } from './ops';
+import { bind } from './pymethods';
+import { callValue, getattr, getattrOnly, getitem, type CallCtx, type FilterFn } from './runtime';
+import { jsonDumps } from './json';
+import {
+  MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
+  pyIter, pyLen, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
+} from './values';
 
-type Fn = (...args: unknown[]) => unknown;
-type Dict = Record<string, unknown>;
-
-/** A filter with Python parameter names after the value: positional or keyword. */
-function py(names: string[], name: string, f: (v: unknown, ...a: unknown[]) => unknown): Fn {
-  return (v: unknown, ...rest: unknown[]) => f(v, ...bindArgs(names, rest, name));
-}
-
-function toList(v: unknown): unknown[] {
-  strict(v);
-  if (Array.isArray(v)) return v;
-  if (isPyDict(v)) return Object.keys(v);
-  const s = asStr(v);
-  if (s !== undefined) return [...s];
-  if (v === null || v === undefined) return [];
-  throw new Error(`'${typeof v}' object is not iterable`);
-}
-
-function attr(item: unknown, a: unknown): unknown {
-  if (a === undefined || a === null) return item;
-  return traverse(item, String(a), '.');
-}
-
-function cmp(a: unknown, b: unknown, caseSensitive: boolean): number {
-  let x = a;
-  let y = b;
-  if (!caseSensitive) {
-    if (typeof x === 'string') x = x.toLowerCase();
-    if (typeof y === 'string') y = y.toLowerCase();
+/** A one-shot iterator (a Python generator): truthy, consumed by the first iteration. */
+export class PyGenerator {
+  readonly pyType = 'generator';
+  private items: unknown[] | null;
+  constructor(items: unknown[]) {
+    this.items = items;
   }
-  if (Array.isArray(x) && Array.isArray(y)) {
-    for (let i = 0; i < Math.min(x.length, y.length); i++) {
-      const c = cmp(x[i], y[i], caseSensitive);
-      if (c) return c;
+  pyIter(): unknown[] {
+    const it = this.items ?? [];
+    this.items = null;
+    return it;
+  }
+  pyRepr(): string {
+    return '<generator object>';
+  }
+}
+
+const softStr = (v: unknown): string => pyStr(v);
+
+/** Python's `sorted` order: a TypeError between types that do not compare. */
+export function pySortCompare(a: unknown, b: unknown): number {
+  return pyCmp(a, b, '<');
+}
+
+function lowerIfStr(v: unknown): unknown {
+  return typeof v === 'string' ? v.toLowerCase() : v;
+}
+
+/** Jinja's make_attrgetter: dotted paths, integer parts index. */
+export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, dflt?: unknown): (item: unknown) => unknown {
+  const parts = attribute === null || attribute === undefined ? [] : typeof attribute === 'number' ? [attribute] : String(attribute).split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return (item) => {
+    let v = item;
+    for (const p of parts) {
+      v = getitem(v, p);
+      if (v instanceof Undefined && dflt !== undefined) {
+        v = dflt;
+        break;
+      }
     }
-    return x.length - y.length;
-  }
-  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
-}
-
-function toInt(v: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v === 'boolean') return Number(v);
-  const s = asStr(v)?.trim().replace(/_/g, '');
-  if (s !== undefined) {
-    const b = Number(base);
-    const re = b === 16 ? /^[-+]?(0x)?[0-9a-f]+$/i : b === 8 ? /^[-+]?(0o)?[0-7]+$/i : b === 2 ? /^[-+]?(0b)?[01]+$/i : /^[-+]?\d+$/;
-    if (re.test(s)) return parseInt(s.replace(/^([-+]?)0[xob]/i, '$1'), b);
-    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return Math.trunc(parseFloat(s));
-  }
-  return dflt;
-}
-
-function toFloat(v: unknown, dflt: unknown = 0): unknown {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return Number(v);
-  const s = asStr(v)?.trim();
-  if (s !== undefined && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(s)) return parseFloat(s);
-  return dflt;
-}
-
-function indent(v: unknown, width: unknown = 4, first: unknown = false, blank: unknown = false): string {
-  const pad = typeof width === 'string' ? width : ' '.repeat(Number(width));
-  const lines = pyStr(v).split('\n');
-  return lines
-    .map((l, i) => ((i === 0 && !pyBool(first)) || (l === '' && !pyBool(blank)) ? l : pad + l))
-    .join('\n');
-}
-
-function shellQuote(v: unknown): string {
-  const s = pyStr(v);
-  if (s === '') return "''";
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s;
-  return `'${s.replace(/'/g, `'"'"'`)}'`;
-}
-
-function selectOrReject(select: boolean, byAttr: boolean) {
-  return function (this: { env: Environment }, seq: unknown, ...rest: unknown[]): unknown[] {
-    const [pos] = splitArgs(rest);
-    let a: unknown;
-    if (byAttr) a = pos.shift();
-    const testName = pos.shift();
-    const env = this.env as unknown as { getTest(n: string): Fn };
-    return toList(seq).filter((item) => {
-      const v = byAttr ? attr(item, a) : item;
-      const ok = testName === undefined ? pyBool(v ?? null) : env.getTest(String(testName)).call(this, v ?? null, ...pos) === true;
-      return ok === select;
-    });
+    return postprocess ? postprocess(v) : v;
   };
 }
 
-function mapFilter(this: { env: Environment }, seq: unknown, ...rest: unknown[]): unknown[] {
-  const [pos, kw] = splitArgs(rest);
-  if (kw['attribute'] !== undefined) return toList(seq).map((x) => attr(x, kw['attribute']) ?? kw['default'] ?? null);
-  const name = String(pos.shift());
-  const f = (this.env as unknown as { getFilter(n: string): Fn }).getFilter(name);
-  return toList(seq).map((x) => f.call(this, x, ...pos));
+function stableSort<T>(items: T[], key: (x: T) => unknown, reverse: boolean): T[] {
+  const idx = items.map((x, i) => ({ k: key(x), x, i }));
+  idx.sort((a, b) => {
+    const c = pySortCompare(a.k, b.k);
+    return (reverse ? -c : c) || a.i - b.i;
+  });
+  return idx.map((e) => e.x);
 }
 
-const FILTERS: Record<string, Fn> = {
-  default: py(['default_value', 'boolean'], 'default', (v, d = '', b = false) =>
-    isUndef(v) || v === undefined || (pyBool(b) && !pyBool(v)) ? d : v,
-  ),
-  string: (v) => pyStr(v),
-  lower: (v) => pyStr(v).toLowerCase(),
-  upper: (v) => pyStr(v).toUpperCase(),
-  title: (v) => pyStr(v).toLowerCase().replace(/(^|[^A-Za-z])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase()),
-  capitalize: (v) => pyStr(v).charAt(0).toUpperCase() + pyStr(v).slice(1).toLowerCase(),
-  trim: py(['chars'], 'trim', (v, c) => {
-    const s = pyStr(v);
-    if (c === undefined || c === null) return s.trim();
-    const chars = String(c);
-    let a = 0;
-    let b = s.length;
-    while (a < b && chars.includes(s[a]!)) a++;
-    while (b > a && chars.includes(s[b - 1]!)) b--;
-    return s.slice(a, b);
-  }),
-  replace: py(['old', 'new', 'count'], 'replace', (v, o, n, c) => {
-    const parts = pyStr(v).split(pyStr(o));
-    const k = c === undefined || c === null ? parts.length : Number(c) + 1;
-    return parts.slice(0, k).join(pyStr(n)) + (k < parts.length ? pyStr(o) + parts.slice(k).join(pyStr(o)) : '');
-  }),
-  join: py(['d', 'attribute'], 'join', (v, d = '', a) => toList(v).map((x) => pyStr(attr(x, a))).join(pyStr(d))),
-  length: (v) => (isPyDict(strict(v)) ? Object.keys(v as Dict).length : toList(v).length),
-  first: (v) => toList(v)[0] ?? null,
-  last: (v) => toList(v).slice(-1)[0] ?? null,
-  list: (v) => [...toList(v)],
-  unique: py(['case_sensitive', 'attribute'], 'unique', (v, cs = false, a) => {
-    const out: unknown[] = [];
-    const seen: unknown[] = [];
-    for (const x of toList(v)) {
-      let k = attr(x, a);
-      if (!pyBool(cs) && typeof k === 'string') k = k.toLowerCase();
-      if (!seen.some((s) => pyEq(s, k))) {
-        seen.push(k);
-        out.push(x);
+function pyRoundHalfEven(x: number, prec: number): number {
+  if (!Number.isFinite(x)) return x;
+  if (prec < 0) {
+    const f = 10 ** -prec;
+    const q = x / f;
+    const fl = Math.floor(q);
+    const diff = q - fl;
+    const r = diff > 0.5 || (diff === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+    return r * f;
+  }
+  return Number(fixedForm(x, prec));
+}
+
+function toInt(v: unknown, dflt: unknown, base: unknown): unknown {
+  if (isInt(v)) return v;
+  if (typeof v === 'boolean') return Number(v);
+  if (isFloat(v)) return Math.trunc(num(v));
+  if (typeof v === 'string') {
+    const b = num(base ?? 10);
+    if (b !== 0 && (b < 2 || b > 36)) return dflt;
+    const t = v.trim().replace(/_/g, '');
+    const m = b === 10 ? /^[-+]?\d+$/.exec(t) : null;
+    if (m) return Number(t);
+    if (b !== 10) {
+      let body = t.toLowerCase();
+      const neg = body.startsWith('-');
+      body = body.replace(/^[-+]/, '');
+      if (b === 16) body = body.replace(/^0x/, '');
+      if (b === 8) body = body.replace(/^0o/, '');
+      if (b === 2) body = body.replace(/^0b/, '');
+      const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);
+      if (body && [...body].every((c) => digits.includes(c))) return (neg ? -1 : 1) * parseInt(body, b);
+    }
+    const f = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : NaN;
+    if (!Number.isNaN(f)) return Math.trunc(f);
+  }
+  return dflt;
+}
+
+function toFloat(v: unknown, dflt: unknown): unknown {
+  if (isNumber(v)) return mkFloat(num(v));
+  if (typeof v === 'string') {
+    const t = v.trim().replace(/_/g, '').toLowerCase();
+    if (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/.test(t)) return mkFloat(Number(t));
+    if (/^[-+]?(inf|infinity)$/.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+    if (/^[-+]?nan$/.test(t)) return NaN;
+  }
+  return dflt;
+}
+
+const list = (v: unknown): unknown[] => [...pyIter(strict(v))];
+
+function selectOrReject(value: unknown, args: unknown[], kw: Dict, x: CallCtx, byAttr: boolean, want: boolean): PyGenerator {
+  const items = list(value);
+  let getter: (item: unknown) => unknown = (i) => i;
+  let rest = args;
+  if (byAttr) {
+    if (!rest.length) throw new TemplateError('Missing parameter for attribute name', 'runtime');
+    getter = attrGetter(rest[0]);
+    rest = rest.slice(1);
+  }
+  let check: (v: unknown) => boolean;
+  if (rest.length) {
+    const name = pyStr(rest[0]);
+    const fn = x.scope.ctx.rs.engine.test(name);
+    if (!fn) throw new TemplateError(`No test named '${name}'.`, 'runtime');
+    const targs = rest.slice(1);
+    check = (v) => !!fn(v, targs, kw, x);
+  } else check = (v) => pyBool(v);
+  return new PyGenerator(items.filter((i) => check(getter(i)) === want));
+}
+
+function minMax(value: unknown, kw: Dict, args: unknown[], which: 'min' | 'max'): unknown {
+  const [caseSensitive, attribute] = bind(['case_sensitive', 'attribute'], args, kw, which);
+  const items = list(value);
+  if (!items.length) return new Undefined(`No aggregated item, sequence was empty.`);
+  const key = attrGetter(attribute, caseSensitive ? undefined : lowerIfStr);
+  let best = items[0];
+  let bestKey = key(best);
+  for (const i of items.slice(1)) {
+    const k = key(i);
+    const c = pySortCompare(k, bestKey);
+    if (which === 'min' ? c < 0 : c > 0) {
+      best = i;
+      bestKey = k;
+    }
+  }
+  return best;
+}
+
+function truncate(s: string, length: number, killwords: boolean, end: string, leeway: number): string {
+  if (s.length <= length + leeway) return s;
+  if (killwords) return s.slice(0, length - end.length) + end;
+  const cut = s.slice(0, length - end.length);
+  const i = cut.lastIndexOf(' ');
+  return (i === -1 ? cut : cut.slice(0, i)) + end;
+}
+
+function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: string, breakOnHyphens: boolean): string {
+  const paragraphs = s.split(/\r\n|\r|\n/);
+  return paragraphs
+    .map((para) => {
+      const chunks = para.split(breakOnHyphens ? /(\s+|(?<=[\w!"'&.,?])-{2,}(?=\w)|(?<=[^\d\W]-)(?=[^\d\W]))/ : /(\s+)/).filter((c) => c !== '' && c !== undefined);
+      const lines: string[] = [];
+      let cur = '';
+      for (const c of chunks.map((c) => c.replace(/\s/g, ' '))) {
+        if (/^\s+$/.test(c)) {
+          if (cur) cur += c;
+          continue;
+        }
+        if ((cur + c).trimEnd().length <= width) {
+          cur += c;
+          continue;
+        }
+        if (cur.trim()) lines.push(cur.trimEnd());
+        cur = '';
+        let w = c;
+        while (breakLong && w.length > width) {
+          lines.push(w.slice(0, width));
+          w = w.slice(width);
+        }
+        cur = w;
+      }
+      if (cur.trim()) lines.push(cur.trimEnd());
+      return lines.join(wrapstring);
+    })
+    .join(wrapstring);
+}
+
+function indent(s: string, width: unknown, first: boolean, blank: boolean): string {
+  const ind = typeof width === 'string' ? width : ' '.repeat(num(width));
+  const nl = '\n';
+  const body = s + '';
+  let rv: string;
+  if (blank) rv = body.split(nl).join(nl + ind);
+  else {
+    const lines = body.split(nl);
+    rv = lines[0]!;
+    if (lines.length > 1) rv += nl + lines.slice(1).map((l) => (l ? ind + l : l)).join(nl);
+  }
+  if (first) rv = ind + rv;
+  return rv;
+}
+
+function filesizeformat(value: unknown, binary: boolean): string {
+  const bytes = num(toFloat(value, 0) as number | PyFloat);
+  const base = binary ? 1024 : 1000;
+  const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+  if (bytes === 1) return '1 Byte';
+  if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
+  let unit = base;
+  let prefix = prefixes[0]!;
+  for (let i = 0; i < prefixes.length; i++) {
+    unit = base ** (i + 2);
+    prefix = prefixes[i]!;
+    if (bytes < unit) return `${((base * bytes) / unit).toFixed(1)} ${prefix}`;
+  }
+  return `${((base * bytes) / unit).toFixed(1)} ${prefix}`;
+}
+
+function urlencodeStr(s: string, forQuery: boolean): string {
+  const safe = forQuery ? '' : '/';
+  let out = '';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (forQuery && c === ' ') out += '+';
+    else if (/[A-Za-z0-9_.\-~]/.test(c) || safe.includes(c)) out += c;
+    else out += '%' + byte.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+function title(s: string): string {
+  return s
+    .split(/([-\s({[<]+)/)
+    .filter((x) => x)
+    .map((item) => item.charAt(0).toUpperCase() + item.slice(1).toLowerCase())
+    .join('');
+}
+
+/** Python's pprint.pformat for values that fit one line: repr with dict keys sorted. */
+function pformat(v: unknown): string {
+  if (isDict(v)) {
+    const entries = dictEntries(v);
+    let sorted = entries;
+    try {
+      sorted = stableSort(entries, (e) => e[0], false);
+    } catch {
+      sorted = entries;
+    }
+    return '{' + sorted.map(([k, x]) => `${pformat(k)}: ${pformat(x)}`).join(', ') + '}';
+  }
+  if (Array.isArray(v)) {
+    const inner = v.map(pformat).join(', ');
+    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+    return `[${inner}]`;
+  }
+  return pyRepr(v);
+}
+
+const F: Record<string, FilterFn> = {
+  abs: (v) => {
+    strict(v);
+    if (typeof v === 'bigint') return v < 0n ? -v : v;
+    if (isNumber(v)) return isFloat(v) ? mkFloat(Math.abs(num(v))) : Math.abs(num(v));
+    throw new TemplateError(`bad operand type for abs(): '${typeName(v)}'`, 'type');
+  },
+  attr: (v, a, kw) => {
+    const [name] = bind(['name'], a, kw, 'attr', 1);
+    return getattrOnly(v, pyStr(name));
+  },
+  batch: (v, a, kw) => {
+    const [count, fill] = bind(['linecount', 'fill_with'], a, kw, 'batch', 1);
+    const n = num(count);
+    const out: unknown[][] = [];
+    let tmp: unknown[] = [];
+    for (const item of list(v)) {
+      if (tmp.length === n) {
+        out.push(tmp);
+        tmp = [];
+      }
+      tmp.push(item);
+    }
+    if (tmp.length) {
+      if (fill !== undefined && fill !== null) while (tmp.length < n) tmp.push(fill);
+      out.push(tmp);
+    }
+    return new PyGenerator(out);
+  },
+  capitalize: (v) => {
+    const s = softStr(v);
+    return s.charAt(0).toUpperCase() + s.slice(1).toLowerCase();
+  },
+  center: (v, a, kw) => {
+    const [w] = bind(['width'], a, kw, 'center');
+    const s = softStr(v);
+    const width = w === undefined ? 80 : num(w);
+    const n = Math.max(0, width - s.length);
+    const left = Math.floor(n / 2) + (n & width & 1);
+    return ' '.repeat(left) + s + ' '.repeat(n - left);
+  },
+  default: (v, a, kw) => {
+    const [dflt, boolean] = bind(['default_value', 'boolean'], a, kw, 'default');
+    if (v instanceof Undefined || (boolean && !pyBool(v))) return dflt === undefined ? '' : dflt;
+    return v;
+  },
+  dictsort: (v, a, kw) => {
+    const [cs, by, reverse] = bind(['case_sensitive', 'by', 'reverse'], a, kw, 'dictsort');
+    strict(v);
+    if (!isDict(v)) throw new TemplateError(`'${typeName(v)}' object has no attribute 'items'`, 'runtime');
+    const pos = by === undefined || by === 'key' ? 0 : by === 'value' ? 1 : -1;
+    if (pos === -1) throw new TemplateError('You can only sort by either "key" or "value"', 'runtime');
+    const items = dictEntries(v).map((e) => pyTuple(e));
+    return stableSort(items, (e) => (cs ? e[pos] : lowerIfStr(e[pos])), pyBool(reverse ?? false));
+  },
+  escape: (v) => (v instanceof Markup ? v : new Markup(htmlEscape(softStr(v)))),
+  filesizeformat: (v, a, kw) => filesizeformat(v, pyBool(bind(['binary'], a, kw, 'filesizeformat')[0] ?? false)),
+  first: (v) => {
+    const items = list(v);
+    return items.length ? items[0] : new Undefined('No first item, sequence was empty.');
+  },
+  float: (v, a, kw) => toFloat(strict(v), bind(['default'], a, kw, 'float')[0] ?? mkFloat(0)),
+  forceescape: (v) => new Markup(htmlEscape(softStr(v))),
+  format: (v, a, kw) => {
+    if (a.length && Object.keys(kw).length) throw new TemplateError("can't handle positional and keyword arguments at the same time", 'runtime');
+    return percentFormat(softStr(v), Object.keys(kw).length ? new PyDict(Object.entries(kw)) : pyTuple(a));
+  },
+  groupby: (v, a, kw) => {
+    const [attribute, dflt, cs] = bind(['attribute', 'default', 'case_sensitive'], a, kw, 'groupby', 1);
+    const key = attrGetter(attribute, cs ? undefined : lowerIfStr, dflt);
+    const out = attrGetter(attribute, undefined, dflt);
+    const sorted = stableSort(list(v), key, false);
+    const groups: unknown[] = [];
+    let cur: unknown[] = [];
+    let curKey: unknown;
+    for (const item of sorted) {
+      const k = key(item);
+      if (cur.length && pyEq(k, curKey)) cur.push(item);
+      else {
+        if (cur.length) groups.push(GroupTuple(cs ? curKey : out(cur[0]), cur));
+        cur = [item];
+        curKey = k;
       }
     }
-    return out;
-  }),
-  sort: py(['reverse', 'case_sensitive', 'attribute'], 'sort', (v, r = false, cs = false, a) => {
-    const out = [...toList(v)].sort((x, y) => cmp(attr(x, a), attr(y, a), pyBool(cs)));
-    return pyBool(r) ? out.reverse() : out;
-  }),
-  dictsort: py(['case_sensitive', 'by', 'reverse'], 'dictsort', (v, cs = false, by = 'key', r = false) => {
-    const i = by === 'value' ? 1 : 0;
-    const out = Object.entries(strict(v) as Dict)
-      .map((e) => pyTuple(e))
-      .sort((x, y) => cmp(x[i], y[i], pyBool(cs)));
-    return pyBool(r) ? out.reverse() : out;
-  }),
-  reverse: (v) => {
-    const s = asStr(v);
-    return s !== undefined ? [...s].reverse().join('') : [...toList(v)].reverse();
+    if (cur.length) groups.push(GroupTuple(cs ? curKey : out(cur[0]), cur));
+    return groups;
   },
-  int: py(['default', 'base'], 'int', (v, d = 0, b = 10) => toInt(v, d, b)),
-  float: py(['default'], 'float', (v, d = 0) => toFloat(v, d)),
-  abs: (v) => Math.abs(Number(v)),
-  round: py(['precision', 'method'], 'round', (v, p = 0, m = 'common') => {
-    const f = 10 ** Number(p);
-    const fn = m === 'ceil' ? Math.ceil : m === 'floor' ? Math.floor : Math.round;
-    return fn(Number(v) * f) / f;
-  }),
-  sum: py(['attribute', 'start'], 'sum', (v, a, s = 0) => toList(v).reduce((acc: number, x) => acc + Number(attr(x, a)), Number(s))),
-  min: (v) => [...toList(v)].sort((x, y) => cmp(x, y, false))[0] ?? null,
-  max: (v) => [...toList(v)].sort((x, y) => cmp(y, x, false))[0] ?? null,
-  items: (v) => Object.entries(strict(v) as Dict).map((e) => pyTuple(e)),
-  indent: py(['width', 'first', 'blank', 'indentfirst'], 'indent', (v, w = 4, f = false, b = false, f2 = false) => indent(v, w, pyBool(f) || pyBool(f2), b)),
-  selectattr: selectOrReject(true, true),
-  rejectattr: selectOrReject(false, true),
-  select: selectOrReject(true, false),
-  reject: selectOrReject(false, false),
-  map: mapFilter,
-  json: py(['sort_keys', 'indent'], 'json', (v, sk = true, ind = null) => pyJson(v, { sortKeys: pyBool(sk), indent: ind as number | null })),
-  tojson: py(['indent'], 'tojson', (v, ind = null) =>
-    pyJson(v, { sortKeys: true, indent: ind as number | null }).replace(/[<>&']/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')),
-  ),
-  yaml: py(['flow_style'], 'yaml', (v) => yamlFlow(strict(v))),
-  yaml_encode: (v) => yamlScalar(strict(v)),
-  yaml_dquote: (v) => yamlDoubleQuote(pyStr(v)),
-  yaml_squote: (v) => yamlSingleQuote(pyStr(v)),
-  quote: (v) => shellQuote(v),
-  load_yaml: (v) => loadSaltYaml(pyStr(v), '<load_yaml>'),
-  load_json: (v) => JSON.parse(pyStr(v)),
-  regex_replace: py(['regex', 'replace', 'ignorecase', 'multiline'], 'regex_replace', (v, re, rep, ic, ml) =>
-    pyStr(v).replace(new RegExp(pyStr(re), 'g' + (pyBool(ic ?? false) ? 'i' : '') + (pyBool(ml ?? false) ? 'm' : '')), pyStr(rep).replace(/\\(\d)/g, '$$$1')),
-  ),
-  regex_match: py(['regex', 'ignorecase'], 'regex_match', (v, re, ic) => {
-    const m = new RegExp('^(?:' + pyStr(re) + ')', pyBool(ic ?? false) ? 'i' : '').exec(pyStr(v));
-    return m ? pyTuple(m.slice(1).map((x) => x ?? null)) : null;
-  }),
-  to_bool: (v) => (typeof v === 'string' ? ['true', '1', 'yes', 'on', 'y'].includes(v.toLowerCase()) : pyBool(v)),
-  format: formatFilter,
-  regex_search: py(['regex', 'ignorecase', 'multiline'], 'regex_search', (v, re, ic, ml) => {
-    const m = new RegExp(pyStr(re), (pyBool(ic ?? false) ? 'i' : '') + (pyBool(ml ?? false) ? 'm' : '')).exec(pyStr(v));
-    return m ? pyTuple(m.slice(1).map((x) => x ?? null)) : null;
-  }),
-  md5: (v) => hash('md5', v),
-  sha256: (v) => hash('sha256', v),
-  sha512: (v) => hash('sha512', v),
-  is_list: (v) => Array.isArray(strict(v)),
-  sequence: (v) => (Array.isArray(strict(v)) ? v : [v]),
-  flatten: py(['levels'], 'flatten', (v, levels = null) => flatten(toList(v), levels === null ? Infinity : Number(levels))),
-  traverse: py(['key', 'default', 'delimiter'], 'traverse', (v, k, d = null, delim = ':') => traverse(strict(v), pyStr(k), pyStr(delim)) ?? d),
-  base64_encode: (v) => Buffer.from(pyStr(v)).toString('base64'),
-  base64_decode: (v) => Buffer.from(pyStr(v), 'base64').toString('utf8'),
+  indent: (v, a, kw) => {
+    const [w, first, blank] = bind(['width', 'first', 'blank'], a, kw, 'indent');
+    return indent(softStr(v), w ?? 4, pyBool(first ?? false), pyBool(blank ?? false));
+  },
+  int: (v, a, kw) => {
+    const [dflt, base] = bind(['default', 'base'], a, kw, 'int');
+    return toInt(strict(v), dflt ?? 0, base ?? 10);
+  },
+  items: (v) => {
+    if (v instanceof Undefined) return new PyGenerator([]);
+    if (!isDict(v)) throw new TemplateError(`Can only get item pairs from a mapping.`, 'type');
+    return new PyGenerator(dictEntries(v).map((e) => pyTuple(e)));
+  },
+  join: (v, a, kw) => {
+    const [d, attribute] = bind(['d', 'attribute'], a, kw, 'join');
+    let items = list(v);
+    if (attribute !== undefined && attribute !== null) items = items.map(attrGetter(attribute));
+    const sep = d === undefined ? '' : pyStr(d);
+    return items.map((x) => pyStr(x)).join(sep);
+  },
+  last: (v) => {
+    const items = Array.isArray(v) ? v : list(v);
+    return items.length ? items[items.length - 1] : new Undefined('No last item, sequence was empty.');
+  },
+  length: (v) => pyLen(v),
+  list: (v) => list(v),
+  lower: (v) => softStr(v).toLowerCase(),
+  map: (v, a, kw, x) => {
+    const items = list(v);
+    if (!a.length && 'attribute' in kw) {
+      const get = attrGetter(kw['attribute'], undefined, kw['default']);
+      return new PyGenerator(items.map(get));
+    }
+    if (!a.length) throw new TemplateError('map requires a filter argument', 'runtime');
+    const name = pyStr(a[0]);
+    const fn = x.scope.ctx.rs.engine.filter(name);
+    if (!fn) throw new TemplateError(`No filter named '${name}'.`, 'runtime');
+    const rest = a.slice(1);
+    return new PyGenerator(items.map((i) => fn(i, rest, kw, x)));
+  },
+  max: (v, a, kw) => minMax(v, kw, a, 'max'),
+  min: (v, a, kw) => minMax(v, kw, a, 'min'),
+  pprint: (v) => pformat(v),
+  reject: (v, a, kw, x) => selectOrReject(v, a, kw, x, false, false),
+  rejectattr: (v, a, kw, x) => selectOrReject(v, a, kw, x, true, false),
+  replace: (v, a, kw, x) => {
+    const [o, n, c] = bind(['old', 'new', 'count'], a, kw, 'replace', 2);
+    return callValue(getattr(softStr(v), 'replace'), c === undefined || c === null ? [pyStr(o), pyStr(n)] : [pyStr(o), pyStr(n), c], {}, x);
+  },
+  reverse: (v) => {
+    if (typeof v === 'string') return [...v].reverse().join('');
+    return new PyGenerator(list(v).reverse());
+  },
+  round: (v, a, kw) => {
+    const [precision, method] = bind(['precision', 'method'], a, kw, 'round');
+    const m = method ?? 'common';
+    if (m !== 'common' && m !== 'ceil' && m !== 'floor') throw new TemplateError('method must be common, ceil or floor', 'runtime');
+    const p = precision === undefined ? 0 : num(precision);
+    strict(v);
+    const x = num(v);
+    if (m === 'common') {
+      if (isInt(v) || typeof v === 'boolean') return p >= 0 ? num(v) : pyRoundHalfEven(x, p);
+      return mkFloat(pyRoundHalfEven(x, p));
+    }
+    const f = 10 ** p;
+    return mkFloat((m === 'ceil' ? Math.ceil(x * f) : Math.floor(x * f)) / f);
+  },
+  safe: (v) => (v instanceof Markup ? v : new Markup(softStr(v))),
+  select: (v, a, kw, x) => selectOrReject(v, a, kw, x, false, true),
+  selectattr: (v, a, kw, x) => selectOrReject(v, a, kw, x, true, true),
+  slice: (v, a, kw) => {
+    const [slices, fill] = bind(['slices', 'fill_with'], a, kw, 'slice', 1);
+    const seq = list(v);
+    const n = num(slices);
+    const per = Math.floor(seq.length / n);
+    const extra = seq.length % n;
+    let offset = 0;
+    const out: unknown[][] = [];
+    for (let i = 0; i < n; i++) {
+      const start = offset + i * per;
+      if (i < extra) offset++;
+      const end = offset + (i + 1) * per;
+      const part = seq.slice(start, end);
+      if (fill !== undefined && fill !== null && i >= extra) part.push(fill);
+      out.push(part);
+    }
+    return new PyGenerator(out);
+  },
+  sort: (v, a, kw) => {
+    const [reverse, cs, attribute] = bind(['reverse', 'case_sensitive', 'attribute'], a, kw, 'sort');
+    const parts = typeof attribute === 'string' && attribute.includes(',') ? attribute.split(',') : [attribute];
+    const getters = parts.map((p) => attrGetter(p, cs ? undefined : lowerIfStr));
+    const key = getters.length === 1 ? getters[0]! : (item: unknown) => pyTuple(getters.map((g) => g(item)));
+    return stableSort(list(v), key, pyBool(reverse ?? false));
+  },
+  string: (v) => (v instanceof Markup ? v : softStr(v)),
+  striptags: (v) => {
+    const s = softStr(v).replace(/<!--[\s\S]*?-->|<[^>]*>/g, '');
+    return s.split(/\s+/).filter(Boolean).join(' ').replace(/&(amp|lt|gt|quot|#34|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#34': '"', '#39': "'" })[e]!);
+  },
+  sum: (v, a, kw) => {
+    const [attribute, start] = bind(['attribute', 'start'], a, kw, 'sum');
+    let items = list(v);
+    if (attribute !== undefined && attribute !== null) items = items.map(attrGetter(attribute));
+    let total: unknown = start ?? 0;
+    for (const i of items) total = addValues(total, i);
+    return total;
+  },
+  title: (v) => title(softStr(v)),
+  tojson: (v, a, kw) => {
+    const [ind] = bind(['indent'], a, kw, 'tojson');
+    const s = jsonDumps(v, { sortKeys: true, indent: ind === undefined || ind === null ? null : num(ind) });
+    return new Markup(s.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/'/g, '\\u0027'));
+  },
+  trim: (v, a, kw) => {
+    const [chars] = bind(['chars'], a, kw, 'trim');
+    const s = softStr(v);
+    if (chars === undefined || chars === null) return s.replace(/^\s+|\s+$/g, '');
+    const c = pyStr(chars);
+    let i = 0;
+    let j = s.length;
+    while (i < j && c.includes(s[i]!)) i++;
+    while (j > i && c.includes(s[j - 1]!)) j--;
+    return s.slice(i, j);
+  },
+  truncate: (v, a, kw) => {
+    const [length, killwords, end, leeway] = bind(['length', 'killwords', 'end', 'leeway'], a, kw, 'truncate');
+    return truncate(softStr(v), length === undefined ? 255 : num(length), pyBool(killwords ?? false), end === undefined ? '...' : pyStr(end), leeway === undefined || leeway === null ? 5 : num(leeway));
+  },
+  unique: (v, a, kw) => {
+    const [cs, attribute] = bind(['case_sensitive', 'attribute'], a, kw, 'unique');
+    const key = attrGetter(attribute, cs ? undefined : lowerIfStr);
+    const seen: unknown[] = [];
+    const out: unknown[] = [];
+    for (const item of list(v)) {
+      const k = key(item);
+      if (!seen.some((s) => pyEq(s, k))) {
+        seen.push(k);
+        out.push(item);
+      }
+    }
+    return new PyGenerator(out);
+  },
+  upper: (v) => softStr(v).toUpperCase(),
+  urlencode: (v) => {
+    strict(v);
+    if (typeof v === 'string' || !(Array.isArray(v) || isDict(v))) return urlencodeStr(pyStr(v), false);
+    const pairs = isDict(v) ? dictEntries(v) : pyIter(v).map((p) => pyIter(p) as [unknown, unknown]);
+    return pairs.map(([k, x]) => `${urlencodeStr(pyStr(k), true)}=${urlencodeStr(pyStr(x), true)}`).join('&');
+  },
+  urlize: (v) => softStr(v).replace(/\b(https?:\/\/[^\s<>"']+)/g, '<a href="$1" rel="noopener">$1</a>'),
+  wordcount: (v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
+  wordwrap: (v, a, kw) => {
+    const [width, blw, wrapstring, boh] = bind(['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], a, kw, 'wordwrap');
+    return wordwrap(softStr(v), width === undefined ? 79 : num(width), pyBool(blw ?? true), wrapstring === undefined || wrapstring === null ? '\n' : pyStr(wrapstring), pyBool(boh ?? true));
+  },
+  xmlattr: (v, a, kw) => {
+    const [autospace] = bind(['autospace'], a, kw, 'xmlattr');
+    strict(v);
+    if (!isDict(v)) throw new TemplateError('xmlattr expects a dict', 'type');
+    const parts: string[] = [];
+    for (const [k, x] of dictEntries(v)) {
+      if (x === null || x === undefined || x instanceof Undefined) continue;
+      const key = pyStr(k);
+      if (/[\s/>=]/.test(key)) throw new TemplateError(`Invalid character in attribute name: ${pyRepr(key)}`, 'runtime');
+      parts.push(`${htmlEscape(key)}="${htmlEscape(pyStr(x))}"`);
+    }
+    const rv = parts.join(' ');
+    return new Markup(rv && pyBool(autospace ?? true) ? ' ' + rv : rv);
+  },
 };
-FILTERS['d'] = FILTERS['default']!;
-FILTERS['count'] = FILTERS['length']!;
+F['d'] = F['default']!;
+F['e'] = F['escape']!;
+F['count'] = F['length']!;
 
-function hash(algo: string, v: unknown): string {
-  return createHash(algo).update(pyStr(v)).digest('hex');
+/** `a + b` for `sum`. */
+const addValues = (a: unknown, b: unknown): unknown => binop('add', a, b);
+
+/** What `groupby` yields: a tuple `(grouper, list)` with those two attributes. */
+function GroupTuple(grouper: unknown, items: unknown[]): unknown[] {
+  const t = pyTuple([grouper, items]);
+  Object.defineProperty(t, 'pyGetAttr', {
+    value: (name: string): unknown => (name === 'grouper' ? grouper : name === 'list' ? items : MISSING),
+  });
+  return t;
 }
 
-function flatten(list: unknown[], levels: number): unknown[] {
-  return list.flatMap((x) => (Array.isArray(x) && levels > 0 ? flatten(x, levels - 1) : [x]));
-}
-
-function isNumber(v: unknown): boolean {
-  return typeof v === 'number';
-}
-
-const TESTS: Record<string, Fn> = {
-  defined: (v) => !isUndef(v) && v !== undefined,
-  undefined: (v) => isUndef(v) || v === undefined,
-  none: (v) => v === null,
-  string: (v) => asStr(v) !== undefined,
-  number: isNumber,
-  integer: (v) => typeof v === 'number' && Number.isInteger(v),
-  float: (v) => typeof v === 'number' && !Number.isInteger(v),
-  boolean: (v) => typeof v === 'boolean',
-  true: (v) => v === true,
-  false: (v) => v === false,
-  mapping: (v) => isPyDict(v),
-  sequence: (v) => Array.isArray(v) || asStr(v) !== undefined || isPyDict(v),
-  iterable: (v) => Array.isArray(v) || asStr(v) !== undefined || isPyDict(v),
-  list: (v) => Array.isArray(v) && !isTuple(v),
-  callable: (v) => typeof v === 'function',
-  eq: (a, b) => pyEq(a, b),
-  ne: (a, b) => !pyEq(a, b),
-  lt: (a, b) => (strict(a) as number) < (strict(b) as number),
-  le: (a, b) => (strict(a) as number) <= (strict(b) as number),
-  gt: (a, b) => (strict(a) as number) > (strict(b) as number),
-  ge: (a, b) => (strict(a) as number) >= (strict(b) as number),
-  in: (a, b) => (Array.isArray(b) ? b.some((x) => pyEq(a, x)) : isPyDict(b) ? String(a) in b : pyStr(b).includes(pyStr(a))),
-  odd: (v) => Number(strict(v)) % 2 === 1,
-  even: (v) => Number(strict(v)) % 2 === 0,
-  divisibleby: (v, n) => Number(strict(v)) % Number(n) === 0,
-  sameas: (a, b) => a === b,
-  lower: (v) => pyStr(v) === pyStr(v).toLowerCase(),
-  upper: (v) => pyStr(v) === pyStr(v).toUpperCase(),
-  match: (v, re) => new RegExp('^(?:' + pyStr(re) + ')').test(pyStr(v)),
-};
-for (const [a, b] of [['equalto', 'eq'], ['==', 'eq'], ['!=', 'ne'], ['<', 'lt'], ['<=', 'le'], ['>', 'gt'], ['>=', 'ge'], ['greaterthan', 'gt'], ['lessthan', 'lt']] as const) {
-  TESTS[a] = TESTS[b]!;
-}
-
-/** Install the filters and tests on an environment; every filter but `default`/`d` refuses an undefined value. */
-export function installFilters(env: Environment): void {
-  const all: Record<string, Fn> = { ...(env as unknown as { filters: Record<string, Fn> }).filters, ...FILTERS };
-  for (const [name, f] of Object.entries(all)) {
-    if (name === 'default' || name === 'd') env.addFilter(name, f);
-    else
-      env.addFilter(name, function (this: unknown, v: unknown, ...rest: unknown[]) {
-        return f.call(this, strict(v), ...rest);
-      });
-  }
-  const withTests = env as unknown as { addTest(name: string, t: Fn): void };
-  for (const [name, t] of Object.entries(TESTS)) withTests.addTest(name, t);
-}
+export const BUILTIN_FILTERS: Record<string, FilterFn> = F;
+export { PySlice };

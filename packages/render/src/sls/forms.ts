@@ -1,83 +1,61 @@
 /**
- * The ways an SLS writes one ID, normalised to Salt's high data: `{mod: ['fun', {arg: v}, ...]}`.
- *   id: pkg.installed                         short form
- *   id: {pkg.installed: [{name: x}]}          dotted key
- *   id: {service: [running, {enable: True}]}  function as a bare string in the list
- *   id: {pkg.installed: [], service.running: []}  several modules under one ID
- * A module with no function or two functions is an error.
+ * The ways an SLS writes one ID, normalised as Salt's `_handle_state_decls` / `_handle_extend` do:
+ *   id: pkg.installed                     -> {__sls__, __env__, pkg: ['installed']}
+ *   id: {pkg.installed: [{name: x}]}      -> {pkg: [{name: x}, 'installed'], __sls__, __env__}
+ *   id: {service: [running, {enable: 1}]} -> unchanged, then __sls__, __env__
+ * A dotted key moves to the end of the body with its function appended to its list (so `pkg.latest: [...]` next
+ * to `service: [running]` comes after it, and gets the later auto order). Values that are not lists are left as
+ * they are for verifyHigh to report, as Salt does.
  */
 import { RenderError, isDict } from '@brine/core';
-
-export type StateBody = unknown[]; // ['fun', {arg: v}, ...] (fun first when known)
-export type IdBody = Record<string, StateBody>;
-
-export interface Where {
-  file: string;
-  line: number | undefined;
-}
+import type { Body, SlsMeta, Where } from './high';
 
 function fail(w: Where, what: string): never {
   throw new RenderError(w.file, w.line, what);
 }
 
-/** Normalise one module's argument list; returns [function names found, single-key arg dicts]. */
-function splitArgs(id: string, mod: string, value: unknown, w: Where): [string[], Record<string, unknown>[]] {
-  const funs: string[] = [];
-  const args: Record<string, unknown>[] = [];
-  if (value === null || value === undefined) return [funs, args];
-  if (isDict(value)) {
-    for (const [k, v] of Object.entries(value)) args.push({ [k]: v });
-    return [funs, args];
-  }
-  if (!Array.isArray(value)) {
-    fail(w, `state '${id}': the arguments of '${mod}' are not a list (write them as a list of '- key: value' entries)`);
-  }
-  for (const item of value) {
-    if (typeof item === 'string') funs.push(item);
-    else if (isDict(item)) {
-      const keys = Object.keys(item);
-      if (keys.length !== 1) {
-        fail(w, `state '${id}': argument of '${mod}' has ${keys.length} keys (${keys.join(', ')}) (write one '- key: value' entry per argument)`);
-      }
-      args.push(item);
-    } else {
-      fail(w, `state '${id}': argument '${String(item)}' of '${mod}' is neither a function name nor a 'key: value' entry (fix the list)`);
+function moveDotted(id: string, body: Body, meta: SlsMeta, w: Where, checkSame: boolean): void {
+  const seen = new Set<string>();
+  for (const key of Object.keys(body)) {
+    if (key.startsWith('_') || !Array.isArray(body[key])) continue;
+    const dot = key.indexOf('.');
+    if (dot === -1) {
+      seen.add(key);
+      continue;
     }
+    const mod = key.slice(0, dot);
+    if (checkSame && seen.has(mod)) {
+      fail(w, `ID '${id}' in SLS '${meta.sls}' contains multiple state declarations of the same type (one '${mod}' state per ID; use another ID)`);
+    }
+    const run = body[key] as unknown[];
+    delete body[key];
+    run.push(key.split('.')[1]);
+    body[mod] = run;
+    seen.add(mod);
   }
-  return [funs, args];
 }
 
-/**
- * Normalise the body of an ID. `requireFun` is false for `extend` bodies, which may only add arguments.
- */
-export function normaliseId(id: string, body: unknown, w: Where, requireFun = true): IdBody {
-  if (typeof body === 'string') {
-    const dot = body.indexOf('.');
-    if (dot <= 0 || dot === body.length - 1) {
-      fail(w, `state '${id}': '${body}' is not a state function (write 'module.function', e.g. 'pkg.installed')`);
-    }
-    return { [body.slice(0, dot)]: [body.slice(dot + 1)] };
+/** One top-level ID of an SLS file. */
+export function stateDecls(id: string, value: unknown, meta: SlsMeta, w: Where): Body {
+  if (typeof value === 'string') {
+    if (!value.includes('.')) fail(w, `state '${id}': '${value}' is not a state function (write 'module.function', e.g. 'pkg.installed')`);
+    const [mod, fun] = value.split('.');
+    return { __sls__: meta.sls, __env__: meta.env, [mod!]: [fun] };
   }
-  if (!isDict(body)) {
-    fail(w, `state '${id}': the ID's value is ${body === null ? 'empty' : 'not a mapping'} (give it a state, e.g. '${id}:\\n  pkg.installed: []')`);
+  if (!isDict(value)) {
+    fail(w, `state '${id}': the ID's value is ${value === null ? 'empty' : 'not a mapping'} (ID ${id} in SLS ${meta.sls} is not a dictionary; give it a state, e.g. '${id}:\\n  pkg.installed: []')`);
   }
-  const out: IdBody = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (key.startsWith('__')) continue;
-    const dot = key.indexOf('.');
-    const mod = dot === -1 ? key : key.slice(0, dot);
-    const [funs, args] = splitArgs(id, mod, value, w);
-    if (dot !== -1) funs.unshift(key.slice(dot + 1));
-    if (out[mod]) fail(w, `state '${id}': module '${mod}' is declared twice (one function per module per ID; use another ID)`);
-    if (funs.length > 1) {
-      fail(w, `state '${id}': '${mod}' has ${funs.length} functions (${funs.join(', ')}) (one function per module per ID; split it into separate IDs)`);
-    }
-    if (funs.length === 0 && requireFun) {
-      fail(w, `state '${id}': '${mod}' has no function (write '${mod}.<function>:' or add '- <function>' to its list)`);
-    }
-    if (funs[0] !== undefined && !/^\w+$/.test(funs[0])) fail(w, `state '${id}': '${funs[0]}' is not a valid function name for '${mod}' (fix the name)`);
-    out[mod] = [...funs, ...args];
-  }
-  if (Object.keys(out).length === 0 && requireFun) fail(w, `state '${id}': no state module declared (add e.g. 'pkg.installed: []')`);
-  return out;
+  moveDotted(id, value, meta, w, true);
+  if (!('__sls__' in value)) value['__sls__'] = meta.sls;
+  if (!('__env__' in value)) value['__env__'] = meta.env;
+  return value;
+}
+
+/** One ID under `extend:`. */
+export function extendDecls(id: string, value: unknown, meta: SlsMeta, w: Where): Body {
+  if (!isDict(value)) fail(w, `Extension name '${id}' in SLS '${meta.sls}' is not a dictionary (write '${id}:\\n  file:\\n    - source: ...')`);
+  if (!('__sls__' in value)) value['__sls__'] = meta.sls;
+  if (!('__env__' in value)) value['__env__'] = meta.env;
+  moveDotted(id, value, meta, w, false);
+  return value;
 }

@@ -1,128 +1,132 @@
 /**
- * High data -> low chunks in run order.
- *
- * Ordering rule (Salt's `state_auto_order` with `order:`), applied per (ID, module) declaration:
- *   - `order: first` -> 0;
- *   - `order: N` (a number >= 0) -> N;
- *   - no `order` -> 10000 + k, k = the declaration's position in definition order (files in include-first order,
- *     IDs in file order, modules in written order) — the 10000 base is Salt's, so explicit N < 10000 run first;
- *   - `order: -N` -> after every un-ordered state but before `last` (Salt's "N from the end");
- *   - `order: last` -> Infinity.
- * Chunks are sorted by that number; ties keep definition order (Salt breaks ties by `state+name+fun`, which only
- * matters between explicit equal orders). All chunks of one `names` list share their declaration's order and
- * stay in list order. Requisites do not move chunks here; the engine honours them at run time.
+ * High data -> low chunks: Salt 3006's `compile_high_data` then `order_chunks`, so show_low_sls matches Salt key
+ * for key. One chunk per (ID, module), or per entry of `names` (deduplicated; `- name: [args]` entries add args).
+ * A `name` that is not a string falls back to the ID. Ordering: `order: first` is 0; a number is itself (a
+ * negative one counts back from the end); `last` and unknown words sit after everything (cap + 1000000, where cap
+ * is 100 past the running maximum Salt tracks); a state without `order` (only those an extend adds) gets cap;
+ * `names` entries add n/10000. Ties sort by state + name + function. Requisites stay as written.
  */
-import { RenderError, isDict, type LowChunk, type RequisiteRef, type RequisiteType } from '@brine/core';
-import type { StateBody } from './forms';
-import type { HighData } from './high';
-import { REQUISITE_TYPES, RequisiteIndex, addRef, parseRequisiteList, type DeclRef } from './requisites';
+import { deepEqual, isDict, type LowChunk } from '@brine/core';
+import { bodies, pyIter, states, whereOf, type High, type Where } from './high';
+import { isRequisiteKey, parseRequisites } from './requisites';
 
-const AUTO_ORDER_BASE = 10000;
+type Low = Record<string, unknown>;
 
-interface Decl extends DeclRef {
-  env: string;
-  fun: string;
-  order: number;
-  failhard: boolean;
-  args: Record<string, unknown>;
-  perName: { name: string; extra: Record<string, unknown> }[];
-  own: { type: RequisiteType; refs: RequisiteRef[] }[];
-  inverted: { type: RequisiteType; refs: RequisiteRef[] }[];
-  requisites: Partial<Record<RequisiteType, RequisiteRef[]>>;
+interface Compiled {
+  low: Low;
+  where: Where;
 }
 
-function orderValue(v: unknown, d: DeclRef, auto: number): number {
-  if (v === undefined) return auto;
-  if (v === 'first') return 0;
-  if (v === 'last') return Infinity;
-  if (typeof v === 'number' && Number.isFinite(v)) return v >= 0 ? v : Number.MAX_SAFE_INTEGER + v;
-  throw new RenderError(d.file, d.line, `state '${d.id}': order '${String(v)}' is not valid (use first, last, or a number)`);
+/** Keys of a Salt chunk that are not state arguments. */
+const NOT_ARGS = new Set(['state', 'name', 'names', '__sls__', '__env__', '__id__', 'fun', 'order', 'name_order', 'failhard', 'prerequired']);
+
+/** Python's `str()` of a scalar, for the sort key. */
+function pyStr(v: unknown): string {
+  return v === null || v === undefined ? 'None' : v === true ? 'True' : v === false ? 'False' : String(v);
 }
 
-function argsList(v: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (isDict(v)) return { ...v };
-  if (Array.isArray(v)) for (const item of v) if (isDict(item)) Object.assign(out, item);
-  return out;
-}
-
-function parseNames(v: unknown, d: DeclRef): { name: string; extra: Record<string, unknown> }[] {
-  if (!Array.isArray(v)) throw new RenderError(d.file, d.line, `state '${d.id}': names is not a list (write 'names:' followed by '- name' entries)`);
-  return v.map((entry) => {
-    if (typeof entry === 'string' || typeof entry === 'number') return { name: String(entry), extra: {} };
-    if (isDict(entry) && Object.keys(entry).length === 1) {
-      const [name, extra] = Object.entries(entry)[0]!;
-      return { name, extra: argsList(extra) };
-    }
-    throw new RenderError(d.file, d.line, `state '${d.id}': names entry ${JSON.stringify(entry)} is malformed (write '- name' or '- name: [{arg: value}]')`);
-  });
-}
-
-function declare(id: string, mod: string, body: StateBody, e: { sls: string; env: string; file: string; line: number }, auto: number): Decl {
-  const d: Decl = {
-    id, mod, sls: e.sls, env: e.env, file: e.file, line: e.line,
-    fun: String(body[0]), names: [], order: 0, failhard: false, args: {}, perName: [], own: [], inverted: [], requisites: {},
-  };
-  let name: string | undefined;
-  let names: unknown;
-  let order: unknown;
-  for (const item of body.slice(1)) {
-    const [key, value] = Object.entries(item as Record<string, unknown>)[0]!;
-    if (key === 'name') name = String(value);
-    else if (key === 'names') names = value;
-    else if (key === 'order') order = value;
-    else if (key === 'failhard') d.failhard = value === true;
-    else if ((REQUISITE_TYPES as readonly string[]).includes(key)) d.own.push({ type: key as RequisiteType, refs: parseRequisiteList(value, key, d) });
-    else if (key.endsWith('_in') && (REQUISITE_TYPES as readonly string[]).includes(key.slice(0, -3))) {
-      d.inverted.push({ type: key.slice(0, -3) as RequisiteType, refs: parseRequisiteList(value, key, d) });
-    } else d.args[key] = value;
-  }
-  d.perName = names !== undefined ? parseNames(names, d) : [{ name: name ?? id, extra: {} }];
-  d.names = d.perName.map((n) => n.name);
-  d.order = orderValue(order, d, auto);
-  return d;
-}
-
-export function buildLowstate(high: HighData): LowChunk[] {
-  const decls: Decl[] = [];
-  for (const e of high.ids.values()) {
-    for (const [mod, body] of Object.entries(e.mods)) {
-      if (typeof body[0] !== 'string') throw new RenderError(e.file, e.line, `state '${e.id}': '${mod}' has no function (write '${mod}.<function>:')`);
-      decls.push(declare(e.id, mod, body, e, AUTO_ORDER_BASE + decls.length));
-    }
-  }
-  const index = new RequisiteIndex(decls);
-  for (const d of decls) {
-    for (const { type, refs } of d.own) {
-      for (const ref of refs) for (const n of index.normalise(ref, type, d)) addRef(d.requisites, type, n);
-    }
-  }
-  for (const d of decls) {
-    for (const { type, refs } of d.inverted) {
-      for (const ref of refs) {
-        for (const t of index.targets(ref, `${type}_in`, d) as Decl[]) addRef(t.requisites, type, { kind: d.mod, target: d.id });
+function compileState(id: string, body: Low, state: string, run: unknown, where: Where, out: Compiled[]): void {
+  const funcs = new Set<string>();
+  const names: unknown[] = [];
+  const chunk: Low = { state, name: id };
+  if ('__sls__' in body) chunk['__sls__'] = body['__sls__'];
+  if ('__env__' in body) chunk['__env__'] = body['__env__'];
+  chunk['__id__'] = id;
+  for (const arg of pyIter(run)) {
+    if (typeof arg === 'string') funcs.add(arg);
+    else if (isDict(arg)) {
+      for (const [key, val] of Object.entries(arg)) {
+        if (key === 'names') {
+          for (const n of pyIter(val)) if (!names.some((x) => deepEqual(x, n))) names.push(n);
+        } else if (key === 'state') continue;
+        else chunk[key] = key === 'name' && typeof val !== 'string' ? id : val;
       }
     }
   }
-  const chunks: LowChunk[] = [];
-  for (const d of decls) {
-    for (const n of d.perName) {
-      const chunk: LowChunk = {
-        id: d.id,
-        name: n.name,
-        state: d.mod,
-        fun: d.fun,
-        sls: d.sls,
-        env: d.env,
-        file: d.file,
-        line: d.line,
-        order: d.order,
-        args: structuredClone({ ...d.args, ...n.extra }),
-        requisites: structuredClone(d.requisites),
-      };
-      if (d.failhard) chunk.failhard = true;
-      chunks.push(chunk);
+  const emit = (live: Low) => {
+    for (const fun of funcs) {
+      live['fun'] = fun;
+      out.push({ low: live, where });
     }
+  };
+  if (names.length === 0) return emit({ ...chunk });
+  names.forEach((entry, i) => {
+    const live: Low = { ...chunk };
+    if (isDict(entry)) {
+      const lowName = Object.keys(entry)[0]!;
+      live['name'] = lowName;
+      for (const extra of pyIter(entry[lowName])) if (isDict(extra)) Object.assign(live, extra);
+    } else live['name'] = entry;
+    live['name_order'] = i + 1;
+    emit(live);
+  });
+}
+
+/** Salt's `order_chunks`, in place. */
+function orderChunks(chunks: Compiled[]): void {
+  let cap = 1;
+  for (const { low } of chunks) {
+    const o = typeof low['order'] === 'boolean' ? Number(low['order']) : low['order'];
+    if (typeof o === 'number' && Number.isInteger(o) && o > cap - 1 && o > 0) cap = o + 100;
   }
-  return chunks.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  for (const { low } of chunks) {
+    if (!('order' in low)) {
+      low['order'] = cap;
+      continue;
+    }
+    if (typeof low['order'] !== 'number') low['order'] = low['order'] === 'last' ? cap + 1000000 : low['order'] === 'first' ? 0 : cap;
+    if ('name_order' in low) {
+      low['order'] = (low['order'] as number) + (low['name_order'] as number) / 10000;
+      delete low['name_order'];
+    }
+    if ((low['order'] as number) < 0) low['order'] = cap + 1000000 + (low['order'] as number);
+  }
+  const key = (l: Low) => `${pyStr(l['state'])}${pyStr(l['name'])}${pyStr(l['fun'])}`;
+  chunks.sort((a, b) => {
+    const d = (a.low['order'] as number) - (b.low['order'] as number);
+    if (d !== 0) return d;
+    const ka = key(a.low);
+    const kb = key(b.low);
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+function toChunk({ low, where }: Compiled, strict: boolean): LowChunk {
+  const id = String(low['__id__']);
+  const at = { file: where.file, line: where.line ?? 1 };
+  const chunk: LowChunk = {
+    id,
+    name: pyStr(low['name']),
+    state: String(low['state']),
+    fun: String(low['fun']),
+    sls: String(low['__sls__'] ?? ''),
+    env: String(low['__env__'] ?? 'base'),
+    file: at.file,
+    line: at.line,
+    order: low['order'] as number,
+    args: {},
+    requisites: {},
+    low,
+  };
+  for (const [k, v] of Object.entries(low)) {
+    if (NOT_ARGS.has(k)) continue;
+    if (isRequisiteKey(k)) chunk.requisites[k] = parseRequisites(v, k, id, at, strict);
+    else chunk.args[k] = v;
+  }
+  if (low['failhard'] === true) chunk.failhard = true;
+  return chunk;
+}
+
+/**
+ * Compile verified high data. `strict` (the apply path) refuses requisite entries the engine could not match;
+ * show_low_sls prints whatever Salt would.
+ */
+export function compileHighData(high: High, strict: boolean): LowChunk[] {
+  const out: Compiled[] = [];
+  for (const [id, body] of bodies(high)) {
+    const where = whereOf(body);
+    for (const [state, run] of states(body)) compileState(id, body, state, run, where, out);
+  }
+  orderChunks(out);
+  return out.map((c) => toChunk(c, strict));
 }

@@ -1,15 +1,14 @@
 /**
- * Salt's YAML rules over `yaml` v2: YAML 1.1 scalars (yes/no/on/off booleans, 0644 octal), key order kept,
- * duplicate keys are errors naming both lines, `mode`/`dir_mode`/`file_mode` numbers become the octal string
- * Salt means ('0644' for both `644` and `0644`), timestamps stay strings. Line numbers are those of the text
- * given (for SLS files: the Jinja-rendered text, which nearly always has the source's line count).
+ * Salt's YAML rules over `yaml` v2: YAML 1.1 scalars (yes/no/on/off booleans), key order kept, duplicate keys are
+ * errors naming both lines, timestamps stay strings, and numbers as Salt's loader reads them (see pyNumber:
+ * `0644` is the integer 644, `mode: 644` stays 644). Line numbers are those of the text given (for SLS files: the
+ * Jinja-rendered text, which nearly always has the source's line count).
  */
 import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
-import { LineCounter, Scalar, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-
-const MODE_KEYS = new Set(['mode', 'dir_mode', 'file_mode']);
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { pyNumber } from './numbers';
 
 export interface ParsedYaml {
   data: unknown;
@@ -25,6 +24,7 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
   if (isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
+      if (isScalar(pair.key)) pyScalar(pair.key);
       const key = keyString(pair.key);
       if (key !== undefined) {
         const line = lineAt(pair.key as Node);
@@ -37,16 +37,17 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
           );
         }
         seen.set(key, line);
-        if (MODE_KEYS.has(key) && isScalar(pair.value) && typeof pair.value.value === 'number') {
-          const src = (pair.value as Scalar & { source?: string }).source ?? String(pair.value.value);
-          if (/^0?[0-7]{1,4}$/.test(src)) pair.value = new Scalar(src.replace(/^0+(?=.)/, '').padStart(4, '0'));
-        }
       }
       checkTree(pair.value, file, lineAt, false);
     }
   } else if (isSeq(node)) {
     for (const item of node.items) checkTree(item, file, lineAt, false);
-  }
+  } else if (isScalar(node)) pyScalar(node);
+}
+
+function pyScalar(node: Scalar): void {
+  const src = (node as Scalar & { source?: string }).source;
+  if (typeof node.value === 'number' && node.type === 'PLAIN' && src !== undefined) node.value = pyNumber(src, node.value);
 }
 
 function firstLine(message: string): string {

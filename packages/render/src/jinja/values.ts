@@ -1,0 +1,436 @@
+/**
+ * Python values over JS data, as Jinja2 templates see them.
+ *
+ * - str: JS string; int: JS number (integral) or bigint past 2^53; bool: JS boolean; None: null.
+ * - float: a non-integral JS number, or a PyFloat box for an integral float (`1.0` stays `1.0`).
+ * - list: JS array; tuple: a JS array marked by `pyTuple`.
+ * - dict: a PyDict (any hashable key, Python's equality: `True == 1 == 1.0`, insertion order) for dicts a template
+ *   makes, or a plain JS object (string keys) for data handed in (grains, pillar, YAML). Both are read and written
+ *   through the `dict*` helpers below, never directly.
+ * - Undefined: Jinja's StrictUndefined; every use but `is defined` / `default` raises.
+ */
+import { TemplateError } from './errors';
+
+export type Dict = Record<string, unknown>;
+
+export class PyFloat {
+  constructor(readonly v: number) {}
+  valueOf(): number {
+    return this.v;
+  }
+  toJSON(): number {
+    return this.v;
+  }
+}
+
+/** A float result: integral values are boxed so they keep printing as floats. */
+export function mkFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+export function isFloat(v: unknown): boolean {
+  return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
+}
+
+export function isInt(v: unknown): v is number | bigint {
+  return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
+}
+
+/** int, float or bool (Python's numbers; bool is an int). */
+export function isNumber(v: unknown): boolean {
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v instanceof PyFloat;
+}
+
+/** The JS number of an int, float or bool. */
+export function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v instanceof PyFloat) return v.v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'bigint') return Number(v);
+  throw new TypeError(`expected a number, got ${typeName(v)}`);
+}
+
+const TUPLE = Symbol('tuple');
+
+export function pyTuple<T>(items: T[]): T[] {
+  Object.defineProperty(items, TUPLE, { value: true });
+  return items;
+}
+
+export function isTuple(v: unknown): v is unknown[] {
+  return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
+}
+
+/** Jinja's StrictUndefined. `hint` is Jinja's wording: `'x' is undefined`, `'dict object' has no attribute 'y'`. */
+export class Undefined {
+  constructor(
+    readonly hint: string,
+    readonly kind: 'undefined' | 'security' = 'undefined',
+    /** Jinja's plain Undefined (an `x if y` with no else): prints as '' and is false. */
+    readonly lenient = false,
+  ) {}
+}
+
+export function isUndef(v: unknown): v is Undefined {
+  return v instanceof Undefined;
+}
+
+/** Raise Jinja's UndefinedError for `v` (or SecurityError for an unsafe attribute). */
+export function undefinedError(u: Undefined): TemplateError {
+  return new TemplateError(u.hint, u.kind);
+}
+
+export function strict<T>(v: T): Exclude<T, Undefined> {
+  if (v instanceof Undefined) throw undefinedError(v);
+  return v as Exclude<T, Undefined>;
+}
+
+/** Keyword arguments as the last argument of a plain JS callable (`f(a, b, KwArgs)`). */
+export class KwArgs {
+  constructor(readonly kw: Dict) {}
+}
+
+/* ------------------------------------------------------------------ dicts */
+
+type Entry = [key: unknown, value: unknown];
+
+/** A Python dict: hashable keys with Python's equality, insertion order. */
+export class PyDict {
+  readonly m = new Map<string, Entry>();
+  constructor(entries?: Iterable<Entry>) {
+    if (entries) for (const [k, v] of entries) this.set(k, v);
+  }
+  get size(): number {
+    return this.m.size;
+  }
+  get(k: unknown): unknown {
+    const e = this.m.get(hashKey(k));
+    return e === undefined ? MISSING : e[1];
+  }
+  has(k: unknown): boolean {
+    return this.m.has(hashKey(k));
+  }
+  set(k: unknown, v: unknown): void {
+    const h = hashKey(k);
+    const e = this.m.get(h);
+    if (e) e[1] = v;
+    else this.m.set(h, [k, v]);
+  }
+  delete(k: unknown): boolean {
+    return this.m.delete(hashKey(k));
+  }
+  keys(): unknown[] {
+    return [...this.m.values()].map((e) => e[0]);
+  }
+  values(): unknown[] {
+    return [...this.m.values()].map((e) => e[1]);
+  }
+  entries(): Entry[] {
+    return [...this.m.values()].map((e) => [e[0], e[1]]);
+  }
+  toJSON(): Dict {
+    return toPlain(this) as Dict;
+  }
+}
+
+export const MISSING: unique symbol = Symbol('missing');
+
+/** The hash of a Python key: equal keys (by Python's `==` for hashables) hash alike. */
+export function hashKey(k: unknown): string {
+  switch (typeof k) {
+    case 'string':
+      return 's' + k;
+    case 'number':
+      return 'n' + (Object.is(k, -0) ? 0 : k);
+    case 'boolean':
+      return k ? 'n1' : 'n0';
+    case 'bigint':
+      return 'n' + k.toString();
+  }
+  if (k === null || k === undefined) return 'N';
+  if (k instanceof PyFloat) return 'n' + (Object.is(k.v, -0) ? 0 : k.v);
+  if (isTuple(k)) return 't(' + k.map(hashKey).join(',') + ')';
+  throw new TemplateError(`unhashable type: '${typeName(k)}'`, 'type');
+}
+
+/** A dict handed in from outside: a plain JS object. */
+export function isPlainObject(v: unknown): v is Dict {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+export function isDict(v: unknown): v is PyDict | Dict {
+  return v instanceof PyDict || isPlainObject(v);
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+export function dictGet(d: PyDict | Dict, k: unknown): unknown {
+  if (d instanceof PyDict) return d.get(k);
+  if (typeof k !== 'string') return MISSING;
+  return hasOwn(d, k) ? d[k] : MISSING;
+}
+
+export function dictHas(d: PyDict | Dict, k: unknown): boolean {
+  if (d instanceof PyDict) return d.has(k);
+  return typeof k === 'string' && hasOwn(d, k);
+}
+
+export function dictSet(d: PyDict | Dict, k: unknown, v: unknown): void {
+  if (d instanceof PyDict) return d.set(k, v);
+  if (typeof k !== 'string') {
+    hashKey(k);
+    throw new TemplateError(
+      `cannot store the non-string key ${pyRepr(k)} in a dict that came from data (grains, pillar or YAML); build a new dict in the template instead`,
+      'type',
+    );
+  }
+  Object.defineProperty(d, k, { value: v, writable: true, enumerable: true, configurable: true });
+}
+
+export function dictDelete(d: PyDict | Dict, k: unknown): boolean {
+  if (d instanceof PyDict) return d.delete(k);
+  if (typeof k !== 'string' || !hasOwn(d, k)) return false;
+  delete d[k];
+  return true;
+}
+
+export function dictKeys(d: PyDict | Dict): unknown[] {
+  return d instanceof PyDict ? d.keys() : Object.keys(d);
+}
+
+export function dictValues(d: PyDict | Dict): unknown[] {
+  return d instanceof PyDict ? d.values() : Object.values(d);
+}
+
+export function dictEntries(d: PyDict | Dict): Entry[] {
+  return d instanceof PyDict ? d.entries() : Object.entries(d);
+}
+
+export function dictLen(d: PyDict | Dict): number {
+  return d instanceof PyDict ? d.size : Object.keys(d).length;
+}
+
+/** A new dict of the same kind of keys: plain when every key is a string, else a PyDict. */
+export function newDict(entries: Entry[]): PyDict {
+  return new PyDict(entries);
+}
+
+/** Deep copy into plain JS data (for functions outside the engine): PyDict -> object, PyFloat -> number. */
+export function toPlain(v: unknown): unknown {
+  if (v instanceof PyDict) {
+    const o: Dict = {};
+    for (const [k, x] of v.entries()) {
+      const key = typeof k === 'string' ? k : pyStr(k);
+      Object.defineProperty(o, key, { value: toPlain(x), writable: true, enumerable: true, configurable: true });
+    }
+    return o;
+  }
+  if (v instanceof PyFloat) return v.v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Undefined) throw undefinedError(v);
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (isPlainObject(v)) {
+    let changed = false;
+    const o: Dict = {};
+    for (const [k, x] of Object.entries(v)) {
+      const p = toPlain(x);
+      if (p !== x) changed = true;
+      Object.defineProperty(o, k, { value: p, writable: true, enumerable: true, configurable: true });
+    }
+    return changed ? o : v;
+  }
+  return v;
+}
+
+/* ------------------------------------------------------------------ names, repr, str */
+
+export function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  switch (typeof v) {
+    case 'string':
+      return 'str';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float';
+    case 'bigint':
+      return 'int';
+    case 'function':
+      return 'function';
+  }
+  if (v instanceof PyFloat) return 'float';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (isDict(v)) return 'dict';
+  if (v instanceof Undefined) return 'StrictUndefined';
+  const named = (v as { pyType?: string }).pyType;
+  return typeof named === 'string' ? named : 'object';
+}
+
+/** Python's float repr: shortest round-trip digits, exponent form outside 1e-4 <= |x| < 1e16. */
+export function reprFloat(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (n === Infinity) return 'inf';
+  if (n === -Infinity) return '-inf';
+  if (n === 0) return Object.is(n, -0) ? '-0.0' : '0.0';
+  const [mant, expS] = n.toExponential().split('e') as [string, string];
+  const exp = Number(expS);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  let out: string;
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) out = '0.' + '0'.repeat(-exp - 1) + digits;
+    else if (digits.length <= exp + 1) out = digits + '0'.repeat(exp + 1 - digits.length) + '.0';
+    else out = digits.slice(0, exp + 1) + '.' + digits.slice(exp + 1);
+  } else {
+    const m = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    out = m + 'e' + (exp < 0 ? '-' : '+') + String(Math.abs(exp)).padStart(2, '0');
+  }
+  return (neg ? '-' : '') + out;
+}
+
+/** Python's str.isprintable() is false for these (separators and other categories, but ' ' is printable). */
+const NON_PRINTABLE = /^[\p{Z}\p{C}]$/u;
+
+export function reprString(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const c of s) {
+    const code = c.codePointAt(0)!;
+    if (c === '\\') out += '\\\\';
+    else if (c === q) out += '\\' + c;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\r') out += '\\r';
+    else if (c === '\t') out += '\\t';
+    else if (c !== ' ' && NON_PRINTABLE.test(c)) {
+      out += code < 0x100 ? '\\x' + code.toString(16).padStart(2, '0') : code < 0x10000 ? '\\u' + code.toString(16).padStart(4, '0') : '\\U' + code.toString(16).padStart(8, '0');
+    } else out += c;
+  }
+  return out + q;
+}
+
+/** Python `repr()`. */
+export function pyRepr(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return reprString(v);
+    case 'number':
+      return Number.isInteger(v) ? (Object.is(v, -0) ? '0' : String(v)) : reprFloat(v);
+    case 'boolean':
+      return v ? 'True' : 'False';
+    case 'bigint':
+      return v.toString();
+    case 'undefined':
+      return 'None';
+  }
+  if (v === null) return 'None';
+  if (v instanceof PyFloat) return reprFloat(v.v);
+  if (v instanceof Undefined) return v.lenient ? '' : 'Undefined';
+  if (Array.isArray(v)) {
+    const inner = v.map(pyRepr).join(', ');
+    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+    return `[${inner}]`;
+  }
+  if (isDict(v)) return '{' + dictEntries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
+  const r = (v as { pyRepr?: () => string }).pyRepr;
+  if (typeof r === 'function') return r.call(v);
+  if (v instanceof Date) return reprString(v.toISOString());
+  if (typeof v === 'function') return `<function ${v.name || 'anonymous'}>`;
+  return `<${typeName(v)} object>`;
+}
+
+/** Python `str()`. */
+export function pyStr(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Undefined) {
+    if (v.lenient) return '';
+    throw undefinedError(v);
+  }
+  const s = (v as { pyStr?: () => string } | null)?.pyStr;
+  if (typeof s === 'function') return s.call(v);
+  return pyRepr(v);
+}
+
+/** Python truthiness; Undefined raises (StrictUndefined). */
+export function pyBool(v: unknown): boolean {
+  switch (typeof v) {
+    case 'string':
+      return v.length > 0;
+    case 'number':
+      return v !== 0 && !Number.isNaN(v);
+    case 'boolean':
+      return v;
+    case 'bigint':
+      return v !== 0n;
+    case 'undefined':
+      return false;
+  }
+  if (v === null) return false;
+  if (v instanceof Undefined) {
+    if (v.lenient) return false;
+    throw undefinedError(v);
+  }
+  if (v instanceof PyFloat) return v.v !== 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isDict(v)) return dictLen(v) > 0;
+  const b = (v as { pyBool?: () => boolean }).pyBool;
+  if (typeof b === 'function') return b.call(v);
+  return true;
+}
+
+/** Python `==`. */
+export function pyEq(a: unknown, b: unknown): boolean {
+  if (a === b) return a === a || typeof a !== 'number'; // NaN != NaN
+  if (a instanceof Undefined) throw undefinedError(a);
+  if (b instanceof Undefined) throw undefinedError(b);
+  if (isNumber(a) && isNumber(b)) {
+    if (typeof a === 'bigint' || typeof b === 'bigint') {
+      try {
+        return BigInt(num(a) === num(a) && isInt(a) ? a : NaN) === BigInt(isInt(b) ? b : NaN);
+      } catch {
+        return num(a) === num(b);
+      }
+    }
+    return num(a) === num(b);
+  }
+  if (a === undefined) a = null;
+  if (b === undefined) b = null;
+  if (a === null || b === null) return a === b;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (isTuple(a) !== isTuple(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!pyEq(a[i], b[i])) return false;
+    return true;
+  }
+  if (isDict(a) && isDict(b)) {
+    if (dictLen(a) !== dictLen(b)) return false;
+    for (const [k, v] of dictEntries(a)) {
+      const w = dictGet(b, k);
+      if (w === MISSING || !pyEq(v, w)) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/** The items a `for` loop (or `list()`) visits: list items, dict keys, string characters. */
+export function pyIter(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'string') return [...v];
+  if (isDict(v)) return dictKeys(v);
+  if (v instanceof Undefined) {
+    if (v.lenient) return [];
+    throw undefinedError(v);
+  }
+  const it = (v as { pyIter?: () => unknown[] } | null)?.pyIter;
+  if (typeof it === 'function') return it.call(v);
+  throw new TemplateError(`'${typeName(v)}' object is not iterable`, 'type');
+}
+
+export function pyLen(v: unknown): number {
+  if (typeof v === 'string') return [...v].length;
+  if (Array.isArray(v)) return v.length;
+  if (isDict(v)) return dictLen(v);
+  if (v instanceof Undefined) throw undefinedError(v);
+  throw new TemplateError(`object of type '${typeName(v)}' has no len()`, 'type');
+}

@@ -1,0 +1,5 @@
+docker-repo:
+  pkgrepo.managed:
+    - name: deb https://download.docker.com/linux/debian bookworm stable
+    - require_in:
+      - docker

@@ -1,0 +1,4 @@
+d:
+  file.managed:
+    - onchanges:
+      - file.managed: x

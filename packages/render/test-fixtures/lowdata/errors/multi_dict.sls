@@ -1,0 +1,6 @@
+c:
+  service.running:
+    - require:
+      - pkg: a
+      watch:
+      - pkg: b

@@ -1,0 +1,3 @@
+b:
+  pkg.installed:
+    name: x

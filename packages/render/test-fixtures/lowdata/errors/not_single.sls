@@ -1,0 +1,4 @@
+e:
+  file.managed:
+    - require:
+      - [bad]

@@ -1,0 +1,8 @@
+f:
+  pkg.installed:
+    - require:
+      - pkg: g
+g:
+  pkg.installed:
+    - require:
+      - pkg: f

@@ -1,0 +1,3 @@
+needs-nothing:
+  pkg.installed:
+    - require:

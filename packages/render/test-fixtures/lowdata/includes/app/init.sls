@@ -1,0 +1,6 @@
+include:
+  - ..lib.common
+  - .web
+
+app_pkg:
+  pkg.installed: []

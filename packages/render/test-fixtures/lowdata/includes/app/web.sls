@@ -1,0 +1,6 @@
+include:
+  - includes.lib.common
+
+app_web:
+  service.running:
+    - order: 50

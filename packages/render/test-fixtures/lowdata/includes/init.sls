@@ -1,0 +1,6 @@
+include:
+  - includes.app
+  - .lib.common
+
+top_state:
+  test.nop: []

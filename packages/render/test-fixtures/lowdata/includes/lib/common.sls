@@ -1,0 +1,3 @@
+common_a:
+  test.nop: []
+common_b: test.nop
