@@ -68,8 +68,16 @@ test('state.show_lowstate of the documentation fixture tree, in Salt lowstate sh
     'reload_hook:cmd.run:/usr/local/bin/reload',
   ]);
   const motd = low.find((c) => c['__id__'] === 'motd')!;
-  expect(motd).toMatchObject({ __sls__: 'common', __env__: 'base', mode: '0644', require: [{ pkg: 'base_packages' }, { user: 'deploy_user' }], onfail: [{ service: 'monitoring' }] });
-  expect(low[low.length - 1]!['order']).toBe('last');
+  expect(motd).toMatchObject({ __sls__: 'common', __env__: 'base', mode: 644, require: [{ pkg: 'base_packages' }, { user: 'deploy_user' }], onfail: [{ service: 'monitoring' }] });
+  expect(low[low.length - 1]!['order']).toBe(1010105);
+});
+
+test("state.show_low_sls / show_sls print exactly what Salt 3006.1 prints for the fixture tree", () => {
+  for (const fun of ['show_low_sls', 'show_sls']) {
+    const r = brine(['call', '--local', '--file-root', TREE, '--id', 'web1', '--out', 'json', `state.${fun}`, 'web']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd()).toBe(fs.readFileSync(path.join(TREE, `../tree-salt/${fun}.json`), 'utf8').trimEnd());
+  }
 });
 
 describe('a malformed SLS exits 1, names file and line, and applies nothing', () => {
@@ -77,7 +85,8 @@ describe('a malformed SLS exits 1, names file and line, and applies nothing', ()
     ['bad YAML', 'bad:\n  file.managed:\n    - name: x\n   - oops: [\n', /bad\.sls:\d+/],
     ['undefined variable', 'bad:\n  file.managed:\n    - name: {{ nosuchvar }}\n', /bad\.sls:3/],
     ['unknown state function', 'bad:\n  file.manged:\n    - name: /tmp/x\n', /bad\.sls:1: bad: state function 'file.manged' is not available/],
-    ['requisite to a missing ID', 'bad:\n  file.directory:\n    - name: /tmp/x\n    - require:\n      - file: ghost\n', /bad\.sls:1.*ghost/],
+    ['requisite to a missing ID', 'bad:\n  file.directory:\n    - name: /tmp/x\n    - require:\n      - file: ghost\n', /bad\.sls:1: bad: The following requisites were not found: require: file: ghost/],
+    ['require with no value', 'bad:\n  file.directory:\n    - name: /tmp/x\n    - require:\n', /bad\.sls:1: The require statement in state 'bad' in SLS 'bad' needs to be formed as a list/],
   ];
   test.each(cases)('%s', (_name, sls, where) => {
     const root = path.join(tmp, 'tree');

@@ -30,3 +30,14 @@ export function deepMerge(a: unknown, b: unknown): unknown {
   }
   return b;
 }
+
+/** Python's `==` on plain data: dicts equal whatever their key order, lists element-wise, scalars by value. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (isDict(a) && isDict(b)) {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+  }
+  return false;
+}

@@ -1,18 +1,23 @@
 /** The vocabulary of states, shared by render (which produces low chunks) and engine (which runs them). */
 
-/** A requisite reference as written in SLS: `- file: nginx_conf` or `- sls: nginx`. */
+/** A requisite reference as written in SLS: `- file: nginx_conf`, `- sls: nginx`, or a bare ID (`kind: 'id'`). */
 export interface RequisiteRef {
-  /** The state module (`file`, `pkg`, ...) or `sls`; `id` matches by ID only. */
+  /** The state module (`file`, `pkg`, ...), `sls`, or `id` (a bare string matches by ID only). */
   kind: string;
-  /** The target: a state ID, a `name`, or an SLS name when kind is `sls`. */
+  /** As written: a state ID or `name`, an SLS name, or a glob of one (`/etc/salt/minion.d/*`). */
   target: string;
 }
 
 export type RequisiteType = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen';
 
+/** A requisite key as written on a chunk: `require` or its inverted form `require_in`. */
+export type RequisiteKey = RequisiteType | `${RequisiteType}_in`;
+
+export const REQUISITE_TYPES: readonly RequisiteType[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq', 'listen'];
+
 /**
- * One executable unit, after include/extend/names expansion and `_in` inversion.
- * Shaped like Salt's lowstate chunk (show_lowstate prints these).
+ * One executable unit, after include/extend/names expansion: Salt's low chunk (show_low_sls prints `low`) plus the
+ * fields the engine reads. Requisites stay as written; the engine resolves them when it runs.
  */
 export interface LowChunk {
   /** The state ID (`__id__`). */
@@ -30,14 +35,16 @@ export interface LowChunk {
   /** The source file and line of the ID, for messages. */
   file: string;
   line: number;
-  /** `order` key: Salt's numeric order. first = 0, last = Infinity; file order otherwise. */
+  /** Salt's numeric order after `order_chunks` (first = 0, auto order from 10000, last after everything). */
   order: number;
-  /** Every other argument, in the order written (name/names/requisites removed). */
+  /** Every other argument (name/names/order/failhard/requisites removed). */
   args: Record<string, unknown>;
-  /** Requisites after `_in` inversion. */
-  requisites: Partial<Record<RequisiteType, RequisiteRef[]>>;
+  /** Requisites as written on this chunk, `_in` forms included (the engine inverts those at run time). */
+  requisites: Partial<Record<RequisiteKey, RequisiteRef[]>>;
   /** Stop the whole run if this one fails. */
   failhard?: boolean;
+  /** The chunk exactly as Salt's `state.show_low_sls` prints it, key order included. */
+  low?: Record<string, unknown>;
 }
 
 /** `true` ok, `false` failed, `null` test mode with pending changes (Salt's None). */

@@ -8,7 +8,7 @@ import type { ExecEnv } from './modules/types';
 import { chooseProviders } from './providers';
 
 export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
-  const grains = coreGrains({ id: opts.id, custom: opts.grains });
+  const grains = coreGrains({ id: opts.id, custom: opts.grains, opts });
   let providers: ReturnType<typeof chooseProviders> | undefined;
   const env: ExecEnv = {
     id: opts.id,

@@ -158,3 +158,38 @@ test('unknown state functions are compile errors naming file and line, and nothi
 test('a requisite to a missing ID is an error naming the declaring state', async () => {
   await expect(runStates([chunk('a', 'succeed_without_changes', { require: ['ghost'] })], opts())).rejects.toThrow(/fixture.sls:\d+: .*ghost.*matches no state/);
 });
+
+test('requisites are matched when running: by name or ID, globs, whole SLS globs', async () => {
+  const a = { ...chunk('conf_a', 'succeed_with_changes'), name: '/etc/app/a.conf' };
+  const b = { ...chunk('conf_b', 'succeed_with_changes'), name: '/etc/app/b.conf', sls: 'app.extra' };
+  const svc = { ...chunk('svc', 'x'), state: 'rec', requisites: { watch: [{ kind: 'test', target: '/etc/app/*.conf' }], require: [{ kind: 'sls', target: 'app.*' }] } };
+  const ret = byId(await runStates([svc, a, b], opts()));
+  expect(calls).toEqual(['watch:svc']);
+  // require (the sls glob: conf_b) runs before watch (the name glob: conf_a, conf_b)
+  expect([ret['conf_a']!.__run_num__, ret['conf_b']!.__run_num__, ret['svc']!.__run_num__]).toEqual([1, 0, 2]);
+});
+
+test('`_in` requisites are inverted when running: require_in, watch_in, onchanges_in, listen_in', async () => {
+  const conf = { ...chunk('conf', 'succeed_with_changes'), requisites: { watch_in: [{ kind: 'rec', target: 'svc' }], listen_in: [{ kind: 'rec', target: 'late' }] } };
+  const svc = { ...chunk('svc', 'x'), state: 'rec' };
+  const late = { ...chunk('late', 'x'), state: 'rec' };
+  const first = { ...chunk('first', 'succeed_without_changes'), requisites: { require_in: [{ kind: 'id', target: 'conf' }] } };
+  const quiet = { ...chunk('quiet', 'succeed_with_changes'), requisites: { onchanges_in: [{ kind: 'test', target: 'first' }] } };
+  const ret = byId(await runStates([svc, late, conf, first, quiet], opts()));
+  expect(calls).toEqual(['watch:svc', 'watch:late']);
+  expect(ret['first']!.__run_num__).toBeLessThan(ret['conf']!.__run_num__);
+  expect(ret['svc']!.__run_num__).toBeGreaterThan(ret['conf']!.__run_num__);
+});
+
+test("requisites that match nothing fail the run before anything runs, in Salt's words, all of them", async () => {
+  const w = { n: 0 };
+  const bad = chunk('bad', 'succeed_with_changes', {}, { requisites: { require: [{ kind: 'pkg', target: 'not-here' }, { kind: 'sls', target: 'also.not.here' }], watch: [{ kind: 'file', target: '/etc/none/*' }] } });
+  const run = runStates([chunk('ok', 'succeed_with_changes'), bad], opts(false, w));
+  await expect(run).rejects.toThrow(CompileError);
+  await run.catch((e: CompileError) =>
+    expect(e.errors).toEqual([
+      `fixture.sls:${bad.line}: bad: The following requisites were not found: require: pkg: not-here; require: sls: also.not.here; watch: file: /etc/none/* (matches no state in this run: check the ID, name or SLS, and that its SLS is included)`,
+    ]),
+  );
+  expect(w.n).toBe(0);
+});

@@ -89,7 +89,8 @@ type Status = 'pending' | 'running' | 'done';
 
 export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<StateReturn> {
   const prepared = prepare(chunks, opts.lookup);
-  const reqs = resolveRequisites(chunks);
+  const { reqs, errors } = resolveRequisites(chunks);
+  if (errors.length) throw new CompileError(errors);
   // prereq_in: for each target, the chunks that declared a prereq on it (they run first).
   const prereqOf: number[][] = chunks.map(() => []);
   reqs.forEach((m, i) => (m.get('prereq') ?? []).forEach((t) => prereqOf[t]!.push(i)));

@@ -5,8 +5,9 @@
  * the data merged so far. Any failure throws RenderError: a minion never gets a half-compiled pillar.
  */
 import { RenderError, deepMerge, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
-import { JinjaEnv } from './jinja-old/environment';
-import { defaultSaltFunctions, templateSalt } from './jinja-old/salt';
+import { SaltJinja } from './salt/jinja';
+import { SaltLoader } from './salt/loader';
+import { templateFunctions } from './salt/template-functions';
 import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { SaltFunction } from './types';
@@ -27,10 +28,10 @@ export function compilePillar(o: PillarOptions): Dict {
   const log = o.log ?? nullLogger;
   const opts = o.opts ?? {};
   const env = o.saltenv ?? 'base';
-  const jinja = new JinjaEnv(o.roots);
+  const jinja = new SaltJinja({ roots: o.roots, opts, sls: true });
   let pillar: Dict = {};
   const data = { grains: o.grains, opts, get pillar() { return pillar; } };
-  const salt = templateSalt({ ...defaultSaltFunctions(data), ...(o.salt ?? {}) });
+  const salt = new SaltLoader(templateFunctions(data), o.salt ?? {});
   const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
 
   const topFile = 'top.sls';

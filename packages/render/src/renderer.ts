@@ -1,7 +1,8 @@
 /** The state compiler: SLS files -> high data -> low chunks, all rendered before anything runs. */
 import { RenderError, nullLogger, saltPath, type Dict, type FileRoots, type LowChunk, type Logger } from '@brine/core';
-import { JinjaEnv } from './jinja-old/environment';
-import { defaultSaltFunctions, templateSalt } from './jinja-old/salt';
+import { SaltJinja } from './salt/jinja';
+import { SaltLoader } from './salt/loader';
+import { templateFunctions } from './salt/template-functions';
 import { HighBuilder, loadSlsFile } from './sls/collect';
 import { compileForRun, compileForShow } from './sls/compile';
 import { highToObject, type High, type ReadSls, type Where } from './sls/high';
@@ -21,21 +22,22 @@ export class Renderer {
   private readonly roots: FileRoots;
   private readonly ctx: RenderContext;
   private readonly log: Logger;
-  private readonly jinja: JinjaEnv;
+  private readonly jinja: SaltJinja;
+  private templates: SaltJinja | undefined;
   private readonly vars: Dict;
 
   constructor(o: RendererOptions) {
     this.roots = o.roots;
     this.ctx = o.context;
     this.log = o.log ?? nullLogger;
-    this.jinja = new JinjaEnv(o.roots);
+    this.jinja = new SaltJinja({ roots: o.roots, opts: o.context.opts, sls: true });
     const c = o.context;
     this.vars = {
       grains: c.grains,
       pillar: c.pillar,
       opts: c.opts,
       saltenv: this.env,
-      salt: templateSalt({ ...defaultSaltFunctions(c), ...c.salt }),
+      salt: new SaltLoader(templateFunctions(c), c.salt),
     };
   }
 
@@ -46,7 +48,8 @@ export class Renderer {
   /** Jinja only, e.g. a `file.managed` source with `template: jinja`; `extra` adds `context`/`defaults` variables. */
   renderTemplate(text: string, file: string, extra: Record<string, unknown> = {}): string {
     const rel = saltPath(file);
-    return this.jinja.renderString(text, rel, { ...this.vars, ...fileVars(rel), ...extra });
+    this.templates ??= new SaltJinja({ roots: this.roots, opts: this.ctx.opts });
+    return this.templates.renderString(text, rel, { ...this.vars, ...fileVars(rel), ...extra });
   }
 
   private renderOne(sls: string, from?: Where): ReadSls {

@@ -70,11 +70,12 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
   return new CallResult(ret, failed ? 2 : 0, 'highstate');
 }
 
-/** A low chunk in Salt's lowstate shape (`state.show_lowstate`). */
+/** A low chunk as Salt's `state.show_low_sls` / `show_lowstate` print it (built when the chunk came without it). */
 export function saltLow(c: LowChunk): Dict {
+  if (c.low) return c.low;
   const req: Dict = {};
-  for (const [type, refs] of Object.entries(c.requisites)) if (refs?.length) req[type] = refs.map((r) => ({ [r.kind]: r.target }));
-  return { __id__: c.id, __sls__: c.sls, __env__: c.env, name: c.name, state: c.state, fun: c.fun, order: c.order === Infinity ? 'last' : c.order, ...c.args, ...req, ...(c.failhard ? { failhard: true } : {}) };
+  for (const [type, refs] of Object.entries(c.requisites)) if (refs?.length) req[type] = refs.map((r) => (r.kind === 'id' ? r.target : { [r.kind]: r.target }));
+  return { state: c.state, name: c.name, __sls__: c.sls, __env__: c.env, __id__: c.id, ...c.args, ...req, ...(c.failhard ? { failhard: true } : {}), order: c.order, fun: c.fun };
 }
 
 function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown): CallResult {
@@ -102,6 +103,6 @@ export const stateModule: ExecModule = {
     show_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(slsList(args[0] ?? kwargs['mods']))),
     show_lowstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.compileHighstate().map(saltLow)),
     show_top: (_a, kwargs, env) => showOnly(env, kwargs, (r) => ({ base: r.matchTop() })),
-    show_low_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.compile(slsList(args[0] ?? kwargs['mods'])).map(saltLow)),
+    show_low_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showLowSls(slsList(args[0] ?? kwargs['mods'])).map(saltLow)),
   },
 };

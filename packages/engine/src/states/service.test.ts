@@ -1,40 +1,26 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalHostWriter } from '../host/local';
-import { SupervisorServiceProvider } from '../providers/supervisor';
+import type { SupervisorServiceProvider } from '../providers/supervisor';
 import { serviceModule } from './service';
-import { chunk, converge, kit, recheck, type Kit } from './testkit';
+import { chunk, converge, kit, recheck, testDaemon, type Kit } from './testkit';
 
 const { running, dead, enabled, disabled } = serviceModule.functions;
-const DAEMON = `
-const fs = require('fs');
-const out = process.argv[2];
-fs.appendFileSync(out, 'start ' + process.pid + '\\n');
-process.on('SIGHUP', () => fs.appendFileSync(out, 'hup\\n'));
-setInterval(() => {}, 1000);
-`;
-
 let tmp: string;
 let sup: SupervisorServiceProvider;
 let k: Kit;
 let out: string;
+let starts: () => number;
 beforeEach(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'brine-svcstate-'));
-  const servicesDir = path.join(tmp, 'services.d');
-  mkdirSync(servicesDir);
-  out = path.join(tmp, 'out');
-  writeFileSync(path.join(tmp, 'daemon.js'), DAEMON);
-  writeFileSync(path.join(servicesDir, 'web.yaml'), `command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(tmp, 'daemon.js'))}, ${JSON.stringify(out)}]\n`);
-  sup = new SupervisorServiceProvider({ servicesDir, runDir: path.join(tmp, 'run') });
+  ({ sup, out, starts } = testDaemon(tmp, 'web'));
   k = kit({ providers: { service: sup } });
 });
 afterEach(async () => {
   await sup.stop('web', new LocalHostWriter()).catch(() => undefined);
   rmSync(tmp, { recursive: true, force: true });
 });
-
-const starts = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('start')).length : 0);
 
 it('service.running (enable: True) converges; test mode starts nothing', async () => {
   const c = chunk('service', 'running', 'web', { enable: true });

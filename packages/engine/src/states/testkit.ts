@@ -2,10 +2,11 @@
  * Helpers for the state tests (no jest in here): contexts over a temp file root, a naive `{{ x }}` renderer,
  * and a `converge` driver that does what the engine does (parse -> check -> apply -> check).
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { nullLogger, type Changes, type LowChunk } from '@brine/core';
 import { LocalHostReader, LocalHostWriter } from '../host/local';
+import { SupervisorServiceProvider } from '../providers/supervisor';
 import type { ApplyContext, ApplyOutcome, CheckContext, HostReader, HostWriter, Providers, SourceClient, StateFunction, TemplateRenderer } from '../types';
 
 export class DirSourceClient implements SourceClient {
@@ -87,4 +88,30 @@ export async function converge(k: Kit, fn: StateFunction<any>, c: LowChunk): Pro
 export async function recheck(k: Kit, fn: StateFunction<any>, c: LowChunk): Promise<Changes> {
   const params = fn.parse(`${c.state}.${c.fun}:${c.id}`, c.args, c);
   return fn.check(params, k.checkCtx(c));
+}
+
+const DAEMON = `
+const fs = require('fs');
+const out = process.argv[2];
+fs.appendFileSync(out, 'start ' + process.pid + '\\n');
+process.on('SIGHUP', () => fs.appendFileSync(out, 'hup\\n'));
+setInterval(() => {}, 1000);
+`;
+
+export interface TestDaemon {
+  sup: SupervisorServiceProvider;
+  /** The daemon's log: a `start <pid>` line per start, `hup` per reload. */
+  out: string;
+  starts(): number;
+}
+
+/** A supervised service `name` under `dir` (a fresh temp dir): a node process that logs its starts and reloads. */
+export function testDaemon(dir: string, name: string): TestDaemon {
+  const servicesDir = path.join(dir, 'services.d');
+  mkdirSync(servicesDir);
+  const out = path.join(dir, 'out');
+  writeFileSync(path.join(dir, 'daemon.js'), DAEMON);
+  writeFileSync(path.join(servicesDir, `${name}.yaml`), `command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(dir, 'daemon.js'))}, ${JSON.stringify(out)}]\n`);
+  const sup = new SupervisorServiceProvider({ servicesDir, runDir: path.join(dir, 'run') });
+  return { sup, out, starts: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('start')).length : 0) };
 }

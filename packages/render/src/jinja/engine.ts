@@ -39,8 +39,10 @@ export interface JinjaOptions {
   saltTags?: boolean;
   /** Parse the text of `import_yaml` & co. */
   loadData?: (kind: string, text: string, file: string) => unknown;
+  /** The name a template is loaded by (Salt: `./x` against the `tpldir` global); null when it cannot be. */
+  resolve?: (name: string, globals: Map<string, unknown>) => string | null;
   /** Called the first time a render loads a template by name (Salt sets `tpldir`/`tplfile` globals here). */
-  onLoad?: (name: string, globals: Map<string, unknown>) => void;
+  onLoad?: (name: string, raw: string, globals: Map<string, unknown>) => void;
 }
 
 const MAX_RANGE = 100000;
@@ -78,7 +80,11 @@ function dictGlobal(args: unknown[], kw: Dict): PyDict {
 }
 
 const BUILTIN_GLOBALS: Record<string, unknown> = {
-  range: new PyFunction('range', (a) => range(a)),
+  range: new PyFunction('range', (a, kw) => {
+    const k = Object.keys(kw);
+    if (k.length) throw new TemplateError(`safe_range() got an unexpected keyword argument '${k[0]}'`, 'type');
+    return range(a);
+  }),
   dict: new PyFunction('dict', (a, kw) => dictGlobal(a, kw)),
   namespace: new PyFunction('namespace', (a, kw) => {
     const ns = new Namespace();
@@ -161,11 +167,13 @@ export class JinjaEngine {
         if (renderGlobals.has(n)) return renderGlobals.get(n);
         return Object.prototype.hasOwnProperty.call(this.globals, n) ? this.globals[n] : undefined;
       },
-      template: (n) => {
+      template: (raw) => {
+        const n = this.o.resolve ? this.o.resolve(raw, renderGlobals) : raw;
+        if (n === null) return null;
         const found = this.template(n);
-        if (found && !loaded.has(n)) {
-          loaded.add(n);
-          this.o.onLoad?.(n, renderGlobals);
+        if (found && !loaded.has(raw)) {
+          loaded.add(raw);
+          this.o.onLoad?.(n, raw, renderGlobals);
         }
         return found;
       },

@@ -522,6 +522,16 @@ const F: Record<string, FilterFn> = {
     return new Markup(rv && pyBool(autospace ?? true) ? ' ' + rv : rv);
   },
 };
+/** Filters that take no argument: any given is a TypeError, as in Python. */
+for (const name of ['abs', 'capitalize', 'escape', 'first', 'forceescape', 'last', 'length', 'list', 'lower', 'safe', 'string', 'striptags', 'title', 'upper', 'wordcount', 'urlencode', 'reverse', 'pprint', 'items']) {
+  const f = F[name]!;
+  F[name] = (v, a, kw, x) => {
+    const extra = Object.keys(kw);
+    if (extra.length) throw new TemplateError(`do_${name}() got an unexpected keyword argument '${extra[0]}'`, 'type');
+    if (a.length) throw new TemplateError(`do_${name}() takes 1 positional argument but ${a.length + 1} were given`, 'type');
+    return f(v, a, kw, x);
+  };
+}
 F['d'] = F['default']!;
 F['e'] = F['escape']!;
 F['count'] = F['length']!;

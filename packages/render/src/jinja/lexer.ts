@@ -300,6 +300,7 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
         break;
     }
   }
-  push(line, 'eof', '');
+  // Jinja's end-of-template token carries the line of the last real token.
+  push(tokens.length ? tokens[tokens.length - 1]!.line : 1, 'eof', '');
   return tokens;
 }

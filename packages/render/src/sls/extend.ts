@@ -13,23 +13,54 @@ const APPENDED = new Set([
   'watch', 'watch_any', 'require', 'require_any', 'listen',
 ]);
 
-/** The (ID, state) pairs a requisite-style target names: the ID itself, every state of an SLS, or a `name`. */
-export function findName(name: unknown, state: string, high: High, strict = false): [string, string][] {
+/**
+ * Salt's name scan (every single-key argument of a `state` whose value is the name, one hit per argument), indexed:
+ * it runs once per extend target. Callers that change a scalar argument while using it call `stale()`.
+ */
+export class NameIndex {
+  private idx: Map<string, Map<unknown, string[]>> | undefined;
+
+  constructor(private readonly high: High) {}
+
+  stale(): void {
+    this.idx = undefined;
+  }
+
+  ids(state: string, name: unknown): string[] {
+    if (!this.idx) {
+      this.idx = new Map();
+      for (const [id, body] of bodies(this.high)) {
+        for (const [mod, run] of states(body)) {
+          if (!Array.isArray(run)) continue;
+          let byValue = this.idx.get(mod);
+          if (!byValue) this.idx.set(mod, (byValue = new Map()));
+          for (const arg of run) {
+            if (!isDict(arg)) continue;
+            const keys = Object.keys(arg);
+            if (keys.length !== 1) continue;
+            const v = arg[keys[0]!];
+            if (typeof v === 'object' && v !== null) continue;
+            const l = byValue.get(v);
+            if (l) l.push(id);
+            else byValue.set(v, [id]);
+          }
+        }
+      }
+    }
+    return this.idx.get(state)?.get(name) ?? [];
+  }
+}
+
+/** Salt's `find_name`: the (ID, state) pairs a target names: the ID itself, every state of an SLS, or a `name`. */
+export function findName(name: unknown, state: string, high: High, strict: boolean, names: NameIndex): [string, string][] {
   const own = typeof name === 'string' ? high.get(name) : undefined;
   if (isDict(own) && (!strict || state in own)) return [[name as string, state]];
-  const out: [string, string][] = [];
   if (state === 'sls') {
+    const out: [string, string][] = [];
     for (const [id, body] of bodies(high)) if (body['__sls__'] === name) out.push([id, Object.keys(body)[0]!]);
     return out;
   }
-  for (const [id, body] of bodies(high)) {
-    const run = body[state];
-    if (!Array.isArray(run)) continue;
-    for (const arg of run) {
-      if (isDict(arg) && Object.keys(arg).length === 1 && Object.values(arg)[0] === name) out.push([id, state]);
-    }
-  }
-  return out;
+  return names.ids(state, name).map((id) => [id, state]);
 }
 
 /** Reports an extend entry that names no state, or several (Salt: "Cannot extend ID ..."). */
@@ -40,27 +71,33 @@ export function reconcileExtend(high: High, missing: ExtendMissing, strict = fal
   const ext = high.get('__extend__');
   if (ext === undefined) return;
   high.delete('__extend__');
+  const names = new NameIndex(high);
   const slsExcludes: unknown[] = ((high.get('__exclude__') as unknown[] | undefined) ?? []).flatMap((x) => (typeof x === 'string' ? [x] : isDict(x) && x['sls'] ? [x['sls']] : []));
   for (const item of ext as Record<string, Body>[]) {
     for (let [name, body] of Object.entries(item)) {
       const stateType = states(body).next().value?.[0] ?? '';
       const target = high.get(name);
       if (!isDict(target) || !(stateType in target)) {
-        const ids = findName(name, stateType, high, strict);
+        const ids = findName(name, stateType, high, strict, names);
         if (ids.length !== 1) missing(name, body, ids.length);
         name = ids[0]![0];
       }
       if (slsExcludes.includes(body['__sls__'])) continue;
-      extendOne(high.get(name) as Body, body);
+      if (extendOne(high.get(name) as Body, body)) names.stale();
     }
   }
 }
 
-function extendOne(target: Body, body: Body): void {
+const scalarArg = (arg: unknown) => isDict(arg) && Object.values(arg).some((v) => typeof v !== 'object' || v === null);
+
+/** Extend one body; true when an argument was replaced or a scalar one added (the name index is then stale). */
+function extendOne(target: Body, body: Body): boolean {
+  let changed = false;
   for (const [state, run] of states(body)) {
     const cur = target[state];
     if (!Array.isArray(cur)) {
       target[state] = run;
+      changed = true;
       continue;
     }
     for (const arg of run as unknown[]) {
@@ -78,15 +115,25 @@ function extendOne(target: Body, body: Body): void {
             if (APPENDED.has(key)) {
               if (!Array.isArray(val[key])) val[key] = val[key] === null || val[key] === undefined ? [] : [val[key]];
               (val[key] as unknown[]).push(...pyIter(arg[key]));
-            } else cur[i] = arg;
+            } else {
+              cur[i] = arg;
+              changed = true;
+            }
             update = true;
           }
-          if (key === 'name' && firstKey(cur[i]) === 'names') cur[i] = arg;
+          if (key === 'name' && firstKey(cur[i]) === 'names') {
+            cur[i] = arg;
+            changed = true;
+          }
         }
       }
-      if (!update) cur.push(arg);
+      if (!update) {
+        cur.push(arg);
+        changed ||= scalarArg(arg);
+      }
     }
   }
+  return changed;
 }
 
 /** Salt's `apply_exclude`: drop excluded IDs and every ID of an excluded SLS (globs allowed). */

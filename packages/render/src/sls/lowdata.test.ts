@@ -14,7 +14,12 @@ import { verifyHigh } from './verify';
 const ROOT = path.join(__dirname, '../../test-fixtures/lowdata');
 const roots = new FileRoots([ROOT]);
 
-const high = (sls: string) => new HighBuilder((s, from) => loadSlsFile(roots, 'base', s, from, (_file, text) => text)).add(sls).finish();
+/** `a,b` renders several SLS in one run, as `state.show_low_sls a,b` or a top file listing both. */
+function high(sls: string) {
+  const b = new HighBuilder((s, from) => loadSlsFile(roots, 'base', s, from, (_file, text) => text));
+  for (const s of sls.split(',')) b.add(s);
+  return b.finish();
+}
 
 const show = {
   show_low_sls: (sls: string) => compileForShow(high(sls)).map((c) => c.low),
@@ -54,10 +59,20 @@ const cases: [string, Fun][] = [
   // issue 8: multi-key argument items; requisites pointing outside the SLS are shown, not refused
   ['multikey', 'show_low_sls'],
   ['outside', 'show_low_sls'],
+  // requisite_in's other work: `use` / `use_in` copy arguments, bare-name `_in` targets, `prereq_in` with names,
+  // an extend `name` replacing `names`
+  ['use', 'show_low_sls'],
+  ['use', 'show_lowstate'],
 ];
 
 test.each(cases)('%s: state.%s matches Salt 3006.1', (sls, fun) => {
   expect(JSON.stringify({ local: show[fun](sls) }, null, 4)).toBe(salt(`${sls}/${fun}.json`));
+});
+
+// Two SLS in one run (show_lowstate: a top file listing both): auto order continues, a shared include renders once,
+// extends from either apply, and show_sls lists `__extend__` first.
+test.each(['show_low_sls', 'show_lowstate', 'show_sls'] as Fun[])('multi.a,multi.b: state.%s matches Salt 3006.1', (fun) => {
+  expect(JSON.stringify({ local: show[fun]('multi.a,multi.b') }, null, 4)).toBe(salt(`multi/${fun}.json`));
 });
 
 function renderError(f: () => unknown): RenderError {
@@ -123,5 +138,10 @@ describe('what the engine reads from a chunk', () => {
   test('the apply path refuses a requisite entry the engine could not match', () => {
     const e = renderError(() => compileForRun(new Map([['x', { cmd: ['run', { onfail: [['nested']] }], __sls__: 's', __env__: 'base' }]])));
     expect(e.message).toMatch(/state 'x': onfail entry \["nested"\] is malformed/);
+  });
+
+  test('per-name arguments that are not a list of dicts are an error, as in Salt', () => {
+    const e = renderError(() => compileForShow(new Map([['p', { pkg: ['installed', { names: [{ htop: { version: 1 } }] }], __sls__: 's', __env__: 'base' }]])));
+    expect(e.message).toMatch(/state 'p': names entry 'htop' gives its arguments as \{"version":1\}/);
   });
 });

@@ -6,7 +6,7 @@
  * is 100 past the running maximum Salt tracks); a state without `order` (only those an extend adds) gets cap;
  * `names` entries add n/10000. Ties sort by state + name + function. Requisites stay as written.
  */
-import { deepEqual, isDict, type LowChunk } from '@brine/core';
+import { RenderError, deepEqual, isDict, type LowChunk } from '@brine/core';
 import { bodies, pyIter, states, whereOf, type High, type Where } from './high';
 import { isRequisiteKey, parseRequisites } from './requisites';
 
@@ -54,8 +54,13 @@ function compileState(id: string, body: Low, state: string, run: unknown, where:
     const live: Low = { ...chunk };
     if (isDict(entry)) {
       const lowName = Object.keys(entry)[0]!;
+      const extras = entry[lowName];
+      if (!Array.isArray(extras) || !extras.every(isDict)) {
+        // Salt fails here too (a Python error while compiling): the per-name arguments must be a list of dicts.
+        throw new RenderError(where.file, where.line, `state '${id}': names entry '${lowName}' gives its arguments as ${JSON.stringify(extras)} (write '- ${lowName}:' followed by '- key: value' entries)`);
+      }
       live['name'] = lowName;
-      for (const extra of pyIter(entry[lowName])) if (isDict(extra)) Object.assign(live, extra);
+      for (const extra of extras) Object.assign(live, extra);
     } else live['name'] = entry;
     live['name_order'] = i + 1;
     emit(live);

@@ -6,7 +6,7 @@
  * to `a` twice), and `prereq` marks its targets `prerequired`.
  */
 import { RenderError, isDict } from '@brine/core';
-import { findName, reconcileExtend } from './extend';
+import { NameIndex, findName, reconcileExtend } from './extend';
 import { bodies, firstKey, states, whereOf, type Body, type High } from './high';
 
 const REQ_IN = new Set(['require_in', 'watch_in', 'onfail_in', 'onchanges_in', 'use', 'use_in', 'prereq', 'prereq_in']);
@@ -92,6 +92,7 @@ function dotted(rkey: string, pstate: string, pname: unknown, body: Body): never
 
 export function requisiteIn(high: High): void {
   const ext = new Extends();
+  const names = new NameIndex(high);
   for (const [id, body] of bodies(high)) {
     for (const [state, run] of states(body)) {
       if (!Array.isArray(run)) continue;
@@ -120,18 +121,18 @@ export function requisiteIn(high: High): void {
           for (const [name, tstate] of hinges) {
             if (key === 'prereq_in') ext.list(id, state).push({ prerequired: [{ [tstate]: name }] });
             if (key === 'prereq') {
-              for (const [extId, reqState] of findName(name, tstate, high, true)) ext.list(extId, reqState).push({ prerequired: [{ [state]: id }] });
+              for (const [extId, reqState] of findName(name, tstate, high, true, names)) ext.list(extId, reqState).push({ prerequired: [{ [state]: id }] });
               continue;
             }
             if (key === 'use_in') {
-              for (const [extId, reqState] of findName(name, tstate, high, true)) {
+              for (const [extId, reqState] of findName(name, tstate, high, true, names)) {
                 const into = ext.list(extId, reqState);
                 useArgs(run, new Set([...REQ_IN_ALL, ...stateArgs(extId, tstate, high)]), into);
               }
               continue;
             }
             if (key === 'use') {
-              for (const [extId, reqState] of findName(name, tstate, high, true)) {
+              for (const [extId, reqState] of findName(name, tstate, high, true, names)) {
                 const into = ext.list(id, state);
                 useArgs((high.get(extId) as Body)[reqState], new Set([...REQ_IN_ALL, ...stateArgs(id, state, high)]), into);
               }

@@ -3,9 +3,11 @@ import { loadSaltYaml, parseSaltYaml } from './load';
 import { yamlFlow } from './dump';
 
 describe('loadSaltYaml', () => {
-  test('file modes become the octal string Salt means', () => {
+  test("numbers as Salt's loader reads them: a leading zero is dropped, not octal; PyYAML's strings stay strings", () => {
     const d = loadSaltYaml('a:\n  file.managed:\n    - mode: 644\n    - dir_mode: 0755\n    - file_mode: 600\n    - other: 0644\n', 'x.sls') as Record<string, Record<string, unknown[]>>;
-    expect(d['a']!['file.managed']).toEqual([{ mode: '0644' }, { dir_mode: '0755' }, { file_mode: '0600' }, { other: 420 }]);
+    expect(d['a']!['file.managed']).toEqual([{ mode: 644 }, { dir_mode: 755 }, { file_mode: 600 }, { other: 644 }]);
+    expect(loadSaltYaml("[0, 000, -0644, 0x1F, 0b11, 1_000, '0644', 09, 1e3, 1.5e+3, 0644.5, 1:30]", 'x')).toEqual([0, 0, -420, 31, 3, 1000, '0644', '09', '1e3', 1500, 644.5, 90]);
+    expect(loadSaltYaml('0644: a\n', 'x')).toEqual({ 644: 'a' });
   });
 
   test('YAML 1.1 booleans', () => {

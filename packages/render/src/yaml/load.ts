@@ -7,7 +7,7 @@
 import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { pyNumber } from './numbers';
 
 export interface ParsedYaml {
@@ -72,6 +72,20 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
   const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
   checkTree(doc.contents, file, lineAt, true);
   const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  // Each map's keys indexed on first use: an SLS asks for every top-level ID's line.
+  const keyIndex = new Map<unknown, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let idx = keyIndex.get(map);
+    if (!idx) {
+      idx = new Map();
+      for (const it of map.items) {
+        const k = keyString(it.key);
+        if (k !== undefined && !idx.has(k)) idx.set(k, it as Pair);
+      }
+      keyIndex.set(map, idx);
+    }
+    return idx.get(key);
+  };
   return {
     data,
     lineOf(path) {
@@ -79,7 +93,7 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
       let line: number | undefined;
       for (const p of path) {
         if (isMap(cur)) {
-          const pair = cur.items.find((it) => keyString(it.key) === String(p));
+          const pair = pairOf(cur, String(p));
           if (!pair) return line;
           line = lineAt(pair.key as Node);
           cur = pair.value;

@@ -1,0 +1,77 @@
+/**
+ * The `salt` template variable, as Salt's LazyLoader behaves in Jinja: `salt['mod.fun'](...)` and
+ * `salt.mod.fun(...)` call a function; `'mod.fun' in salt` tests for one. A function Brine does not have fails
+ * the render naming it (the engine adds file:line) instead of printing `'dict object' has no attribute`.
+ */
+import { TemplateError } from '../jinja/errors';
+import { MISSING, toPlain, type Dict } from '../jinja/values';
+import { PyFunction, type CallCtx } from '../jinja/runtime';
+import type { SaltFunction } from '../types';
+
+/** A function that takes template values as they are (PyDict, PyFloat...): the template-side modules. */
+export type TemplateFunction = (args: unknown[], kw: Dict, x: CallCtx) => unknown;
+
+function missing(name: string): TemplateError {
+  return new TemplateError(
+    `salt function '${name}' is not available in Brine (check the name; Brine's template functions are listed in the README)`,
+    'runtime',
+  );
+}
+
+/** One `salt.<module>` attribute: its functions as attributes. */
+class SaltModule {
+  readonly pyType = 'LazyLoader';
+  constructor(
+    private readonly loader: SaltLoader,
+    private readonly mod: string,
+  ) {}
+  pyGetAttr(fun: string): unknown {
+    return this.loader.fn(`${this.mod}.${fun}`);
+  }
+  pyGetItem(fun: unknown): unknown {
+    return this.loader.fn(`${this.mod}.${String(fun)}`);
+  }
+}
+
+export class SaltLoader {
+  readonly pyType = 'LazyLoader';
+  private readonly fns = new Map<string, PyFunction>();
+
+  constructor(native: Record<string, TemplateFunction>, external: Record<string, SaltFunction>) {
+    for (const [name, f] of Object.entries(external)) {
+      this.fns.set(name, new PyFunction(name, (args, kw) => {
+        const r = f(args.map(toPlain), toPlain(kw) as Dict);
+        return r === undefined ? null : r;
+      }));
+    }
+    for (const [name, f] of Object.entries(native)) this.fns.set(name, new PyFunction(name, f));
+  }
+
+  fn(name: string): PyFunction {
+    const f = this.fns.get(name);
+    if (!f) throw missing(name);
+    return f;
+  }
+
+  pyGetItem(key: unknown): unknown {
+    if (typeof key !== 'string') return MISSING;
+    return this.fn(key);
+  }
+
+  pyGetAttr(mod: string): unknown {
+    if (mod.includes('.')) return MISSING;
+    return new SaltModule(this, mod);
+  }
+
+  pyContains(key: unknown): boolean {
+    return typeof key === 'string' && this.fns.has(key);
+  }
+
+  pyIter(): unknown[] {
+    return [...this.fns.keys()];
+  }
+
+  pyRepr(): string {
+    return '<LazyLoader>';
+  }
+}

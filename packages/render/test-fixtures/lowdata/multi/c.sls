@@ -1,0 +1,6 @@
+c_pkg:
+  pkg.installed: []
+extend:
+  b_svc:
+    service:
+      - enable: True
