@@ -25,7 +25,7 @@ export class MinionCore {
 
   constructor(readonly opts: MinionOpts, readonly connection: Connection, private readonly log: Logger) {
     this.id = opts.id;
-    this.grains = coreGrains({ id: opts.id, custom: opts.grains });
+    this.grains = coreGrains({ id: opts.id, custom: opts.grains, opts, fresh: true });
     this.files = new FileCache(opts.cachedir, connection, log.child({ part: 'files' }));
     fs.mkdirSync(opts.cachedir, { recursive: true, mode: 0o700 });
     this.pillar = this.readCachedPillar();

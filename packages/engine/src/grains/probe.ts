@@ -2,8 +2,8 @@
  * The few grains Salt gets from running programs (systemctl --version, python3, lspci, systemd-detect-virt, virt-what,
  * dmidecode, dpkg/rpm, man, lvm) are gathered in ONE pass: a single /bin/sh runs every needed command, its output is
  * split by record separators. Spawning costs milliseconds (python3 behind a pyenv shim ~100 ms), so the answers are
- * kept in `<cachedir>/grains.probe.json`, reused while the boot, euid, $PATH and its directories are unchanged, and
- * for at most an hour. A `brine call --local` thus reads one small JSON file.
+ * kept in `<cachedir>/grains.probe.<tag>.json` (one file per $PATH/euid/options), reused while the boot, euid,
+ * $PATH and its directories are unchanged, and for at most an hour. index.ts stores the computed grains beside them.
  */
 import { spawnSync } from 'child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'fs';

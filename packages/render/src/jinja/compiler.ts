@@ -11,7 +11,7 @@ import {
   kwFromDict, renderBlock, type CallCtx, type CompiledTemplate, type MacroImpl, type Pos, type RenderState,
 } from './runtime';
 import {
-  PyDict, Undefined, isDict, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
+  Markup, PyDict, Undefined, htmlEscape, isDict, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
 } from './values';
 import { LoopContext } from './runtime';
 
@@ -25,26 +25,12 @@ interface Frame {
   toplevel: boolean;
 }
 
-const ESCAPE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-export const htmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPE[c]!);
 
 /** What `{{ x }}` prints. */
 function toOutput(v: unknown, s: Scope): string {
   if (typeof v === 'string') return s.ctx.autoescape ? htmlEscape(v) : v;
   const str = pyStr(v);
   return s.ctx.autoescape && !(v instanceof Markup) ? htmlEscape(str) : str;
-}
-
-/** Markup from `|safe`: printed as is even when autoescaping. */
-export class Markup {
-  readonly pyType = 'Markup';
-  constructor(readonly s: string) {}
-  pyStr(): string {
-    return this.s;
-  }
-  pyRepr(): string {
-    return `Markup(${JSON.stringify(this.s)})`;
-  }
 }
 
 /** Names a body reads (Jinja's find_undeclared for `caller`, `varargs`, `kwargs`). */

@@ -1,5 +1,4 @@
 /** Jinja2 3.1's built-in filters, with Python semantics. Filters that return generators in Jinja return PyGenerator. */
-import { Markup, htmlEscape } from './compiler';
 import { TemplateError } from './errors';
 import { fixedForm, percentFormat } from './format';
 import { PySlice, binop, pyCmp } from './ops';
@@ -7,7 +6,7 @@ import { bind } from './pymethods';
 import { callValue, getattr, getattrOnly, getitem, type CallCtx, type FilterFn } from './runtime';
 import { jsonDumps } from './json';
 import {
-  MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
+  Markup, htmlEscape, MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
   pyIter, pyLen, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
 } from './values';
 
@@ -244,24 +243,46 @@ function title(s: string): string {
     .join('');
 }
 
-/** Python's pprint.pformat for values that fit one line: repr with dict keys sorted. */
-function pformat(v: unknown): string {
-  if (isDict(v)) {
-    const entries = dictEntries(v);
-    let sorted = entries;
-    try {
-      sorted = stableSort(entries, (e) => e[0], false);
-    } catch {
-      sorted = entries;
-    }
-    return '{' + sorted.map(([k, x]) => `${pformat(k)}: ${pformat(x)}`).join(', ') + '}';
+function sortedItems(v: PyDict | Dict): [unknown, unknown][] {
+  const entries = dictEntries(v);
+  try {
+    return stableSort(entries, (e) => e[0], false);
+  } catch {
+    return entries;
   }
+}
+
+/** repr with dict keys sorted (pprint's one-line form). */
+function pprintRepr(v: unknown): string {
+  if (isDict(v)) return '{' + sortedItems(v).map(([k, x]) => `${pprintRepr(k)}: ${pprintRepr(x)}`).join(', ') + '}';
   if (Array.isArray(v)) {
-    const inner = v.map(pformat).join(', ');
+    const inner = v.map(pprintRepr).join(', ');
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
     return `[${inner}]`;
   }
   return pyRepr(v);
+}
+
+/** Python's pprint.pformat(v) at width 80: containers that do not fit are split one item per line. */
+function pformat(v: unknown, indent = 0, allowance = 0): string {
+  const rep = pprintRepr(v);
+  if (rep.length <= 80 - indent - allowance) return rep;
+  if (isDict(v)) {
+    const items = sortedItems(v);
+    if (!items.length) return rep;
+    const ind = indent + 1;
+    return '{' + items.map(([k, x], i) => {
+      const kr = pprintRepr(k);
+      return `${kr}: ${pformat(x, ind + kr.length + 2, i === items.length - 1 ? allowance + 1 : 1)}`;
+    }).join(',\n' + ' '.repeat(ind)) + '}';
+  }
+  if (Array.isArray(v) && v.length) {
+    const tuple = isTuple(v);
+    const ind = indent + 1;
+    const body = v.map((x, i) => pformat(x, ind, i === v.length - 1 ? allowance + 1 : 1)).join(',\n' + ' '.repeat(ind));
+    return tuple ? `(${body}${v.length === 1 ? ',' : ''})` : `[${body}]`;
+  }
+  return rep;
 }
 
 const F: Record<string, FilterFn> = {
@@ -329,7 +350,8 @@ const F: Record<string, FilterFn> = {
   forceescape: (v) => new Markup(htmlEscape(softStr(v))),
   format: (v, a, kw) => {
     if (a.length && Object.keys(kw).length) throw new TemplateError("can't handle positional and keyword arguments at the same time", 'runtime');
-    return percentFormat(softStr(v), Object.keys(kw).length ? new PyDict(Object.entries(kw)) : pyTuple(a));
+    const args = Object.keys(kw).length ? new PyDict(Object.entries(kw)) : pyTuple(a);
+    return v instanceof Markup ? binop('mod', v, args) : percentFormat(softStr(v), args);
   },
   groupby: (v, a, kw) => {
     const [attribute, dflt, cs] = bind(['attribute', 'default', 'case_sensitive'], a, kw, 'groupby', 1);

@@ -2,7 +2,7 @@
 import { TemplateError } from './errors';
 import { percentFormat } from './format';
 import {
-  PyFloat, dictHas, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyEq, pyIter, pyTuple, strict, typeName,
+  Markup, PyFloat, dictHas, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyEq, pyIter, pyTuple, strict, typeName,
 } from './values';
 
 const typeErr = (msg: string): TemplateError => new TemplateError(msg, 'type');
@@ -38,6 +38,22 @@ function zeroCheck(b: unknown, what: string): void {
 export function binop(op: string, a: unknown, b: unknown): unknown {
   strict(a);
   strict(b);
+  if (a instanceof Markup || b instanceof Markup) {
+    if (op === 'add' && (a instanceof Markup || typeof a === 'string') && (b instanceof Markup || typeof b === 'string')) {
+      return new Markup(Markup.escape(a) + Markup.escape(b));
+    }
+    if (op === 'mod' && a instanceof Markup) {
+      const esc = (x: unknown): unknown => (typeof x === 'string' || x instanceof Markup ? Markup.escape(x) : x);
+      const args = isTuple(b) ? pyTuple(b.map(esc)) : isDict(b) ? b : esc(b);
+      return new Markup(percentFormat(a.s, args));
+    }
+    if (op === 'mul') {
+      const m = a instanceof Markup ? a : (b as Markup);
+      return new Markup(binop('mul', m.s, a instanceof Markup ? b : a) as string);
+    }
+    if (a instanceof Markup) a = a.s;
+    if (b instanceof Markup) b = b.s;
+  }
   const numeric = isNumber(a) && isNumber(b);
   const ints = numeric && isIntLike(a) && isIntLike(b);
   switch (op) {
@@ -97,7 +113,9 @@ export function binop(op: string, a: unknown, b: unknown): unknown {
       if (numeric) {
         if (ints && num(b) >= 0) return intResult(num(a) ** num(b), () => toBig(a) ** toBig(b));
         if (num(a) === 0 && num(b) < 0) throw new TemplateError('0.0 cannot be raised to a negative power', 'runtime');
-        return mkFloat(num(a) ** num(b));
+        const r = num(a) ** num(b);
+        if (!Number.isFinite(r) && Number.isFinite(num(a)) && Number.isFinite(num(b))) throw new TemplateError("(34, 'Numerical result out of range')", 'runtime');
+        return mkFloat(r);
       }
       throw unsupported('** or pow()', a, b);
   }
@@ -154,6 +172,8 @@ export function pyCmp(a: unknown, b: unknown, op: string): number {
 export function contains(container: unknown, item: unknown): boolean {
   strict(container);
   strict(item);
+  if (container instanceof Markup) container = container.s;
+  if (item instanceof Markup) item = item.s;
   if (typeof container === 'string') {
     if (typeof item !== 'string') throw typeErr(`'in <string>' requires string as left operand, not ${typeName(item)}`);
     return container.includes(item);

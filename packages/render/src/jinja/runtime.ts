@@ -6,7 +6,7 @@ import { TemplateError } from './errors';
 import { PySlice, applySlice } from './ops';
 import { findMethod, numberAttr } from './pymethods';
 import {
-  KwArgs, MISSING, PyDict, Undefined, dictGet, dictKeys, isDict, isInt, isTuple, num, pyEq, pyRepr, pyStr, pyTuple, strict,
+  KwArgs, MISSING, Markup, PyDict, Undefined, dictGet, dictKeys, isDict, isInt, isTuple, num, pyEq, pyRepr, pyStr, pyTuple, strict,
   type Dict, typeName, undefinedError,
 } from './values';
 
@@ -135,12 +135,19 @@ export function renderBlock(scope: Scope, name: string, index: number, out: stri
     throw new TemplateError(`Required block '${name}' not found.`, 'runtime');
   }
   const s = scope.child();
-  s.vars.set('super', new PyFunction('super', () => {
-    const o: string[] = [];
-    renderBlock(scope, name, index + 1, o);
-    return o.join('');
-  }));
+  s.vars.set('super', blockSuper(scope, name, index + 1));
   impl.fn(s, out);
+}
+
+/** `super()` in a block (and `super.super()`): renders the next implementation of the block. */
+function blockSuper(scope: Scope, name: string, index: number): PyFunction {
+  const f = new PyFunction('super', () => {
+    const o: string[] = [];
+    renderBlock(scope, name, index, o);
+    return o.join('');
+  });
+  Object.defineProperty(f, 'pyGetAttr', { value: (a: string) => (a === 'super' ? blockSuper(scope, name, index + 1) : MISSING) });
+  return f;
 }
 
 /** Jinja's `self`: `self.blockname()` renders a block. */
@@ -246,7 +253,7 @@ export class Macro {
       else if (rest.length) throw new TemplateError(`macro '${m.name}' takes no keyword argument '${rest[0]}'`, 'type');
       const out: string[] = [];
       m.body(s, out);
-      return out.join('');
+      return s.ctx.autoescape ? (new Markup(out.join('')) as unknown as string) : out.join('');
     } finally {
       rs.depth--;
     }
@@ -417,11 +424,44 @@ function objectTypeRepr(v: unknown): string {
   return `${typeName(v)} object`;
 }
 
+const OBJECT_DUNDERS = new Set(['class', 'doc', 'init', 'new', 'repr', 'str', 'hash', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'getattribute', 'setattr', 'delattr', 'dir', 'reduce', 'reduce_ex', 'sizeof', 'subclasshook', 'init_subclass', 'format']);
+const CONTAINER_DUNDERS = new Set(['len', 'getitem', 'contains', 'iter', 'add', 'mul', 'rmul', 'mod', 'rmod', 'setitem', 'delitem', 'reversed', 'iadd', 'imul', 'getnewargs', 'class_getitem', 'or', 'ror', 'ior']);
+const FUNCTION_DUNDERS = new Set(['globals', 'code', 'closure', 'name', 'qualname', 'self', 'func', 'defaults', 'kwdefaults', 'module', 'dict', 'call', 'get', 'annotations', 'text_signature']);
+const INSTANCE_DUNDERS = new Set(['dict', 'module', 'weakref', 'slots']);
+/** Private attributes of Jinja's runtime classes that Python has (reading them is a SecurityError there). */
+const PRIVATE_ATTRS: Record<string, Set<string>> = {
+  LoopContext: new Set(['_after', '_before', '_current', '_iterator', '_iterable', '_length', '_recurse', '_last_changed_value', '_peek_next', '_to_iterator', '_undefined']),
+  Macro: new Set(['_environment', '_func', '_argument_count', '_default_autoescape', '_invoke']),
+};
+
+/** Whether the Python object behind `obj` has the attribute `name` (a dunder or a known private one). */
+function hasPythonAttr(obj: unknown, name: string): boolean {
+  const t = typeName(obj);
+  if (name.startsWith('__') && name.endsWith('__')) {
+    const d = name.slice(2, -2);
+    if (OBJECT_DUNDERS.has(d)) return true;
+    if (['str', 'list', 'tuple', 'dict', 'Markup'].includes(t)) return CONTAINER_DUNDERS.has(d);
+    if (t === 'function' || t === 'builtin_function_or_method' || typeof obj === 'function') return FUNCTION_DUNDERS.has(d);
+    if (obj !== null && typeof obj === 'object' && !Array.isArray(obj) && !isDict(obj)) return INSTANCE_DUNDERS.has(d);
+    return false;
+  }
+  return PRIVATE_ATTRS[t]?.has(name) ?? false;
+}
+
 const unsafe = (obj: unknown, attr: string): Undefined =>
   new Undefined(`access to attribute '${attr}' of '${typeName(obj)}' object is unsafe.`, 'security');
 
 /** Python attribute lookup (no item fallback): MISSING when the type has no such attribute. */
 function pyAttr(obj: unknown, name: string): unknown {
+  if (obj instanceof Markup) {
+    const m = findMethod(obj.s, name);
+    if (!m) return MISSING;
+    const esc = (x: unknown): unknown => (typeof x === 'string' || x instanceof Markup ? Markup.escape(x) : x);
+    return new PyFunction(name, (args, kw) => {
+      const r = (m as (s: string, a: unknown[], kw: Dict, g: typeof getattr) => unknown)(obj.s, args.map(esc), kw, getattr);
+      return typeof r === 'string' ? new Markup(r) : Array.isArray(r) ? r.map((x) => (typeof x === 'string' ? new Markup(x) : x)) : r;
+    });
+  }
   if (hasAttrs(obj)) {
     const v = obj.pyGetAttr(name);
     if (v !== MISSING) return v;
@@ -434,7 +474,7 @@ function pyAttr(obj: unknown, name: string): unknown {
 /** Jinja's `attr` filter: the attribute only, never the item. */
 export function getattrOnly(obj: unknown, name: string): unknown {
   if (obj instanceof Undefined) throw undefinedError(obj);
-  if (name.startsWith('__') && name.endsWith('__') && name.length > 4) return unsafe(obj, name);
+  if (name.startsWith('_') && hasPythonAttr(obj, name)) return unsafe(obj, name);
   const v = pyAttr(obj, name);
   if (v === MISSING) return new Undefined(`'${objectTypeRepr(obj)}' has no attribute '${name}'`);
   return name.startsWith('_') ? unsafe(obj, name) : v;
@@ -443,7 +483,7 @@ export function getattrOnly(obj: unknown, name: string): unknown {
 /** Jinja's `environment.getattr` in the sandbox: the attribute first, then the item. */
 export function getattr(obj: unknown, name: string): unknown {
   if (obj instanceof Undefined) throw undefinedError(obj);
-  if (name.startsWith('__') && name.endsWith('__') && name.length > 4) return unsafe(obj, name);
+  if (name.startsWith('_') && hasPythonAttr(obj, name)) return unsafe(obj, name);
   const v = pyAttr(obj, name);
   if (v !== MISSING) {
     if (name.startsWith('_')) return unsafe(obj, name);
@@ -484,7 +524,7 @@ export function getitem(obj: unknown, key: unknown): unknown {
   const v = rawItem(obj, key);
   if (v !== MISSING) return v;
   if (typeof key === 'string') {
-    if (key.startsWith('__') && key.endsWith('__') && key.length > 4) return unsafe(obj, key);
+    if (key.startsWith('_') && hasPythonAttr(obj, key)) return unsafe(obj, key);
     const a = pyAttr(obj, key);
     if (a !== MISSING) return key.startsWith('_') ? unsafe(obj, key) : a;
     return new Undefined(`'${objectTypeRepr(obj)}' has no attribute '${key}'`);

@@ -1,10 +1,9 @@
 /** Jinja2 3.1's built-in tests. */
-import { Markup } from './compiler';
 import { TemplateError } from './errors';
 import { compare } from './ops';
 import { bind } from './pymethods';
 import { isCallable, type TestFn } from './runtime';
-import { Undefined, isDict, isFloat, isInt, num, strict, typeName } from './values';
+import { Markup, Undefined, isDict, isFloat, isInt, num, strict, typeName } from './values';
 
 const cmp = (op: string): TestFn => (v, a, kw) => compare(op, v, bind(['other'], a, kw, op, 1)[0]);
 

@@ -90,6 +90,31 @@ export class KwArgs {
   constructor(readonly kw: Dict) {}
 }
 
+const ESCAPE: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+export const htmlEscape = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPE[c]!);
+
+/** Jinja's Markup (a str subclass whose operations escape what they take in): from `|e`, `|safe`, `|tojson`. */
+export class Markup {
+  readonly pyType = 'Markup';
+  constructor(readonly s: string) {}
+  pyStr(): string {
+    return this.s;
+  }
+  pyRepr(): string {
+    return `Markup(${reprString(this.s)})`;
+  }
+  pyIter(): unknown[] {
+    return [...this.s];
+  }
+  pyBool(): boolean {
+    return this.s.length > 0;
+  }
+  /** Escape a value taken into Markup (Markup itself is kept). */
+  static escape(v: unknown): string {
+    return v instanceof Markup ? v.s : htmlEscape(pyStr(v));
+  }
+}
+
 /* ------------------------------------------------------------------ dicts */
 
 type Entry = [key: unknown, value: unknown];
@@ -381,6 +406,8 @@ export function pyBool(v: unknown): boolean {
 
 /** Python `==`. */
 export function pyEq(a: unknown, b: unknown): boolean {
+  if (a instanceof Markup) a = a.s;
+  if (b instanceof Markup) b = b.s;
   if (a === b) return a === a || typeof a !== 'number'; // NaN != NaN
   if (a instanceof Undefined) throw undefinedError(a);
   if (b instanceof Undefined) throw undefinedError(b);
@@ -428,6 +455,7 @@ export function pyIter(v: unknown): unknown[] {
 }
 
 export function pyLen(v: unknown): number {
+  if (v instanceof Markup) v = v.s;
   if (typeof v === 'string') return [...v].length;
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return dictLen(v);
