@@ -14,6 +14,7 @@ import {
   Markup, PyDict, Undefined, htmlEscape, isDict, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
 } from './values';
 import { LoopContext } from './runtime';
+import { rootUndefinedNames } from './symbols';
 
 type E = (s: Scope) => unknown;
 type S = (s: Scope, out: string[]) => void;
@@ -75,7 +76,7 @@ export class Compiler {
     for (const [bname, b] of node.blocks) {
       blocks.set(bname, { fn: this.stmts(b.body, { soft: false, toplevel: false }), required: b.required });
     }
-    return { name, root, blocks };
+    return { name, root, blocks, rootShadow: rootUndefinedNames(node.body) };
   }
 
   /* ---------------------------------------------------------------- statements */
@@ -183,7 +184,7 @@ export class Compiler {
         return (s) => {
           this.rsOf(s).pos = p;
           const mod = this.module(s, tpl(s), st.withContext);
-          s.vars.set(st.target, mod);
+          s.setLocal(st.target, mod);
           if (s.root) s.ctx.shared.exported.delete(st.target);
         };
       }
@@ -195,7 +196,7 @@ export class Compiler {
           const mod = this.module(s, tpl(s), st.withContext);
           for (const [name, alias] of st.names) {
             const v = mod.pyGetAttr(name);
-            s.vars.set(
+            s.setLocal(
               alias,
               v === undefined || (typeof v === 'symbol')
                 ? new Undefined(`the template '${mod.name}' (imported on line ${st.line}) does not export the requested name '${name}'`)
@@ -693,6 +694,7 @@ export function renderRoot(rs: RenderState, tpl: CompiledTemplate, vars: Map<str
     while (t) {
       const ctx: TemplateCtx = new TemplateCtx(rs, t, sh);
       const scope = new Scope(null, ctx, true);
+      if (t.rootShadow.length) scope.shadow = new Set(t.rootShadow);
       t.root(scope, out);
       t = ctx.parent;
     }

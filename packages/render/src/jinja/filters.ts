@@ -5,6 +5,7 @@ import { PySlice, binop, pyCmp } from './ops';
 import { bind } from './pymethods';
 import { callValue, getattr, getattrOnly, getitem, type CallCtx, type FilterFn } from './runtime';
 import { jsonDumps } from './json';
+import { urlizeFilter } from './urlize';
 import {
   Markup, htmlEscape, MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
   pyIter, pyLen, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
@@ -523,7 +524,7 @@ const F: Record<string, FilterFn> = {
     const pairs = isDict(v) ? dictEntries(v) : pyIter(v).map((p) => pyIter(p) as [unknown, unknown]);
     return pairs.map(([k, x]) => `${urlencodeStr(pyStr(k), true)}=${urlencodeStr(pyStr(x), true)}`).join('&');
   },
-  urlize: (v) => softStr(v).replace(/\b(https?:\/\/[^\s<>"']+)/g, '<a href="$1" rel="noopener">$1</a>'),
+  urlize: urlizeFilter,
   wordcount: (v) => (softStr(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length,
   wordwrap: (v, a, kw) => {
     const [width, blw, wrapstring, boh] = bind(['width', 'break_long_words', 'wrapstring', 'break_on_hyphens'], a, kw, 'wordwrap');

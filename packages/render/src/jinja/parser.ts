@@ -613,10 +613,13 @@ export class Parser {
     this.fail(`unexpected ${pyQuote(describe(tok))}`, tok.line);
   }
 
-  private isTupleEnd(extra?: string[]): boolean {
+  /**
+   * Jinja2's is_tuple_end passes its extra end rules to `test_any` as one tuple, so they never match: after a
+   * trailing comma, `{% for x, in l %}` reads `in` as a second target. Kept as Jinja does it.
+   */
+  private isTupleEnd(_extra?: string[]): boolean {
     const t = this.cur.type;
-    if (t === 'variable_end' || t === 'block_end' || t === 'rparen') return true;
-    return !!extra && extra.some((e) => this.test(this.cur, e));
+    return t === 'variable_end' || t === 'block_end' || t === 'rparen';
   }
 
   parseTuple(o: { simplified?: boolean; withCondexpr?: boolean; extraEndRules?: string[]; explicitParentheses?: boolean }): Expr {

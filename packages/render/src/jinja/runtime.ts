@@ -51,6 +51,8 @@ export interface CompiledTemplate {
   /** Render the template body into `out` with `scope` as its root scope. */
   root: (scope: Scope, out: string[]) => void;
   blocks: Map<string, { fn: BlockFn; required: boolean }>;
+  /** Names the root frame assigns before reading: undefined there until assigned (see symbols.ts). */
+  rootShadow: string[];
 }
 
 export type BlockFn = (scope: Scope, out: string[]) => void;
@@ -79,6 +81,8 @@ export class TemplateCtx {
 
 export class Scope {
   readonly vars: Map<string, unknown>;
+  /** Root scope only: names that read as undefined until this template assigns them. */
+  shadow: Set<string> | null = null;
   constructor(
     readonly parent: Scope | null,
     readonly ctx: TemplateCtx,
@@ -90,6 +94,7 @@ export class Scope {
 
   lookup(name: string): unknown {
     for (let s: Scope | null = this; s; s = s.parent) {
+      if (s.shadow !== null && s.shadow.has(name)) return new Undefined(`'${name}' is undefined`);
       const v = s.vars.get(name);
       if (v !== undefined || s.vars.has(name)) return v;
     }
@@ -101,7 +106,14 @@ export class Scope {
 
   set(name: string, value: unknown): void {
     this.vars.set(name, value);
+    if (this.shadow !== null) this.shadow.delete(name);
     if (this.root && !name.startsWith('_')) this.ctx.shared.exported.add(name);
+  }
+
+  /** Bind without exporting (imports). */
+  setLocal(name: string, value: unknown): void {
+    this.vars.set(name, value);
+    if (this.shadow !== null) this.shadow.delete(name);
   }
 
   child(): Scope {
@@ -135,7 +147,7 @@ export function renderBlock(scope: Scope, name: string, index: number, out: stri
     throw new TemplateError(`Required block '${name}' not found.`, 'runtime');
   }
   const s = scope.child();
-  s.vars.set('super', blockSuper(scope, name, index + 1));
+  s.vars.set('super', impls![index + 1] ? blockSuper(scope, name, index + 1) : new Undefined(`there is no parent block called '${name}'.`));
   impl.fn(s, out);
 }
 
@@ -146,7 +158,8 @@ function blockSuper(scope: Scope, name: string, index: number): PyFunction {
     renderBlock(scope, name, index, o);
     return o.join('');
   });
-  Object.defineProperty(f, 'pyGetAttr', { value: (a: string) => (a === 'super' ? blockSuper(scope, name, index + 1) : MISSING) });
+  const next = (): unknown => (scope.ctx.shared.blocks.get(name)?.[index + 1] ? blockSuper(scope, name, index + 1) : new Undefined(`there is no parent block called '${name}'.`));
+  Object.defineProperty(f, 'pyGetAttr', { value: (a: string) => (a === 'super' ? next() : MISSING) });
   return f;
 }
 
