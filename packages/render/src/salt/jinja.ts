@@ -10,7 +10,7 @@ import { RenderError, saltPath, type Dict, type FileRoots } from '@brine/core';
 import { JinjaEngine, TemplateError } from '../jinja/engine';
 import { PyFunction } from '../jinja/runtime';
 import { PyDict, pyStr } from '../jinja/values';
-import { loadSaltYaml } from '../yaml/load';
+import { loadTemplateYaml } from './yaml-values';
 import { SALT_FILTERS, SALT_TESTS } from './filters';
 
 export interface SaltJinjaOptions {
@@ -23,7 +23,7 @@ export interface SaltJinjaOptions {
 
 function parseData(kind: string, text: string, file: string): unknown {
   if (kind === 'text') return text;
-  if (kind === 'yaml') return loadSaltYaml(text, file);
+  if (kind === 'yaml') return loadTemplateYaml(text, file);
   try {
     return JSON.parse(text);
   } catch (e) {

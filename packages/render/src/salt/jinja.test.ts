@@ -1,0 +1,83 @@
+/** Salt's Jinja environment: context as globals, template-loading globals, relative names, data tags, newlines. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FileRoots, RenderError } from '@brine/core';
+import { SaltJinja } from './jinja';
+
+function tree(files: Record<string, string>): FileRoots {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-saltjinja-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return new FileRoots([dir]);
+}
+
+const context = (file: string): Record<string, unknown> => ({
+  grains: { os_family: 'Debian', id: 'web1' },
+  pillar: { role: 'web' },
+  tplfile: file,
+  tpldir: path.posix.dirname(file),
+  sls: file.replace(/\.sls$/, '').replace(/\//g, '.'),
+});
+
+describe('Salt-configured Jinja', () => {
+  test('a template imported without context still sees the render context (Salt makes it the globals)', () => {
+    const roots = tree({
+      'app/init.sls': "{% from 'app/lib.jinja' import who %}{{ who() }}\n",
+      'app/lib.jinja': '{% macro who() %}{{ grains.id }}/{{ pillar.role }}/{{ tpldir }}/{{ tplfile }}/{{ sls }}{% endmacro %}',
+    });
+    expect(new SaltJinja({ roots }).render('app/init.sls', context('app/init.sls'))).toBe('web1/web/app/app/lib.jinja/app.init\n');
+  });
+
+  test('with context the importer’s tpldir is seen; ./ names resolve against the last loaded template’s tpldir', () => {
+    const roots = tree({
+      'app/init.sls': "{% from './sub/map.jinja' import dir with context %}{{ dir }}|{% include './sub/part.txt' %}\n",
+      'app/sub/map.jinja': '{% set dir = tpldir %}',
+      'app/sub/part.txt': 'part of {{ tplfile }}\n',
+    });
+    expect(new SaltJinja({ roots }).render('app/init.sls', context('app/init.sls'))).toBe('app|part of app/init.sls\n');
+  });
+
+  test('the template’s own final newline is kept, an included one is not', () => {
+    const roots = tree({ 'a.sls': "x: {% include 'b.txt' %}.\n", 'b.txt': 'inner\n' });
+    expect(new SaltJinja({ roots }).render('a.sls', context('a.sls'))).toBe('x: inner.\n');
+    expect(new SaltJinja({ roots }).renderString('no newline', 'c.sls', context('c.sls'))).toBe('no newline');
+  });
+
+  test('import_yaml keeps Python key types and floats: int keys, 1.0, yes, 0644', () => {
+    const roots = tree({
+      'app/defaults.yaml': 'ports:\n  80: web\n  443: tls\nversion: 1.0\nflag: yes\nmode: 0644\n',
+      'app/init.sls': "{% import_yaml 'app/defaults.yaml' as d %}{{ d.ports[80] }} {{ d.ports }} {{ d.version }} {{ d.flag }} {{ d.mode }}",
+    });
+    expect(new SaltJinja({ roots }).render('app/init.sls', context('app/init.sls'))).toBe("web {80: 'web', 443: 'tls'} 1.0 True 644");
+  });
+
+  test('load_json / load_text blocks and import_json', () => {
+    const roots = tree({
+      'd.json': '{"a": [1, 2]}',
+      'x.sls': "{% load_json as j %}{\"k\": {{ 1 + 1 }}}{% endload %}{% import_json 'd.json' as d %}{% load_text as t %}hi{% endload %}{{ j.k }} {{ d.a }} {{ t }}",
+    });
+    expect(new SaltJinja({ roots }).render('x.sls', context('x.sls'))).toBe('2 [1, 2] hi');
+  });
+
+  test('jinja_sls_env options reach the engine (trim_blocks, lstrip_blocks)', () => {
+    const roots = tree({ 't.sls': '  {% if true %}\nyes\n  {% endif %}\nend' });
+    const opts = { jinja_sls_env: { trim_blocks: true, lstrip_blocks: true } };
+    expect(new SaltJinja({ roots, opts, sls: true }).render('t.sls', context('t.sls'))).toBe('yes\nend');
+    expect(new SaltJinja({ roots, sls: true }).render('t.sls', context('t.sls'))).toBe('  \nyes\n  \nend');
+  });
+
+  test('errors become RenderError naming the innermost file and line', () => {
+    const roots = tree({ 'a.sls': "ok\n{% import 'lib.jinja' as l %}\n{{ l.m() }}", 'lib.jinja': '{% macro m() %}\n{{ undefined_thing }}\n{% endmacro %}' });
+    let err: unknown;
+    try {
+      new SaltJinja({ roots }).render('a.sls', context('a.sls'));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RenderError);
+    expect(String((err as Error).message)).toMatch(/^lib\.jinja:2: jinja: 'undefined_thing' is undefined/);
+  });
+});

@@ -1,0 +1,47 @@
+/**
+ * YAML read for templates (`import_yaml`, `load_yaml`, `|load_yaml`): the same rules and errors as the SLS loader,
+ * but into template values, so data keeps what Python would see: a mapping with non-string keys (`80: web`,
+ * `true: x`) is a PyDict keyed by the int / bool itself, and a float such as `1.0` stays a float.
+ */
+import { parseDocument, visit, type Scalar } from 'yaml';
+import { saltYamlTags } from '@brine/core';
+import { PyDict, PyFloat } from '../jinja/values';
+import { loadSaltYaml } from '../yaml/load';
+import { pyNumber } from '../yaml/numbers';
+
+const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
+
+function toTemplate(v: unknown): unknown {
+  if (v instanceof Map) {
+    const entries = [...v.entries()].map(([k, x]) => [toTemplate(k), toTemplate(x)] as [unknown, unknown]);
+    if (entries.every(([k]) => typeof k === 'string')) {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of entries) Object.defineProperty(o, k as string, { value: x, writable: true, enumerable: true, configurable: true });
+      return o;
+    }
+    return new PyDict(entries);
+  }
+  if (Array.isArray(v)) return v.map(toTemplate);
+  return v;
+}
+
+export function loadTemplateYaml(text: string, file: string): unknown {
+  // The SLS loader validates (syntax, duplicate keys) and reports errors with their lines.
+  loadSaltYaml(text, file);
+  const doc = parseDocument(text, {
+    version: '1.1',
+    uniqueKeys: false,
+    customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
+  });
+  visit(doc, {
+    Scalar(_key, node: Scalar) {
+      const src = (node as Scalar & { source?: string }).source;
+      if (typeof node.value !== 'number' || node.type !== 'PLAIN' || src === undefined) return;
+      const v = pyNumber(src, node.value);
+      node.value = typeof v === 'number' && Number.isInteger(v) && FLOAT_SOURCE.test(src) ? new PyFloat(v) : v;
+    },
+  });
+  return toTemplate(doc.toJS({ maxAliasCount: -1, mapAsMap: true }));
+}
+
+
