@@ -59,7 +59,7 @@ async function showLowSls(configDir: string, tree: string, sls: string): Promise
   const log = new MemoryLogger();
   const env = localEnv(opts, log);
   const raw = await lookupFunction('state.show_low_sls')([sls], {}, env);
-  const res = raw instanceof CallResult ? raw : new CallResult(raw, 0);
+  const res = raw instanceof CallResult ? raw : new CallResult(raw, 'ok');
   const stderr = log.lines.filter((l) => l.level === 'warn' || l.level === 'error').map((l) => `[${l.level.toUpperCase()}] ${l.msg}`);
   // The json outputter is JSON.stringify({ local: ret }); reading it back gives what a user would parse.
   const printed = JSON.parse(JSON.stringify({ local: res.ret }, null, 4)) as { local: unknown };

@@ -7,7 +7,9 @@
 import { RenderError, deepMerge, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
 import { SaltJinja } from './salt/jinja';
 import { SaltLoader } from './salt/loader';
-import { templateFunctions } from './salt/template-functions';
+import { saltTemplateFunctions } from './salt/index';
+import { renderPipe } from './salt/render-pipe';
+import { loadTemplateYaml } from './salt/yaml-values';
 import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { SaltFunction } from './types';
@@ -30,8 +32,20 @@ export function compilePillar(o: PillarOptions): Dict {
   const env = o.saltenv ?? 'base';
   const jinja = new SaltJinja({ roots: o.roots, opts, sls: true });
   let pillar: Dict = {};
-  const data = { grains: o.grains, opts, get pillar() { return pillar; } };
-  const salt = new SaltLoader(templateFunctions(data), o.salt ?? {});
+  const render = renderPipe((text, file, extra) => jinja.renderString(text, file, { ...vars(file), ...extra }));
+  const fns = saltTemplateFunctions({
+    id: o.id,
+    grains: o.grains,
+    opts,
+    saltenv: env,
+    roots: o.roots,
+    log,
+    render,
+    get pillar() {
+      return pillar;
+    },
+  });
+  const salt = new SaltLoader(fns, o.salt ?? {});
   const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
 
   const topFile = 'top.sls';
@@ -50,8 +64,11 @@ export function compilePillar(o: PillarOptions): Dict {
       const [a, b] = slsCandidates(sls);
       throw new RenderError(from.file, from.line, `pillar: SLS '${sls}' is not in the pillar roots (no ${a} or ${b}; fix the name or add the file)`);
     }
-    const parsed = parseSaltYaml(jinja.render(found.file, vars(found.file, sls)), found.file);
+    const text = jinja.render(found.file, vars(found.file, sls));
+    const parsed = parseSaltYaml(text, found.file);
     if (parsed.data === null || parsed.data === undefined) return {};
+    // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
+    if (isDict(parsed.data)) parsed.data = loadTemplateYaml(text, found.file, 'data');
     if (!isDict(parsed.data)) throw new RenderError(found.file, 1, `pillar: SLS '${sls}' does not render to a mapping (the top level must be 'key: value' entries)`);
     let own: Dict = { ...parsed.data };
     const includes = own['include'];

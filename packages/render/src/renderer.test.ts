@@ -90,10 +90,10 @@ describe('malformed inputs throw RenderError with file and line', () => {
     ['bad.extend_missing', 'bad/extend_missing.sls', 4, /extend: ID 'ghost' is not defined/],
     ['bad.dup_across', 'bad/dup_across.sls', 3, /ID conflicts with the same ID in bad\/common.sls:1/],
     ['bad.relative_too_far', 'bad/relative_too_far.sls', 2, /goes above the top/],
-    ['bad.filter', 'bad/filter.sls', 6, /^bad\/filter.sls:6: jinja: filter not found: nosuchfilter \(/],
+    ['bad.filter', 'bad/filter.sls', 6, /^bad\/filter.sls:6: jinja: No filter named 'nosuchfilter'\. \(/],
     ['bad.jinja_include', 'bad/jinja_include.sls', 3, /^bad\/jinja_include.sls:3: jinja: template not found: bad\/not_there.jinja \(/],
-    ['bad.unclosed', 'bad/unclosed.sls', 3, /^bad\/unclosed.sls:3: jinja: parseIf: expected elif, else, or endif, got end of file/],
-    ['bad.import_name', 'bad/import_name.sls', 2, /^bad\/import_name.sls:2: jinja: cannot import 'nothere' \(/],
+    ['bad.unclosed', 'bad/unclosed.sls', 6, /^bad\/unclosed.sls:6: jinja: Unexpected end of template\. .*The innermost block that needs to be closed is 'if' \(opened on line 3\)/],
+    ['bad.import_name', 'bad/import_name.sls', 4, /^bad\/import_name.sls:4: jinja: the template 'bad\/macros.jinja' \(imported on line 2\) does not export the requested name 'nothere'/],
     ['no.such.sls', 'no/such/sls.sls', undefined, /SLS 'no.such.sls' is not in environment/],
   ];
   test.each(cases)('%s', (sls, file, line, text) => {

@@ -2,7 +2,8 @@
 import { RenderError, nullLogger, saltPath, type Dict, type FileRoots, type LowChunk, type Logger } from '@brine/core';
 import { SaltJinja } from './salt/jinja';
 import { SaltLoader } from './salt/loader';
-import { templateFunctions } from './salt/template-functions';
+import { saltTemplateFunctions } from './salt/index';
+import { renderPipe } from './salt/render-pipe';
 import { HighBuilder, loadSlsFile } from './sls/collect';
 import { compileForRun, compileForShow } from './sls/compile';
 import { highToObject, type High, type ReadSls, type Where } from './sls/high';
@@ -37,8 +38,14 @@ export class Renderer {
       pillar: c.pillar,
       opts: c.opts,
       saltenv: this.env,
-      salt: new SaltLoader(templateFunctions(c), c.salt),
+      salt: null as unknown,
     };
+    const env = this.env;
+    const render = renderPipe((text, file, extra) => this.renderTemplate(text, file, extra));
+    this.vars['salt'] = new SaltLoader(
+      saltTemplateFunctions({ id: c.id, grains: c.grains, pillar: c.pillar, opts: c.opts, saltenv: env, roots: o.roots, log: this.log, render }),
+      c.salt,
+    );
   }
 
   private get env(): string {

@@ -549,7 +549,8 @@ export class Compiler {
         const test = this.expr(e.test, soft);
         const a = this.expr(e.expr1, soft);
         const b = e.expr2 ? this.expr(e.expr2, soft) : null;
-        return (s) => (pyBool(test(s)) ? a(s) : b ? b(s) : new Undefined(`the inline if-expression on line ${e.line} evaluated to false and no else section was defined.`, 'undefined', true));
+        const line = e.line; // not `e`: a closure over it would keep every expression's node alive with the template
+        return (s) => (pyBool(test(s)) ? a(s) : b ? b(s) : new Undefined(`the inline if-expression on line ${line} evaluated to false and no else section was defined.`, 'undefined', true));
       }
       case 'BinOp': {
         const l = this.expr(e.left, f);

@@ -98,6 +98,9 @@ const BUILTIN_GLOBALS: Record<string, unknown> = {
   }),
 };
 
+/** Templates given as text are cached compiled up to this size. */
+const INLINE_CACHE_MAX_CHARS = 256 * 1024;
+
 export class JinjaEngine {
   private readonly filters: Record<string, FilterFn>;
   private readonly tests: Record<string, TestFn>;
@@ -140,6 +143,8 @@ export class JinjaEngine {
 
   /** Render template text; `name` names it in errors. `globals` are this render's own (Salt's context). */
   renderString(source: string, vars: Record<string, unknown>, name = '<template>', globals?: Record<string, unknown>): string {
+    // A large template (a generated SLS) is compiled, run and dropped: its closures would outweigh its text 25 times.
+    if (source.length > INLINE_CACHE_MAX_CHARS) return this.run(this.compile(source, name), vars, globals);
     const key = name + '\0' + source;
     let t = this.inline.get(key);
     if (!t) {

@@ -45,6 +45,7 @@ export class Parser {
   private i = 0;
   private readonly endTokenStack: string[][] = [];
   private readonly tagStack: string[] = [];
+  private readonly tagLines: number[] = [];
   private loopDepth = 0;
   private readonly blocks = new Map<string, Stmt & { t: 'Block' }>();
 
@@ -106,7 +107,10 @@ export class Parser {
         msg.push(`You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for ${looking}.`);
       } else msg.push(`Jinja was looking for the following tags: ${looking}.`);
     }
-    if (this.tagStack.length) msg.push(`The innermost block that needs to be closed is ${pyQuote(this.tagStack[this.tagStack.length - 1]!)}.`);
+    if (this.tagStack.length) {
+      const at = this.tagLines[this.tagLines.length - 1];
+      msg.push(`The innermost block that needs to be closed is ${pyQuote(this.tagStack[this.tagStack.length - 1]!)}${at ? ` (opened on line ${at})` : ''}.`);
+    }
     this.fail(msg.join(' '), line);
   }
 
@@ -170,6 +174,7 @@ export class Parser {
     if (tok.type !== 'name') this.fail('tag name expected', tok.line);
     const name = tok.value as string;
     this.tagStack.push(name);
+    this.tagLines.push(tok.line);
     let pop = true;
     try {
       switch (name) {
@@ -204,10 +209,14 @@ export class Parser {
         if (salt) return salt;
       }
       this.tagStack.pop();
+      this.tagLines.pop();
       pop = false;
       return this.failUtEof(name, this.endTokenStack, tok.line);
     } finally {
-      if (pop) this.tagStack.pop();
+      if (pop) {
+        this.tagStack.pop();
+        this.tagLines.pop();
+      }
     }
   }
 

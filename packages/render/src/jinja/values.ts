@@ -21,6 +21,9 @@ export class PyFloat {
   toJSON(): number {
     return this.v;
   }
+  toString(): string {
+    return reprFloat(this.v);
+  }
 }
 
 /** A float result: integral values are boxed so they keep printing as floats. */
@@ -156,6 +159,9 @@ export class PyDict {
   toJSON(): Dict {
     return toPlain(this) as Dict;
   }
+  toString(): string {
+    return pyRepr(this);
+  }
 }
 
 export const MISSING: unique symbol = Symbol('missing');
@@ -253,6 +259,7 @@ export function toPlain(v: unknown): unknown {
     return o;
   }
   if (v instanceof PyFloat) return v.v;
+  if (v instanceof Markup) return v.s;
   if (typeof v === 'bigint') return Number(v);
   if (v instanceof Undefined) throw undefinedError(v);
   if (Array.isArray(v)) return v.map(toPlain);

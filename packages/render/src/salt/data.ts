@@ -54,9 +54,10 @@ export function traverseDictAndList(data: unknown, key: unknown, dflt: unknown =
   let ptr: unknown = data;
   for (const each of parts) {
     if (isList(ptr)) {
+      const list: unknown[] = ptr;
       const idx = pyIntOf(each);
       let found = false;
-      for (const embedded of ptr) {
+      for (const embedded of list) {
         if (!isDict(embedded)) continue;
         const v = dictGet(embedded, idx === null ? each : idx);
         if (v !== MISSING) {
@@ -67,7 +68,6 @@ export function traverseDictAndList(data: unknown, key: unknown, dflt: unknown =
       }
       if (found) continue;
       if (idx === null) return dflt;
-      const list: unknown[] = ptr;
       const i = idx < 0 ? list.length + idx : idx;
       if (i < 0 || i >= list.length) return dflt;
       ptr = list[i];
@@ -91,6 +91,13 @@ export function traverseDictAndList(data: unknown, key: unknown, dflt: unknown =
     } else return dflt;
   }
   return ptr;
+}
+
+/** grains.item / pillar.item: `{arg: value}` for each key path, with the `default` and `delimiter` keywords. */
+export function dataItems(data: unknown, args: unknown[], kw: Dict): PyDict {
+  const dflt = kw['default'] ?? '';
+  const delim = kw['delimiter'] === undefined ? DEFAULT_TARGET_DELIM : pyStr(kw['delimiter']);
+  return new PyDict(args.map((arg) => [arg, traverseDictAndList(data, arg, dflt, delim)]));
 }
 
 /** salt.utils.data.traverse_dict: dicts only. */
@@ -317,7 +324,7 @@ function aggregate(a: unknown, b: unknown, level: number | boolean): unknown {
     const response = shallowCopy(deep ? a : b);
     for (const [k, v] of dictEntries(b)) {
       const av = dictGet(a, k);
-      dictSet(response, k, av === MISSING ? v : aggregate(av, v, sub > 0 ? sub : false));
+      dictSet(response, k, av === MISSING ? v : aggregate(av, v, typeof sub === 'number' && sub > 0 ? sub : false));
     }
     return response;
   }

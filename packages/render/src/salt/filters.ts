@@ -1,5 +1,2 @@
-/** Placeholder until the Salt filter library lands: Salt's Jinja filters and tests. */
-import type { FilterFn, TestFn } from '../jinja/runtime';
-
-export const SALT_FILTERS: Record<string, FilterFn> = {};
-export const SALT_TESTS: Record<string, TestFn> = {};
+/** Salt's Jinja filters and tests (the library is in index.ts and filters-*.ts). */
+export { SALT_FILTERS, SALT_TESTS } from './index';

@@ -12,6 +12,7 @@ import { PyFunction } from '../jinja/runtime';
 import { PyDict, pyStr } from '../jinja/values';
 import { loadTemplateYaml } from './yaml-values';
 import { SALT_FILTERS, SALT_TESTS } from './filters';
+import { saltTemplateGlobals } from './index';
 
 export interface SaltJinjaOptions {
   roots: FileRoots;
@@ -32,9 +33,7 @@ function parseData(kind: string, text: string, file: string): unknown {
 }
 
 const SALT_GLOBALS: Record<string, unknown> = {
-  raise: new PyFunction('raise', (args) => {
-    throw new TemplateError(pyStr(args[0] ?? ''), 'runtime');
-  }),
+  ...saltTemplateGlobals(),
   odict: new PyFunction('odict', (args, kw) => {
     const d = new PyDict();
     const src = args[0];
@@ -106,6 +105,10 @@ export class SaltJinja {
 export function toRenderError(e: unknown, file: string): RenderError {
   if (e instanceof RenderError) return e;
   if (e instanceof TemplateError) {
+    if (e.kind === 'notfound') {
+      const what = `template not found: ${e.message} (the name is relative to the file roots, or to the importing template's directory when it starts with ./ or ../)`;
+      return new RenderError(e.file ?? file, e.line, `jinja: ${what}`, { cause: e });
+    }
     return new RenderError(e.file ?? file, e.line, `jinja: ${e.message} (fix the template at this line)`, { cause: e });
   }
   return new RenderError(file, undefined, `jinja: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -5,11 +5,10 @@
  */
 import { TemplateError } from '../jinja/errors';
 import { MISSING, toPlain, type Dict } from '../jinja/values';
-import { PyFunction, type CallCtx } from '../jinja/runtime';
+import { PyFunction } from '../jinja/runtime';
 import type { SaltFunction } from '../types';
 
-/** A function that takes template values as they are (PyDict, PyFloat...): the template-side modules. */
-export type TemplateFunction = (args: unknown[], kw: Dict, x: CallCtx) => unknown;
+import type { TemplateFunction } from './py';
 
 function missing(name: string): TemplateError {
   return new TemplateError(

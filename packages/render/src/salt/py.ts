@@ -209,3 +209,53 @@ export function parseFloatPy(text: string): number | null {
 export function saltError(msg: string): TemplateError {
   return new TemplateError(msg, 'runtime');
 }
+
+/** A Python `bytes` value (what `to_bytes` and a non-UTF-8 `base64_decode` return). */
+export class PyBytes {
+  readonly pyType = 'bytes';
+  constructor(readonly b: Buffer) {}
+  pyRepr(): string {
+    const s = this.b.toString('latin1');
+    const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+    let out = 'b' + q;
+    for (const byte of this.b) {
+      const c = String.fromCharCode(byte);
+      if (c === '\\' || c === q) out += '\\' + c;
+      else if (c === '\t') out += '\\t';
+      else if (c === '\n') out += '\\n';
+      else if (c === '\r') out += '\\r';
+      else if (byte < 0x20 || byte >= 0x7f) out += '\\x' + byte.toString(16).padStart(2, '0');
+      else out += c;
+    }
+    return out + q;
+  }
+  pyStr(): string {
+    return this.pyRepr();
+  }
+}
+
+/** A filter with a Python signature: the filtered value is the first parameter. */
+export function filter(
+  name: string,
+  params: ParamSpec[],
+  body: (v: Record<string, unknown>, b: Bound, x: CallCtx) => unknown,
+  more: { varargs?: boolean; varkw?: boolean } = {},
+): (value: unknown, args: unknown[], kw: Dict, x: CallCtx) => unknown {
+  const sig: Signature = { name, params, ...more };
+  return (value, args, kw, x) => {
+    const b = bindSig(sig, [value, ...args], kw);
+    const r = body(b.v, b, x);
+    return r === undefined ? null : r;
+  };
+}
+
+/** Python's order of two str: by code point (JS compares UTF-16 units). */
+export function codePointCompare(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d) return d;
+  }
+  return x.length - y.length;
+}

@@ -16,9 +16,9 @@ const reError = (msg: string): TemplateError => new TemplateError(`re.error: ${m
 
 const SYNTAX = '^$\\.*+?()[]{}|/';
 
-/** One literal code point, safe in a unicode-mode RegExp (inside or outside a class). */
-function lit(c: string): string {
-  if (SYNTAX.includes(c) || c === '-') return '\\' + c;
+/** One literal code point, safe in a unicode-mode RegExp (`-` needs its escape only inside a class). */
+function lit(c: string, inClass = false): string {
+  if (SYNTAX.includes(c) || (inClass && c === '-')) return '\\' + c;
   if (/[\p{L}\p{N} _]/u.test(c) || (c.codePointAt(0)! > 0x20 && c.codePointAt(0)! < 0x7f)) return c;
   return `\\u{${c.codePointAt(0)!.toString(16)}}`;
 }
@@ -71,19 +71,19 @@ export function translate(pattern: string, flagsIn: PyFlags = {}): Translated {
     if (c === 'B') return '\\B';
     if (c === 'A') return inClass ? (() => { throw reError('bad escape \\A'); })() : '(?<![\\s\\S])';
     if (c === 'Z') return inClass ? (() => { throw reError('bad escape \\Z'); })() : '(?![\\s\\S])';
-    if (CTRL[c] !== undefined) return lit(CTRL[c]!);
+    if (CTRL[c] !== undefined) return lit(CTRL[c]!, inClass);
     if (c === 'x') {
       const h = cs.slice(i, i + 2).join('');
       if (!/^[0-9a-fA-F]{2}$/.test(h)) throw reError(`incomplete escape \\x${h}`);
       i += 2;
-      return lit(String.fromCodePoint(parseInt(h, 16)));
+      return lit(String.fromCodePoint(parseInt(h, 16)), inClass);
     }
     if (c === 'u' || c === 'U') {
       const n = c === 'u' ? 4 : 8;
       const h = cs.slice(i, i + n).join('');
       if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(h)) throw reError(`incomplete escape \\${c}${h}`);
       i += n;
-      return lit(String.fromCodePoint(parseInt(h, 16)));
+      return lit(String.fromCodePoint(parseInt(h, 16)), inClass);
     }
     if (c === 'N' && cs[i] === '{') throw reError('\\N{...} escapes are not supported');
     if (/[0-9]/.test(c)) {
@@ -91,12 +91,12 @@ export function translate(pattern: string, flagsIn: PyFlags = {}): Translated {
       let digits = c;
       if (c === '0') {
         while (digits.length < 3 && /[0-7]/.test(cs[i] ?? '')) digits += cs[i++];
-        return lit(String.fromCodePoint(parseInt(digits, 8)));
+        return lit(String.fromCodePoint(parseInt(digits, 8)), inClass);
       }
       if (/[0-7]/.test(c) && /[0-7]/.test(cs[i] ?? '') && /[0-7]/.test(cs[i + 1] ?? '')) {
         digits += cs[i]! + cs[i + 1]!;
         i += 2;
-        return lit(String.fromCodePoint(parseInt(digits, 8)));
+        return lit(String.fromCodePoint(parseInt(digits, 8)), inClass);
       }
       if (/[0-9]/.test(cs[i] ?? '')) digits += cs[i++];
       if (inClass) throw reError(`bad escape \\${digits}`);
@@ -105,7 +105,7 @@ export function translate(pattern: string, flagsIn: PyFlags = {}): Translated {
       return `\\${n}(?:)`;
     }
     if (/[A-Za-z]/.test(c)) throw reError(`bad escape \\${c}`);
-    return lit(c);
+    return lit(c, inClass);
   };
 
   const klass = (): string => {
@@ -128,7 +128,7 @@ export function translate(pattern: string, flagsIn: PyFlags = {}): Translated {
         body += peek(1) === ']' || body === '' || body === '^' ? '\\-' : '-';
         i++;
       } else {
-        body += lit(c);
+        body += lit(c, true);
         i++;
       }
     }

@@ -11,6 +11,7 @@
 import { TemplateError } from '../jinja/errors';
 import { pySortCompare } from '../jinja/filters';
 import { PyDict, PyFloat, Undefined, isPlainObject, reprFloat, undefinedError } from '../jinja/values';
+import { codePointCompare } from './py';
 
 export interface YamlDumpOptions {
   /** PyYAML's default_flow_style: true (flow), false (block), null (flow for collections of scalars only). */
@@ -131,17 +132,9 @@ class Representer {
   }
 }
 
-/** Python's `<` on keys: strings by code point (JS compares UTF-16 units), the rest as the engine does. */
+/** Python's `<` on keys: strings by code point, the rest as the engine does. */
 export function pyKeyCompare(a: unknown, b: unknown): number {
-  if (typeof a === 'string' && typeof b === 'string') {
-    const x = [...a];
-    const y = [...b];
-    for (let i = 0; i < Math.min(x.length, y.length); i++) {
-      const d = cp(x[i]!) - cp(y[i]!);
-      if (d) return d;
-    }
-    return x.length - y.length;
-  }
+  if (typeof a === 'string' && typeof b === 'string') return codePointCompare(a, b);
   return pySortCompare(a, b);
 }
 

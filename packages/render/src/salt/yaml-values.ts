@@ -1,7 +1,7 @@
 /**
  * YAML read for templates (`import_yaml`, `load_yaml`, `|load_yaml`): the same rules and errors as the SLS loader,
  * but into template values, so data keeps what Python would see: a mapping with non-string keys (`80: web`,
- * `true: x`) is a PyDict keyed by the int / bool itself, and a float such as `1.0` stays a float.
+ * `true: x`) is keyed by the int / bool itself, every mapping is a Python dict (PyDict), and `1.0` stays a float.
  */
 import { parseDocument, visit, type Scalar } from 'yaml';
 import { saltYamlTags } from '@brine/core';
@@ -11,21 +11,27 @@ import { pyNumber } from '../yaml/numbers';
 
 const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
 
-function toTemplate(v: unknown): unknown {
+/**
+ * `python`: every mapping a PyDict (data a template loads; `|yaml` sorts it as PyYAML sorts dicts).
+ * `data`: plain objects, except a mapping with a non-string key, which becomes a PyDict (pillar).
+ */
+type Dicts = 'python' | 'data';
+
+function convert(v: unknown, dicts: Dicts): unknown {
   if (v instanceof Map) {
-    const entries = [...v.entries()].map(([k, x]) => [toTemplate(k), toTemplate(x)] as [unknown, unknown]);
-    if (entries.every(([k]) => typeof k === 'string')) {
+    const entries = [...v.entries()].map(([k, x]) => [convert(k, dicts), convert(x, dicts)] as [unknown, unknown]);
+    if (dicts === 'data' && entries.every(([k]) => typeof k === 'string')) {
       const o: Record<string, unknown> = {};
       for (const [k, x] of entries) Object.defineProperty(o, k as string, { value: x, writable: true, enumerable: true, configurable: true });
       return o;
     }
     return new PyDict(entries);
   }
-  if (Array.isArray(v)) return v.map(toTemplate);
+  if (Array.isArray(v)) return v.map((x) => convert(x, dicts));
   return v;
 }
 
-export function loadTemplateYaml(text: string, file: string): unknown {
+export function loadTemplateYaml(text: string, file: string, dicts: Dicts = 'python'): unknown {
   // The SLS loader validates (syntax, duplicate keys) and reports errors with their lines.
   loadSaltYaml(text, file);
   const doc = parseDocument(text, {
@@ -41,7 +47,7 @@ export function loadTemplateYaml(text: string, file: string): unknown {
       node.value = typeof v === 'number' && Number.isInteger(v) && FLOAT_SOURCE.test(src) ? new PyFloat(v) : v;
     },
   });
-  return toTemplate(doc.toJS({ maxAliasCount: -1, mapAsMap: true }));
+  return convert(doc.toJS({ maxAliasCount: -1, mapAsMap: true }), dicts);
 }
 
 

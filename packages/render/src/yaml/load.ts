@@ -9,6 +9,7 @@ import { RenderError, saltYamlTags } from '@brine/core';
 export { saltYamlTags };
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { pyNumber } from './numbers';
+import { fastLineOf, readFastYaml } from './fast';
 
 export interface ParsedYaml {
   data: unknown;
@@ -54,8 +55,22 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-/** Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. */
+/**
+ * Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. The common block subset goes
+ * through the fast reader (fast.ts), which gives the same data or gives up; everything else through `yaml`.
+ */
 export function parseSaltYaml(text: string, file: string): ParsedYaml {
+  const fast = readFastYaml(text);
+  if (!fast) return parseFull(text, file);
+  let full: ParsedYaml | undefined;
+  return {
+    data: fast.data,
+    lineOf: (path) => fastLineOf(fast, path, () => (full ??= parseFull(text, file)).lineOf(path)),
+  };
+}
+
+/** The `yaml` package alone (the fast reader is tested against it). */
+export function parseFull(text: string, file: string): ParsedYaml {
   const lc = new LineCounter();
   const doc: Document = parseDocument(text, {
     version: '1.1',
@@ -109,5 +124,6 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
 
 /** YAML text -> data, with Salt's rules (see the module comment). */
 export function loadSaltYaml(text: string, file: string): unknown {
-  return parseSaltYaml(text, file).data;
+  const fast = readFastYaml(text);
+  return fast ? fast.data : parseFull(text, file).data;
 }

@@ -1,4 +1,4 @@
 # imports
 {% from "bad/macros.jinja" import nothere %}
 a:
-  test.nop: []
+  test.nop: [{{ nothere() }}]
