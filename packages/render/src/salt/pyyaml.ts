@@ -404,6 +404,24 @@ class Emitter {
 
   /* flow sequences */
 
+  /** Close a flow collection at its end event (true), or write the separator before its next item. */
+  private flowItem(first: boolean, end: 'SequenceEnd' | 'MappingEnd', close: string): boolean {
+    if (this.ev(end)) {
+      this.popIndent();
+      this.flowLevel--;
+      if (!first && this.canonical) {
+        this.writeIndicator(',', false);
+        this.writeIndent();
+      }
+      this.writeIndicator(close, false);
+      this.popState();
+      return true;
+    }
+    if (!first) this.writeIndicator(',', false);
+    if (this.canonical || this.column > this.bestWidth) this.writeIndent();
+    return false;
+  }
+
   private expectFlowSequence(): void {
     this.writeIndicator('[', true, true);
     this.flowLevel++;
@@ -412,19 +430,7 @@ class Emitter {
   }
 
   private expectFlowSequenceItem(first: boolean): void {
-    if (this.ev('SequenceEnd')) {
-      this.popIndent();
-      this.flowLevel--;
-      if (!first && this.canonical) {
-        this.writeIndicator(',', false);
-        this.writeIndent();
-      }
-      this.writeIndicator(']', false);
-      this.popState();
-      return;
-    }
-    if (!first) this.writeIndicator(',', false);
-    if (this.canonical || this.column > this.bestWidth) this.writeIndent();
+    if (this.flowItem(first, 'SequenceEnd', ']')) return;
     this.states.push(() => this.expectFlowSequenceItem(false));
     this.expectNode(false, true);
   }
@@ -439,19 +445,7 @@ class Emitter {
   }
 
   private expectFlowMappingKey(first: boolean): void {
-    if (this.ev('MappingEnd')) {
-      this.popIndent();
-      this.flowLevel--;
-      if (!first && this.canonical) {
-        this.writeIndicator(',', false);
-        this.writeIndent();
-      }
-      this.writeIndicator('}', false);
-      this.popState();
-      return;
-    }
-    if (!first) this.writeIndicator(',', false);
-    if (this.canonical || this.column > this.bestWidth) this.writeIndent();
+    if (this.flowItem(first, 'MappingEnd', '}')) return;
     if (!this.canonical && this.checkSimpleKey()) {
       this.states.push(() => this.expectFlowMappingSimpleValue());
       this.expectNode(false, false, true, true);
