@@ -78,3 +78,20 @@ export async function acceptAll(f: Fleet, ids: string[]): Promise<void> {
     return r.code === 0 && Object.keys(json(r)).length === ids.length;
   }, 30_000, 'all minions answering');
 }
+
+/** A fleet of `ids` with an empty state tree and pillar, every key accepted and every minion answering. */
+export async function acceptedFleet(prefix: string, ids: string[]): Promise<Fleet> {
+  const dir = tempDir(prefix);
+  writeFiles(path.join(dir, 'tree'), { 'top.sls': 'base: {}\n' });
+  writeFiles(path.join(dir, 'pillar'), { 'top.sls': 'base: {}\n' });
+  const f = await startFleet({ dir, minions: ids, fileRoots: [path.join(dir, 'tree')] });
+  await acceptAll(f, ids);
+  return f;
+}
+
+/** Stop every daemon of the fleet and remove its directory. */
+export async function removeFleet(f: Fleet | undefined): Promise<void> {
+  if (!f) return;
+  await f.stop();
+  fs.rmSync(f.dir, { recursive: true, force: true });
+}

@@ -1,17 +1,33 @@
 /** The `brine` command line. Subcommands load their code lazily so `brine call --local` starts fast. */
+import * as fs from 'fs';
 import { Command, Option } from 'commander';
-import { BrineError, errorMessage } from '@brine/core';
-import { EXIT } from './exit';
+import { BrineError, ConfigError, errorMessage } from '@brine/core';
+import { EXIT, exitCodeOf } from './exit';
 import type { GlobalOpts } from './globals';
 import type { OutName } from './output';
 import type { StateOutput } from './output/highstate';
 
 const VERSION = '0.1.0';
 
-function globals(cmd: Command): GlobalOpts {
+/**
+ * The global options. The configuration directory must exist when it was named (`-c`, BRINE_CONFIG_DIR) or when the
+ * command needs it (`optional`: only `call --local`, `demo` and `lab` run without one): a typo must not read as
+ * an empty key store or job cache, nor create directories.
+ */
+function globals(cmd: Command, optional = false): GlobalOpts {
   const o = cmd.optsWithGlobals() as { configDir: string; out?: OutName; color: boolean; stateOutput: StateOutput };
+  const named = process.env['BRINE_CONFIG_DIR'] !== undefined || sourceOf(cmd) === 'cli';
+  if ((named || !optional) && !fs.statSync(o.configDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ConfigError(`config dir ${o.configDir}: no such directory${named ? ' (check -c / BRINE_CONFIG_DIR)' : ' (create it, or name one with -c)'}`);
+  }
   const color = o.color !== false && !process.env['NO_COLOR'] && process.stdout.isTTY === true;
   return { configDir: o.configDir, outOptions: { out: o.out, color, stateOutput: o.stateOutput } };
+}
+
+function sourceOf(cmd: Command): string | undefined {
+  let c: Command | null = cmd;
+  while (c?.parent) c = c.parent;
+  return c?.getOptionValueSource('configDir');
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -37,7 +53,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .option('--id <id>', 'minion id to use')
     .action(async (fun: string, words: string[], o: Record<string, unknown>, cmd: Command) => {
       const { callCommand } = await import('./commands/call');
-      setCode(await callCommand(fun, words, { ...globals(cmd), local: Boolean(o['local']), fileRoot: o['fileRoot'] as string[] | undefined, pillarRoot: o['pillarRoot'] as string[] | undefined, id: o['id'] as string | undefined }));
+      setCode(await callCommand(fun, words, { ...globals(cmd, Boolean(o['local'])), local: Boolean(o['local']), fileRoot: o['fileRoot'] as string[] | undefined, pillarRoot: o['pillarRoot'] as string[] | undefined, id: o['id'] as string | undefined }));
     });
 
   const daemonCmd = (name: 'master' | 'minion', what: string) =>
@@ -155,7 +171,7 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .option('--dir <dir>', 'use this directory instead of a temporary one (kept)')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const { demoCommand } = await import('./commands/demo');
-      setCode(await demoCommand({ ...globals(cmd), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined }));
+      setCode(await demoCommand({ ...globals(cmd, true), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined }));
     });
 
   program
@@ -165,13 +181,13 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .option('--prefix <prefix>', 'namespace name prefix', 'brl-')
     .option('--subnet <a.b.c>', 'private /24 used only inside the namespaces', '10.213.0')
     .option('--state-dir <dir>', 'where the lab keeps its state', '/run/brine-lab')
-    .option('--scenarios <list>', 'failover: keepalived-stop,link-down,app-kill,control (default: all)')
+    .option('--scenarios <list>', 'failover: keepalived-stop,link-down,app-kill,control,lb-kill,minion-restart (default: all)')
     .option('--json', 'print the result as JSON')
     .action(async (action: string, o: Record<string, unknown>, cmd: Command) => {
       const { labCommand } = await import('./commands/lab');
       setCode(
         await labCommand(action, {
-          ...globals(cmd),
+          ...globals(cmd, true),
           prefix: o['prefix'] as string,
           subnet: o['subnet'] as string,
           stateDir: o['stateDir'] as string,
@@ -197,7 +213,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`brine: ${e instanceof BrineError ? e.message : errorMessage(e)}\n`);
     if (!(e instanceof BrineError) && process.env['BRINE_DEBUG']) process.stderr.write(String((e as Error).stack) + '\n');
-    return EXIT.error;
+    return exitCodeOf(e);
   }
   return code;
 }

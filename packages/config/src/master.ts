@@ -27,6 +27,17 @@ export interface MasterOpts extends Dict {
   max_message_size: number;
   /** Seconds a publication stays valid (minions drop older ones). */
   publish_ttl: number;
+  /** Connections per port (publish, request); beyond it new ones are closed at once. */
+  max_connections: number;
+  /** Auth requests per second, overall and per connection (beyond: an unsigned `busy` answer). */
+  auth_rate: number;
+  auth_rate_per_peer: number;
+  /** Pending keys held at most, and hours before an unaccepted pending key is forgotten. */
+  max_pending_keys: number;
+  pending_key_ttl: number;
+  /** Log file size (bytes) at which it is rotated, and rotated files kept. */
+  log_max_bytes: number;
+  log_backups: number;
 }
 
 
@@ -56,5 +67,12 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     timeout: num('timeout', 5),
     max_message_size: num('max_message_size', 16 * 1024 * 1024),
     publish_ttl: num('publish_ttl', 60),
+    max_connections: num('max_connections', 10_000),
+    auth_rate: num('auth_rate', 50),
+    auth_rate_per_peer: num('auth_rate_per_peer', 5),
+    max_pending_keys: num('max_pending_keys', 1000),
+    pending_key_ttl: num('pending_key_ttl', 24),
+    log_max_bytes: num('log_max_bytes', 10 * 1024 * 1024),
+    log_backups: num('log_backups', 5),
   };
 }

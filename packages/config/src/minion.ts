@@ -22,6 +22,9 @@ export interface MinionOpts extends Dict {
   pki_dir: string;
   log_file: string;
   log_level: string;
+  /** Log file size (bytes) at which it is rotated, and rotated files kept. */
+  log_max_bytes: number;
+  log_backups: number;
   grains: Dict;
   test: boolean;
   failhard: boolean;
@@ -82,6 +85,8 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     pki_dir: p('pki_dir', path.join(dir, 'pki/minion')),
     log_file: p('log_file', '/var/log/brine/minion'),
     log_level: String(raw['log_level'] ?? 'info'),
+    log_max_bytes: num('log_max_bytes', 10 * 1024 * 1024),
+    log_backups: num('log_backups', 5),
     grains: isDict(raw['grains']) ? raw['grains'] : {},
     test: Boolean(raw['test'] ?? false),
     failhard: Boolean(raw['failhard'] ?? false),

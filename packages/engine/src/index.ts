@@ -10,4 +10,6 @@ export { lookupFunction, listFunctions, registerFunction, templateSalt } from '.
 export { runCompiled, makeRenderer, slsList } from './modules/state';
 export * from './logging';
 export { chooseProviders, chooseServiceProvider, choosePkgProvider } from './providers';
-export { parseServiceDef, expectedProgram, programMatches, DEFAULT_SERVICES_DIR, DEFAULT_RUN_DIR, type ServiceDef } from './providers/supervisor';
+export { parseServiceDef, expectedProgram, programMatches, DEFAULT_SERVICES_DIR, DEFAULT_RUN_DIR, RESTART_DEFAULTS, type ServiceDef } from './providers/supervisor';
+export { KEEPER_JS, keeperArgv, keeperSpec, keeperStateFile, keeperTitle, RESTART_POLICIES, type KeeperSpec, type KeeperState, type RestartPolicy } from './providers/keeper';
+export { whoListens, processTree, listeningInodes, socketOwners } from './providers/sockets';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Logger } from '@brine/core';
+import { RepeatLimiter, type Logger } from '@brine/core';
 
 const SECRET_FIELDS = /^(pillar|ret|data|privatePem|sessionKey|pubKey|key|token|password|secret|contents)$/i;
 
@@ -20,6 +20,11 @@ export interface DaemonLogOptions {
   level?: string;
   console?: boolean;
   base?: Record<string, unknown>;
+  /** Rotate the file at this size (bytes; default 10 MiB), keeping `backups` older files (default 5). */
+  maxBytes?: number;
+  backups?: number;
+  /** The same warning or error more than this many times a minute is counted, not logged (default 20). */
+  repeatsPerMinute?: number;
 }
 
 export function createDaemonLogger(o: DaemonLogOptions): Logger {
@@ -29,7 +34,10 @@ export function createDaemonLogger(o: DaemonLogOptions): Logger {
   const transports: import('winston').transport[] = [];
   if (o.file) {
     fs.mkdirSync(path.dirname(o.file), { recursive: true, mode: 0o700 });
-    transports.push(new winston.transports.File({ filename: o.file, options: { mode: 0o600 } }));
+    // `options` replaces winston's default open flags: without `flags: 'a'` every start would truncate the log.
+    transports.push(
+      new winston.transports.File({ filename: o.file, options: { flags: 'a', mode: 0o600 }, maxsize: o.maxBytes ?? 10 * 1024 * 1024, maxFiles: (o.backups ?? 5) + 1, tailable: true }),
+    );
   }
   if (o.console !== false) transports.push(new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] }));
   const w = winston.createLogger({
@@ -38,11 +46,12 @@ export function createDaemonLogger(o: DaemonLogOptions): Logger {
     defaultMeta: o.base,
     transports,
   });
+  const repeats = new RepeatLimiter(o.repeatsPerMinute ?? 20, (msg, dropped) => w.warn('repeated message not logged one by one', { message: msg, dropped }));
   const wrap = (child: import('winston').Logger): Logger => ({
     debug: (msg, meta) => child.debug(msg, redact(meta)),
     info: (msg, meta) => child.info(msg, redact(meta)),
-    warn: (msg, meta) => child.warn(msg, redact(meta)),
-    error: (msg, meta) => child.error(msg, redact(meta)),
+    warn: (msg, meta) => repeats.allow(msg) && child.warn(msg, redact(meta)),
+    error: (msg, meta) => repeats.allow(msg) && child.error(msg, redact(meta)),
     child: (meta) => wrap(child.child(meta)),
   });
   return wrap(w);

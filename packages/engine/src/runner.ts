@@ -5,7 +5,7 @@
  * is not called when `test` is set, so a dry run cannot write by construction. After `apply` the state is
  * checked again; a state that is still not converged is a failure.
  */
-import { errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
+import { BrineError, errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
 import { resolveRequisites } from './requisites';
 import { StateFailure, type ApplyContext, type CheckContext, type HostReader, type HostWriter, type Providers, type SourceClient, type StateFunction, type TemplateRenderer } from './types';
 
@@ -34,10 +34,10 @@ export interface Prepared {
 }
 
 /** Unknown state functions or bad arguments: a compile error, raised before anything runs. */
-export class CompileError extends Error {
+export class CompileError extends BrineError {
   readonly errors: string[];
   constructor(errors: string[]) {
-    super(errors.join('\n'));
+    super('compile', errors.join('\n'));
     this.errors = errors;
   }
 }

@@ -2,7 +2,7 @@
  * The state-module contract (DESIGN.md section 4). The engine owns test mode: `check` only ever gets a reader;
  * a writer is constructed only for a real run, so a dry run cannot write by construction.
  */
-import type { Changes, Logger, LowChunk } from '@brine/core';
+import { BrineError, type Changes, type Logger, type LowChunk } from '@brine/core';
 
 export interface FileInfo {
   type: 'file' | 'directory' | 'symlink' | 'other';
@@ -173,9 +173,8 @@ export interface StateModule {
 }
 
 /** Thrown by `apply`/`watch` to fail a state while still reporting what happened (cmd.run's retcode and output). */
-export class StateFailure extends Error {
+export class StateFailure extends BrineError {
   constructor(message: string, readonly changes: Changes) {
-    super(message);
-    this.name = 'StateFailure';
+    super('state-failed', message, { outcome: 'failed' });
   }
 }

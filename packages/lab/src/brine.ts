@@ -120,6 +120,11 @@ export async function acceptKeys(c: LabConfig, ids: string[] = ROLE_NODES, o: Br
   const has = (id: string) => ['pending', 'accepted'].some((s) => fs.existsSync(path.join(pki, s, id)));
   await waitFor(() => ids.every(has), 30_000, `minion keys (${ids.filter((id) => !has(id)).join(', ')}; see ${nodePaths(c, ids[0]!).logs}/brine-minion.log)`);
   await brineOk(c, ['key', 'accept', '--all', '-y'], o, 30_000);
+  await waitAnswering(c, ids, o);
+}
+
+/** Wait until every minion in `ids` answers test.ping (30 s at most). */
+export async function waitAnswering(c: LabConfig, ids: string[] = ROLE_NODES, o: BrineOptions = {}): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const r = await brine(c, ['run', ids.join(','), '-L', 'test.ping', '--out', 'json', '-t', '3'], o, 30_000);

@@ -4,13 +4,14 @@
  *   run with conntrackd's commit disabled (the NAT stream must break, so the stream assertion can fail).
  * Every loop is bounded; traffic goes only to the lab's VIP.
  */
+import * as fs from 'fs';
 import * as os from 'os';
-import { formatRun, highstate, type BrineOptions } from './brine';
-import { nodesWithRole, type LabConfig } from './config';
-import { nodeExec } from './exec';
+import { formatRun, highstate, MINION_NODES, startMinion, waitAnswering, type BrineOptions } from './brine';
+import { nodeIp, nodesWithRole, nsName, type LabConfig } from './config';
+import { nodeExec, nodeStop } from './exec';
 import { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type WindowStats } from './measure';
-import { mustRun, sleep } from './proc';
-import { serviceLog, startService, stopService } from './services';
+import { mustRun, run, sleep } from './proc';
+import { keeperState, serviceLog, servicePid, startService, stopService } from './services';
 import { vipHolders, vipOwner } from './topology';
 
 export interface FailoverOptions {
@@ -88,6 +89,32 @@ export interface ControlResult {
   broke: boolean;
 }
 
+export interface LbKillResult {
+  scenario: 'lb-kill';
+  node: string;
+  /** The nginx processes SIGKILLed (master and workers). */
+  killed: number[];
+  /** Kill -> the node's nginx answering again (a new master, restarted by its keeper), ms; null: never. */
+  servingAgainMs: number | null;
+  newPid: number | null;
+  /** Probes started from the kill to the end of the window. */
+  failed: number;
+  probes: number;
+  gapMs: number;
+}
+
+export interface MinionRestartResult {
+  scenario: 'minion-restart';
+  /** Every minion SIGKILLed -> all restarted and answering test.ping again (ms). */
+  reconnectMs: number;
+  failed: number;
+  probes: number;
+  gapMs: number;
+  /** node:service -> pid before and after; `kept` when every one is the same live process. */
+  pids: Record<string, { before: number | null; after: number | null }>;
+  kept: boolean;
+}
+
 export interface FailoverReport {
   loadStart: number[];
   loadEnd: number[];
@@ -95,6 +122,8 @@ export interface FailoverReport {
   linkDown?: VipFailoverResult;
   appKill?: AppKillResult;
   control?: ControlResult;
+  lbKill?: LbKillResult;
+  minionRestart?: MinionRestartResult;
   durationMs: number;
 }
 
@@ -250,14 +279,99 @@ export async function controlNoCommit(c: LabConfig, o: FailoverOptions = {}): Pr
   }
 }
 
+/** Pids of the processes in `node` whose kernel name (comm) is `comm`. */
+async function pidsByComm(c: LabConfig, node: string, comm: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const l of (await run(['ip', 'netns', 'pids', nsName(c, node)])).stdout.split('\n')) {
+    if (!/^\d+$/.test(l.trim())) continue;
+    try {
+      if (fs.readFileSync(`/proc/${l.trim()}/comm`, 'utf8').trim() === comm) out.push(Number(l.trim()));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** SIGKILL every nginx process (master and workers) on one balancer while probing; its keeper brings it back. */
+export async function lbKill(c: LabConfig, o: FailoverOptions = {}, node = 'nginx1'): Promise<LbKillResult> {
+  const p = opts(o);
+  await ensureBaseline(c);
+  const before = await servicePid(c, node, 'nginx');
+  const probes = await startProbes(c, { durationMs: p.lead + 4000, intervalMs: p.interval, timeoutMs: p.timeout });
+  await sleep(p.lead);
+  const killed = await pidsByComm(c, node, 'nginx');
+  const t0 = Date.now();
+  p.log(`lb-kill: SIGKILL ${node} nginx ${killed.join(' ')}`);
+  for (const pid of killed) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  // serving again: a new nginx on that node answers (asked directly from the client, not through the VIP)
+  let back: number | null = null;
+  let newPid: number | null = null;
+  while (back === null && Date.now() - t0 < 5000) {
+    newPid = await servicePid(c, node, 'nginx');
+    if (newPid !== null && newPid !== before && (await nodeExec(c, 'client', ['curl', '-fsS', '-o', '/dev/null', '--max-time', '0.5', `http://${nodeIp(c, node)}/`])).code === 0) back = Date.now();
+    else await sleep(20);
+  }
+  const pr = await probes.done;
+  const w = windowStats(pr, t0, Number.MAX_SAFE_INTEGER);
+  const res: LbKillResult = { scenario: 'lb-kill', node, killed, servingAgainMs: back === null ? null : back - t0, newPid, failed: w.failed, probes: w.probes, gapMs: w.gapMs };
+  p.log(`lb-kill: ${JSON.stringify(res)}`);
+  return res;
+}
+
+const SERVICES_BY_ROLE: Record<string, string[]> = { kdct: ['conntrackd', 'keepalived'], nginx: ['nginx'], app: ['webapp'] };
+
+/** SIGKILL every minion and start it again while probing: every service keeps its pid, no probe fails. */
+export async function minionRestart(c: LabConfig, o: FailoverOptions = {}): Promise<MinionRestartResult> {
+  const p = opts(o);
+  const b = o.brine ?? {};
+  await ensureBaseline(c);
+  const services = MINION_NODES.flatMap((n) => Object.entries(SERVICES_BY_ROLE).filter(([role]) => nodesWithRole(role).includes(n as never)).flatMap(([, s]) => s.map((x) => [n, x] as const)));
+  const pids: MinionRestartResult['pids'] = {};
+  for (const [n, s] of services) pids[`${n}:${s}`] = { before: await servicePid(c, n, s), after: null };
+  const probes = await startProbes(c, { durationMs: p.lead + p.hold + p.tail, intervalMs: p.interval, timeoutMs: p.timeout });
+  await sleep(p.lead);
+  const t0 = Date.now();
+  p.log(`minion-restart: SIGKILL ${MINION_NODES.join(' ')}`);
+  for (const n of MINION_NODES) await nodeStop(c, n, 'brine-minion', 'SIGKILL', 1000);
+  for (const n of MINION_NODES) await startMinion(c, n, b);
+  await waitAnswering(c, MINION_NODES, b);
+  const reconnectMs = Date.now() - t0;
+  const pr = await probes.done;
+  for (const [n, s] of services) pids[`${n}:${s}`]!.after = await servicePid(c, n, s);
+  const w = windowStats(pr, t0, Number.MAX_SAFE_INTEGER);
+  const kept = Object.values(pids).every((x) => x.before !== null && x.before === x.after);
+  const res: MinionRestartResult = { scenario: 'minion-restart', reconnectMs, failed: w.failed, probes: w.probes, gapMs: w.gapMs, pids, kept };
+  p.log(`minion-restart: ${JSON.stringify(res)}`);
+  return res;
+}
+
+export const SCENARIOS = ['keepalived-stop', 'link-down', 'app-kill', 'control', 'lb-kill', 'minion-restart'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** The restart policy and state of every supervised service (for reports): node:service -> keeper state. */
+export function supervision(c: LabConfig): Record<string, ReturnType<typeof keeperState>> {
+  const out: Record<string, ReturnType<typeof keeperState>> = {};
+  for (const [role, svcs] of Object.entries(SERVICES_BY_ROLE)) for (const n of nodesWithRole(role)) for (const s of svcs) out[`${n}:${s}`] = keeperState(c, n, s);
+  return out;
+}
+
 /** All scenarios in order (the lab must be up with its services converged). */
-export async function failover(c: LabConfig, o: FailoverOptions = {}, which: ('keepalived-stop' | 'link-down' | 'app-kill' | 'control')[] = ['keepalived-stop', 'link-down', 'app-kill', 'control']): Promise<FailoverReport> {
+export async function failover(c: LabConfig, o: FailoverOptions = {}, which: Scenario[] = [...SCENARIOS]): Promise<FailoverReport> {
   const t = Date.now();
   const r: FailoverReport = { loadStart: os.loadavg(), loadEnd: [], durationMs: 0 };
   if (which.includes('keepalived-stop')) r.keepalivedStop = await vipFailover(c, 'keepalived-stop', o);
   if (which.includes('link-down')) r.linkDown = await vipFailover(c, 'link-down', o);
   if (which.includes('app-kill')) r.appKill = await appFailure(c, 'kill', o);
   if (which.includes('control')) r.control = await controlNoCommit(c, o);
+  if (which.includes('lb-kill')) r.lbKill = await lbKill(c, o);
+  if (which.includes('minion-restart')) r.minionRestart = await minionRestart(c, o);
   await ensureBaseline(c);
   r.loadEnd = os.loadavg();
   r.durationMs = Date.now() - t;

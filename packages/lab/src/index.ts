@@ -6,9 +6,9 @@ export { nodeExec, nodeExecOk, nodeSpawn, nodeStop, tracked, enterArgv, type Exe
 export type { TrackedProcess, LabState } from './state';
 export { readState } from './state';
 export type { RunResult } from './proc';
-export { startService, stopService, reloadService, servicePid, serviceLog, readServiceDefinition, SERVICES_DIR, SUPERVISOR_RUN_DIR, type ServiceDefinition } from './services';
-export { REPO, brine, converge, highstate, formatRun, startMaster, startMinion, acceptKeys, configureMaster, minionConfig, MINION_NODES, type BrineOptions, type ConvergeResult, type HighstateRun, type NodeRun } from './brine';
+export { startService, stopService, reloadService, servicePid, serviceLog, readServiceDefinition, keeperState, keeperPid, SERVICES_DIR, SUPERVISOR_RUN_DIR, type ServiceDefinition } from './services';
+export { REPO, brine, converge, highstate, formatRun, startMaster, startMinion, acceptKeys, waitAnswering, configureMaster, minionConfig, MINION_NODES, type BrineOptions, type ConvergeResult, type HighstateRun, type NodeRun } from './brine';
 export { labGrains, ROLE_NODES } from './roles';
 export { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type VipEvent, type WindowStats, type RunningClient } from './measure';
-export { failover, vipFailover, appFailure, controlNoCommit, ensureBaseline, brineSetCommit, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult } from './failover';
-export { formatReport, missedTargets } from './report';
+export { failover, vipFailover, appFailure, controlNoCommit, lbKill, minionRestart, supervision, SCENARIOS, ensureBaseline, brineSetCommit, type Scenario, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult, type LbKillResult, type MinionRestartResult } from './failover';
+export { formatReport, missedTargets, LB_KILL_TARGET } from './report';

@@ -196,7 +196,7 @@ export interface NodeStatus {
   present: boolean;
   address: string;
   hasVip: boolean;
-  processes: { name: string; pid: number; alive: boolean }[];
+  processes: { name: string; pid: number; alive: boolean; supervision?: string }[];
 }
 
 export interface LabStatus {
@@ -205,15 +205,36 @@ export interface LabStatus {
   nodes: NodeStatus[];
 }
 
-function supervised(c: LabConfig, node: string): { name: string; pid: number; alive: boolean }[] {
+/** The keeper's view of a service: policy, restarts, state (e.g. `on-failure 0.1s burst 5/10s, restarts 1, last killed by SIGKILL`). */
+function supervisionOf(dir: string, name: string): string | undefined {
+  let st: Record<string, unknown>;
+  try {
+    st = JSON.parse(fs.readFileSync(path.join(dir, `${name}.state.json`), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const keeper = Number(st['keeper']);
+  const up = keeper > 0 && alive(keeper);
+  const policy = `restart ${String(st['restart'])} ${Number(st['restartSecMs']) / 1000}s, burst ${String(st['startLimitBurst'])}/${Number(st['startLimitIntervalMs']) / 1000}s`;
+  const state = st['state'] === 'failed' ? `FAILED (${String(st['reason'])})` : up ? String(st['state']) : 'unsupervised (keeper gone)';
+  return `${state}; ${policy}; restarts ${String(st['restarts'])}${st['lastExit'] ? `, last ${String(st['lastExit'])}` : ''}`;
+}
+
+function supervised(c: LabConfig, node: string): { name: string; pid: number; alive: boolean; supervision?: string }[] {
   const dir = nodePaths(c, node).services;
   if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.pid'))
-    .map((f) => ({ name: f.slice(0, -4), pid: Number(fs.readFileSync(path.join(dir, f), 'utf8').trim()) }))
-    .filter((p) => Number.isInteger(p.pid) && p.pid > 0)
-    .map((p) => ({ ...p, alive: alive(p.pid) }));
+  const names = new Set(fs.readdirSync(dir).filter((f) => f.endsWith('.state.json') || (f.endsWith('.pid') && !f.endsWith('.keeper.pid'))).map((f) => f.replace(/\.(state\.json|pid)$/, '')));
+  return [...names]
+    .map((name) => {
+      let pid = 0;
+      try {
+        pid = Number(fs.readFileSync(path.join(dir, `${name}.pid`), 'utf8').trim());
+      } catch {
+        /* not running */
+      }
+      return { name, pid: Number.isInteger(pid) && pid > 0 ? pid : 0, alive: pid > 0 && alive(pid), supervision: supervisionOf(dir, name) };
+    })
+    .filter((p) => p.pid > 0 || p.supervision);
 }
 
 export async function status(opts: LabOptions = {}): Promise<LabStatus> {
@@ -233,10 +254,13 @@ export async function status(opts: LabOptions = {}): Promise<LabStatus> {
       hasVip,
       processes: [
         // what the lab started (master, minions, restarted services), still alive
-        ...(st?.processes ?? []).filter((p) => p.node === n.name && alive(p.pid, p.start) && !p.name.startsWith('probe-') && !p.name.startsWith('stream-')).map((p) => ({ name: p.name, pid: p.pid, alive: true })),
+        ...(st?.processes ?? [])
+          .filter((p) => p.node === n.name && alive(p.pid, p.start) && !p.name.startsWith('probe-') && !p.name.startsWith('stream-'))
+          .map((p) => ({ name: p.name, pid: p.pid, alive: true })),
         // what the minion's supervisor runs (its pidfiles, seen from the host)
         ...supervised(c, n.name).filter((p) => !(st?.processes ?? []).some((t) => t.pid === p.pid)),
-      ],
+        // the lab's own keepers (restarted services) are listed by their service above
+      ].filter((p) => !p.name.startsWith('keeper-')),
     });
   }
   return { vip: c.vip, vipOwner: nodes.find((n) => n.hasVip)?.node ?? null, nodes };

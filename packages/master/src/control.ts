@@ -72,7 +72,7 @@ export class ControlServer {
         };
         if (typeof req['token'] !== 'string' || !timingSafeEqual(req['token'], this.token)) {
           this.log.warn('control: request with a bad token refused', { op: req.op });
-          sink.end({ ok: false, error: 'control: bad token (run brine as the user that runs the master)' });
+          sink.end({ ok: false, code: 'bad-token', error: 'control: bad token (run brine as the user that runs the master)' });
           continue;
         }
         Promise.resolve()

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomicSync } from '@brine/core';
+import { BrineError, errorMessage, LocalStorageError, type Outcome, writeFileAtomicSync } from '@brine/core';
 import { validMinionId } from './keys';
 
 export interface JobRecord {
@@ -26,7 +26,17 @@ export interface ReturnRecord {
   ret: unknown;
   retcode: number;
   success: boolean;
+  /** How the job ended on that minion (absent in returns from before outcomes were recorded). */
+  outcome?: Exclude<Outcome, 'missing'>;
+  out?: string;
   received: string;
+}
+
+/** A job cache file that exists but cannot be read (truncated, not JSON): named, never taken for "no job". */
+export class JobCacheDamaged extends BrineError {
+  constructor(readonly file: string, cause: unknown) {
+    super('job-cache', `job cache: ${file} is damaged (${errorMessage(cause)})`, { cause });
+  }
 }
 
 let lastJid = '';
@@ -53,48 +63,83 @@ export class JobCache {
     return path.join(this.dir, jid);
   }
 
+  /** Writes fail with a LocalStorageError naming the file (the master answers `retry` to a disk-full return). */
+  private write(dir: string, name: string, data: unknown): void {
+    const file = path.join(dir, name);
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(file, JSON.stringify(data));
+    } catch (e) {
+      throw new LocalStorageError(`job cache: could not write ${file}`, e);
+    }
+  }
+
   recordJob(job: JobRecord): void {
-    const d = this.jobDir(job.jid);
-    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    writeFileAtomicSync(path.join(d, 'job.json'), JSON.stringify(job));
+    this.write(this.jobDir(job.jid), 'job.json', job);
   }
 
   recordReturn(r: ReturnRecord): void {
     if (!validMinionId(r.id)) return;
-    const d = this.jobDir(r.jid);
-    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    writeFileAtomicSync(path.join(d, `${r.id}.ret.json`), JSON.stringify(r));
+    this.write(this.jobDir(r.jid), `${r.id}.ret.json`, r);
   }
 
+  /** The job's record; null when there is none; JobCacheDamaged when its file cannot be read. */
   job(jid: string): JobRecord | null {
+    if (!JID.test(jid)) return null;
+    const file = path.join(this.jobDir(jid), 'job.json');
+    let text: string;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.jobDir(jid), 'job.json'), 'utf8')) as JobRecord;
-    } catch {
-      return null;
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new JobCacheDamaged(file, e);
+    }
+    try {
+      return JSON.parse(text) as JobRecord;
+    } catch (e) {
+      throw new JobCacheDamaged(file, e);
     }
   }
 
-  returns(jid: string): ReturnRecord[] {
+  /** Every readable return of a job; the files that could not be read are named in `damaged`. */
+  readReturns(jid: string): { returns: ReturnRecord[]; damaged: string[] } {
     const d = this.jobDir(jid);
+    const out = { returns: [] as ReturnRecord[], damaged: [] as string[] };
     let names: string[];
     try {
       names = fs.readdirSync(d);
     } catch {
-      return [];
+      return out;
     }
-    return names
-      .filter((n) => n.endsWith('.ret.json'))
-      .sort()
-      .map((n) => JSON.parse(fs.readFileSync(path.join(d, n), 'utf8')) as ReturnRecord);
+    for (const n of names.filter((x) => x.endsWith('.ret.json')).sort()) {
+      try {
+        const r = JSON.parse(fs.readFileSync(path.join(d, n), 'utf8')) as ReturnRecord;
+        if (typeof r?.id !== 'string') throw new Error('no minion id');
+        out.returns.push(r);
+      } catch {
+        out.damaged.push(path.join(d, n));
+      }
+    }
+    return out;
   }
 
-  list(): JobRecord[] {
-    return fs
-      .readdirSync(this.dir)
-      .filter((n) => JID.test(n))
-      .sort()
-      .map((jid) => this.job(jid))
-      .filter((j): j is JobRecord => j !== null);
+  returns(jid: string): ReturnRecord[] {
+    return this.readReturns(jid).returns;
+  }
+
+  /** Every job; a job whose job.json cannot be read is listed in `damaged` (by file) when given. */
+  list(damaged?: string[]): JobRecord[] {
+    const out: JobRecord[] = [];
+    for (const jid of fs.readdirSync(this.dir).filter((n) => JID.test(n)).sort()) {
+      try {
+        const j = this.job(jid);
+        if (j) out.push(j);
+      } catch (e) {
+        if (!(e instanceof JobCacheDamaged)) throw e;
+        damaged?.push(e.file);
+      }
+    }
+    return out;
   }
 
   /** Remove jobs older than keep_jobs hours; returns how many went. */

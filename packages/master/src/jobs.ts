@@ -9,6 +9,8 @@ import type { ReturnRecord } from './jobcache';
 
 /** Silence tolerated from a minion that reported a job running: its heartbeat period (2 s) with room to spare. */
 export const RUNNING_GRACE_MS = 5000;
+/** A minion counts as still running while its last heartbeat is this recent (two beats, less than the grace). */
+const ALIVE_MS = 4000;
 
 export type MissingReason = 'Not connected' | 'Timed out' | 'Still running';
 
@@ -19,7 +21,8 @@ export interface WatchSink {
 
 export class JobWatch {
   readonly returned = new Set<string>();
-  readonly running = new Set<string>();
+  /** Minions that reported the job running, with the time of their last heartbeat. */
+  readonly running = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private hardTimer: NodeJS.Timeout | undefined;
   private done = false;
@@ -54,7 +57,7 @@ export class JobWatch {
   onRunning(id: string): void {
     if (this.done || this.returned.has(id)) return;
     const first = !this.running.has(id);
-    this.running.add(id);
+    this.running.set(id, Date.now());
     if (first) this.sink.event({ event: 'running', minion: id });
     this.arm();
   }
@@ -63,15 +66,21 @@ export class JobWatch {
     if (this.done || this.returned.has(r.id)) return;
     this.returned.add(r.id);
     this.running.delete(r.id);
-    this.sink.event({ event: 'return', minion: r.id, ret: r.ret, retcode: r.retcode, success: r.success, out: (r as ReturnRecord & { out?: string }).out });
+    this.sink.event({ event: 'return', minion: r.id, ret: r.ret, outcome: r.outcome ?? (r.success ? 'ok' : 'error'), retcode: r.retcode, success: r.success, out: r.out });
     this.arm();
     this.checkComplete();
+  }
+
+  /** Still running means a live heartbeat: a minion that went quiet (killed mid-job) is not reported as running. */
+  private alive(id: string, now = Date.now()): boolean {
+    const beat = this.running.get(id);
+    return beat !== undefined && now - beat <= ALIVE_MS;
   }
 
   /** Finish early once every outstanding minion is accounted for (returned, or not connected at all). */
   checkComplete(): void {
     const outstanding = this.expected.filter((id) => !this.returned.has(id));
-    if (outstanding.length === 0 || outstanding.every((id) => !this.connected(id) && !this.running.has(id))) this.finish();
+    if (outstanding.length === 0 || outstanding.every((id) => !this.connected(id) && !this.alive(id))) this.finish();
   }
 
   finish(): void {
@@ -82,7 +91,7 @@ export class JobWatch {
     const missing: Record<string, MissingReason> = {};
     for (const id of this.expected) {
       if (this.returned.has(id)) continue;
-      missing[id] = this.running.has(id) ? 'Still running' : this.connected(id) ? 'Timed out' : 'Not connected';
+      missing[id] = this.alive(id) ? 'Still running' : this.connected(id) ? 'Timed out' : 'Not connected';
     }
     this.sink.end({ ok: true, jid: this.jid, missing });
     this.onEnd();

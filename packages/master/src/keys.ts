@@ -23,10 +23,26 @@ export interface AuthDecision {
   state: KeyState;
   /** A different key for a known id: the offered key was recorded under denied/. */
   conflict?: boolean;
+  /** A new pending key was recorded by this decision. */
+  created?: boolean;
+  /** max_pending_keys reached: the new key was not recorded. */
+  full?: boolean;
+  /** The stored key file that could not be read as a public key (truncated, damaged): the minion waits as pending. */
+  damaged?: string;
+}
+
+/** Does `pem` hold a readable public key? */
+function readableKey(pem: string): boolean {
+  try {
+    fingerprint(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class KeyStore {
-  constructor(readonly dir: string, private readonly opts: { autoAccept?: boolean; autosignFile?: string } = {}) {
+  constructor(readonly dir: string, private readonly opts: { autoAccept?: boolean; autosignFile?: string; maxPending?: number } = {}) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const s of KEY_STATES) fs.mkdirSync(path.join(dir, s), { recursive: true, mode: 0o700 });
   }
@@ -88,6 +104,8 @@ export class KeyStore {
     const accepted = this.read('accepted', id);
     if (accepted !== null) {
       if (samePem(accepted, pem)) return { state: 'accepted' };
+      // A damaged accepted key is not "a different key": never file the minion's real key under denied/ for it.
+      if (!readableKey(accepted)) return { state: 'pending', damaged: this.file('accepted', id) };
       this.write('denied', id, pem);
       return { state: 'denied', conflict: true };
     }
@@ -103,8 +121,40 @@ export class KeyStore {
       this.remove('pending', id);
       return { state: 'accepted' };
     }
-    if (pending === null) this.write('pending', id, pem);
-    return { state: 'pending' };
+    if (pending !== null) return { state: 'pending' };
+    if (this.opts.maxPending !== undefined && this.count('pending') >= this.opts.maxPending) return { state: 'pending', full: true };
+    this.write('pending', id, pem);
+    return { state: 'pending', created: true };
+  }
+
+  private count(state: KeyState): number {
+    return fs.readdirSync(path.join(this.dir, state)).length;
+  }
+
+  /**
+   * Remove pending keys recorded more than `maxAgeMs` ago, and temp files an interrupted write left behind
+   * (`<id>.tmp-...`, never listed). Returns the pending ids removed.
+   */
+  expirePending(maxAgeMs: number, now = Date.now()): string[] {
+    const gone: string[] = [];
+    for (const s of KEY_STATES) {
+      const dir = path.join(this.dir, s);
+      for (const name of fs.readdirSync(dir)) {
+        const stale = name.includes('.tmp-');
+        if (!stale && s !== 'pending') continue;
+        const f = path.join(dir, name);
+        let age: number;
+        try {
+          age = now - fs.statSync(f).mtimeMs;
+        } catch {
+          continue;
+        }
+        if (age < (stale ? Math.min(maxAgeMs, 600_000) : maxAgeMs)) continue;
+        fs.rmSync(f, { force: true });
+        if (!stale) gone.push(name);
+      }
+    }
+    return gone;
   }
 
   /** Move every id matching `glob` that is in one of `from` to `to`. Returns the ids moved. */
@@ -143,14 +193,20 @@ export class KeyStore {
     return [...new Set(gone)];
   }
 
-  fingers(glob = '*'): Record<KeyState, Record<string, string>> {
+  /** Fingerprints by state; a key file that cannot be read as a public key is named in `damaged` (when given). */
+  fingers(glob = '*', damaged?: string[]): Record<KeyState, Record<string, string>> {
     const all = this.list();
     const out = {} as Record<KeyState, Record<string, string>>;
     for (const s of KEY_STATES) {
       out[s] = {};
       for (const id of all[s].filter((i) => globMatch(glob, i))) {
         const pem = this.read(s, id);
-        if (pem) out[s][id] = fingerprint(pem);
+        if (pem === null) continue;
+        try {
+          out[s][id] = fingerprint(pem);
+        } catch {
+          damaged?.push(this.file(s, id));
+        }
       }
     }
     return out;

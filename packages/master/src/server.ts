@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, expandNodegroups, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { errorMessage, expandNodegroups, isTransientWriteError, LocalStorageError, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import {
   AUTH_FRESHNESS_MS,
   buildAuthReply,
@@ -31,6 +31,7 @@ import {
   type RequestEnvelope,
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
+import { AuthLimiter } from './auth-limit';
 import { ControlServer, type ControlReplySink } from './control';
 import { handleControl } from './operator';
 import { FileServer } from './fileserver';
@@ -68,10 +69,12 @@ export class Master {
   private timers: NodeJS.Timeout[] = [];
   /** Public key per minion with a live session (the rekey recipients). */
   private readonly sessionPubs = new Map<string, string>();
+  private readonly authLimit: AuthLimiter;
 
   private constructor(readonly opts: MasterOpts, readonly log: Logger) {
     this.identity = loadOrCreateKeyPair(opts.pki_dir, 'master');
-    this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined });
+    this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined, maxPending: opts.max_pending_keys });
+    this.authLimit = new AuthLimiter({ perSecond: opts.auth_rate, perPeerPerSecond: opts.auth_rate_per_peer });
     this.jobs = new JobCache(opts.cachedir, opts.keep_jobs);
     this.registry = new Registry(path.join(opts.cachedir, 'minions'));
     this.mine = new MineStore(path.join(opts.cachedir, 'mine'));
@@ -87,6 +90,7 @@ export class Master {
       publishPort: opts.publish_port,
       requestPort: opts.ret_port,
       maxMessageBytes: opts.max_message_size,
+      maxConnections: opts.max_connections,
       linger: 0,
       logger: log.child({ part: 'transport' }),
     });
@@ -94,7 +98,8 @@ export class Master {
     m.control = new ControlServer(opts.sock_dir, log.child({ part: 'control' }), (req, sink) => handleControl(m, req, sink));
     await m.control.start();
     m.jobs.prune();
-    m.timers.push(setInterval(() => m.reconcileKeys(), 2000), setInterval(() => m.jobs.prune(), 3600_000));
+    m.expirePending();
+    m.timers.push(setInterval(() => m.reconcileKeys(), 2000), setInterval(() => m.jobs.prune(), 3600_000), setInterval(() => m.expirePending(), Math.max(1000, Math.min(60_000, (opts.pending_key_ttl * 3600_000) / 4))));
     for (const t of m.timers) t.unref();
     log.info('master started', { publish: m.transport.publishEndpoint, request: m.transport.requestEndpoint, fingerprint: m.fingerprint });
     return m;
@@ -119,20 +124,44 @@ export class Master {
   // ------------------------------------------------------------------ minion requests
 
   private async onRequest(peer: Buffer, frames: Buffer[]): Promise<Buffer[] | null> {
-    const msg = decodeExpecting(frames, ['auth', 'req'], { maxBytes: this.opts.max_message_size });
-    return msg.kind === 'auth' ? this.onAuth(msg, peer) : this.onSealed(msg);
+    try {
+      const msg = decodeExpecting(frames, ['auth', 'req'], { maxBytes: this.opts.max_message_size });
+      return msg.kind === 'auth' ? this.onAuth(msg, peer) : await this.onSealed(msg);
+    } catch (e) {
+      // Every request gets an answer, even a malformed one (the sender learns why instead of timing out).
+      this.log.warn('request refused', { peer: peer.toString('hex'), error: errorMessage(e).slice(0, 300) });
+      return encode({ kind: 'error', code: 'protocol', message: errorMessage(e).slice(0, 900) } satisfies ErrorReply);
+    }
+  }
+
+  private busy(message: string): Buffer[] {
+    return encode({ kind: 'error', code: 'busy', message } satisfies ErrorReply);
   }
 
   private onAuth(msg: AuthRequest, peer: Buffer): Buffer[] {
+    if (!this.authLimit.admit(peer.toString('hex'))) {
+      this.log.warn('auth: rate limit reached, answered busy', { peer: peer.toString('hex'), minion: msg.id });
+      return this.busy('too many authentication attempts: try again later');
+    }
     const v = verifyAuthRequest(msg, { replay: this.authNonces });
     if (!isAcceptablePublicKey(v.pub)) {
       this.log.warn('auth: key refused (RSA of 2048-4096 bits with exponent 65537 required)', { minion: v.id });
       return encode(buildAuthReply(this.identity, v, 'rejected'));
     }
     const decision = this.keys.decide(v.id, v.pub);
+    if (decision.full) {
+      this.log.warn('auth: pending keys at max_pending_keys; new key not recorded', { minion: v.id, max: this.opts.max_pending_keys });
+      return this.busy('the master holds too many pending keys: try again later');
+    }
+    // Signing costs an RSA operation: answers to minions that are not accepted are signed at a bounded rate.
+    if (decision.state !== 'accepted' && !this.authLimit.sign()) return this.busy('too many authentication attempts: try again later');
+    if (decision.damaged) this.log.error(`auth: the accepted key file ${decision.damaged} is damaged (not a public key): the minion waits as pending (brine key delete ${v.id}, then accept it again)`, { minion: v.id });
     if (decision.state !== 'accepted') {
       const level = decision.state === 'pending' ? 'info' : 'warn';
-      this.log[level](`auth: key ${decision.state}`, { minion: v.id, fingerprint: v.fingerprint, conflict: decision.conflict, peer: peer.toString('hex') });
+      const meta = { minion: v.id, fingerprint: v.fingerprint, conflict: decision.conflict, peer: peer.toString('hex') };
+      if (level === 'warn') this.log.warn(`auth: key ${decision.state}`, meta);
+      else if (decision.created) this.log.info(`auth: key ${decision.state}`, meta);
+      else this.log.debug(`auth: key ${decision.state}`, meta);
       return encode(buildAuthReply(this.identity, v, decision.state));
     }
     const sessionKey = this.sessions.create(v.id);
@@ -161,8 +190,11 @@ export class Master {
       reply = { ok: true, data: await this.dispatch(req) };
     } catch (e) {
       const refused = e instanceof PathEscapeError;
-      this.log[refused ? 'warn' : 'info']('request failed', { minion: req.id, kind: req.body.kind, error: errorMessage(e) });
-      reply = { ok: false, error: errorMessage(e), code: refused ? 'refused' : 'error' };
+      // A write the master could not make now (its disk is full): the minion keeps the request and sends it again.
+      const retry = e instanceof LocalStorageError && isTransientWriteError(e.cause);
+      this.log[refused ? 'warn' : retry ? 'error' : 'info'](retry ? 'request not stored (the minion will send it again)' : 'request failed', { minion: req.id, kind: req.body.kind, error: errorMessage(e) });
+      // Bounded: the reply schema caps the text (a 4 KB path in an error must not make the reply unsendable).
+      reply = { ok: false, error: errorMessage(e).slice(0, 2000), code: refused ? 'refused' : retry ? 'retry' : 'error' };
     }
     const frames = encode(this.sessions.sealReply(req, reply));
     // A reply the minion would refuse makes libzmq drop its connection: answer with an error instead.
@@ -207,7 +239,7 @@ export class Master {
           this.log.warn('return from a minion the job did not target dropped', { minion: id, jid: b.jid });
           return false;
         }
-        const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
+        const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
         this.jobs.recordReturn(rec);
         for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
         return true;
@@ -272,6 +304,16 @@ export class Master {
   }
 
   // ------------------------------------------------------------------ keys
+
+  /** Forget pending keys older than `pending_key_ttl` hours (a stranger's flood does not stay forever). */
+  expirePending(): void {
+    try {
+      const gone = this.keys.expirePending(this.opts.pending_key_ttl * 3600_000);
+      if (gone.length) this.log.info('pending keys expired', { count: gone.length, ids: gone.slice(0, 20) });
+    } catch (e) {
+      this.log.warn('pending key expiry failed', { error: errorMessage(e) });
+    }
+  }
 
   /** Cut off minions whose key is no longer accepted: end their session, rotate the publication key, rekey the rest. */
   reconcileKeys(): string[] {

@@ -28,9 +28,9 @@ import {
 } from '@brine/protocol';
 import type { MinionOpts } from '@brine/engine';
 import { Backoff, sleep } from './backoff';
-import { MasterError, type Requester } from './requester';
+import { MasterError, MasterUnreachable, type Requester } from './requester';
 
-export { MasterError };
+export { MasterError, MasterUnreachable };
 
 export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'accepted' | 'master-key-mismatch';
 
@@ -102,7 +102,13 @@ export class Connection implements Requester {
   private async authOnce(): Promise<boolean> {
     const trusted = this.opts.master_finger || readPinnedMaster(this.opts.pki_dir);
     const sent = createAuthRequest(this.keys, { expectMaster: trusted });
-    const reply = decodeExpecting(await this.send(encode(sent), 10_000), ['auth.reply']) as AuthReply;
+    const answer = decodeExpecting(await this.send(encode(sent), 10_000), ['auth.reply', 'error']) as AuthReply | ErrorReply;
+    if (answer.kind === 'error') {
+      // `busy`: the master rate-limits authentication (unsigned, so only a hint): try again after the backoff.
+      this.log.debug('auth answered with an error: trying again later', { code: answer.code, message: answer.message });
+      return false;
+    }
+    const reply = answer;
     const out = openAuthReply(reply, sent, this.keys, { trustedFingerprint: trusted || undefined });
     pinMasterKey(this.opts.pki_dir, out.masterPub, this.opts.master_finger || undefined);
     if (out.status !== 'accepted') {
@@ -157,7 +163,7 @@ export class Connection implements Requester {
         }
         throw e;
       }
-      if (!out.ok) throw new MasterError(out.error);
+      if (!out.ok) throw new MasterError(out.error, out.code);
       return out.data;
     }
   }
@@ -188,10 +194,10 @@ export class Connection implements Requester {
     await Promise.race([
       this.authenticate(),
       new Promise<void>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`not authenticated with the master within ${Math.round(ms / 1000)} s`)), ms);
+        timer = setTimeout(() => reject(new MasterUnreachable(`not authenticated with the master within ${Math.round(ms / 1000)} s`)), ms);
       }),
     ]).finally(() => clearTimeout(timer));
-    if (!this.session) throw new Error('not authenticated with the master');
+    if (!this.session) throw new MasterUnreachable('not authenticated with the master');
   }
 
   /**

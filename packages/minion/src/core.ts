@@ -4,9 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, FileRoots, isDict, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { BrineError, errorMessage, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, coreGrains, type ExecEnv, type MinionOpts, type Providers } from '@brine/engine';
-import { MasterError, type Connection } from './connection';
+import type { Connection } from './connection';
+import { isUnreachable, MasterError } from './requester';
 import { FileCache } from './filesync';
 
 /** How long a run waits for the master to answer a ping before converging from the cache. */
@@ -82,7 +83,18 @@ export class MinionCore {
     return isDict(p) ? p : {};
   }
 
-  private markOffline(what: string, e: unknown): void {
+  /**
+   * A failed exchange with the master during a run's preparation. Only an unreachable master lets the run converge
+   * from the cache; anything else fails the run: the master's error, and above all a local one (a full disk while
+   * the new tree is written must never leave the run applying the old tree).
+   */
+  private offlineOrFail(stage: 'pillar' | 'file sync', what: string, e: unknown): void {
+    if (e instanceof MasterError) throw new BrineError('master', `${stage}: ${e.message}`, { cause: e });
+    if (!isUnreachable(e)) {
+      if (e instanceof BrineError) throw e;
+      const local = (e as NodeJS.ErrnoException)?.code !== undefined;
+      throw local ? new LocalStorageError(`${stage}: could not update the local copy in ${this.opts.cachedir} (nothing was applied from the old copy)`, e) : new BrineError(stage === 'pillar' ? 'pillar' : 'sync', `${stage}: ${errorMessage(e)}`, { cause: e, outcome: 'failed' });
+    }
     if (!this.offline) this.log.warn(`master unreachable: ${what} from the local cache`, { error: errorMessage(e) });
     this.offline = true;
   }
@@ -98,8 +110,7 @@ export class MinionCore {
       if (watched(before) !== watched(this.pillar)) for (const f of this.pillarListeners) f();
     } catch (e) {
       // The master answered with an error (a pillar SLS that does not render): fail the run, never use stale pillar.
-      if (e instanceof MasterError) throw new Error(`pillar: ${e.message}`);
-      this.markOffline('using the last pillar', e);
+      this.offlineOrFail('pillar', 'using the last pillar', e);
     }
     return this.pillar;
   }
@@ -112,7 +123,7 @@ export class MinionCore {
     try {
       await this.connection.request({ kind: 'ping', epoch: undefined }, PROBE_MS);
     } catch (e) {
-      this.markOffline('converging with the last state tree and pillar', e);
+      this.offlineOrFail('file sync', 'converging with the last state tree and pillar', e);
       return;
     }
     if (files) await this.syncFiles();
@@ -124,8 +135,7 @@ export class MinionCore {
       await this.files.sync('base');
       this.offline = false;
     } catch (e) {
-      if (e instanceof MasterError) throw new Error(`file sync: ${e.message}`);
-      this.markOffline('converging with the last state tree', e);
+      this.offlineOrFail('file sync', 'converging with the last state tree', e);
     }
   }
 }

@@ -112,7 +112,7 @@ export class Minion {
       clearTimeout(first);
       clearInterval(timer);
     }
-    await this.sendReturn({ kind: 'return', jid: job.jid, fun: job.fun, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out });
+    await this.sendReturn({ kind: 'return', jid: job.jid, fun: job.fun, ret: out.ret, outcome: out.outcome, retcode: out.retcode, success: out.success, out: out.out });
   }
 
   /** Deliver a return; keep it for later if the master is away (it goes out after re-authentication or a ping). */
@@ -126,6 +126,12 @@ export class Minion {
     try {
       await this.connection.request(body, 30_000);
     } catch (e) {
+      if (e instanceof MasterError && e.retryable) {
+        // The master could not store it (its disk is full): keep it and send it again, never drop it.
+        this.log.warn('return not stored by the master yet; will retry', { jid: body['jid'], error: errorMessage(e) });
+        this.undelivered.push(body);
+        return;
+      }
       if (e instanceof MasterError) {
         // The master answered and refused it (e.g. too large): retrying would block every later return.
         this.log.error('return refused by the master; not retried', { jid: body['jid'], error: errorMessage(e) });
@@ -149,13 +155,13 @@ export class Minion {
           await this.connection.request(body as Dict & { kind: string }, 30_000);
           this.log.info('delayed return delivered', { jid: body['jid'] });
         } catch (e) {
-          if (!(e instanceof MasterError)) throw e;
+          if (!(e instanceof MasterError) || e.retryable) throw e;
           this.log.error('delayed return refused by the master; dropped', { jid: body['jid'], error: errorMessage(e) });
         }
         this.undelivered.shift();
       }
     } catch {
-      /* still away: the next ping or authentication tries again */
+      /* still away, or it cannot store returns yet: the next ping or authentication tries again */
     } finally {
       this.flushing = false;
     }

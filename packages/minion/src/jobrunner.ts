@@ -1,20 +1,23 @@
 /**
  * Runs a published job on this minion: match the target on itself, acknowledge, prepare what the function needs
- * (the synced state tree, fresh pillar, mine data its templates read), run it, and return the result bound to
- * this minion's identity. State runs are queued one at a time, like Salt's state queue.
+ * (the synced state tree, fresh pillar), run it — in a job process unless it is quick (job-process.ts) — and
+ * return the result bound to this minion's identity. State runs are queued one at a time, like Salt's state queue.
  */
-import { errorMessage, matchTarget, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
-import { CallResult, lookupFunction, makeRenderer, RootsSourceClient, slsList, type ExecEnv } from '@brine/engine';
+import { errorMessage, matchTarget, type Dict, type Logger, type TargetType } from '@brine/core';
+import { lookupFunction, type ExecEnv } from '@brine/engine';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';
+import { runInJobProcess } from './job-process';
+import { callFunction, failed, notAvailable, type JobOutcome } from './outcome';
 
-export interface JobOutcome {
-  ret: unknown;
-  retcode: number;
-  success: boolean;
-  out: string;
-}
+export type { JobOutcome };
+
+/**
+ * Modules whose functions run in the daemon: quick ones, and those that act on the daemon itself (pillar refresh,
+ * schedule, mine). Everything else — rendering and running states, commands — runs in a job process.
+ */
+const IN_DAEMON = new Set(['test', 'grains', 'pillar', 'config', 'mine', 'saltutil', 'schedule', 'sys']);
 
 export class JobRunner {
   private stateQueue: Promise<unknown> = Promise.resolve();
@@ -40,68 +43,49 @@ export class JobRunner {
   }
 
   private async executeNow(fun: string, args: unknown[], kwargs: Dict): Promise<JobOutcome> {
-    let fn;
     try {
-      fn = lookupFunction(fun);
-    } catch (e) {
-      return { ret: `'${fun}' is not available.`, retcode: 1, success: false, out: 'nested' };
+      lookupFunction(fun);
+    } catch {
+      return notAvailable(fun);
     }
+    let env: ExecEnv;
+    let mine: (tgt: string, fun: string, tgtType: string) => Promise<Dict>;
     try {
-      const env = await this.prepare(fun, args, kwargs);
-      const raw = await fn(args, kwargs, env);
-      const res = raw instanceof CallResult ? raw : new CallResult(raw, 0);
-      return { ret: res.ret, retcode: res.retcode, success: res.retcode === 0, out: res.outputter };
+      [env, mine] = await this.prepare(fun, args, kwargs);
     } catch (e) {
-      const msg = e instanceof UsageError ? e.message : `${fun}: ${errorMessage(e)}`;
-      this.log.warn('function failed', { fun, error: errorMessage(e) });
-      return { ret: msg, retcode: 1, success: false, out: 'nested' };
+      return failed(fun, e, this.log);
     }
+    if (IN_DAEMON.has(fun.split('.')[0]!)) return callFunction(fun, args, kwargs, env);
+    const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: env.pillar, opts: env.opts, roots: env.roots.roots };
+    return runInJobProcess(job, { log: this.log, mine });
   }
 
-  /** The environment a function runs in; state runs get a synced tree, fresh pillar and prefetched mine data. */
-  private async prepare(fun: string, args: unknown[], kwargs: Dict): Promise<ExecEnv> {
+  /**
+   * The environment a function runs in (state runs get a synced tree and fresh pillar), and the answer to a
+   * template's `mine.get` in a job process: the master's, or the answers saved by the last run while it is away.
+   */
+  private async prepare(fun: string, args: unknown[], kwargs: Dict): Promise<[ExecEnv, (tgt: string, fun: string, tgtType: string) => Promise<Dict>]> {
     const core = this.core;
     const isState = fun.startsWith('state.');
     if (isState || fun.startsWith('pillar.')) await core.refreshFromMaster(isState);
     const mine = new MineCache(core.connection, core.mineReadsFile());
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
-    if (isState && core.connection.accepted && !core.offline) await this.prefetchMine(env, fun, args, kwargs, mine);
-    else if (isState) this.log.info('master unreachable: templates read the mine answers saved by the last run', { answers: mine.useSaved() });
+    let away = !core.connection.accepted || core.offline;
+    if (isState && away) this.log.info('master unreachable: templates read the mine answers saved by the last run', { answers: mine.useSaved() });
     if (fun === 'mine.get') {
       await lookupFunction(fun)(args, kwargs, env); // records the read; the real call then hits the cache
       await mine.fetchMisses();
     }
-    return env;
-  }
-
-  /** Compile (and render file templates) with a recording mine view until no read is left unanswered. */
-  private async prefetchMine(env: ExecEnv, fun: string, args: unknown[], kwargs: Dict, mine: MineCache): Promise<void> {
-    for (let round = 0; round < 3; round++) {
+    const ask = async (tgt: string, mfun: string, tgtType: string): Promise<Dict> => {
+      if (away) return mine.get(tgt, mfun, tgtType);
       try {
-        const r = makeRenderer(env);
-        const mods = slsList(args[0] ?? kwargs['mods']);
-        const chunks = fun === 'state.highstate' || mods.length === 0 ? r.compileHighstate() : r.compile(mods);
-        const files = new RootsSourceClient(env.roots);
-        for (const c of chunks) {
-          if (c.state !== 'file' || c.args['template'] !== 'jinja' || !c.args['source']) continue;
-          const src = files.fetch(([] as unknown[]).concat(c.args['source']).map(String));
-          if (!src) continue;
-          try {
-            r.renderTemplate(src.data.toString('utf8'), src.url, { ...(c.args['defaults'] as Dict), ...(c.args['context'] as Dict) });
-          } catch {
-            /* the real run reports template errors */
-          }
-        }
-      } catch {
-        /* the real run reports compile errors */
-      }
-      if (mine.misses.size === 0) return;
-      try {
-        await mine.fetchMisses();
+        return await mine.answer(tgt, mfun, tgtType);
       } catch (e) {
+        away = true;
         this.log.warn('mine data unavailable; templates read the answers saved by the last run', { error: errorMessage(e), answers: mine.useSaved() });
-        return;
+        return mine.get(tgt, mfun, tgtType);
       }
-    }
+    };
+    return [env, ask];
   }
 }

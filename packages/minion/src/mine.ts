@@ -1,7 +1,7 @@
 /**
- * Mine reads inside templates are synchronous, but the data lives on the master. Before a state run the minion
- * compiles once with a recording view: every `mine.get` the templates make is noted, fetched from the master
- * (which matches the target against its cached grains), and the real run then reads the filled cache.
+ * Mine reads inside templates are synchronous, but the data lives on the master. Templates render in a job
+ * process, which asks the daemon and waits: the daemon answers from this job's cache or fetches from the master
+ * (which matches the target against its cached grains). `mine.get` run as a job records its read, then fetches.
  *
  * Every answer is also saved on disk (`<cachedir>/mine-reads.json`): a run while the master is away reads the last
  * answers instead of empty ones, so a load balancer's peer list is not emptied by a master outage.
@@ -28,6 +28,16 @@ export class MineCache implements MineView {
     if (hit) return hit;
     this.misses.set(k, { tgt, fun, tgtType });
     return {};
+  }
+
+  /** One read answered now: this job's answer, else the master's (throws when the master cannot be asked). */
+  async answer(tgt: string, fun: string, tgtType: string): Promise<Dict> {
+    const k = this.key(tgt, fun, tgtType);
+    if (!this.cache.has(k)) {
+      this.misses.set(k, { tgt, fun, tgtType });
+      await this.fetchMisses();
+    }
+    return this.cache.get(k) ?? {};
   }
 
   async fetchMisses(): Promise<void> {

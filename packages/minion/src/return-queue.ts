@@ -2,7 +2,7 @@
  * Returns the master has not acknowledged yet (it was away), kept on disk in the minion's cache dir so that a
  * minion restart does not lose them, and bounded: past `max` the oldest is dropped, with a warning.
  */
-import { readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { errorMessage, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 
 export class ReturnQueue {
   private readonly items: Dict[];
@@ -35,7 +35,12 @@ export class ReturnQueue {
     this.save();
   }
 
+  /** Kept in memory whatever happens; a write that fails (disk full) is retried with the next change. */
   private save(): void {
-    writeFileAtomicSync(this.file, JSON.stringify(this.items));
+    try {
+      writeFileAtomicSync(this.file, JSON.stringify(this.items));
+    } catch (e) {
+      this.log.error('undelivered returns could not be saved to disk (kept in memory until the master takes them)', { file: this.file, error: errorMessage(e) });
+    }
   }
 }

@@ -161,7 +161,7 @@ export class Scheduler {
       const out = await this.minion.runner.execute(job.function, job.args, job.kwargs);
       const offline = this.minion.core.offline;
       if (offline) this.log.warn('scheduled job ran without the master (cached state tree and pillar)', { name: job.name, jid });
-      if (job.returnJob) await this.minion.sendReturn({ kind: 'return', jid, fun: job.function, ret: out.ret, retcode: out.retcode, success: out.success, out: out.out, schedule: job.name }, offline);
+      if (job.returnJob) await this.minion.sendReturn({ kind: 'return', jid, fun: job.function, ret: out.ret, outcome: out.outcome, retcode: out.retcode, success: out.success, out: out.out, schedule: job.name }, offline);
       return out.ret;
     } catch (e2) {
       this.log.error('scheduled job failed', { name: job.name, error: errorMessage(e2) });

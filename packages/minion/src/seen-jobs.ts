@@ -18,7 +18,12 @@ export class SeenJobs {
     if (this.seen.has(jid)) return true;
     for (const [j, at] of this.seen) if (now - at > this.windowMs) this.seen.delete(j);
     this.seen.set(jid, now);
-    writeFileAtomicSync(this.file, JSON.stringify(Object.fromEntries(this.seen)));
+    try {
+      writeFileAtomicSync(this.file, JSON.stringify(Object.fromEntries(this.seen)));
+    } catch {
+      // A full disk: the job still runs (and reports the disk error itself); the in-memory record still refuses a
+      // replay until this minion restarts.
+    }
     return false;
   }
 }

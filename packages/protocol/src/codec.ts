@@ -98,7 +98,11 @@ function decodeWith<T>(frames: readonly Buffer[], schema: Schema<T>, opts: Decod
         return frames[n];
       }
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = resolve(v[k], `${path}.${k}`);
+      for (const k of keys) {
+        // `out.__proto__ = x` would set the prototype and hide the field from the schema's unknown-field check.
+        if (k === '__proto__') throw new ProtocolError(`message: ${path}.__proto__: field refused`);
+        out[k] = resolve(v[k], `${path}.${k}`);
+      }
       return out;
     }
     return v;
@@ -127,14 +131,16 @@ export function packJson(value: unknown): Buffer {
 /** Inverse of packJson; throws ProtocolError on invalid JSON. */
 export function unpackJson(buf: Buffer): unknown {
   try {
-    return JSON.parse(buf.toString('utf8'), (_k, v: unknown) => {
+    return JSON.parse(buf.toString('utf8'), (k, v: unknown) => {
+      if (k === '__proto__') throw new ProtocolError('sealed body: field __proto__ refused');
       if (isRecord(v)) {
         const keys = Object.keys(v);
         if (keys.length === 1 && keys[0] === '$b64' && typeof v.$b64 === 'string') return Buffer.from(v.$b64, 'base64');
       }
       return v;
     });
-  } catch {
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
     throw new ProtocolError('sealed body: not JSON');
   }
 }

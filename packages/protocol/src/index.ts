@@ -24,6 +24,7 @@ export {
   PUB_KEYS_KEPT,
   REKEY_CHUNK,
   MINION_ID_RE,
+  MAX_MINION_ID,
   isValidMinionId,
 } from './limits';
 // validation and messages
@@ -54,6 +55,7 @@ export type {
   RequestKind,
   RequestOf,
   ReplyBody,
+  ReplyCode,
   JobPublication,
 } from './messages';
 export { encode, decode, decodeExpecting, framesSize, packJson, unpackJson } from './codec';

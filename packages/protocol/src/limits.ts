@@ -31,10 +31,12 @@ export const PUB_KEYS_KEPT = 2;
 export const REKEY_CHUNK = 500;
 
 /**
- * Minion ids: letters, digits, `.`, `_`, `-`, 1..255 chars, not starting with `.` or `-`. Ids name files in
- * the key store, so `/`, `..` and NUL can never appear.
+ * Minion ids: letters, digits, `.`, `_`, `-`, 1..200 chars, not starting with `.` or `-`, never containing
+ * `.tmp-` (the stores' temp-file marker). Ids name files in the key store and caches (`<id>.json` plus a temp
+ * suffix must fit a 255-byte file name), so `/`, `..` and NUL can never appear.
  */
-export const MINION_ID_RE = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
+export const MAX_MINION_ID = 200;
+export const MINION_ID_RE = /^(?!.*\.tmp-)[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
 
 export function isValidMinionId(id: unknown): id is string {
   return typeof id === 'string' && MINION_ID_RE.test(id);

@@ -6,10 +6,10 @@
  *    `JobPublication` (inside `pub`, sealed with the publication key). They are validated again after opening.
  * Add a request kind by adding a schema to `requestBodySchemas`; the union type follows.
  */
-import { MAX_FRAMES, MINION_ID_RE } from './limits';
+import { MAX_FRAMES, MAX_MINION_ID, MINION_ID_RE } from './limits';
 import { arr, bool, bytes, dict, int, json, literal, obj, oneOf, optional, str, tagged, type Infer } from './validate';
 
-export const minionId = () => str({ min: 1, max: 255, pattern: MINION_ID_RE });
+export const minionId = () => str({ min: 1, max: MAX_MINION_ID, pattern: MINION_ID_RE });
 const nonce = () => str({ min: 16, max: 128, pattern: /^[0-9a-f]+$/ });
 const ts = () => int({ min: 0 });
 const pem = () => str({ min: 64, max: 16384, pattern: /^-----BEGIN [A-Z ]+-----/ });
@@ -104,8 +104,11 @@ export const requestBodySchemas = {
     jid: jid(),
     fun: str({ min: 1, max: 255 }),
     ret: json(),
+    /** Salt's retcode (a command's exit status): data, not an exit code. */
     retcode: int(),
     success: bool(),
+    /** How the job ended here (see Outcome in @brine/core); the CLI maps it to its exit code. */
+    outcome: optional(literal('ok', 'error', 'failed')),
     /** Outputter hint (`highstate`, `nested`, ...). */
     out: optional(str({ max: 64 })),
     /** Set by a minion's own schedule: the master records a job for it (the jid is the minion's). */
@@ -151,9 +154,15 @@ export const requestBodySchema = tagged('kind', requestBodySchemas, 'request kin
 
 export const replyBodySchema = oneOf(
   obj({ ok: literal(true), data: json() }),
-  obj({ ok: literal(false), error: str({ max: 4096 }), code: optional(str({ max: 64 })) }),
+  obj({ ok: literal(false), error: str({ max: 4096 }), code: optional(literal('refused', 'error', 'retry')) }),
 );
-export type ReplyBody = { ok: true; data: unknown } | { ok: false; error: string; code?: string };
+/**
+ * `code`: `refused` (the request itself is not acceptable), `error` (the master answered with an error: a pillar
+ * that does not render, a missing file), `retry` (the master could not store it now, e.g. its disk is full: send it
+ * again later, never drop it).
+ */
+export type ReplyCode = 'refused' | 'error' | 'retry';
+export type ReplyBody = { ok: true; data: unknown } | { ok: false; error: string; code?: ReplyCode };
 
 // ---------------------------------------------------------------- sealed publication body (master -> all)
 

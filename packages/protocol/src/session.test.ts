@@ -115,4 +115,15 @@ describe('several sessions per id (the daemon and `brine call` on its host)', ()
     t.delete('m1');
     expect(() => t.open(daemon.seal({ kind: 'ping' }))).toThrow();
   });
+
+  it('orders uses within one millisecond (a counter, not a clock): the session just used is never the one dropped', async () => {
+    const { SessionTable: Table, ClientSession: Client } = await import('./session');
+    const t = new Table();
+    const now = 1_700_000_000_000;
+    const daemon = new Client('m1', t.create('m1', now));
+    for (let i = 0; i < 3; i++) t.create('m1', now);
+    expect(t.open(daemon.seal({ kind: 'ping' }, now), now).id).toBe('m1');
+    t.create('m1', now); // a fifth session: the least recently used of the others goes, not the daemon's
+    expect(t.open(daemon.seal({ kind: 'ping' }, now), now).id).toBe('m1');
+  });
 });

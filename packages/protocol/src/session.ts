@@ -153,15 +153,19 @@ export const SESSIONS_PER_ID = 4;
 export class SessionTable {
   /** Newest first. An id may hold SESSIONS_PER_ID live sessions: the daemon's and `brine call`s on the same host. */
   private readonly sessions = new Map<string, SessionState[]>();
-  /** When each session last opened a request: the least recently used one is dropped first. */
+  /**
+   * When each session was last used, as a tick of a counter (never a clock: two uses in the same millisecond must
+   * still be ordered): the least recently used one is dropped first.
+   */
   private readonly lastUsed = new WeakMap<SessionState, number>();
+  private tick = 0;
   constructor(private readonly opts: { freshnessMs?: number; windowSize?: number } = {}) {}
 
   /** Start a new session for `id` with a fresh key (the oldest beyond SESSIONS_PER_ID ends); returns the key to send. */
   create(id: string, now = Date.now()): Buffer {
     const key = newAeadKey();
     const state = newSessionState(id, key, now, this.opts.windowSize);
-    this.lastUsed.set(state, now);
+    this.lastUsed.set(state, ++this.tick);
     const others = [...(this.sessions.get(id) ?? [])].sort((a, b) => (this.lastUsed.get(b) ?? 0) - (this.lastUsed.get(a) ?? 0));
     this.sessions.set(id, [state, ...others.slice(0, SESSIONS_PER_ID - 1)]);
     return key;
@@ -195,7 +199,7 @@ export class SessionTable {
     for (const state of list.length ? list : [undefined]) {
       try {
         const body = openRequest(env, () => state, { now, freshnessMs: this.opts.freshnessMs });
-        this.lastUsed.set(state!, now);
+        this.lastUsed.set(state!, ++this.tick);
         return { id: env.id, seq: env.seq, body, key: state!.key };
       } catch (e) {
         last = e;

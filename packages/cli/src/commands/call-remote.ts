@@ -4,7 +4,7 @@
  */
 import { MemoryLogger } from '@brine/core';
 import type { MinionOpts } from '@brine/engine';
-import { EXIT } from '../exit';
+import { exitCode } from '../exit';
 import { format, type OutName } from '../output';
 import type { CallOpts } from './call';
 
@@ -22,7 +22,7 @@ export async function callViaMaster(opts: MinionOpts, fun: string, args: unknown
     const out = await new JobRunner(core, log).execute(fun, args, kwargs);
     const preferred: OutName = out.out === 'highstate' ? 'highstate' : 'nested';
     process.stdout.write(format({ local: out.ret }, preferred, o.outOptions) + '\n');
-    return out.retcode === 0 ? EXIT.ok : out.retcode;
+    return exitCode(out.outcome);
   } finally {
     for (const l of log.lines) if (l.level === 'error') process.stderr.write(`[ERROR] ${l.msg}\n`);
     await conn.close();

@@ -3,7 +3,7 @@ import { MemoryLogger, type Dict } from '@brine/core';
 import { CallResult, localEnv, loadMinionOpts, lookupFunction } from '@brine/engine';
 import * as path from 'path';
 import { parseFunctionArgs } from '../args';
-import { EXIT } from '../exit';
+import { exitCode } from '../exit';
 import { format, type OutName } from '../output';
 import type { GlobalOpts } from '../globals';
 
@@ -29,9 +29,9 @@ export async function callCommand(fun: string, words: string[], o: CallOpts): Pr
   const env = localEnv(opts, log);
   const fn = lookupFunction(fun);
   const raw = await fn(args, kwargs, env);
-  const res = raw instanceof CallResult ? raw : new CallResult(raw, 0);
+  const res = raw instanceof CallResult ? raw : new CallResult(raw);
   for (const l of log.lines) if (l.level === 'warn' || l.level === 'error') process.stderr.write(`[${l.level.toUpperCase()}] ${l.msg}\n`);
   const preferred: OutName = res.outputter === 'highstate' ? 'highstate' : 'nested';
   process.stdout.write(format({ local: res.ret }, preferred, o.outOptions) + '\n');
-  return res.retcode === 0 ? EXIT.ok : res.retcode;
+  return exitCode(res.outcome);
 }

@@ -84,8 +84,10 @@ export async function keyCommand(action: string, glob: string | undefined, o: Ke
         print(o, { accepted: {}, pending: {}, rejected: {}, denied: {} }, local);
         return EXIT.ok;
       }
-      print(o, keys.fingers(glob ?? '*'), glob === undefined ? local : undefined);
-      return EXIT.ok;
+      const damaged: string[] = [];
+      print(o, keys.fingers(glob ?? '*', damaged), glob === undefined ? local : undefined);
+      for (const f of damaged) process.stderr.write(`brine: key finger: ${f} is not a readable public key (truncated or damaged; brine key delete it and accept the minion again)\n`);
+      return damaged.length ? EXIT.error : EXIT.ok;
     }
     case 'accept':
     case 'reject':

@@ -39,12 +39,19 @@ export async function labCommand(action: string, o: LabCommandOpts): Promise<num
     }
     case 'status': {
       const s = await lab.status(opts);
-      const rows = s.nodes.map((n) => `  ${n.node.padEnd(7)} ${n.namespace.padEnd(12)} ${n.present ? 'up  ' : 'gone'} ${n.address.padEnd(13)}${n.hasVip ? ' VIP' : '    '} ${n.processes.map((p) => `${p.name}:${p.pid}${p.alive ? '' : '(dead)'}`).join(' ')}`);
+      const rows = s.nodes.map(
+        (n) =>
+          `  ${n.node.padEnd(7)} ${n.namespace.padEnd(12)} ${n.present ? 'up  ' : 'gone'} ${n.address.padEnd(13)}${n.hasVip ? ' VIP' : '    '} ${n.processes.map((p) => `${p.name}:${p.pid}${p.alive ? '' : '(dead)'}`).join(' ')}` +
+          n.processes
+            .filter((p) => p.supervision)
+            .map((p) => `\n            ${p.name}: ${p.supervision}`)
+            .join(''),
+      );
       print(s, `VIP ${s.vip} on ${s.vipOwner ?? 'nobody'}\n${rows.join('\n')}`);
       return s.nodes.every((n) => n.present) ? EXIT.ok : EXIT.failed;
     }
     case 'failover': {
-      const all = ['keepalived-stop', 'link-down', 'app-kill', 'control'] as const;
+      const all = lab.SCENARIOS;
       const which = o.scenarios ? (o.scenarios.split(',').map((x) => x.trim()) as (typeof all)[number][]) : [...all];
       for (const w of which) if (!all.includes(w)) throw new Error(`lab failover: unknown scenario ${JSON.stringify(w)} (one of ${all.join(', ')})`);
       const r = await lab.failover(c, { log: say, brine }, which);

@@ -2,10 +2,10 @@
  * `brine run TARGET FUN ARGS` and `brine state highstate|apply|sls`: publish a job through the master, show a live
  * count while waiting, print each return as it arrives, then name every expected minion that did not return and why.
  */
-import { UsageError, type TargetType } from '@brine/core';
+import { UsageError, type Outcome, type TargetType } from '@brine/core';
 import { loadMasterOpts } from '@brine/config';
-import { ControlClient } from '../control-client';
-import { EXIT } from '../exit';
+import { ControlClient, MasterLost, MasterUnavailable } from '../control-client';
+import { EXIT, exitCode, returnOutcome, worseOutcome } from '../exit';
 import type { GlobalOpts } from '../globals';
 import { format, summarise, isStateReturn, type OutName } from '../output';
 import { Progress } from '../progress';
@@ -50,7 +50,7 @@ export interface JobSpec {
 interface MinionReturn {
   minion: string;
   ret: unknown;
-  retcode: number;
+  outcome?: Outcome;
   success: boolean;
   out?: string;
 }
@@ -75,18 +75,17 @@ export async function publishCommand(job: JobSpec, o: PublishOpts): Promise<numb
       process.stdout.write(`Executed command with job ID: ${String(r['jid'])}\n`);
       return EXIT.ok;
     }
-    if (o.batch) return await runBatches(client, job, tgtType, timeout, o);
-    return await runJob(client, job, tgtType, timeout, o);
+    return exitCode(o.batch ? await runBatches(client, job, tgtType, timeout, o) : await runJob(client, job, tgtType, timeout, o));
   } finally {
     client.close();
   }
 }
 
-async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<number> {
+async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<Outcome> {
   const m = await client.request('match', { tgt: job.tgt, tgt_type: tgtType });
   const ids = (m['minions'] as string[]) ?? [];
   const size = batchSize(o.batch!, ids.length);
-  let worst: number = EXIT.ok;
+  let worst: Outcome = 'ok';
   const all: Record<string, unknown> = {};
   // Salt's sliding window: `size` minions at work at any time; the next one starts as soon as one returns.
   const queue = [...ids];
@@ -94,7 +93,7 @@ async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetTy
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       process.stderr.write(`Executing run on ['${id}']\n`);
       const rc = await runJob(client, { ...job, tgt: id }, 'list', timeout, o, all, false);
-      worst = worse(worst, rc); // read `worst` after the await: the other workers update it meanwhile
+      worst = worseOutcome(worst, rc); // read `worst` after the await: the other workers update it meanwhile
     }
   };
   await Promise.all(Array.from({ length: Math.min(size, ids.length) }, worker));
@@ -103,16 +102,10 @@ async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetTy
   return worst;
 }
 
-/** Precedence when minions disagree: compile error (1) > failure (2) > no return (3) > ok (0). */
-function worse(a: number, b: number): number {
-  const rank = (c: number) => (c === EXIT.error ? 3 : c === EXIT.failed ? 2 : c === EXIT.noReturn ? 1 : 0);
-  return rank(a) >= rank(b) ? a : b;
-}
-
 const isStructured = (o: PublishOpts) => o.outOptions.out === 'json' || o.outOptions.out === 'yaml';
 
 /** One job; with `collect`, structured output is gathered there for the caller to print (batches). */
-async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts, collect?: Record<string, unknown>, live = true): Promise<number> {
+async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts, collect?: Record<string, unknown>, live = true): Promise<Outcome> {
   // `live`: the progress line (off for batch members, which run side by side).
   const progress = new Progress(live && process.stderr.isTTY === true && o.outOptions.out !== 'json' && o.outOptions.out !== 'yaml');
   const returns: Record<string, unknown> = {};
@@ -120,15 +113,17 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
   let returned = 0;
   let failed = 0;
   const running = new Set<string>();
-  let code: number = EXIT.ok;
+  let code: Outcome = 'ok';
+  let jid: string | undefined;
   const structured = isStructured(o);
   const isState = job.fun.startsWith('state.');
   const redraw = () => progress.draw({ returned, expected: expected.length, failed, running: running.size });
-  const final = await client.request(
+  const request = client.request(
     'publish',
     { ...job, tgt_type: tgtType, timeout },
     (ev) => {
       if (ev['event'] === 'job') {
+        jid = String(ev['jid']);
         expected = (ev['expected'] as string[]) ?? [];
         redraw();
       } else if (ev['event'] === 'running') {
@@ -138,9 +133,9 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
         const r = ev as unknown as MinionReturn;
         running.delete(r.minion);
         returned++;
-        const bad = !r.success || r.retcode !== 0;
-        if (bad) failed++;
-        code = worse(code, r.retcode === 1 ? EXIT.error : bad ? EXIT.failed : EXIT.ok);
+        const outcome = returnOutcome(r);
+        if (outcome !== 'ok') failed++;
+        code = worseOutcome(code, outcome);
         returns[r.minion] = r.ret;
         if (!structured) {
           progress.clear();
@@ -152,20 +147,38 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
     },
     (timeout + 30) * 1000,
   );
+  let final: Record<string, unknown>;
+  try {
+    final = await request;
+  } catch (e) {
+    // The master went away after publishing: the job may well have run. Say so, and how to find its returns.
+    if (jid === undefined || !(e instanceof MasterLost || e instanceof MasterUnavailable)) throw e;
+    progress.clear();
+    const lost = expected.filter((id) => !(id in returns));
+    process.stderr.write(
+      `${e.message}: job ${jid} was published; ${lost.length} of ${expected.length} minions had not returned. ` +
+        `Minions still return to the master once it is back: brine jobs show ${jid}\n`,
+    );
+    final = { jid, missing: Object.fromEntries(lost.map((id) => [id, 'Master went away'])) };
+  }
   progress.clear();
   const missing = (final['missing'] as Record<string, string>) ?? {};
   for (const [id, why] of Object.entries(missing)) {
     returns[id] = `Minion did not return. [${why}]`;
     if (!structured) process.stdout.write(format({ [id]: returns[id] }, 'nested', o.outOptions) + '\n');
-    code = worse(code, EXIT.noReturn);
+    code = worseOutcome(code, 'missing');
   }
   if (structured && collect) Object.assign(collect, returns);
   else if (structured) process.stdout.write(format(returns, 'json', o.outOptions) + '\n');
   if (expected.length === 0) {
     process.stderr.write(`No minions matched the target '${job.tgt}'. No command was sent, no jid was assigned.\n`);
-    return EXIT.error;
+    return 'error';
   }
-  if (isState && !structured && expected.length > 1) {
+  // Like salt: a failed function or state is also said on stderr, not only in the returns.
+  if (failed > 0) process.stderr.write('ERROR: Minions returned with non-zero exit code\n');
+  const summary = isState && !structured && expected.length > 1;
+  if (!summary && Object.keys(missing).length > 0) process.stderr.write(`jid ${String(final['jid'])}: ${Object.keys(missing).length} of ${expected.length} minions did not return (brine jobs show ${String(final['jid'])})\n`);
+  if (summary) {
     let ok = 0;
     let changed = 0;
     let bad = 0;

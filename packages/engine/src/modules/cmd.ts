@@ -1,6 +1,6 @@
 /** cmd.run and friends. Synchronous, so templates can call them (`salt['cmd.run']('hostname')`), like Salt. */
 import { spawnSync } from 'child_process';
-import { arg, type ExecModule } from './types';
+import { arg, CallResult, truthy, type ExecFn, type ExecModule } from './types';
 import type { Dict } from '@brine/core';
 
 export interface RunAll {
@@ -22,17 +22,30 @@ export function runAll(cmd: string, kwargs: Dict): RunAll {
 
 const cmdOf = (args: unknown[], kwargs: Dict): string => String(arg(args, kwargs, 0, 'cmd', ''));
 
+/**
+ * Like Salt: a command that exits non-zero is logged as an error and makes the call an `error` (salt-call exits 1),
+ * while the return keeps its usual shape (from a template, only the value is seen).
+ */
+function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
+  return (args, kwargs, env) => {
+    const cmd = cmdOf(args, kwargs);
+    const r = runAll(cmd, kwargs);
+    const ret = pick(r);
+    if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return ret;
+    env.log.error(`Command '${cmd}' failed with return code: ${r.retcode}`);
+    if (r.stderr || r.stdout) env.log.error(`output: ${r.stderr || r.stdout}`);
+    return new CallResult(ret, 'error', 'nested', r.retcode);
+  };
+}
+
 export const cmdModule: ExecModule = {
   name: 'cmd',
   functions: {
-    run: (args, kwargs) => {
-      const r = runAll(cmdOf(args, kwargs), kwargs);
-      return r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr;
-    },
-    run_stdout: (args, kwargs) => runAll(cmdOf(args, kwargs), kwargs).stdout,
-    run_stderr: (args, kwargs) => runAll(cmdOf(args, kwargs), kwargs).stderr,
-    run_all: (args, kwargs) => runAll(cmdOf(args, kwargs), kwargs),
-    retcode: (args, kwargs) => runAll(cmdOf(args, kwargs), kwargs).retcode,
-    shell: (args, kwargs) => runAll(cmdOf(args, kwargs), kwargs).stdout,
+    run: cmdFn((r) => (r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr)),
+    run_stdout: cmdFn((r) => r.stdout),
+    run_stderr: cmdFn((r) => r.stderr),
+    run_all: cmdFn((r) => r),
+    retcode: cmdFn((r) => r.retcode),
+    shell: cmdFn((r) => r.stdout),
   },
 };

@@ -8,7 +8,7 @@ import { stateModule } from './state';
 import { testModule } from './test';
 import { mineModule } from './mine';
 import { saltutilModule, scheduleModule } from './daemon-hooks';
-import type { ExecEnv, ExecFn, ExecModule } from './types';
+import { CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule];
 const registry = new Map<string, ExecFn>();
@@ -37,7 +37,7 @@ export function templateSalt(env: ExecEnv): Record<string, (args: unknown[], kwa
     out[name] = (args, kwargs) => {
       const r = fn(args, kwargs, env);
       if (r instanceof Promise) throw new UsageError(`${name} cannot be called from a template (it is asynchronous)`);
-      return r;
+      return r instanceof CallResult ? r.ret : r;
     };
   }
   return out;

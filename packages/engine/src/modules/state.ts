@@ -29,8 +29,8 @@ export function makeRenderer(env: ExecEnv): Renderer {
 }
 
 function compileErr(e: unknown): CallResult {
-  if (e instanceof CompileError) return new CallResult(e.errors, 1, 'highstate');
-  if (e instanceof BrineError) return new CallResult([e.message], 1, 'highstate');
+  if (e instanceof CompileError) return new CallResult(e.errors, 'error', 'highstate');
+  if (e instanceof BrineError) return new CallResult([e.message], 'error', 'highstate');
   throw e;
 }
 
@@ -48,7 +48,7 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
     const ret: StateReturn = {
       'no_|-states_|-states_|-None': { __id__: 'states', __sls__: '', __run_num__: 0, name: 'states', result: false, changes: {}, comment: 'No Top file or master_tops data matches found.', duration: 0, start_time: '' },
     };
-    return new CallResult(ret, 2, 'highstate');
+    return new CallResult(ret, 'failed', 'highstate');
   }
   let ret: StateReturn;
   try {
@@ -67,7 +67,7 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
     return compileErr(e);
   }
   const failed = Object.values(ret).some((r) => r.result === false);
-  return new CallResult(ret, failed ? 2 : 0, 'highstate');
+  return new CallResult(ret, failed ? 'failed' : 'ok', 'highstate');
 }
 
 /** A low chunk as Salt's `state.show_low_sls` / `show_lowstate` print it (built when the chunk came without it). */
@@ -80,10 +80,9 @@ export function saltLow(c: LowChunk): Dict {
 
 function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown): CallResult {
   try {
-    return new CallResult(f(makeRenderer(withPillar(env, kwargs))), 0);
+    return new CallResult(f(makeRenderer(withPillar(env, kwargs))));
   } catch (e) {
-    if (e instanceof BrineError) return new CallResult([e.message], 1);
-    return new CallResult([errorMessage(e)], 1);
+    return new CallResult([e instanceof BrineError ? e.message : errorMessage(e)], 'error');
   }
 }
 
@@ -97,7 +96,7 @@ export const stateModule: ExecModule = {
     highstate: (_a, kwargs, env) => runCompiled(env, kwargs, (r) => r.compileHighstate()),
     sls: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
-      if (!mods.length) return new CallResult(['state.sls: name at least one SLS (state.sls web,db)'], 1);
+      if (!mods.length) return new CallResult(['state.sls: name at least one SLS (state.sls web,db)'], 'error');
       return runCompiled(env, kwargs, (r) => r.compile(mods));
     },
     show_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(slsList(args[0] ?? kwargs['mods']))),

@@ -1,5 +1,5 @@
 /** Execution functions (`salt TARGET mod.fun args`): the contract shared by `brine call`, the minion and templates. */
-import type { Dict, FileRoots, Logger } from '@brine/core';
+import type { Dict, FileRoots, Logger, Outcome } from '@brine/core';
 import type { Providers } from '../types';
 
 /** What a minion or a local call provides to execution functions. */
@@ -23,13 +23,21 @@ export interface MineView {
   get(tgt: string, fun: string, tgtType: string): Dict;
 }
 
-/** A function's return with its exit code and preferred outputter. Plain values mean retcode 0, nested output. */
+/**
+ * A function's return with its outcome and preferred outputter. Plain values mean `ok`, nested output. `retcode` is
+ * Salt's number for the return (a command's exit status; 0 when ok, 1 otherwise unless given): data for the job
+ * cache, never an exit code (packages/cli/src/exit.ts maps outcomes to those).
+ */
 export class CallResult {
+  readonly retcode: number;
   constructor(
     readonly ret: unknown,
-    readonly retcode: number,
+    readonly outcome: Outcome = 'ok',
     readonly outputter: 'nested' | 'highstate' | 'txt' = 'nested',
-  ) {}
+    retcode?: number,
+  ) {
+    this.retcode = retcode ?? (outcome === 'ok' ? 0 : outcome === 'failed' ? 2 : 1);
+  }
 }
 
 export type ExecFn = (args: unknown[], kwargs: Dict, env: ExecEnv) => unknown;

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -6,9 +7,11 @@ import { LocalHostReader, LocalHostWriter } from '../host/local';
 import type { ExecOptions, ExecResult, HostReader, HostWriter } from '../types';
 import { expectedProgram, parseServiceDef, programMatches, SupervisorServiceProvider } from './supervisor';
 import { systemctlArgv, SystemdServiceProvider } from './systemd';
+import { whoListens } from './sockets';
 
 const reader = new LocalHostReader();
 const writer = new LocalHostWriter();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A tiny daemon: counts SIGHUPs into a file, optionally listens on a port, exits on SIGTERM. */
 const DAEMON = `
@@ -23,12 +26,37 @@ console.log('daemon up');
 setInterval(() => {}, 1000);
 `;
 
+/** A master that runs a worker in its own process group (like nginx); the worker listens on the port. */
+const MASTER = `
+const { spawn } = require('child_process');
+if (process.argv[2] === 'worker') {
+  require('net').createServer((s) => s.end('hi')).listen(Number(process.argv[3]), '127.0.0.1');
+  setInterval(() => {}, 1000);
+} else {
+  const w = spawn(process.execPath, [__filename, 'worker', process.argv[2]], { stdio: 'inherit' });
+  require('fs').writeFileSync(process.argv[3], String(w.pid));
+  setInterval(() => {}, 1000);
+}
+`;
+
 /** Dead: no /proc entry, or a zombie our own process has not reaped yet (it is our child). */
 function gone(pid: number): boolean {
   try {
     return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return true;
+  }
+}
+
+const statField = (pid: number, i: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[i]);
+const cpuTicks = (pid: number): number => statField(pid, 11) + statField(pid, 12);
+
+async function until<T>(f: () => Promise<T | null> | T | null, ms: number): Promise<T | null> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v || Date.now() > end) return v;
+    await sleep(20);
   }
 }
 
@@ -44,21 +72,25 @@ function freePort(): Promise<number> {
 let tmp: string;
 let sup: SupervisorServiceProvider;
 let servicesDir: string;
+const orphans: ChildProcess[] = [];
 beforeEach(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'brine-svc-'));
   servicesDir = path.join(tmp, 'services.d');
   mkdirSync(servicesDir);
   writeFileSync(path.join(tmp, 'daemon.js'), DAEMON);
+  writeFileSync(path.join(tmp, 'master.js'), MASTER);
   sup = new SupervisorServiceProvider({ servicesDir, runDir: path.join(tmp, 'run') });
 });
 afterEach(async () => {
-  for (const n of ['d', 'e', 'crash', 'ignore']) if (existsSync(path.join(servicesDir, `${n}.yaml`))) await sup.stop(n, writer).catch(() => undefined);
+  for (const n of ['d', 'e', 'crash', 'ignore', 'm', 'loop']) if (existsSync(path.join(servicesDir, `${n}.yaml`))) await sup.stop(n, writer).catch(() => undefined);
+  for (const o of orphans.splice(0)) o.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
 
 function define(name: string, def: Record<string, unknown>) {
   writeFileSync(path.join(servicesDir, `${name}.yaml`), JSON.stringify(def)); // JSON is YAML
 }
+const defineText = (name: string, text: string) => writeFileSync(path.join(servicesDir, `${name}.yaml`), text);
 
 describe('supervisor', () => {
   it('parses definitions', () => {
@@ -172,6 +204,129 @@ describe('supervisor', () => {
     define('d', { command: ['sleep', '100'], ready: { file: path.join(tmp, 'never'), timeout: 0.5 } });
     await expect(sup.start('d', writer)).rejects.toThrow(/was not ready \(file .*never\) within 0.5s; stopped it/);
     expect((await sup.status('d', reader)).running).toBe(false);
+  }, 20_000);
+});
+
+// The restart policy and its keeper (keeper.ts), and a `tcp:` ready check an orphan holding the port cannot satisfy.
+describe('restart policy in the service definition', () => {
+  it('parses restart, restart_sec and the start limit, with defaults', () => {
+    const d = parseServiceDef('f', 'command: x\nrestart: always\nrestart_sec: 0.5\nstart_limit_burst: 3\nstart_limit_interval: 20\n', 'x', '/r');
+    expect(d).toMatchObject({ restart: 'always', restartSecMs: 500, startLimitBurst: 3, startLimitIntervalMs: 20000 });
+    expect(parseServiceDef('f', 'command: x\n', 'x', '/r')).toMatchObject({ restart: 'on-failure', restartSecMs: 100, startLimitBurst: 5, startLimitIntervalMs: 10000 });
+    expect(parseServiceDef('f', 'command: x\nrestart: no\n', 'x', '/r').restart).toBe('no');
+  });
+
+  it('an unknown restart policy (or a bad number) fails with file:line', async () => {
+    expect(() => parseServiceDef('/etc/brine/services.d/x.yaml', '# a comment\ncommand: x\n\nrestart: sometimes\n', 'x', '/r')).toThrow(
+      '/etc/brine/services.d/x.yaml:4: restart: unknown restart policy "sometimes" (on-failure, always or no)',
+    );
+    expect(() => parseServiceDef('f', 'command: x\nstart_limit_burst: 0\n', 'x', '/r')).toThrow(/^f:2: start_limit_burst: expected a whole number/);
+    expect(() => parseServiceDef('f', 'command: x\nrestart_sec: soon\n', 'x', '/r')).toThrow(/^f:2: restart_sec: expected seconds/);
+    defineText('d', 'command: [sleep, "100"]\nrestart: sometimes\n');
+    await expect(sup.start('d', writer)).rejects.toThrow(`${path.join(servicesDir, 'd.yaml')}:2: restart: unknown restart policy`);
+  });
+});
+
+describe('the keeper', () => {
+  it('a SIGKILLed daemon is back within about a second, with no call to the supervisor; leftovers of its group are killed first', async () => {
+    const port = await freePort();
+    const wfile = path.join(tmp, 'worker.pid');
+    defineText('m', `command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(tmp, 'master.js'))}, "${port}", ${JSON.stringify(wfile)}]\nready: {tcp: "127.0.0.1:${port}", timeout: 5}\nrestart_sec: 0.1\n`);
+    await sup.start('m', writer);
+    const pid1 = (await sup.pid('m', reader))!;
+    const worker1 = Number(readFileSync(wfile, 'utf8'));
+    expect(whoListens(port, pid1).ours).toBe(true);
+    // SIGKILL of the master only: the worker is orphaned and still holds the port (the issue's nginx case)
+    const t0 = Date.now();
+    process.kill(pid1, 'SIGKILL');
+    const pid2 = await until(async () => {
+      const p = await sup.pid('m', reader);
+      return p !== null && p !== pid1 && whoListens(port, p).ours ? p : null;
+    }, 3000);
+    const back = Date.now() - t0;
+    expect(pid2).not.toBeNull();
+    expect(back).toBeLessThan(1500);
+    expect(gone(worker1)).toBe(true);
+    const st = (await sup.keeperState('m', reader))!;
+    expect(st).toMatchObject({ state: 'running', pid: pid2, restarts: 1, lastExit: 'killed by SIGKILL', restart: 'on-failure' });
+    expect(readFileSync(path.join(tmp, 'run', 'm.log'), 'utf8')).toMatch(/brine-keeper\[\d+\] m: killed by SIGKILL; restarting in 100 ms/);
+    // a clean stop is not a crash: nothing comes back
+    await sup.stop('m', writer);
+    await sleep(300);
+    expect(await sup.pid('m', reader)).toBeNull();
+    expect(gone(pid2!)).toBe(true);
+    expect((await sup.keeperState('m', reader))!.state).toBe('stopped');
+  }, 30_000);
+
+  it('a service that dies at once stops after the start-limit burst, does not spin, and start() then reports it', async () => {
+    defineText('loop', 'command: [/bin/sh, -c, "sleep 0.3; echo loop-config-error; exit 1"]\nrestart_sec: 0.05\nstart_limit_burst: 3\nstart_limit_interval: 30\n');
+    await sup.start('loop', writer); // alive after its settle time: start believes it
+    const keeper = Number(readFileSync(path.join(tmp, 'run', 'loop.keeper.pid'), 'utf8'));
+    const st = await until(async () => ((await sup.keeperState('loop', reader))?.state === 'failed' ? sup.keeperState('loop', reader) : null), 5000);
+    expect(st).toMatchObject({ state: 'failed', starts: 3, restarts: 2, lastExit: 'exited with code 1', pid: null });
+    expect(st!.reason).toMatch(/start limit hit: 3 starts within 30 s/);
+    await until(() => gone(keeper), 2000);
+    expect(gone(keeper)).toBe(true); // gave up: no process left to spin
+    expect((await sup.status('loop', reader)).running).toBe(false);
+    await expect(sup.start('loop', writer)).rejects.toThrow(/Service loop is failed: start limit hit: 3 starts within 30 s[\s\S]*loop-config-error/);
+  }, 20_000);
+
+  it('a restart loop costs almost no CPU (restart_sec between starts)', async () => {
+    defineText('loop', 'command: [/bin/false]\nrestart_sec: 0.2\nstart_limit_burst: 1000\nstart_limit_interval: 1\n');
+    await expect(sup.start('loop', writer)).rejects.toThrow(/exited with code 1 right after starting/);
+    // the failed start stopped its keeper: nothing restarts behind the state's back
+    expect(await sup.keeperPid('loop', reader)).toBeNull();
+    defineText('loop', `command: [${JSON.stringify(process.execPath)}, -e, "setTimeout(() => process.exit(1), 300)"]\nrestart_sec: 0.2\nstart_limit_burst: 1000\nstart_limit_interval: 1\n`);
+    await sup.start('loop', writer);
+    const keeper = (await sup.keeperPid('loop', reader))!;
+    const c0 = cpuTicks(keeper);
+    await sleep(2000);
+    const ticks = cpuTicks(keeper) - c0;
+    expect((await sup.keeperState('loop', reader))!.restarts).toBeGreaterThanOrEqual(2);
+    expect(ticks).toBeLessThan(50); // < 0.5 s of CPU in 2 s (clock ticks of 10 ms)
+  }, 20_000);
+
+  it('the keeper and the daemon lead their own sessions; a new supervisor (a restarted minion) reattaches by pidfile', async () => {
+    defineText('d', 'command: [sleep, "100"]\n');
+    await sup.start('d', writer);
+    const pid = (await sup.pid('d', reader))!;
+    const keeper = (await sup.keeperPid('d', reader))!;
+    // session id == own pid: a signal to the caller's process group or session never reaches them
+    expect([statField(keeper, 3), statField(keeper, 2)]).toEqual([keeper, keeper]);
+    expect([statField(pid, 3), statField(pid, 2)]).toEqual([pid, pid]);
+    expect(statField(pid, 1)).toBe(keeper);
+    expect(statField(keeper, 3)).not.toBe(statField(process.pid, 3));
+    const again = new SupervisorServiceProvider({ servicesDir, runDir: path.join(tmp, 'run') });
+    expect(await again.status('d', reader)).toMatchObject({ running: true });
+    await again.start('d', writer);
+    expect(await again.pid('d', reader)).toBe(pid);
+    await again.stop('d', writer);
+    expect(gone(pid)).toBe(true);
+    expect(gone(keeper)).toBe(true);
+  }, 20_000);
+});
+
+describe('tcp ready check', () => {
+  it('an orphan holding the port does not make a service ready: the start fails naming its pid', async () => {
+    const port = await freePort();
+    const orphan = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    orphans.push(orphan);
+    await new Promise((r) => orphan.stdout!.once('data', r));
+    defineText('d', `command: [sleep, "100"]\nready: {tcp: "127.0.0.1:${port}", timeout: 1}\n`);
+    await expect(sup.start('d', writer)).rejects.toThrow(new RegExp(`not ready \\(tcp 127.0.0.1:${port}\\) within 1s; port ${port} is held by pid ${orphan.pid} \\(.*node.*\\), not by service d \\(pid \\d+\\)`));
+    expect((await sup.status('d', reader)).running).toBe(false);
+    expect(whoListens(port, process.pid)).toEqual({ ours: true, foreign: [] }); // the orphan is our child: our tree
+  }, 20_000);
+
+  it('a daemon that dies after its socket check is not reported started', async () => {
+    const port = await freePort();
+    const orphan = spawn(process.execPath, ['-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    orphans.push(orphan);
+    await new Promise((r) => orphan.stdout!.once('data', r));
+    // like nginx against a held port: it retries bind, then exits 1
+    defineText('d', `command: [${JSON.stringify(process.execPath)}, -e, "setTimeout(() => { console.error('bind() failed (98: Address already in use)'); process.exit(1) }, 600)"]\nready: {tcp: "127.0.0.1:${port}", timeout: 5}\n`);
+    await expect(sup.start('d', writer)).rejects.toThrow(new RegExp(`exited with code 1 before it was ready \\(pid \\d+\\); port ${port} is held by pid ${orphan.pid}[\\s\\S]*Address already in use`));
+    expect(await sup.keeperPid('d', reader)).toBeNull();
   }, 20_000);
 });
 

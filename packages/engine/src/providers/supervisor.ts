@@ -9,9 +9,17 @@
  *   stop_signal: SIGTERM
  *   stop_timeout: 10                              # seconds, then SIGKILL
  *   ready: {tcp: "127.0.0.1:80", timeout: 10}     # or {file: /run/x.sock}
+ *   restart: on-failure                           # or always, no (like systemd's Restart=)
+ *   restart_sec: 0.1                              # seconds before a restart (RestartSec=)
+ *   start_limit_burst: 5                          # at most 5 starts ...
+ *   start_limit_interval: 10                      # ... within 10 s, then give up (StartLimitBurst/IntervalSec=)
  * Enabled = the marker `<servicesDir>/<name>.enabled` exists. Output goes to `<runDir>/<name>.log`.
- * Status reads files through the HostReader; start/stop signal and spawn processes directly (only ever with a
- * HostWriter in hand, so never in test mode).
+ * Every service runs under its own keeper (keeper.ts: a small process in its own session that restarts it per
+ * the policy and outlives the minion); the keeper's pid is in `<runDir>/<name>.keeper.pid`, its state in
+ * `<runDir>/<name>.state.json`. Status reads files through the HostReader; start/stop signal and spawn processes
+ * directly (only ever with a HostWriter in hand, so never in test mode).
+ * A `tcp:` ready check counts only a LISTEN socket owned by the daemon's own process tree (sockets.ts): an
+ * orphan holding the port is reported with its pid and the start fails.
  */
 import { spawn } from 'child_process';
 import { openSync, closeSync } from 'fs';
@@ -19,8 +27,10 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { isDict } from '@brine/core';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import type { HostReader, HostWriter, ServiceProvider, ServiceStatus } from '../types';
+import { keeperArgv, keeperSpec, keeperStateFile, keeperTitle, RESTART_POLICIES, type KeeperState, type RestartPolicy } from './keeper';
+import { describePid, whoListens } from './sockets';
 
 export interface SupervisorOptions {
   servicesDir?: string;
@@ -39,7 +49,14 @@ export interface ServiceDef {
   stopSignal: NodeJS.Signals;
   stopTimeoutMs: number;
   ready?: { tcp?: { host: string; port: number }; file?: string; timeoutMs: number };
+  restart: RestartPolicy;
+  restartSecMs: number;
+  startLimitBurst: number;
+  startLimitIntervalMs: number;
 }
+
+/** The defaults of a definition without restart keys (systemd's RestartSec and start limit; on-failure, not no). */
+export const RESTART_DEFAULTS = { restart: 'on-failure' as RestartPolicy, restartSec: 0.1, startLimitBurst: 5, startLimitInterval: 10 };
 
 export const DEFAULT_SERVICES_DIR = '/etc/brine/services.d';
 export const DEFAULT_RUN_DIR = '/run/brine/services';
@@ -54,17 +71,35 @@ function signal(file: string, field: string, v: unknown, dflt: NodeJS.Signals): 
   return sig;
 }
 
-const launchSignature = (def: ServiceDef): string => JSON.stringify({ argv: def.argv, env: def.env, cwd: def.cwd ?? null });
+/** A change of any of these needs a new daemon (and keeper): a reload signal cannot apply it. */
+const launchSignature = (def: ServiceDef): string =>
+  JSON.stringify({ argv: def.argv, env: def.env, cwd: def.cwd ?? null, restart: [def.restart, def.restartSecMs, def.startLimitBurst, def.startLimitIntervalMs] });
 
 /** Parse a service definition (YAML text). */
 export function parseServiceDef(file: string, text: string, name: string, runDir: string): ServiceDef {
-  let d: unknown;
-  try {
-    d = parseYaml(text);
-  } catch (e) {
-    throw new Error(`${file}: invalid YAML: ${(e as Error).message}`);
-  }
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc });
+  if (doc.errors.length) throw new Error(`${file}: invalid YAML: ${doc.errors[0]!.message}`);
+  const d: unknown = doc.toJS();
   if (!isDict(d)) throw new Error(`${file}: expected a mapping with at least command:`);
+  // file:line of a top-level key's value, for errors about it
+  const at = (key: string): string => {
+    if (!isMap(doc.contents)) return file;
+    const item = doc.contents.items.find((i) => isScalar(i.key) && i.key.value === key);
+    const range = (item?.value as { range?: [number, number, number] } | null)?.range ?? (item?.key as { range?: [number, number, number] } | null)?.range;
+    return range ? `${file}:${lc.linePos(range[0]).line}` : file;
+  };
+  const seconds = (key: string, dflt: number, min = 0): number => {
+    const v = d[key] ?? dflt;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new Error(`${at(key)}: ${key}: expected seconds (a number >= ${min}), got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const rawPolicy = d['restart'] === false ? 'no' : (d['restart'] ?? RESTART_DEFAULTS.restart);
+  if (!RESTART_POLICIES.includes(rawPolicy as RestartPolicy)) {
+    throw new Error(`${at('restart')}: restart: unknown restart policy ${JSON.stringify(rawPolicy)} (on-failure, always or no)`);
+  }
+  const burst = d['start_limit_burst'] ?? RESTART_DEFAULTS.startLimitBurst;
+  if (!Number.isInteger(burst) || (burst as number) < 1) throw new Error(`${at('start_limit_burst')}: start_limit_burst: expected a whole number >= 1, got ${JSON.stringify(burst)}`);
   const cmd = d['command'];
   let argv: string[];
   if (typeof cmd === 'string' && cmd.trim()) argv = ['/bin/sh', '-c', `exec ${cmd}`];
@@ -101,6 +136,10 @@ export function parseServiceDef(file: string, text: string, name: string, runDir
     stopSignal: signal(file, 'stop_signal', d['stop_signal'], 'SIGTERM'),
     stopTimeoutMs: timeout * 1000,
     ready,
+    restart: rawPolicy as RestartPolicy,
+    restartSecMs: Math.round(seconds('restart_sec', RESTART_DEFAULTS.restartSec) * 1000),
+    startLimitBurst: burst as number,
+    startLimitIntervalMs: Math.round(seconds('start_limit_interval', RESTART_DEFAULTS.startLimitInterval, 0.001) * 1000),
   };
 }
 
@@ -218,59 +257,149 @@ export class SupervisorServiceProvider implements ServiceProvider {
     return tail ? `; last lines of ${this.logFile(name)}:\n${tail}` : '';
   }
 
+  private keeperPidfile(name: string): string {
+    return path.join(this.runDir, `${name}.keeper.pid`);
+  }
+
+  /** What the service's keeper last wrote (pid, state, restarts, last exit, policy), or null. */
+  async keeperState(name: string, host: HostReader): Promise<KeeperState | null> {
+    const text = (await host.readFile(keeperStateFile(this.runDir, name)))?.toString('utf8');
+    if (!text) return null;
+    try {
+      return JSON.parse(text) as KeeperState;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The pid of the service's live keeper (its process title is `brine-keeper NAME`), or null. */
+  async keeperPid(name: string, host: HostReader): Promise<number | null> {
+    const raw = (await host.readFile(this.keeperPidfile(name)))?.toString('utf8').trim();
+    if (!raw || !/^\d+$/.test(raw)) return null;
+    const pid = Number(raw);
+    if (!alive(pid) || (await isZombie(pid, host))) return null;
+    const cmd = (await host.readFile(`/proc/${pid}/cmdline`))?.toString('utf8') ?? '';
+    return cmd.startsWith(keeperTitle(name)) ? pid : null;
+  }
+
   async start(name: string, host: HostWriter): Promise<void> {
     const def = await this.need(name, host);
     if ((await this.pid(name, host, def)) !== null) return;
+    // A keeper between two restarts: let it finish its restart rather than start a second one.
+    const live = await this.keeperPid(name, host);
+    if (live !== null) {
+      const until = Date.now() + def.restartSecMs + 3000;
+      while (Date.now() < until && (await this.keeperPid(name, host)) !== null && (await this.pid(name, host, def)) === null) await sleep(50);
+      const pid = await this.pid(name, host, def);
+      if (pid !== null) return this.confirm(name, def, host, pid);
+      await this.stopKeeper(name, host, def);
+    }
+    const prev = await this.keeperState(name, host);
+    if (prev?.state === 'failed' && Date.now() - prev.t < def.startLimitIntervalMs) {
+      throw new Error(`Service ${name} is failed: ${prev.reason ?? 'start limit hit'}; not starting it again within start_limit_interval (${def.startLimitIntervalMs / 1000} s)${await this.logTail(name, host)}`);
+    }
     await host.mkdir(this.runDir, { recursive: true, mode: 0o755 });
     if (!(await host.stat(path.dirname(def.pidfile)))) await host.mkdir(path.dirname(def.pidfile), { recursive: true });
+    await host.remove(keeperStateFile(this.runDir, name));
     const fd = openSync(this.logFile(name), 'a', 0o640);
-    let exited: string | null = null;
     let spawnError: Error | null = null;
+    let keeper: number;
     try {
-      const child = spawn(def.argv[0], def.argv.slice(1), {
-        detached: true,
-        stdio: ['ignore', fd, fd],
-        cwd: def.cwd,
-        env: { ...process.env, ...def.env },
-      });
+      // The keeper leads its own session (detached), so a minion restart, crash or `systemctl restart` with
+      // KillMode=process never reaches it or the daemon it runs.
+      const argv = keeperArgv(keeperSpec(name, def, this.runDir));
+      const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: process.env });
       child.on('error', (e) => (spawnError = e));
-      child.on('exit', (code, sig) => (exited = sig ? `killed by ${sig}` : `exited with code ${code}`));
       child.unref();
       if (child.pid === undefined) {
         await sleep(10);
-        throw new Error(`Service ${name}: cannot start ${def.argv[0]}: ${(spawnError as Error | null)?.message ?? 'spawn failed'}`);
+        throw new Error(`Service ${name}: cannot start its keeper: ${(spawnError as Error | null)?.message ?? 'spawn failed'}`);
       }
-      await host.writeFileAtomic(def.pidfile, `${child.pid}\n`, { mode: 0o644 });
+      keeper = child.pid;
+      await host.writeFileAtomic(this.keeperPidfile(name), `${keeper}\n`, { mode: 0o644 });
       await host.writeFileAtomic(this.launchFile(name), launchSignature(def), { mode: 0o644 });
-      await sleep(this.settleMs);
-      if (exited || !alive(child.pid)) {
-        await host.remove(def.pidfile);
-        throw new Error(`Service ${name} ${exited ?? 'died'} right after starting${await this.logTail(name, host)}`);
-      }
     } finally {
       closeSync(fd);
     }
-    if (def.ready) await this.waitReady(name, def, host);
+    // the keeper's first launch
+    const until = Date.now() + 15000;
+    let st: KeeperState | null = null;
+    for (;;) {
+      st = await this.keeperState(name, host);
+      if (st && st.keeper === keeper && (st.pid !== null || st.state !== 'running')) break;
+      if (!alive(keeper) || (await isZombie(keeper, host)) || Date.now() > until) break;
+      await sleep(20);
+    }
+    const pid = st?.keeper === keeper ? st.pid : null;
+    if (pid === null) {
+      await this.stopKeeper(name, host, def);
+      throw new Error(`Service ${name} ${st?.lastExit ?? 'did not start'} right after starting${await this.logTail(name, host)}`);
+    }
+    await this.confirm(name, def, host, pid);
   }
 
-  private async waitReady(name: string, def: ServiceDef, host: HostWriter): Promise<void> {
+  /** The daemon `pid` survives its settle time, passes the ready check, and is still that pid afterwards. */
+  private async confirm(name: string, def: ServiceDef, host: HostWriter, pid: number): Promise<void> {
+    await sleep(this.settleMs);
+    await this.still(name, def, host, pid, 'right after starting');
+    if (!def.ready) return;
+    await this.waitReady(name, def, host, pid);
+    await sleep(Math.min(this.settleMs, 100));
+    await this.still(name, def, host, pid, 'right after it was ready');
+  }
+
+  private async still(name: string, def: ServiceDef, host: HostWriter, pid: number, when: string, extra = ''): Promise<void> {
+    if ((await this.pid(name, host, def)) === pid) return;
+    const st = await this.keeperState(name, host);
+    await this.stopKeeper(name, host, def);
+    throw new Error(`Service ${name} ${st?.lastExit ?? 'died'} ${when} (pid ${pid})${extra}${await this.logTail(name, host)}`);
+  }
+
+  private async waitReady(name: string, def: ServiceDef, host: HostWriter, pid: number): Promise<void> {
     const r = def.ready!;
     const deadline = Date.now() + r.timeoutMs;
+    const procNet = r.tcp !== undefined && process.platform === 'linux' && (await host.lstat('/proc/net/tcp')) !== null;
+    let foreign: number[] = [];
+    const held = () => (foreign.length ? `; port ${r.tcp!.port} is held by ${foreign.map((p) => describePid(p)).join(', ')}, not by service ${name} (pid ${pid}) or its children` : '');
     for (;;) {
       if (r.file && (await host.lstat(r.file))) return;
-      if (r.tcp && (await tcpOpen(r.tcp.host, r.tcp.port))) return;
-      if ((await this.pid(name, host, def)) === null) throw new Error(`Service ${name} died before it was ready${await this.logTail(name, host)}`);
+      if (r.tcp) {
+        if (procNet) {
+          const who = whoListens(r.tcp.port, pid);
+          if (who.ours) return;
+          foreign = who.foreign;
+        } else if (await tcpOpen(r.tcp.host, r.tcp.port)) return;
+      }
+      await this.still(name, def, host, pid, 'before it was ready', held());
       if (Date.now() > deadline) {
         await this.stop(name, host);
         const what = r.file ? `file ${r.file}` : `tcp ${r.tcp!.host}:${r.tcp!.port}`;
-        throw new Error(`Service ${name} was not ready (${what}) within ${r.timeoutMs / 1000}s; stopped it${await this.logTail(name, host)}`);
+        throw new Error(`Service ${name} was not ready (${what}) within ${r.timeoutMs / 1000}s${held()}; stopped it${await this.logTail(name, host)}`);
       }
       await sleep(100);
     }
   }
 
+  /** SIGTERM the keeper (it stops the daemon with the stop signal, SIGKILL after stop_timeout) and wait for it. */
+  private async stopKeeper(name: string, host: HostWriter, def: ServiceDef): Promise<void> {
+    const k = await this.keeperPid(name, host);
+    if (k !== null) {
+      try {
+        process.kill(k, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const deadline = Date.now() + def.stopTimeoutMs + 3000;
+      while (alive(k) && !(await isZombie(k, host)) && Date.now() < deadline) await sleep(25);
+      if (alive(k) && !(await isZombie(k, host))) kill(k, 'SIGKILL');
+    }
+    await host.remove(this.keeperPidfile(name));
+  }
+
   async stop(name: string, host: HostWriter): Promise<void> {
     const def = await this.need(name, host);
+    await this.stopKeeper(name, host, def);
+    // a daemon without a keeper (started by an older Brine, or its keeper was killed): stop it directly
     const pid = await this.pid(name, host, def);
     if (pid !== null) {
       kill(pid, def.stopSignal);

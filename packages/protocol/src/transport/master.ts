@@ -1,26 +1,25 @@
 /**
- * The master's sockets: an XPUB (publications, port 4505) and a ROUTER (requests, port 4506).
+ * The master's two ports: publications (4505, what a ZeroMQ XPUB would be) and requests (4506, a ROUTER). Both
+ * speak ZMTP 3.0 through `ZmtpServer` (Node's TCP server), so minions keep their stock libzmq SUB and DEALER
+ * sockets while the master decides, frame by frame, what an unauthenticated peer may make it hold: no
+ * whole-message buffering past the size and frame-count limits, a few short subscriptions per connection, a cap
+ * on connections and on bytes of incomplete requests (see zmtp.ts). libzmq's own sockets cannot bound either.
  *
- * Requests arrive as [peerRoutingId, correlationId, ...payload] and are answered with
- * [peerRoutingId, correlationId, ...reply]; the correlation id is opaque to the master (the DEALER side picks
- * it), so many requests can be in flight over one connection. Handlers run concurrently (bounded by
- * `maxConcurrent`; beyond it the receive loop waits, pushing back into ZeroMQ's queues). A handler that
- * throws, a malformed envelope, or an oversized message is dropped and logged with the peer; the loop never
- * dies on input.
+ * Requests arrive as [correlationId, ...payload] and are answered with [correlationId, ...reply]; the
+ * correlation id is opaque to the master (the DEALER side picks it), so many requests can be in flight over one
+ * connection. Handlers run concurrently (bounded by `maxConcurrent`, and per connection: beyond it the master
+ * stops reading from that connection). A handler that throws or a malformed envelope is dropped and logged.
  *
- * Slow joiners: a PUB socket drops what it sends before a subscriber's subscription has arrived. The
- * publisher is an XPUB so the master *sees* subscriptions: every minion subscribes to its own topic
- * (`minionTopic(id)`), and `isSubscribed(id)` / `onSubscription` report when that subscription arrives or goes
- * away (libzmq sends the unsubscription when the connection drops). This is a liveness hint, not
- * authentication (anyone can subscribe to any topic; the content is sealed anyway). The master should count
- * a minion as reachable when it is subscribed AND has made a recent request (auth or `ping`).
+ * Slow joiners: a publication reaches only connections whose subscription has arrived. Every minion subscribes
+ * to its own topic (`minionTopic(id)`), and `isSubscribed(id)` / `onSubscription` report when that subscription
+ * arrives or goes away (its connection closing ends it). This is a liveness hint, not authentication (anyone
+ * can subscribe to any topic; the content is sealed anyway). The master should count a minion as reachable
+ * when it is subscribed AND has made a recent request (auth or `ping`).
  */
-import * as zmq from 'zeromq';
-import { nullLogger, type Logger } from '@brine/core';
-import { framesSize } from '../codec';
-import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT } from '../limits';
-import { BROADCAST_TOPIC, endpointPort, isIpv6Host, tcpEndpoint, topicMinion } from './endpoints';
-import { SendQueue } from './send-queue';
+import { nullLogger, RepeatLimiter, type Logger } from '@brine/core';
+import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT, MAX_FRAMES } from '../limits';
+import { BROADCAST_TOPIC, isIpv6Host, tcpEndpoint, topicMinion } from './endpoints';
+import { ZmtpServer, type ZmtpPeer } from './zmtp';
 
 export type RequestHandler = (peer: Buffer, frames: Buffer[]) => Promise<Buffer[] | null>;
 
@@ -33,17 +32,27 @@ export interface MasterTransportOptions {
   publishPort?: number;
   /** 0 picks a free port (read `requestPort` after bind). Default 4506. */
   requestPort?: number;
-  /** Largest accepted request (all frames); default 16 MiB. Also set as ZeroMQ's per-frame maxMessageSize. */
+  /** Largest accepted request (all frames, and each frame); default 16 MiB. */
   maxMessageBytes?: number;
   /** Requests handled at once; default 256. */
   maxConcurrent?: number;
-  /** Messages queued per peer before ZeroMQ drops (PUB, ROUTER); default 10 000. */
-  sendHighWaterMark?: number;
-  receiveHighWaterMark?: number;
-  /** ms to keep unsent messages at close; default 500. */
+  /** Connections per port; default 10 000. */
+  maxConnections?: number;
+  /** Topics one subscriber may hold (a minion needs 2); default 16. More closes its connection. */
+  maxSubscriptions?: number;
+  /** Bytes of incomplete requests held over all connections; default 4 x maxMessageBytes. */
+  maxPendingBytes?: number;
+  /** Bytes queued to one peer that does not read (replies, publications); default 2 x maxMessageBytes. */
+  maxBacklogBytes?: number;
+  /** Kept for compatibility: sends never wait on ZeroMQ any more. */
   linger?: number;
   logger?: Logger;
 }
+
+/** Requests one connection may have in flight before the master stops reading from it. */
+const PER_PEER_INFLIGHT = 32;
+/** Longest subscription topic: `m:` + a 255-character id + NUL, with room to spare. */
+const MAX_TOPIC_BYTES = 300;
 
 export class MasterTransport {
   readonly publishEndpoint: string;
@@ -54,71 +63,95 @@ export class MasterTransport {
   private handler: RequestHandler | null = null;
   private closed = false;
   private inflight = 0;
-  private waiters: (() => void)[] = [];
-  private readonly subscribed = new Set<string>();
+  /** Complete requests waiting for a free handler slot (their connections are paused meanwhile). */
+  private readonly queued: { peer: ZmtpPeer; msg: Buffer[] }[] = [];
+  private readonly peerInflight = new WeakMap<ZmtpPeer, number>();
+  /** Subscribers per minion topic (a minion may have more than one SUB connected for a moment). */
+  private readonly subscribed = new Map<string, number>();
   private readonly subListeners: ((id: string, subscribed: boolean) => void)[] = [];
-  private readonly routerQueue: SendQueue;
-  private readonly pubQueue: SendQueue;
-  private readonly loops: Promise<void>[] = [];
   private readonly log: Logger;
   private readonly maxBytes: number;
   private readonly maxConcurrent: number;
+  /** Each refusal message at most 20 times a minute (then counted): outsiders cannot make the log grow. */
+  private readonly refusals: RepeatLimiter;
 
   private constructor(
-    private readonly pub: zmq.XPublisher,
-    private readonly router: zmq.Router,
+    private readonly pub: ZmtpServer,
+    private readonly router: ZmtpServer,
+    host: string,
     opts: MasterTransportOptions,
   ) {
     this.log = opts.logger ?? nullLogger;
+    this.refusals = new RepeatLimiter(20, (msg, dropped) => this.log.warn('refusals not logged one by one', { message: msg, count: dropped }));
     this.maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxConcurrent = opts.maxConcurrent ?? 256;
-    this.publishEndpoint = pub.lastEndpoint!;
-    this.requestEndpoint = router.lastEndpoint!;
-    this.publishPort = endpointPort(this.publishEndpoint);
-    this.requestPort = endpointPort(this.requestEndpoint);
-    this.routerQueue = new SendQueue(router);
-    this.pubQueue = new SendQueue(pub);
-    this.loops.push(this.subscriptionLoop());
+    this.publishPort = pub.port;
+    this.requestPort = router.port;
+    this.publishEndpoint = tcpEndpoint(host, this.publishPort);
+    this.requestEndpoint = tcpEndpoint(host, this.requestPort);
   }
 
-  /** Bind both sockets. Rejects (EADDRINUSE etc.) without leaving a socket open. */
+  /** Listen on both ports. Rejects (EADDRINUSE etc., naming the address) without leaving a port open. */
   static async bind(opts: MasterTransportOptions = {}): Promise<MasterTransport> {
-    const iface = opts.interface ?? '0.0.0.0';
-    const ipv6 = opts.ipv6 ?? isIpv6Host(iface);
+    const iface0 = opts.interface ?? '0.0.0.0';
+    const ipv6 = opts.ipv6 ?? isIpv6Host(iface0);
+    // `ipv6: true` on an IPv4 wildcard listens on both families, as ZeroMQ's ipv6 option did.
+    const iface = ipv6 && iface0 === '0.0.0.0' ? '::' : iface0;
     const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    const common = {
-      ipv6,
-      linger: opts.linger ?? 500,
-      sendHighWaterMark: opts.sendHighWaterMark ?? 10_000,
-      receiveHighWaterMark: opts.receiveHighWaterMark ?? 10_000,
+    const base = {
+      maxConnections: opts.maxConnections ?? 10_000,
+      maxSubscriptions: opts.maxSubscriptions ?? 16,
+      maxTopicBytes: MAX_TOPIC_BYTES,
+      handshakeMs: 10_000,
     };
-    const pub = new zmq.XPublisher({ ...common, maxMessageSize: 1024 });
-    const router = new zmq.Router({ ...common, mandatory: false, maxMessageSize: maxBytes });
+    let t: MasterTransport | undefined;
+    const events = (role: 'pub' | 'router') => ({
+      message: (peer: ZmtpPeer, msg: Buffer[]) => t?.onMessage(peer, msg),
+      subscription: (_peer: ZmtpPeer, topic: string, on: boolean) => t?.onTopic(topic, on),
+      refused: (peer: ZmtpPeer, why: string, tooLarge: boolean) =>
+        t?.warnLimited(role === 'pub' ? 'subscriber disconnected' : tooLarge ? 'request dropped: too large' : 'connection closed: protocol or limit broken', {
+          peer: peer.address,
+          reason: why,
+          closed: true,
+        }),
+    });
+    const listenOn = async (what: string, port: number, role: 'pub' | 'router'): Promise<ZmtpServer> => {
+      const limits =
+        role === 'pub'
+          ? { ...base, maxFrameBytes: MAX_TOPIC_BYTES + 1, maxMessageBytes: MAX_TOPIC_BYTES + 1, maxFrames: 1, maxPendingBytes: 1 << 20, maxBacklogBytes: opts.maxBacklogBytes ?? 2 * maxBytes }
+          : { ...base, maxFrameBytes: maxBytes, maxMessageBytes: maxBytes + 64, maxFrames: MAX_FRAMES + 2, maxPendingBytes: opts.maxPendingBytes ?? 4 * maxBytes, maxBacklogBytes: opts.maxBacklogBytes ?? 2 * maxBytes };
+      try {
+        return await ZmtpServer.listen(iface, port, role, limits, events(role));
+      } catch (e) {
+        throw new Error(`cannot listen on ${tcpEndpoint(iface, port)} (${what}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    };
+    const pub = await listenOn('publish_port', opts.publishPort ?? DEFAULT_PUBLISH_PORT, 'pub');
+    let router: ZmtpServer;
     try {
-      await pub.bind(tcpEndpoint(iface, opts.publishPort ?? DEFAULT_PUBLISH_PORT));
-      await router.bind(tcpEndpoint(iface, opts.requestPort ?? DEFAULT_REQUEST_PORT));
+      router = await listenOn('ret_port', opts.requestPort ?? DEFAULT_REQUEST_PORT, 'router');
     } catch (e) {
-      pub.close();
-      router.close();
+      await pub.close();
       throw e;
     }
-    return new MasterTransport(pub, router, opts);
+    t = new MasterTransport(pub, router, iface, opts);
+    return t;
   }
 
   /**
-   * Set the request handler (one; a later call replaces it). The request loop starts with the first call:
-   * requests that arrive before it wait in ZeroMQ's queue rather than being dropped.
+   * Set the request handler (one; a later call replaces it). Requests that arrive before the first call wait
+   * (their connections are paused) rather than being dropped.
    */
   onRequest(handler: RequestHandler): void {
-    const first = this.handler === null;
     this.handler = handler;
-    if (first && !this.closed) this.loops.push(this.requestLoop());
+    this.pump();
   }
 
-  /** Publish `frames` under `topic` (default: every minion). Resolves once queued in ZeroMQ. */
+  /** Publish `frames` under `topic` (default: every minion) to every subscriber whose queue has room. */
   publish(frames: Buffer[], topic: string = BROADCAST_TOPIC): Promise<void> {
     if (this.closed) return Promise.reject(new Error('master transport: closed'));
-    return this.pubQueue.send([Buffer.from(topic, 'utf8'), ...frames]);
+    this.pub.publish(Buffer.from(topic, 'utf8'), frames);
+    return Promise.resolve();
   }
 
   /** True when a subscriber for `minionTopic(id)` is connected. */
@@ -127,7 +160,7 @@ export class MasterTransport {
   }
 
   subscribedMinions(): string[] {
-    return [...this.subscribed];
+    return [...this.subscribed.keys()];
   }
 
   /** Called when a minion topic gains its first or loses its last subscriber. */
@@ -135,85 +168,86 @@ export class MasterTransport {
     this.subListeners.push(listener);
   }
 
-  /** Stop receiving, flush queued replies/publications (up to `linger`), close both sockets. */
+  /** Connections and bytes held now (for the benchmark and tests). */
+  stats(): { publishPeers: number; requestPeers: number; pendingBytes: number; inflight: number } {
+    return { publishPeers: this.pub.peers.size, requestPeers: this.router.peers.size, pendingBytes: this.router.pendingBytes, inflight: this.inflight };
+  }
+
+  /** Stop accepting, give queued replies a moment to leave, close every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.race([Promise.all([this.routerQueue.drain(), this.pubQueue.drain()]), new Promise((r) => setTimeout(r, 1000))]);
-    this.router.close();
-    this.pub.close();
-    for (const w of this.waiters.splice(0)) w();
-    await Promise.allSettled(this.loops);
+    this.queued.length = 0;
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline && [...this.router.peers].some((p) => p.sock.writableLength > 0)) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all([this.router.close(), this.pub.close()]);
   }
 
-  private async requestLoop(): Promise<void> {
-    try {
-      for await (const msg of this.router) {
-        if (this.closed) break;
-        const peer = msg[0]!;
-        const corr = msg[1];
-        const peerHex = peer.toString('hex');
-        if (!corr || corr.length === 0 || corr.length > 64 || msg.length < 3) {
-          this.log.warn('request dropped: not [correlation id, payload...]', { peer: peerHex, frames: msg.length });
-          continue;
-        }
-        const payload = msg.slice(2);
-        const size = framesSize(payload);
-        if (size > this.maxBytes) {
-          this.log.warn('request dropped: too large', { peer: peerHex, bytes: size, limit: this.maxBytes });
-          continue;
-        }
-        while (this.inflight >= this.maxConcurrent && !this.closed) await new Promise<void>((r) => this.waiters.push(r));
-        if (this.closed) break;
-        this.inflight++;
-        void this.handle(this.handler!, peer, corr, payload, peerHex).finally(() => {
-          this.inflight--;
-          this.waiters.shift()?.();
-        });
-      }
-    } catch (e) {
-      if (!this.closed) this.log.error('request loop stopped', { error: e instanceof Error ? e.message : String(e) });
+  private warnLimited(msg: string, meta: Record<string, unknown>): void {
+    if (this.refusals.allow(msg)) this.log.warn(msg, meta);
+  }
+
+  private onMessage(peer: ZmtpPeer, msg: Buffer[]): void {
+    if (this.closed) return;
+    const corr = msg[0];
+    if (!corr || corr.length === 0 || corr.length > 64 || msg.length < 2) {
+      this.warnLimited('request dropped: not [correlation id, payload...]', { peer: peer.hex, frames: msg.length });
+      return;
+    }
+    this.queued.push({ peer, msg });
+    const n = (this.peerInflight.get(peer) ?? 0) + 1;
+    this.peerInflight.set(peer, n);
+    if (n >= PER_PEER_INFLIGHT) peer.pause();
+    this.pump();
+  }
+
+  private pump(): void {
+    const handler = this.handler;
+    if (!handler) return;
+    while (!this.closed && this.inflight < this.maxConcurrent && this.queued.length > 0) {
+      const { peer, msg } = this.queued.shift()!;
+      this.inflight++;
+      void this.handle(handler, peer, msg[0]!, msg.slice(1)).finally(() => {
+        this.inflight--;
+        const n = (this.peerInflight.get(peer) ?? 1) - 1;
+        this.peerInflight.set(peer, n);
+        if (n < PER_PEER_INFLIGHT) peer.resume();
+        this.pump();
+      });
     }
   }
 
-  private async handle(handler: RequestHandler, peer: Buffer, corr: Buffer, payload: Buffer[], peerHex: string): Promise<void> {
+  private async handle(handler: RequestHandler, peer: ZmtpPeer, corr: Buffer, payload: Buffer[]): Promise<void> {
     let reply: Buffer[] | null;
     try {
-      reply = await handler(peer, payload);
+      reply = await handler(peer.id, payload);
     } catch (e) {
-      this.log.warn('request dropped: handler failed', { peer: peerHex, error: e instanceof Error ? e.message : String(e) });
+      this.warnLimited('request dropped: handler failed', { peer: peer.hex, error: e instanceof Error ? e.message : String(e) });
       return;
     }
     if (reply === null || this.closed) return;
-    try {
-      await this.routerQueue.send([peer, corr, ...reply]);
-    } catch (e) {
-      this.log.warn('reply not sent', { peer: peerHex, error: e instanceof Error ? e.message : String(e) });
+    if (!peer.send([corr, ...reply])) {
+      // A peer that leaves its replies unread gets no more of them.
+      this.log.warn('reply not sent: the peer is not reading its replies; connection closed', { peer: peer.address });
+      peer.close('not reading replies');
     }
   }
 
-  private async subscriptionLoop(): Promise<void> {
-    try {
-      for await (const [frame] of this.pub) {
-        if (this.closed) break;
-        if (!frame || frame.length < 1 || (frame[0] !== 0 && frame[0] !== 1)) continue;
-        const id = topicMinion(frame.subarray(1).toString('utf8'));
-        if (id === undefined) continue;
-        const on = frame[0] === 1;
-        if (on === this.subscribed.has(id)) continue;
-        if (on) this.subscribed.add(id);
-        else this.subscribed.delete(id);
-        this.log.debug(on ? 'minion subscribed' : 'minion unsubscribed', { minion: id });
-        for (const l of this.subListeners) {
-          try {
-            l(id, on);
-          } catch (e) {
-            this.log.warn('subscription listener failed', { error: e instanceof Error ? e.message : String(e) });
-          }
-        }
+  private onTopic(topic: string, on: boolean): void {
+    const id = topicMinion(topic);
+    if (id === undefined) return;
+    const before = this.subscribed.get(id) ?? 0;
+    const after = Math.max(0, before + (on ? 1 : -1));
+    if (after === 0) this.subscribed.delete(id);
+    else this.subscribed.set(id, after);
+    if ((before === 0) === (after === 0)) return;
+    this.log.debug(on ? 'minion subscribed' : 'minion unsubscribed', { minion: id });
+    for (const l of this.subListeners) {
+      try {
+        l(id, on);
+      } catch (e) {
+        this.log.warn('subscription listener failed', { error: e instanceof Error ? e.message : String(e) });
       }
-    } catch (e) {
-      if (!this.closed) this.log.error('subscription loop stopped', { error: e instanceof Error ? e.message : String(e) });
     }
   }
 }

@@ -127,6 +127,8 @@ const countNl = (s: string): number => {
   return n;
 };
 
+const TAG_KINDS = ['raw_begin', 'comment_begin', 'block_begin', 'variable_begin', 'linestatement_begin', 'linecomment_begin'];
+
 /** Tokenize a template; whitespace, comments and raw markers are dropped as Jinja's `wrap` does. */
 export function tokenize(source: string, file: string, o: LexerOptions): Token[] {
   const rules = compileRules(o);
@@ -144,11 +146,15 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
     throw new TemplateError(msg, 'syntax', file, line);
   };
 
-  /** Tokens inside a tag until `end` matches with brackets balanced. */
-  const tagBody = (end: RegExp, endType: string): void => {
+  /**
+   * Tokens inside a tag until `end` matches with brackets balanced. `endStarts`: the characters `end` can start
+   * with (when known), so that it is not tried before every token. Likewise each token rule below is tried only
+   * where the character at hand can start it; the first rule that matches wins, as in Jinja.
+   */
+  const tagBody = (end: RegExp, endType: string, endStarts?: string): void => {
     const balance: string[] = [];
     for (;;) {
-      if (balance.length === 0) {
+      if (balance.length === 0 && (endStarts === undefined || endStarts.includes(src[pos] ?? ''))) {
         end.lastIndex = pos;
         const m = end.exec(src);
         if (m) {
@@ -163,34 +169,36 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
         fail(endType === 'block_end' ? "unexpected end of template, expected 'end of statement block'" : endType === 'variable_end' ? "unexpected end of template, expected 'end of print statement'" : 'unexpected end of template');
       }
       let m: RegExpExecArray | null;
+      const c = src.charCodeAt(pos);
       WHITESPACE.lastIndex = pos;
-      if ((m = WHITESPACE.exec(src))) {
+      if ((c <= 32 || c >= 128) && (m = WHITESPACE.exec(src))) {
         line += countNl(m[0]);
         pos = WHITESPACE.lastIndex;
         lineStarting = m[0].endsWith('\n');
         continue;
       }
       lineStarting = false;
+      const digit = c >= 48 && c <= 57;
       FLOAT.lastIndex = pos;
-      if ((m = FLOAT.exec(src))) {
+      if (digit && (m = FLOAT.exec(src))) {
         push(line, 'float', mkFloat(Number(m[0].replace(/_/g, ''))));
         pos = FLOAT.lastIndex;
         continue;
       }
       INTEGER.lastIndex = pos;
-      if ((m = INTEGER.exec(src))) {
+      if (digit && (m = INTEGER.exec(src))) {
         push(line, 'integer', parseInteger(m[0]));
         pos = INTEGER.lastIndex;
         continue;
       }
       NAME.lastIndex = pos;
-      if ((m = NAME.exec(src))) {
+      if ((c >= 128 || c === 95 || (c | 32) >= 97 && (c | 32) <= 122) && (m = NAME.exec(src))) {
         push(line, 'name', m[0]);
         pos = NAME.lastIndex;
         continue;
       }
       STRING.lastIndex = pos;
-      if ((m = STRING.exec(src))) {
+      if ((c === 39 || c === 34) && (m = STRING.exec(src))) {
         const body = m[1] ?? m[2] ?? '';
         push(line, 'string', unescapeString(body, line, file));
         line += countNl(m[0]);
@@ -224,7 +232,7 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
       break;
     }
     const g = m.groups!;
-    const kind = ['raw_begin', 'comment_begin', 'block_begin', 'variable_begin', 'linestatement_begin', 'linecomment_begin'].find((k) => g[k] !== undefined)!;
+    const kind = TAG_KINDS.find((k) => g[k] !== undefined)!;
     const sign = kind === 'raw_begin' ? g['raw_sign']! : g[kind + '_sign']!;
     let text = m[1]!;
     let stripped = 0;
@@ -288,7 +296,7 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
       }
       case 'block_begin':
         push(tagLine, 'block_begin', tag);
-        tagBody(rules.blockEnd, 'block_end');
+        tagBody(rules.blockEnd, 'block_end', '+-%');
         break;
       case 'linestatement_begin':
         push(tagLine, 'block_begin', tag);
@@ -296,7 +304,7 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
         break;
       case 'variable_begin':
         push(tagLine, 'variable_begin', tag);
-        tagBody(rules.variableEnd, 'variable_end');
+        tagBody(rules.variableEnd, 'variable_end', '-}');
         break;
     }
   }

@@ -5,7 +5,7 @@
  */
 import { RenderError, deepEqual, isDict, type FileRoots } from '@brine/core';
 import { parseSaltYaml } from '../yaml/load';
-import { readSls, whereOf, type Body, type High, type ReadSls, type Where } from './high';
+import { firstKey, readSls, whereOf, type Body, type High, type ReadSls, type Where } from './high';
 import { findSls, resolveInclude, slsCandidates } from './names';
 
 /** Render one SLS (Jinja + YAML, or YAML alone in tests) into Salt's per-file high data. */
@@ -77,7 +77,7 @@ export class HighBuilder {
       if (id.startsWith('__') || !isDict(body)) continue;
       for (const [mod, run] of Object.entries(body)) {
         if (mod.startsWith('_') || !Array.isArray(run)) continue;
-        if (!run.some((arg) => isDict(arg) && Object.keys(arg)[0] === 'order')) run.push({ order: this.iorder++ });
+        if (!run.some((arg) => firstKey(arg) === 'order')) run.push({ order: this.iorder++ });
       }
     }
   }

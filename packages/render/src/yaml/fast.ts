@@ -22,7 +22,7 @@ export interface EntryLines {
 export interface FastYaml {
   data: unknown;
   /** Entry lines of the top container and of its direct children (containers deeper down are not recorded). */
-  lines: WeakMap<object, EntryLines>;
+  lines: Map<object, EntryLines>;
 }
 
 const GIVE_UP = Symbol('outside the fast subset');
@@ -86,7 +86,7 @@ class Reader {
   private lineNo = 0;
   private indent = -1;
   private started = false;
-  readonly lines = new WeakMap<object, EntryLines>();
+  readonly lines = new Map<object, EntryLines>(); // not a WeakMap: 100,000s of ephemerons slow every GC
 
   constructor(private readonly t: string, private readonly plain: Plain) {}
 

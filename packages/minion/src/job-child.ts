@@ -1,0 +1,94 @@
+/**
+ * A job process (see job-process.ts): runs one execution function — rendering and running states, commands —
+ * away from the daemon's event loop, and sends the outcome back. A template's `mine.get` is asked of the daemon
+ * and answered synchronously (a blocking read of the answer pipe), as templates expect.
+ */
+import * as fs from 'fs';
+import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
+import { chooseProviders, type ExecEnv, type MineView, type Providers } from '@brine/engine';
+import { ANSWER_FD, unhandled, type Answer, type FromJob, type JobSpec, type ToJob } from './job-protocol';
+import { callFunction, failed } from './outcome';
+
+function send(m: FromJob, done?: () => void): void {
+  process.send!(m, undefined, undefined, done);
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** The next line of the answer pipe (blocking: the job has nothing else to do until it is answered). */
+function readAnswer(): Answer {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(64 * 1024);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(ANSWER_FD, buf, 0, buf.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 2); // a non-blocking pipe: poll
+      continue;
+    }
+    if (n === 0) throw new Error('the minion daemon went away');
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+    if (buf[n - 1] === 0x0a) return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer;
+  }
+}
+
+/** A template's `mine.get`: asked of the daemon (which asks the master, or uses saved answers), remembered per job. */
+class AskingMine implements MineView {
+  private readonly seen = new Map<string, Dict>();
+  get(tgt: string, fun: string, tgtType: string): Dict {
+    const key = JSON.stringify([tgt, fun, tgtType]);
+    const hit = this.seen.get(key);
+    if (hit) return hit;
+    send({ kind: 'mine.get', tgt, fun, tgtType });
+    const a = readAnswer();
+    switch (a.kind) {
+      case 'mine.get':
+        this.seen.set(key, a.data);
+        return a.data;
+      case 'error':
+        throw new Error(`mine.get: ${a.message}`);
+      default:
+        return unhandled(a);
+    }
+  }
+}
+
+async function run(job: JobSpec): Promise<void> {
+  // Logs go to the daemon's log.
+  const log = new SinkLogger((level, msg, meta) => send({ kind: 'log', level, msg, meta }));
+  let providers: Providers | undefined;
+  const env: ExecEnv = {
+    id: job.id,
+    grains: job.grains,
+    pillar: job.pillar,
+    opts: job.opts,
+    log,
+    roots: new FileRoots(job.roots),
+    providers: () => (providers ??= chooseProviders(job.opts as never)),
+    mine: new AskingMine(),
+  };
+  let outcome;
+  try {
+    outcome = await callFunction(job.fun, job.args, job.kwargs, env);
+  } catch (e) {
+    outcome = failed(job.fun, e, log);
+  }
+  send({ kind: 'done', outcome }, () => process.disconnect());
+}
+
+process.on('message', (m: ToJob) => {
+  switch (m.kind) {
+    case 'run':
+      void run(m.job).catch((e) => {
+        process.stderr.write(`brine job process: ${errorMessage(e)}\n`);
+        process.exit(1);
+      });
+      return;
+    default:
+      unhandled(m.kind);
+  }
+});
+// The daemon is gone: nobody is waiting for this job.
+process.on('disconnect', () => process.exit(0));
