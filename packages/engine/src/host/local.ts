@@ -181,7 +181,12 @@ export class LocalHostWriter extends LocalHostReader implements HostWriter {
       cur = parent;
     }
     for (const d of created) {
-      await fsp.mkdir(d);
+      try {
+        await fsp.mkdir(d);
+      } catch (e) {
+        // Another process made it since we looked (os.makedirs' exist_ok): fine if it is a directory now.
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || (await this.stat(d))?.type !== 'directory') throw e;
+      }
       if (opts.mode !== undefined) await fsp.chmod(d, opts.mode);
       if (opts.uid !== undefined || opts.gid !== undefined) await fsp.chown(d, opts.uid ?? -1, opts.gid ?? -1);
     }
