@@ -38,14 +38,18 @@ function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
   };
 }
 
+/** cmd.run's output: Salt runs the command with stderr=subprocess.STDOUT. */
+const merged = (r: RunAll): string => (r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr);
+
 export const cmdModule: ExecModule = {
   name: 'cmd',
   functions: {
-    run: cmdFn((r) => (r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr)),
+    run: cmdFn(merged),
     run_stdout: cmdFn((r) => r.stdout),
     run_stderr: cmdFn((r) => r.stderr),
     run_all: cmdFn((r) => r),
     retcode: cmdFn((r) => r.retcode),
-    shell: cmdFn((r) => r.stdout),
+    // cmd.shell is cmd.run with python_shell=True: stderr is merged into the output too.
+    shell: cmdFn(merged),
   },
 };

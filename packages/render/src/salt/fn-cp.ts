@@ -1,4 +1,4 @@
-/** cp.list_master / cp.list_master_dirs: the files and directories of a saltenv's file roots, sorted as Salt sorts them. */
+/** cp.list_master / cp.list_master_dirs / cp.list_states: the files and directories of a saltenv's file roots, sorted as Salt sorts them. */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { FileRoots } from '@brine/core';
@@ -60,10 +60,24 @@ export function listMasterDirs(c: SaltTemplateContext, saltenv: string, prefix: 
   return byPrefix([...out], prefix);
 }
 
+/** fileclient.list_states: every `.sls` file of the saltenv as an SLS name (`a/init.sls` is `a`), sorted. */
+export function listStates(c: SaltTemplateContext, saltenv: string): string[] {
+  const roots = rootsOf(c, saltenv);
+  if (!roots) return [];
+  const out = new Set<string>();
+  for (const f of roots.list()) {
+    if (!f.endsWith('.sls')) continue;
+    const dotted = f.split('/').join('.');
+    out.add(f.endsWith('/init.sls') ? dotted.slice(0, -9) : dotted.slice(0, -4));
+  }
+  return [...out].sort(codePointCompare);
+}
+
 export function cpFunctions(c: SaltTemplateContext): FunctionTable {
   const env = (v: unknown): string => (v ? str(v) : pickEnv(c));
   return {
     'cp.list_master': fn('list_master', [['saltenv', null], ['prefix', '']], (v) => listMaster(c, env(v['saltenv']), str(v['prefix']))),
+    'cp.list_states': fn('list_states', [['saltenv', null]], (v) => listStates(c, env(v['saltenv']))),
     'cp.list_master_dirs': fn('list_master_dirs', [['saltenv', null], ['prefix', '']], (v) => listMasterDirs(c, env(v['saltenv']), str(v['prefix']))),
   };
 }

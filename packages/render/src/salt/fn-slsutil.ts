@@ -84,18 +84,25 @@ export function slsutilFunctions(c: SaltTemplateContext): FunctionTable {
         const context = clean(b.extra);
         if (pyBool(v['path'])) {
           const path = str(v['path']);
+          // salt.template.compile_template: a template it cannot find, or an empty one, renders to {} (logged).
           let text: string;
           if (path.startsWith('salt://')) {
             const raw = c.roots.read(path);
-            if (raw === null) throw new TemplateError(`Template was specified incorrectly: False`, 'runtime');
+            if (raw === null) {
+              c.log.error(`slsutil.renderer: Template was specified incorrectly: False (${path} is not in the file roots)`);
+              return new PyDict();
+            }
             text = raw.toString('utf8');
           } else {
+            if (!path.startsWith('/')) throw new TemplateError(`CommandExecutionError: Path '${path}' is not absolute`, 'runtime');
             try {
               text = fs.readFileSync(path, 'utf8');
             } catch {
-              throw new TemplateError(`Template was specified incorrectly: False`, 'runtime');
+              c.log.error(`slsutil.renderer: Template does not exist: ${path}`);
+              return new PyDict();
             }
           }
+          if (text.trim() === '') return new PyDict();
           return c.render(text, str(v['default_renderer']), path.startsWith('salt://') ? saltPath(path) : path, context);
         }
         return c.render(str(v['string']), str(v['default_renderer']), null, context);

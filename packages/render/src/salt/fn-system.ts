@@ -1,10 +1,12 @@
-/** cmd.has_exec / cmd.which, user.info, group.info (the passwd and group databases), dig.A / dig.AAAA, test.*. */
+/** cmd.has_exec / cmd.which, alternatives.show_current, status.time, user.info, group.info (the passwd and group databases), dig.A / dig.AAAA, test.*. */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { TemplateError } from '../jinja/errors';
 import { PyDict } from '../jinja/values';
 import type { FunctionTable } from './context';
 import { codePointCompare, fn, str } from './py';
 import { which } from './pypath';
+import { strftime } from './filters-string';
 import { ipAddress } from './ipaddr';
 
 interface PwEntry {
@@ -75,10 +77,33 @@ function resolve(host: string, family: 4 | 6): string[] {
   return out;
 }
 
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function systemFunctions(): FunctionTable {
   return {
     'cmd.has_exec': fn('has_exec', ['cmd'], (v) => which(str(v['cmd'])) !== null),
     'cmd.which': fn('which', ['cmd'], (v) => which(str(v['cmd']))),
+    // status.time: datetime.datetime.today().strftime(format), the minion's local time.
+    'status.time': fn('time', [['format', '%A, %d. %B %Y %I:%M%p']], (v) => {
+      const now = new Date();
+      return strftime(now, str(v['format']), now.getMilliseconds() * 1000);
+    }),
+    // alternatives.show_current: the target of /etc/alternatives/NAME, False when there is no such link; the module
+    // only loads where /etc/alternatives is a directory.
+    'alternatives.show_current': fn('show_current', ['name'], (v) => {
+      if (!isDir('/etc/alternatives')) throw new TemplateError("'alternatives.show_current' is not available (no /etc/alternatives directory on this host)", 'runtime');
+      try {
+        return fs.readlinkSync(`/etc/alternatives/${str(v['name'])}`);
+      } catch {
+        return false;
+      }
+    }),
     'user.info': fn('info', ['name', ['root', null]], (v) => {
       const pw = pwnam(str(v['name']), v['root'] === null ? null : str(v['root']));
       if (!pw) return new PyDict();

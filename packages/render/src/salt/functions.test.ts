@@ -36,6 +36,21 @@ describe('file.* on the local disk', () => {
 });
 
 describe('cmd, user, group, dig', () => {
+  test('alternatives.show_current reads /etc/alternatives/NAME; a missing link is False', () => {
+    if (!fs.existsSync('/etc/alternatives')) return;
+    const link = fs.readdirSync('/etc/alternatives').find((n) => fs.lstatSync(`/etc/alternatives/${n}`).isSymbolicLink());
+    expect(render("{{ salt['alternatives.show_current']('nonesuch-brine') }}")).toBe('False');
+    if (link) expect(render(`{{ salt['alternatives.show_current']('${link}') }}`)).toBe(fs.readlinkSync(`/etc/alternatives/${link}`));
+  });
+
+  test('status.time formats the local time now (default format as Salt: %A, %d. %B %Y %I:%M%p)', () => {
+    const d = new Date();
+    const year = String(d.getFullYear());
+    expect(render("{{ salt['status.time']('%Y') }}")).toBe(year);
+    expect(render("{{ salt['status.time']() }}")).toMatch(new RegExp(`^[A-Z][a-z]+day, \\d\\d\\. [A-Z][a-z]+ ${year} \\d\\d:\\d\\d[AP]M$`));
+    expect(render("{{ salt['status.time'] is callable }}")).toBe('True');
+  });
+
   test('cmd.has_exec / cmd.which', () => {
     expect(render("{{ salt['cmd.has_exec']('sh') }} {{ salt['cmd.has_exec']('nope-cmd') }} {{ salt['cmd.which']('nope-cmd') }}")).toBe('True False None');
     expect(render("{{ salt['cmd.which']('sh') }}")).toMatch(/^\/.*\/sh$/);
@@ -150,11 +165,21 @@ describe('slsutil.renderer', () => {
     expect(out).toBe("{'ok': 1}");
     expect(calls).toEqual([['text', 'jinja', 't.j', { foo: 'bar' }]]);
   });
+  test('a missing or empty template renders to {} as in Salt 3006.1 (compile_template logs it); a relative path is an error', () => {
+    const setup = { files: { 'empty.txt': ' \n' }, render: () => new PyDict([['never', 1]]) };
+    const t = "{{ salt['slsutil.renderer']('/nonexistent/roster') }} {{ salt['slsutil.renderer']('salt://missing.sls') | json }} {{ salt['slsutil.renderer']('salt://empty.txt') }}";
+    expect(render(t, setup)).toBe('{} {} {}');
+    expect(() => render("{{ salt['slsutil.renderer']('roster') }}", setup)).toThrow(/is not absolute/);
+  });
 });
 
 describe('cp listing follows the file roots', () => {
   test('other saltenvs without roots list nothing', () => {
     expect(render("{{ salt['cp.list_master']('dev') }} {{ salt['cp.list_master']() }}", { files: { 'a.sls': '' } })).toBe("[] ['a.sls']");
+  });
+  test('list_states names every .sls file as an SLS (dir/init.sls is dir), code-point sorted, as Salt 3006.1 does', () => {
+    const files = { 'a.sls': '', 'b/init.sls': '', 'b/c.sls': '', 'b/sub/init.sls': '', 'B/x.sls': '', 'b/notes.txt': '', 'top.sls': '' };
+    expect(render("{{ salt['cp.list_states']() }} {{ salt['cp.list_states']('dev') }}", { files })).toBe("['B.x', 'a', 'b', 'b.c', 'b.sub', 'top'] []");
   });
 });
 

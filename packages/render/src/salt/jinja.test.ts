@@ -40,6 +40,17 @@ describe('Salt-configured Jinja', () => {
     expect(new SaltJinja({ roots }).render('app/init.sls', context('app/init.sls'))).toBe('app|part of app/init.sls\n');
   });
 
+  test('odict copies a mapping, takes (key, value) pairs and keywords, in order (Salt 3006.1 output)', () => {
+    const roots = tree({
+      'od.sls':
+        "{%- set s = {'z': 1, 'a': {'y': 2, 'b': 3}} -%}\n{{ odict(s) | tojson }} {{ odict([('q', 1), ['p', 2]], r=3) | tojson }} {{ odict(s.items()) | tojson }} {{ odict(s) is mapping }} {{ odict() | tojson }}",
+    });
+    expect(new SaltJinja({ roots }).render('od.sls', context('od.sls'))).toBe('{"z": 1, "a": {"y": 2, "b": 3}} {"q": 1, "p": 2, "r": 3} {"z": 1, "a": {"y": 2, "b": 3}} True {}');
+    // It prints as a dict, and `yaml` keeps its order inside a sorted dict.
+    const r2 = tree({ 'o.sls': "{{ odict([('z', 1), ('a', 2)]) }}|{{ {'x': odict([('z', 1), ('a', 2)]), 'b': 0} | yaml }}|{{ odict([('z', 1), ('a', 2)]) | yaml(False) }}" });
+    expect(new SaltJinja({ roots: r2 }).render('o.sls', context('o.sls'))).toBe("{'z': 1, 'a': 2}|{b: 0, x: {z: 1, a: 2}}|z: 1\na: 2");
+  });
+
   test('the template’s own final newline is kept, an included one is not', () => {
     const roots = tree({ 'a.sls': "x: {% include 'b.txt' %}.\n", 'b.txt': 'inner\n' });
     expect(new SaltJinja({ roots }).render('a.sls', context('a.sls'))).toBe('x: inner.\n');

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { RenderError, saltPath, type Dict, type FileRoots } from '@brine/core';
 import { JinjaEngine, TemplateError } from '../jinja/engine';
 import { PyFunction } from '../jinja/runtime';
-import { PyDict, pyStr } from '../jinja/values';
+import { PyDict, dictEntries, isDict, pyIter, pyStr } from '../jinja/values';
 import { loadTemplateYaml } from './yaml-values';
 import { SALT_FILTERS, SALT_TESTS } from './filters';
 import { saltTemplateGlobals } from './index';
@@ -37,9 +37,22 @@ const SALT_GLOBALS: Record<string, unknown> = {
   odict: new PyFunction('odict', (args, kw) => {
     const d = new PyDict();
     const src = args[0];
-    if (Array.isArray(src)) for (const p of src) d.set((p as unknown[])[0], (p as unknown[])[1]);
+    // OrderedDict(mapping) copies it; OrderedDict(iterable) takes (key, value) pairs.
+    if (isDict(src)) for (const [k, v] of dictEntries(src)) d.set(k, v);
+    else if (src !== undefined)
+      for (const p of pyIter(src)) {
+        const pair = pyIter(p);
+        if (pair.length !== 2) throw new TemplateError(`ValueError: dictionary update sequence element has length ${pair.length}; 2 is required`, 'runtime');
+        d.set(pair[0], pair[1]);
+      }
     for (const [k, v] of Object.entries(kw)) d.set(k, v);
-    return d;
+    // An OrderedDict keeps its order where a dict is sorted (the `yaml` filter): Brine's ordered mapping is the plain
+    // object (as YAML data), which can hold string keys that are not array indexes; other keys stay a PyDict.
+    const entries = dictEntries(d);
+    if (!entries.every(([k]) => typeof k === 'string' && !/^(0|[1-9]\d*)$/.test(k))) return d;
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of entries) o[k as string] = v;
+    return o;
   }),
 };
 

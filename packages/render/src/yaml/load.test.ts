@@ -18,6 +18,16 @@ describe('loadSaltYaml', () => {
     expect(loadSaltYaml('d: 2001-12-14\n', 'x')).toEqual({ d: '2001-12-14' });
   });
 
+  test('flow collections continued on lines indented less than their block load as PyYAML loads them (wrapped `| yaml` output)', () => {
+    const text = "id:\n  test.nop:\n    - map: {values: {name: \"two\n  words\", x: [1,\n  2]}, k: 'it''s\n  #not a comment'}\n    - text: |\n        {not flow\n    - after: 1\n";
+    // PyYAML: {'id': {'test.nop': [{'map': {'values': {'name': 'two words', 'x': [1, 2]}, 'k': "it's #not a comment"}}, {'text': '{not flow\n'}, {'after': 1}]}}
+    const parsed = parseSaltYaml(text, 'x.sls');
+    expect(parsed.data).toEqual({ id: { 'test.nop': [{ map: { values: { name: 'two words', x: [1, 2] }, k: "it's #not a comment" } }, { text: '{not flow\n' }, { after: 1 }] } });
+    expect(parsed.lineOf(['id', 'test.nop', 2])).toBe(9);
+    // `{{ "Welcome to x!\n" | yaml }}` and a wrapped double-quoted scalar, continued left of their block.
+    expect(loadSaltYaml("a:\n  b:\n    - contents: 'Welcome to x!\n\n  '\n    - more: \"two\n lines\"\n", 'x.sls')).toEqual({ a: { b: [{ contents: 'Welcome to x!\n' }, { more: 'two lines' }] } });
+  });
+
   test('key order is preserved', () => {
     expect(Object.keys(loadSaltYaml('z: 1\na: 2\nm: 3\n', 'x') as object)).toEqual(['z', 'a', 'm']);
   });

@@ -10,6 +10,7 @@ export { saltYamlTags };
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { pyNumber } from './numbers';
 import { fastLineOf, readFastYaml } from './fast';
+import { relaxFlowIndent } from './flow-indent';
 
 export interface ParsedYaml {
   data: unknown;
@@ -71,14 +72,23 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
 
 /** The `yaml` package alone (the fast reader is tested against it). */
 export function parseFull(text: string, file: string): ParsedYaml {
-  const lc = new LineCounter();
-  const doc: Document = parseDocument(text, {
-    version: '1.1',
-    uniqueKeys: false,
-    lineCounter: lc,
-    prettyErrors: false,
-    customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
-  });
+  let lc = new LineCounter();
+  const parse = (t: string, counter: LineCounter): Document =>
+    parseDocument(t, {
+      version: '1.1',
+      uniqueKeys: false,
+      lineCounter: counter,
+      prettyErrors: false,
+      customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
+    });
+  let doc: Document = parse(text, lc);
+  if (doc.errors.length > 0) {
+    // PyYAML does not mind flow continuation lines indented no deeper than their block (flow-indent.ts).
+    const relaxed = relaxFlowIndent(text);
+    const lc2 = new LineCounter();
+    const again = relaxed === null ? null : parse(relaxed, lc2);
+    if (again && again.errors.length === 0) [doc, lc] = [again, lc2];
+  }
   const lineAtOffset = (off: number): number => lc.linePos(off).line;
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;

@@ -1,0 +1,99 @@
+/**
+ * PyYAML ignores indentation inside flow collections and multi-line quoted scalars: a `{...}`, `[...]` or quoted
+ * scalar that continues on lines indented no deeper than the block it sits in still loads. Salt templates produce
+ * exactly that: `    map: {{ data | yaml }}` where PyYAML's flow output wraps at 80 columns with continuation lines
+ * at column 2 or 4, or `- contents: {{ "text\n" | yaml }}`, a single-quoted scalar whose closing line is `  '`. The
+ * `yaml` package refuses such lines. relaxFlowIndent re-indents them one column deeper than the bracket or quote that
+ * opened the construct: a continuation line's leading white space is never content there (line folding drops it),
+ * so the data does not change, and the line count is kept, so line numbers do not either. Used only to retry text
+ * the `yaml` package rejected.
+ */
+
+const isBlank = (c: string | undefined): boolean => c === undefined || c === ' ' || c === '\t';
+
+/** The text with under-indented flow continuation lines re-indented, or null when no line needed it. */
+export function relaxFlowIndent(text: string): string | null {
+  const lines = text.split('\n');
+  let depth = 0; // flow nesting at the current position
+  let quote: string | null = null; // open quoted scalar
+  let flowParent = 0; // column where the outermost flow collection (or a block context quoted scalar) opened
+  let blockScalarParent = -1; // >= 0: inside a block scalar whose parent line has this indent
+  let changed = false;
+
+  for (let li = 0; li < lines.length; li++) {
+    let line = lines[li]!;
+    const indent = line.length - line.trimStart().length;
+    if (depth > 0 || quote !== null) {
+      if (line.trim() !== '' && indent <= flowParent) {
+        line = ' '.repeat(flowParent + 1) + line.trimStart();
+        lines[li] = line;
+        changed = true;
+      }
+    } else if (quote === null && blockScalarParent >= 0) {
+      if (line.trim() === '' || indent > blockScalarParent) continue;
+      blockScalarParent = -1;
+    }
+    let i: number = depth > 0 || quote !== null ? 0 : indent;
+    let nodeStart = depth === 0 && quote === null; // at the start of a block node (where `[`, `{`, quotes, `|` begin one)
+    const lineIndent = indent;
+    while (i < line.length) {
+      const c: string = line[i]!;
+      if (quote !== null) {
+        if (quote === '"' && c === '\\') i += 2;
+        else if (c === quote) {
+          if (quote === "'" && line[i + 1] === "'") i += 2;
+          else {
+            quote = null;
+            i++;
+          }
+        } else i++;
+        continue;
+      }
+      if (c === '#' && (i === 0 || isBlank(line[i - 1]))) break; // comment
+      if (depth > 0) {
+        if (c === '"' || c === "'") quote = c;
+        else if (c === '[' || c === '{') depth++;
+        else if (c === ']' || c === '}') depth--;
+        i++;
+        if (depth === 0) nodeStart = false;
+        continue;
+      }
+      // Block context.
+      if (c === ' ' || c === '\t') {
+        i++;
+        continue;
+      }
+      if ((c === '-' || c === '?' || c === ':') && isBlank(line[i + 1])) {
+        nodeStart = true; // sequence entry, explicit key, or a mapping value follows
+        i++;
+        continue;
+      }
+      if (nodeStart) {
+        if (c === '[' || c === '{') {
+          depth = 1;
+          flowParent = i;
+          i++;
+          continue;
+        }
+        if (c === '"' || c === "'") {
+          quote = c;
+          flowParent = i;
+          i++;
+          continue;
+        }
+        if (c === '|' || c === '>') {
+          blockScalarParent = lineIndent;
+          break;
+        }
+        if (c === '&' || c === '!') {
+          while (i < line.length && !isBlank(line[i])) i++; // anchor or tag: the node follows
+          continue;
+        }
+      }
+      // A plain scalar (or document marker): up to `: `, ` #` or the end of the line.
+      nodeStart = false;
+      while (i < line.length && !(line[i] === ':' && isBlank(line[i + 1])) && !(line[i] === '#' && isBlank(line[i - 1]))) i++;
+    }
+  }
+  return changed ? lines.join('\n') : null;
+}
