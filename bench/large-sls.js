@@ -36,14 +36,14 @@ function writeLargeSls(file, { bytes = Infinity, states = Infinity, brokenLast =
   return { states: parts.length, bytes: size };
 }
 
-/** Wall time and peak RSS (KiB) of one brine process. */
+/** Wall time, CPU time and peak RSS of one brine process. */
 function measure(args) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', path.join(__dirname, 'peak-rss.js'), BRINE, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`brine ${args.join(' ')} exited ${r.status}\n${r.stderr.slice(-2000)}`);
-  const m = /BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr);
-  return { s, rssMiB: m ? Number(m[1]) / 1024 : NaN, out: r.stdout };
+  const m = /BENCH_MAX_RSS_KB=(\d+) BENCH_CPU_MS=(\d+)/.exec(r.stderr);
+  return { s, cpu: m ? Number(m[2]) / 1000 : NaN, rssMiB: m ? Number(m[1]) / 1024 : NaN, out: r.stdout };
 }
 
 function main() {
@@ -59,15 +59,15 @@ function main() {
     const run = (name, args, count) => {
       const r = measure(args);
       const n = count(JSON.parse(r.out).local);
-      rows.push([name, r.s, r.rssMiB, n]);
+      rows.push([name, r.s, r.cpu, r.rssMiB, n]);
     };
     run(`10,000 states (${(k10.bytes / 1048576).toFixed(1)} MB): show_low_sls`, call('state.show_low_sls', 'k10'), (x) => x.length);
     run(`${big.states.toLocaleString('en')} states (20 MB): show_low_sls`, call('state.show_low_sls', 'big'), (x) => x.length);
     run(`${big.states.toLocaleString('en')} states (20 MB): state.apply test=True`, call('state.apply', 'big', 'test=True'), (x) => Object.keys(x).length);
     console.log('\nLarge SLS: brine call --local (whole process, node start included)');
-    console.log('| workload | wall time | peak RSS | chunks / states |');
-    console.log('|---|---|---|---|');
-    for (const [n, s, rss, c] of rows) console.log(`| ${n} | ${s.toFixed(2)} s | ${rss.toFixed(0)} MiB | ${c} |`);
+    console.log('| workload | wall time | CPU time | peak RSS | chunks / states |');
+    console.log('|---|---|---|---|---|');
+    for (const [n, s, cpu, rss, c] of rows) console.log(`| ${n} | ${s.toFixed(2)} s | ${cpu.toFixed(2)} s | ${rss.toFixed(0)} MiB | ${c} |`);
     return rows;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,4 +1,6 @@
-# Pillar top: data per role, roles come from the `roles` grain.
+# Pillar top: data per role, by the `roles` grain as the MASTER knows it. The master takes `roles` only from its
+# own pins (`minion_grains` in the master config, or <config>/minion_grains/<id>.yaml; `minion_grains_only`
+# defaults to [roles]): a minion that claims `roles: [kdct]` in its own config gets no keepalived auth_pass.
 base:
   '*':
     - common

@@ -41,6 +41,9 @@ async function highstate(expectIds: string[]): Promise<Record<string, StateRet>>
   return rets;
 }
 
+/** The master takes `roles` from its own pins only (minion_grains_only defaults to [roles]). */
+const PINNED = { 'm*': { roles: ['web'] }, 'db*': { roles: ['db'] } };
+
 function minionConfig(id: string): Record<string, unknown> {
   return {
     log_level: 'debug',
@@ -90,7 +93,7 @@ beforeAll(async () => {
       'secret2.sls': `secret:\n  m2_only: ${SECRET2}\n`,
     },
   })));
-  fleet = await startFleet({ dir, minions: IDS, fileRoots: [tree], master: { log_level: 'debug' }, minion: minionConfig });
+  fleet = await startFleet({ dir, minions: IDS, fileRoots: [tree], master: { log_level: 'debug', minion_grains: PINNED }, minion: minionConfig });
   await acceptAll(fleet, IDS);
   // Mine data is published right after acceptance.
   await waitFor(() => IDS.every((id) => fs.existsSync(path.join(fleet.masterDir, 'cache', 'mine', `${id}.json`))), 15_000, 'mine data of every minion');

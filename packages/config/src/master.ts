@@ -38,6 +38,32 @@ export interface MasterOpts extends Dict {
   /** Log file size (bytes) at which it is rotated, and rotated files kept. */
   log_max_bytes: number;
   log_backups: number;
+  /**
+   * Grains the operator pins per minion id or glob (`{'kdct*': {roles: [kdct]}}`): they override what the minion
+   * reports wherever the master matches on grains (pillar, mine ACLs, expected minions, returns). Files
+   * `<config_dir>/minion_grains/<id>.yaml` override these in turn.
+   */
+  minion_grains: Record<string, Dict>;
+  /** Grains the master takes from pins only: a minion's own value for them is ignored (default `[roles]`). */
+  minion_grains_only: string[];
+  /** Bytes each minion may hold on the master's disk: its returns in the job cache, its mine data, its grains. */
+  minion_quota_job_cache_bytes: number;
+  minion_quota_mine_bytes: number;
+  minion_quota_grains_bytes: number;
+}
+
+function minionGrainsOption(v: unknown): Record<string, Dict> {
+  if (v === undefined || v === null) return {};
+  if (!isDict(v)) throw new ConfigError("minion_grains: must map a minion id or glob to grains, e.g. {'web*': {roles: [web]}}");
+  for (const [k, g] of Object.entries(v)) if (!isDict(g)) throw new ConfigError(`minion_grains: '${k}' must map to a mapping of grains, got ${JSON.stringify(g)}`);
+  return v as Record<string, Dict>;
+}
+
+function stringListOption(v: unknown, dflt: string[], key: string): string[] {
+  if (v === undefined || v === null) return dflt;
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => typeof x === 'string')) throw new ConfigError(`${key}: must be a list of names, got ${JSON.stringify(v)}`);
+  return list as string[];
 }
 
 
@@ -74,5 +100,10 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     pending_key_ttl: num('pending_key_ttl', 24),
     log_max_bytes: num('log_max_bytes', 10 * 1024 * 1024),
     log_backups: num('log_backups', 5),
+    minion_grains: minionGrainsOption(raw['minion_grains']),
+    minion_grains_only: stringListOption(raw['minion_grains_only'], ['roles'], 'minion_grains_only'),
+    minion_quota_job_cache_bytes: num('minion_quota_job_cache_bytes', 32 * 1024 * 1024),
+    minion_quota_mine_bytes: num('minion_quota_mine_bytes', 4 * 1024 * 1024),
+    minion_quota_grains_bytes: num('minion_quota_grains_bytes', 256 * 1024),
   };
 }

@@ -6,7 +6,8 @@
  *   master  network namespace only (no private mount namespace): config dir `<stateDir>/master`, every path in it
  *           relative (pki, cache, sock, log), file_roots = the repo's `states/`, pillar_roots = the lab's own root
  *           (`<stateDir>/pillar`, holding `site.sls` with the lab's subnet and VIP) first, then the repo's `pillar/`.
- *           Listens on its lab address (ports 4505/4506) only.
+ *           Listens on its lab address (ports 4505/4506) only. Each node's `roles` grain is pinned in
+ *           `minion_grains` (the master trusts no minion's claim about its roles).
  *   minion  in its node's network + mount namespace, with Salt's standard paths there: `/etc/brine/minion`,
  *           `/etc/brine/pki/minion`, `/var/cache/brine/minion`, `/var/log/brine/minion` (all private to the node),
  *           `master: <master's lab address>`, grains `roles: [...]`, the supervisor service provider with its
@@ -72,6 +73,8 @@ export function configureMaster(c: LabConfig, o: BrineOptions = {}): void {
     file_roots: { base: o.stateRoots ?? [path.join(REPO, 'states')] },
     pillar_roots: { base: [pillar, ...(o.pillarRoots ?? [path.join(REPO, 'pillar')])] },
     timeout: 30,
+    // The roles the pillar hands secrets by, pinned on the master: what a minion says about its own roles is ignored.
+    minion_grains: Object.fromEntries(ROLE_NODES.map((n) => [n, { roles: labGrains(c, n)['roles'] }])),
   };
   fs.writeFileSync(path.join(dir, 'master'), toYaml(cfg));
 }

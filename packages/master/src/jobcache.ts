@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, errorMessage, LocalStorageError, type Outcome, writeFileAtomicSync } from '@brine/core';
 import { validMinionId } from './keys';
+import { diskBytes, type QuotaRefusals } from './quota';
 
 export interface JobRecord {
   jid: string;
@@ -51,11 +52,59 @@ export function newJid(now = new Date()): string {
 
 export const JID = /^\d{20}$/;
 
+/** Per-minion limit on the job cache: its returns, and the records of the scheduled jobs it created. */
+export interface JobCacheQuota {
+  bytes: number;
+  refusals: QuotaRefusals;
+}
+
 export class JobCache {
   readonly dir: string;
-  constructor(cachedir: string, private readonly keepHours: number) {
+  /** Disk bytes per minion (whole blocks), counted from the disk on first use and again after each prune. */
+  private usage: Map<string, number> | null = null;
+  constructor(cachedir: string, private readonly keepHours: number, private readonly quota?: JobCacheQuota) {
     this.dir = path.join(cachedir, 'jobs');
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** What `id` holds in the job cache now (bytes of disk). */
+  used(id: string): number {
+    return this.usageMap().get(id) ?? 0;
+  }
+
+  private usageMap(): Map<string, number> {
+    if (this.usage) return this.usage;
+    const u = (this.usage = new Map<string, number>());
+    const add = (id: string, n: number) => u.set(id, (u.get(id) ?? 0) + n);
+    for (const jid of fs.readdirSync(this.dir).filter((n) => JID.test(n))) {
+      const d = path.join(this.dir, jid);
+      let names: string[];
+      try {
+        names = fs.readdirSync(d);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const size = fs.statSync(path.join(d, n), { throwIfNoEntry: false })?.size;
+        if (size === undefined) continue;
+        if (n.endsWith('.ret.json')) add(n.slice(0, -'.ret.json'.length), diskBytes(size));
+        else if (n === 'job.json') {
+          const owner = this.scheduleOwner(path.join(d, n));
+          if (owner) add(owner, diskBytes(size) + 4096);
+        }
+      }
+    }
+    return u;
+  }
+
+  /** The minion whose scheduled run created this job (its record counts against that minion), if any. */
+  private scheduleOwner(file: string): string | null {
+    try {
+      const j = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<JobRecord>;
+      return typeof j.user === 'string' && j.user.startsWith('schedule:') && Array.isArray(j.expected) && typeof j.expected[0] === 'string' ? j.expected[0] : null;
+    } catch {
+      return null;
+    }
   }
 
   private jobDir(jid: string): string {
@@ -68,7 +117,7 @@ export class JobCache {
     const file = path.join(dir, name);
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileAtomicSync(file, JSON.stringify(data));
+      writeFileAtomicSync(file, typeof data === 'string' ? data : JSON.stringify(data));
     } catch (e) {
       throw new LocalStorageError(`job cache: could not write ${file}`, e);
     }
@@ -78,9 +127,25 @@ export class JobCache {
     this.write(this.jobDir(job.jid), 'job.json', job);
   }
 
-  recordReturn(r: ReturnRecord): void {
+  /**
+   * Store a return; `scheduled`: the record of the minion's own scheduled job, created with it. Both count against
+   * the minion's quota: over it nothing is written and QuotaExceeded is thrown.
+   */
+  recordReturn(r: ReturnRecord, scheduled?: JobRecord): void {
     if (!validMinionId(r.id)) return;
-    this.write(this.jobDir(r.jid), `${r.id}.ret.json`, r);
+    const dir = this.jobDir(r.jid);
+    const text = JSON.stringify(r);
+    const jobText = scheduled ? JSON.stringify(scheduled) : '';
+    let charge = diskBytes(Buffer.byteLength(text)) + (scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0);
+    if (this.quota) {
+      const prev = fs.statSync(path.join(dir, `${r.id}.ret.json`), { throwIfNoEntry: false });
+      if (prev) charge -= diskBytes(prev.size);
+      const used = this.used(r.id);
+      if (charge > 0 && used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
+    }
+    if (scheduled) this.write(dir, 'job.json', jobText);
+    this.write(dir, `${r.id}.ret.json`, text);
+    if (this.usage) this.usage.set(r.id, Math.max(0, (this.usage.get(r.id) ?? 0) + charge));
   }
 
   /** The job's record; null when there is none; JobCacheDamaged when its file cannot be read. */
@@ -152,6 +217,7 @@ export class JobCache {
         n++;
       }
     }
+    if (n > 0) this.usage = null; // counted again from the disk when next needed
     return n;
   }
 }

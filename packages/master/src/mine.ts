@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { checkUntrustedTarget, isDict, matchTarget, writeFileAtomicSync, type Dict, type TargetType } from '@brine/core';
 import { validMinionId } from './keys';
+import type { QuotaRefusals } from './quota';
 import type { Registry } from './registry';
 
 /** Salt's `allow_tgt`/`allow_tgt_type` for one mine function: only matching minions may read it. */
@@ -19,7 +20,10 @@ export class MineStore {
   /** Per minion, per function: who may read it (absent: every minion). */
   private readonly acls = new Map<string, Record<string, MineAcl>>();
   private readonly aclDir: string;
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly quota: { bytes: number; refusals: QuotaRefusals },
+  ) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.aclDir = path.join(dir, 'acl');
     fs.mkdirSync(this.aclDir, { recursive: true, mode: 0o700 });
@@ -41,7 +45,10 @@ export class MineStore {
     }
   }
 
-  /** Replace or merge one minion's functions (Salt's mine.update replaces per function). */
+  /**
+   * Replace or merge one minion's functions (Salt's mine.update replaces per function). Over
+   * `minion_quota_mine_bytes` (data and ACLs together) nothing changes and QuotaExceeded is thrown.
+   */
   update(id: string, fns: Dict, acl: Record<string, MineAcl> = {}, clear = false): void {
     const next = clear ? { ...fns } : { ...(this.data.get(id) ?? {}), ...fns };
     const nextAcl = { ...(clear ? {} : this.acls.get(id)) };
@@ -49,11 +56,15 @@ export class MineStore {
       if (acl[name]) nextAcl[name] = acl[name]!;
       else delete nextAcl[name];
     }
+    const aclText = JSON.stringify(nextAcl);
+    const dataText = JSON.stringify(next);
+    const size = Buffer.byteLength(aclText) + Buffer.byteLength(dataText);
+    if (size > this.quota.bytes) this.quota.refusals.refuse(id, 'mine', 0, size, this.quota.bytes);
     // The ACL first: a crash between the two writes must not leave new data readable under an old, wider ACL.
-    writeFileAtomicSync(path.join(this.aclDir, `${id}.json`), JSON.stringify(nextAcl));
+    writeFileAtomicSync(path.join(this.aclDir, `${id}.json`), aclText);
     this.acls.set(id, nextAcl);
     this.data.set(id, next);
-    writeFileAtomicSync(path.join(this.dir, `${id}.json`), JSON.stringify(next));
+    writeFileAtomicSync(path.join(this.dir, `${id}.json`), dataText);
   }
 
   ids(): string[] {

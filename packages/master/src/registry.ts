@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { isDict, writeFileAtomicSync, type Dict, type TargetSubject } from '@brine/core';
 import { validMinionId } from './keys';
+import type { GrainPins } from './pinned-grains';
+import type { QuotaRefusals } from './quota';
 
 export interface MinionInfo {
   grains?: Dict;
@@ -17,7 +19,11 @@ export interface MinionInfo {
 
 export class Registry {
   private readonly minions = new Map<string, MinionInfo>();
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly pins: GrainPins,
+    private readonly quota: { bytes: number; refusals: QuotaRefusals },
+  ) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const id of fs.readdirSync(dir)) {
       if (!validMinionId(id)) continue;
@@ -36,19 +42,27 @@ export class Registry {
     return m;
   }
 
-  /** What targeting matches `id` against: its cached grains (just the id before it reported any) and pillar. */
+  /** The grains the master matches `id` on: what it reported (a claim), overridden by the operator's pins. */
+  grains(id: string): Dict {
+    return this.pins.view(id, this.minions.get(id)?.grains);
+  }
+
+  /** What targeting matches `id` against: its grains as above and its cached pillar. */
   subject(id: string): TargetSubject {
-    const m = this.info(id);
-    return { id, grains: m.grains ?? { id }, pillar: m.pillar ?? {} };
+    return { id, grains: this.grains(id), pillar: this.info(id).pillar ?? {} };
   }
 
   seen(id: string): void {
     this.info(id).lastSeen = Date.now();
   }
 
+  /** Store the grains `id` reported; over `minion_quota_grains_bytes` they are refused (QuotaExceeded). */
   setGrains(id: string, grains: Dict): void {
+    const text = JSON.stringify(grains);
+    const size = Buffer.byteLength(text);
+    if (size > this.quota.bytes) this.quota.refusals.refuse(id, 'grains', 0, size, this.quota.bytes);
     this.info(id).grains = grains;
-    writeFileAtomicSync(path.join(this.dir, id, 'grains.json'), JSON.stringify(grains));
+    writeFileAtomicSync(path.join(this.dir, id, 'grains.json'), text);
   }
 
   /** Forget a minion whose key was deleted (grains, cached pillar). */

@@ -40,6 +40,8 @@ import { JobWatch } from './jobs';
 import { KeyStore } from './keys';
 import { MineStore, type MineAcl } from './mine';
 import { PillarCompiler } from './pillar';
+import { GrainPins } from './pinned-grains';
+import { QuotaExceeded, QuotaRefusals } from './quota';
 import { Registry } from './registry';
 
 /** A mine.update's `acl` (function name -> {tgt, tgtType}), validated by the schema. */
@@ -57,6 +59,8 @@ export class Master {
   readonly jobs: JobCache;
   readonly registry: Registry;
   readonly mine: MineStore;
+  /** Writes refused because a minion was over its quota, counted per minion and kind. */
+  readonly quotaRefusals: QuotaRefusals;
   private readonly sessions = new SessionTable();
   private readonly pubKeys = new PublicationKeys();
   private readonly authNonces = new ReplayCache(100_000, AUTH_FRESHNESS_MS);
@@ -75,9 +79,11 @@ export class Master {
     this.identity = loadOrCreateKeyPair(opts.pki_dir, 'master');
     this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined, maxPending: opts.max_pending_keys });
     this.authLimit = new AuthLimiter({ perSecond: opts.auth_rate, perPeerPerSecond: opts.auth_rate_per_peer });
-    this.jobs = new JobCache(opts.cachedir, opts.keep_jobs);
-    this.registry = new Registry(path.join(opts.cachedir, 'minions'));
-    this.mine = new MineStore(path.join(opts.cachedir, 'mine'));
+    const refusals = (this.quotaRefusals = new QuotaRefusals(log.child({ part: 'quota' })));
+    this.jobs = new JobCache(opts.cachedir, opts.keep_jobs, { bytes: opts.minion_quota_job_cache_bytes, refusals });
+    const pins = new GrainPins(opts.minion_grains, path.join(opts.config_dir, 'minion_grains'), opts.minion_grains_only, log.child({ part: 'grains' }));
+    this.registry = new Registry(path.join(opts.cachedir, 'minions'), pins, { bytes: opts.minion_quota_grains_bytes, refusals });
+    this.mine = new MineStore(path.join(opts.cachedir, 'mine'), { bytes: opts.minion_quota_mine_bytes, refusals });
     this.files = new FileServer(opts.file_roots);
     this.pillar = new PillarCompiler(opts.pillar_roots, opts, log.child({ part: 'pillar' }));
   }
@@ -189,6 +195,8 @@ export class Master {
     try {
       reply = { ok: true, data: await this.dispatch(req) };
     } catch (e) {
+      // Over quota: counted and logged (rate-limited) where refused; the minion drops the write.
+      if (e instanceof QuotaExceeded) return encode(this.sessions.sealReply(req, { ok: false, error: e.message, code: 'refused' }));
       const refused = e instanceof PathEscapeError;
       // A write the master could not make now (its disk is full): the minion keeps the request and sends it again.
       const retry = e instanceof LocalStorageError && isTransientWriteError(e.cause);
@@ -217,14 +225,14 @@ export class Master {
         return true;
       case 'return': {
         let job = this.jobs.job(b.jid);
+        let scheduled: JobRecord | undefined;
         if (!job && b.schedule) {
           if (!this.plausibleMinionJid(b.jid)) {
             this.log.warn('scheduled return with an implausible jid dropped', { minion: id, jid: b.jid });
             return false;
           }
-          // A minion's own scheduled run: recorded under the minion's jid.
-          job = { jid: b.jid, fun: b.fun, arg: [], kwarg: {}, tgt: id, tgt_type: 'list', expected: [id], user: `schedule:${b.schedule}`, started: new Date().toISOString() };
-          this.jobs.recordJob(job);
+          // A minion's own scheduled run: recorded under the minion's jid, with the return (both within its quota).
+          job = scheduled = { jid: b.jid, fun: b.fun, arg: [], kwarg: {}, tgt: id, tgt_type: 'list', expected: [id], user: `schedule:${b.schedule}`, started: new Date().toISOString() };
         }
         if (!job) {
           this.log.warn('return for an unknown job dropped', { minion: id, jid: b.jid });
@@ -240,7 +248,7 @@ export class Master {
           return false;
         }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
-        this.jobs.recordReturn(rec);
+        this.jobs.recordReturn(rec, scheduled);
         for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
         return true;
       }
@@ -266,8 +274,8 @@ export class Master {
         return { data: got.data.toString('base64'), size: got.size, offset: b.offset ?? 0 };
       }
       case 'pillar': {
-        const grains = this.registry.info(id).grains ?? { id };
-        const p = this.pillar.compile(id, grains);
+        // The pillar sees the master's view of the minion's grains: pinned grains override its claims.
+        const p = this.pillar.compile(id, this.registry.grains(id));
         this.registry.info(id).pillar = p;
         return p;
       }

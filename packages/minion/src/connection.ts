@@ -47,6 +47,8 @@ export class Connection implements Requester {
   private timeouts = 0;
   private lastReset = 0;
   private readonly onAccepted: (() => void)[] = [];
+  /** While the auth loop waits to retry: bring the retry forward (the master is reachable again). */
+  private shortenRetry: (() => void) | undefined;
   private readonly onJob: ((job: JobPublication) => void)[] = [];
 
   constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
@@ -62,6 +64,7 @@ export class Connection implements Requester {
       logger: log.child({ part: 'transport' }),
     });
     this.transport.onPublish((frames) => this.onPublish(frames));
+    this.transport.onReconnect(() => this.shortenRetry?.());
   }
 
   get accepted(): boolean {
@@ -70,6 +73,11 @@ export class Connection implements Requester {
 
   whenAccepted(f: () => void): void {
     this.onAccepted.push(f);
+  }
+
+  /** `f` runs when the request socket reaches the master again after losing it (the master is back). */
+  whenReconnected(f: () => void): void {
+    this.transport.onReconnect(f);
   }
 
   whenJob(f: (job: JobPublication) => void): void {
@@ -95,8 +103,31 @@ export class Connection implements Requester {
           this.log.warn('auth attempt failed', { error: errorMessage(e) });
         }
       }
-      await sleep(backoff.next());
+      await this.retryDelay(backoff.next());
     }
+  }
+
+  /**
+   * The backoff between auth attempts (up to acceptance_wait_time_max). When the request socket reaches the master
+   * again meanwhile, the rest of it shrinks to a random 0-1 s (still spread, but not a whole backoff late).
+   */
+  private retryDelay(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const end = (): void => {
+        this.shortenRetry = undefined;
+        resolve();
+      };
+      let timer = setTimeout(end, ms);
+      timer.unref?.();
+      const until = Date.now() + ms;
+      this.shortenRetry = () => {
+        const soon = Math.random() * 1000;
+        if (until - Date.now() <= soon) return;
+        clearTimeout(timer);
+        timer = setTimeout(end, soon);
+        timer.unref?.();
+      };
+    });
   }
 
   private async authOnce(): Promise<boolean> {

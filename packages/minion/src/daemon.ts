@@ -50,6 +50,8 @@ export class Minion {
     m.connection.whenAccepted(() => void m.afterAuth());
     void m.connection.authenticate();
     const ping = setInterval(() => void m.ping(), Number(opts['ping_interval'] ?? 10) * 1000);
+    // A master that comes back is pinged at once: its answer (re-authenticate) brings the minion back in seconds.
+    m.connection.whenReconnected(() => void m.ping());
     m.timers.push(ping);
     m.scheduler.start();
     log.info('minion started', { id: opts.id, master: opts.master, fingerprint: m.connection.fingerprint });
@@ -58,7 +60,11 @@ export class Minion {
 
   private async afterAuth(): Promise<void> {
     try {
-      await this.connection.request({ kind: 'grains', grains: this.core.grains });
+      // Grains the master refuses (over its quota for this minion) do not stop pillar, schedule and mine.
+      await this.connection.request({ kind: 'grains', grains: this.core.grains }).catch((e: unknown) => {
+        if (!(e instanceof MasterError) || e.retryable) throw e;
+        this.log.error('grains refused by the master', { error: errorMessage(e) });
+      });
       await this.core.refreshPillar();
       this.scheduler.reload();
       await this.mine.update();

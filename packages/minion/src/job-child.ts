@@ -1,6 +1,6 @@
 /**
- * A job process (see job-process.ts): runs one execution function — rendering and running states, commands —
- * away from the daemon's event loop, and sends the outcome back. A template's `mine.get` is asked of the daemon
+ * A job process (see job-process.ts): runs execution functions — rendering and running states, commands — one
+ * job at a time, away from the daemon's event loop, and sends each outcome back. A template's `mine.get` is asked of the daemon
  * and answered synchronously (a blocking read of the answer pipe), as templates expect.
  */
 import * as fs from 'fs';
@@ -9,8 +9,8 @@ import { chooseProviders, type ExecEnv, type MineView, type Providers } from '@b
 import { ANSWER_FD, unhandled, type Answer, type FromJob, type JobSpec, type ToJob } from './job-protocol';
 import { callFunction, failed } from './outcome';
 
-function send(m: FromJob, done?: () => void): void {
-  process.send!(m, undefined, undefined, done);
+function send(m: FromJob): void {
+  process.send!(m);
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -75,7 +75,7 @@ async function run(job: JobSpec): Promise<void> {
   } catch (e) {
     outcome = failed(job.fun, e, log);
   }
-  send({ kind: 'done', outcome }, () => process.disconnect());
+  send({ kind: 'done', outcome, rss: process.memoryUsage().rss });
 }
 
 process.on('message', (m: ToJob) => {
@@ -90,5 +90,5 @@ process.on('message', (m: ToJob) => {
       unhandled(m.kind);
   }
 });
-// The daemon is gone: nobody is waiting for this job.
+// The daemon closed the channel (no more jobs), or is gone: nobody is waiting for this job.
 process.on('disconnect', () => process.exit(0));

@@ -21,14 +21,17 @@ export interface JobSpec {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Daemon -> job (IPC). */
+/** Daemon -> job (IPC): one job at a time; the process ends when the daemon closes the channel. */
 export type ToJob = { kind: 'run'; job: JobSpec };
 
-/** Job -> daemon (IPC). `mine.get` is a question: the job waits for its `Answer` on the answer pipe. */
+/**
+ * Job -> daemon (IPC). `mine.get` is a question: the job waits for its `Answer` on the answer pipe. `done` ends a
+ * job (with the process's resident size: a process that grew large is not kept for the next job).
+ */
 export type FromJob =
   | { kind: 'log'; level: LogLevel; msg: string; meta?: Record<string, unknown> }
   | { kind: 'mine.get'; tgt: string; fun: string; tgtType: string }
-  | { kind: 'done'; outcome: JobOutcome };
+  | { kind: 'done'; outcome: JobOutcome; rss: number };
 
 /** Daemon -> job (answer pipe), one per question, in order. */
 export type Answer = { kind: 'mine.get'; data: Dict } | { kind: 'error'; message: string };

@@ -170,11 +170,13 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
       }
       let m: RegExpExecArray | null;
       const c = src.charCodeAt(pos);
+      // test() and slice() where the match itself is not needed: no match array per token.
       WHITESPACE.lastIndex = pos;
-      if ((c <= 32 || c >= 128) && (m = WHITESPACE.exec(src))) {
-        line += countNl(m[0]);
-        pos = WHITESPACE.lastIndex;
-        lineStarting = m[0].endsWith('\n');
+      if ((c <= 32 || c >= 128) && WHITESPACE.test(src)) {
+        const e = WHITESPACE.lastIndex;
+        for (let i = pos; i < e; i++) if (src.charCodeAt(i) === 10) line++;
+        lineStarting = src.charCodeAt(e - 1) === 10;
+        pos = e;
         continue;
       }
       lineStarting = false;
@@ -192,8 +194,8 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
         continue;
       }
       NAME.lastIndex = pos;
-      if ((c >= 128 || c === 95 || (c | 32) >= 97 && (c | 32) <= 122) && (m = NAME.exec(src))) {
-        push(line, 'name', m[0]);
+      if ((c >= 128 || c === 95 || ((c | 32) >= 97 && (c | 32) <= 122)) && NAME.test(src)) {
+        push(line, 'name', src.slice(pos, NAME.lastIndex));
         pos = NAME.lastIndex;
         continue;
       }
@@ -206,8 +208,8 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
         continue;
       }
       OPERATOR.lastIndex = pos;
-      if ((m = OPERATOR.exec(src))) {
-        const op = m[0];
+      if (OPERATOR.test(src)) {
+        const op = src.slice(pos, OPERATOR.lastIndex);
         if (op === '{' || op === '(' || op === '[') balance.push(op === '{' ? '}' : op === '(' ? ')' : ']');
         else if (op === '}' || op === ')' || op === ']') {
           if (!balance.length) fail(`unexpected '${op}'`);
