@@ -1,7 +1,7 @@
 /**
  * A job process (see job-process.ts): runs execution functions — rendering and running states, commands — one
- * job at a time, away from the daemon's event loop, and sends each outcome back. A template's `mine.get` is asked of the daemon
- * and answered synchronously (a blocking read of the answer pipe), as templates expect.
+ * job at a time, away from the daemon's event loop, and sends each outcome back. A template's `mine.get` is asked
+ * of the daemon and answered synchronously (a blocking read of the answer pipe), as templates expect.
  */
 import * as fs from 'fs';
 import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';

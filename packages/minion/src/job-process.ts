@@ -88,7 +88,7 @@ class JobProcess {
   }
 
   end(): void {
-    if (!this.exited) this.child.disconnect(); // the job process exits when its channel closes
+    if (this.child.connected) this.child.disconnect(); // the job process exits when its channel closes
   }
 
   private onMessage(m: FromJob): void {

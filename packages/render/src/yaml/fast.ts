@@ -1,12 +1,13 @@
 /**
  * A fast reader for the block subset of YAML that SLS files are nearly always written in: block mappings and
- * sequences with one entry per line (`- key: value` compact mappings included), plain scalars, quoted scalars on
- * one line, flow sequences of scalars on one line, `{}`, comments and a leading `---`. It builds the data the full reader (load.ts) builds:
- * plain scalars go through the same schema tags (YAML 1.1 with Salt's booleans, no timestamps) and Salt's number
- * rules. Anything else — anchors, aliases, tags, flow collections, block and multi-line scalars, escapes, tabs,
- * duplicate keys, indentation that is not exactly the structure's — makes it give up (undefined) so that the full
- * reader decides, errors included. It keeps no node tree: lines are recorded for the top mapping and its direct
- * children only (what SLS, top and pillar files ask for); deeper questions go to the full reader, lazily.
+ * sequences with one entry per line (`- key: value` compact mappings included), plain scalars, quoted scalars
+ * on one line (with YAML's escapes), flow sequences of scalars on one line, `{}`, comments and a leading `---`.
+ * It builds the data the full reader (load.ts) builds: plain scalars go through the same schema tags (YAML 1.1
+ * with Salt's booleans, no timestamps) and Salt's number rules. Anything else — anchors, aliases, tags, nested
+ * or multi-line flow collections, block and multi-line scalars, tabs, duplicate keys, indentation that is not
+ * exactly the structure's — makes it give up (undefined) so that the full reader decides, errors included.
+ * It keeps no node tree: lines are recorded for the top mapping and its direct children only (what SLS, top and
+ * pillar files ask for); deeper questions go to the full reader, lazily.
  */
 import { Document, isScalar, type ScalarTag } from 'yaml';
 import { saltYamlTags } from '@brine/core';
@@ -37,8 +38,8 @@ const BACKSLASH = 92;
 
 /** YAML's one-character escapes in double quotes (as `yaml` reads them; `\x`, `\u`, `\U` apart). */
 const DQ_ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029',
-  ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
 };
 
 /** What ends a plain scalar in a flow sequence, or makes the fast reader give up there. */
