@@ -94,7 +94,7 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     max_message_size: num('max_message_size', 16 * 1024 * 1024),
     publish_ttl: num('publish_ttl', 60),
     max_connections: num('max_connections', 10_000),
-    auth_rate: num('auth_rate', 50),
+    auth_rate: num('auth_rate', 200),
     auth_rate_per_peer: num('auth_rate_per_peer', 5),
     max_pending_keys: num('max_pending_keys', 1000),
     pending_key_ttl: num('pending_key_ttl', 24),
