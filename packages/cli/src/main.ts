@@ -73,16 +73,26 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
   program
     .command('key')
-    .description('manage minion keys on the master: list, accept, reject, delete, finger (like salt-key)')
-    .argument('<action>', 'list | accept | reject | delete | finger')
+    .description('manage minion keys on the master: list, accept, reject, delete, finger (like salt-key, whose -L/-a/-A/-d/-D/-f/-r/-R flags work too)')
+    .argument('[action]', 'list | accept | reject | delete | finger (or a salt-key flag)')
     .argument('[match]', 'minion id or glob (list: all|accepted|pending|rejected|denied)')
-    .option('-A, --all', 'accept/reject/delete every key in the relevant state')
+    .option('--all', 'accept/reject/delete every key in the relevant state')
+    .option('-L, --list-all', 'salt-key -L: list all keys')
+    .option('-a, --accept <id>', 'salt-key -a: accept the matching pending keys')
+    .option('-A, --accept-all', 'salt-key -A: accept all pending keys')
+    .option('-r, --reject <id>', 'salt-key -r: reject the matching pending keys')
+    .option('-R, --reject-all', 'salt-key -R: reject all pending keys')
+    .option('-d, --delete <id>', 'salt-key -d: delete the matching keys')
+    .option('-D, --delete-all', 'salt-key -D: delete all keys')
+    .option('-f, --finger <id>', 'salt-key -f: print the matching keys\' fingerprints')
+    .option('-F, --finger-all', 'salt-key -F: print all fingerprints')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--include-rejected', 'accept: also accept rejected keys')
     .option('--include-accepted', 'reject: also reject accepted keys')
-    .action(async (action: string, match: string | undefined, o: Record<string, unknown>, cmd: Command) => {
-      const { keyCommand } = await import('./commands/key');
-      setCode(await keyCommand(action, match, { ...globals(cmd), yes: Boolean(o['yes']), all: Boolean(o['all']), includeRejected: Boolean(o['includeRejected']), includeAccepted: Boolean(o['includeAccepted']) }));
+    .action(async (action: string | undefined, match: string | undefined, o: Record<string, unknown>, cmd: Command) => {
+      const { keyCommand, saltKeyFlags } = await import('./commands/key');
+      const k = saltKeyFlags(action, match, o);
+      setCode(await keyCommand(k.action, k.match, { ...globals(cmd), yes: Boolean(o['yes']), all: k.all, includeRejected: Boolean(o['includeRejected']), includeAccepted: Boolean(o['includeAccepted']) }));
     });
 
   const targetOptions = (c: Command) =>

@@ -60,6 +60,12 @@ export class MinionCore {
         await this.refreshPillar();
         return !this.offline;
       },
+      // After grains.setval & co.: the master targets with the new grains, and pillar is recompiled with them.
+      'grains.report': async () => {
+        await this.connection.request({ kind: 'grains', grains: this.grains });
+        await this.refreshPillar();
+        return true;
+      },
       ...this.extraHooks,
     };
   }

@@ -60,6 +60,22 @@ function print(o: GlobalOpts, byState: Record<KeyState, string[] | Record<string
   process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** salt-key's flags (-L, -a ID, -A, -r ID, -R, -d ID, -D, -f ID, -F) as the verbs they stand for; one at most, and not with a verb. */
+export function saltKeyFlags(action: string | undefined, match: string | undefined, o: Record<string, unknown>): { action: string; match: string | undefined; all: boolean } {
+  const flags: [string, string, boolean][] = [
+    ['listAll', 'list', false], ['acceptAll', 'accept', true], ['rejectAll', 'reject', true], ['deleteAll', 'delete', true], ['fingerAll', 'finger', false],
+    ['accept', 'accept', false], ['reject', 'reject', false], ['delete', 'delete', false], ['finger', 'finger', false],
+  ];
+  const given = flags.filter(([k]) => o[k] !== undefined && o[k] !== false);
+  if (given.length === 0) {
+    if (!action) throw new UsageError('key: name an action (list, accept, reject, delete, finger) or a salt-key flag (-L, -a ID, -A, -r ID, -R, -d ID, -D, -f ID, -F)');
+    return { action, match, all: Boolean(o['all']) };
+  }
+  if (given.length > 1 || action !== undefined) throw new UsageError('key: give one action, either a verb or a single salt-key flag');
+  const [k, verb, all] = given[0]!;
+  return { action: verb, match: typeof o[k] === 'string' ? (o[k] as string) : undefined, all };
+}
+
 export async function keyCommand(action: string, glob: string | undefined, o: KeyOpts): Promise<number> {
   const { keys, sockDir } = store(o);
   const all = keys.list();

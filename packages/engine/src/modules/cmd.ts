@@ -1,7 +1,11 @@
 /** cmd.run and friends. Synchronous, so templates can call them (`salt['cmd.run']('hostname')`), like Salt. */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { RootsSourceClient } from '../sources';
 import { arg, CallResult, truthy, type ExecFn, type ExecModule } from './types';
-import type { Dict } from '@brine/core';
+import { UsageError, type Dict } from '@brine/core';
 
 export interface RunAll {
   pid: number;
@@ -51,5 +55,33 @@ export const cmdModule: ExecModule = {
     retcode: cmdFn((r) => r.retcode),
     // cmd.shell is cmd.run with python_shell=True: stderr is merged into the output too.
     shell: cmdFn(merged),
+    script: (args, kwargs, env) => {
+      const source = String(arg(args, kwargs, 0, 'source', ''));
+      const scriptArgs = arg(args, kwargs, 1, 'args', null);
+      if (!source) throw new UsageError('cmd.script: a source is required (salt://path or an absolute path)');
+      const got = new RootsSourceClient(env.roots).fetch([source]);
+      if (!got) return new CallResult({ pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true }, 'error', 'nested', 1);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-script-'));
+      const file = path.join(dir, path.basename(source.replace(/[?#].*$/, '')) || 'script');
+      try {
+        fs.writeFileSync(file, got.data, { mode: 0o700 });
+        const runas = kwargs['runas'];
+        if (typeof runas === 'string' && process.getuid?.() === 0) {
+          const r = spawnSync('id', ['-u', runas], { encoding: 'utf8' });
+          const g = spawnSync('id', ['-g', runas], { encoding: 'utf8' });
+          if (r.status !== 0) throw new UsageError(`cmd.script: user '${runas}' is not available`);
+          fs.chmodSync(dir, 0o755);
+          fs.chownSync(file, Number(r.stdout), Number(g.stdout));
+        }
+        const argStr = scriptArgs === null ? '' : Array.isArray(scriptArgs) ? scriptArgs.map((a) => `'${String(a).replace(/'/g, "'\\''")}'`).join(' ') : String(scriptArgs);
+        const cmd = `'${file}'${argStr ? ' ' + argStr : ''}`;
+        const r = runAll(cmd, { ...kwargs, cwd: kwargs['cwd'] ?? os.tmpdir() });
+        if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return r;
+        env.log.error(`Script '${source}' failed with return code: ${r.retcode}`);
+        return new CallResult(r, 'error', 'nested', r.retcode);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
   },
 };

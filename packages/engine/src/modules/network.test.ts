@@ -25,3 +25,15 @@ test('ip_addrs: loopback only on request, interface and cidr filters, sorted and
   const ifaces = networkModule.functions['interfaces']!([], {}, env) as Record<string, { inet: { address: string }[] }>;
   expect(ifaces['lo']!.inet.map((i) => i.address)).toContain('127.0.0.1');
 });
+
+test('network.connect: {result, comment} as Salt', async () => {
+  const net = await import('net');
+  const srv = net.createServer((s) => s.end()).listen(0, '127.0.0.1');
+  await new Promise((r) => srv.once('listening', r));
+  const port = (srv.address() as import('net').AddressInfo).port;
+  const connect = networkModule.functions['connect']!;
+  expect(await connect(['127.0.0.1', port], {}, env)).toEqual({ result: true, comment: `Successfully connected to 127.0.0.1 (127.0.0.1) on tcp port ${port}` });
+  srv.close();
+  await new Promise((r) => srv.once('close', r));
+  expect(await connect(['127.0.0.1', port], {}, env)).toEqual({ result: false, comment: `Unable to connect to 127.0.0.1 (127.0.0.1) on tcp port ${port}` });
+});

@@ -1,5 +1,9 @@
 /** network.ip_addrs / ip_addrs6 / interfaces, with Salt's interface and cidr filters. */
+import { execFile } from 'child_process';
+import * as dns from 'dns';
+import * as net from 'net';
 import * as os from 'os';
+import { UsageError } from '@brine/core';
 import { arg, truthy, type ExecModule } from './types';
 
 function v4ToInt(ip: string): number {
@@ -48,5 +52,47 @@ export const networkModule: ExecModule = {
       return out;
     },
     get_hostname: () => os.hostname(),
+    /** Salt: `ping -c 4 HOST`'s output, or whether it answered with return_boolean=True. */
+    ping: (args, kwargs) => {
+      const host = String(arg(args, kwargs, 0, 'host', ''));
+      if (!host) throw new UsageError('network.ping: a host is required');
+      const timeout = Number(arg(args, kwargs, 2, 'timeout', 0)) || 0;
+      const argv = ['-c', timeout ? '1' : '4', ...(timeout ? ['-W', String(timeout)] : []), host];
+      return new Promise((resolve, reject) =>
+        execFile('ping', argv, (err, stdout, stderr) => {
+          if (truthy(arg(args, kwargs, 1, 'return_boolean', false))) return resolve(!err);
+          if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`network.ping: the ping program is not installed`));
+          resolve((stdout || stderr).replace(/\n$/, ''));
+        }),
+      );
+    },
+    /** Salt: {result, comment} for a TCP (or UDP: sent) connection to host:port. */
+    connect: async (args, kwargs) => {
+      const host = String(arg(args, kwargs, 0, 'host', ''));
+      const port = Number(arg(args, kwargs, 1, 'port', 0));
+      const proto = String(kwargs['proto'] ?? 'tcp').toLowerCase();
+      const timeout = Number(kwargs['timeout'] ?? 5);
+      if (!host || !port) return { result: false, comment: 'Required argument, host, is missing.'.replace('host', host ? 'port' : 'host') };
+      let ip = host;
+      try {
+        ip = (await dns.promises.lookup(host)).address;
+      } catch {
+        return { result: false, comment: `Unable to resolve host ${host} on ${proto} port ${port}` };
+      }
+      const ok = await new Promise<boolean>((resolve) => {
+        if (proto === 'udp') return resolve(true);
+        const s = net.connect({ host: ip, port, timeout: timeout * 1000 });
+        const done = (v: boolean) => {
+          s.destroy();
+          resolve(v);
+        };
+        s.once('connect', () => done(true));
+        s.once('error', () => done(false));
+        s.once('timeout', () => done(false));
+      });
+      return ok
+        ? { result: true, comment: `Successfully connected to ${host} (${ip}) on ${proto} port ${port}` }
+        : { result: false, comment: `Unable to connect to ${host} (${ip}) on ${proto} port ${port}` };
+    },
   },
 };

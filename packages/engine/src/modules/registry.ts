@@ -8,11 +8,21 @@ import { stateModule } from './state';
 import { testModule } from './test';
 import { mineModule } from './mine';
 import { saltutilModule, scheduleModule } from './daemon-hooks';
+import { fileModule } from './file';
+import { pkgModule } from './pkg';
+import { serviceModule } from './service';
+import { statusModule } from './status';
+import { makeSysModule } from './sys';
 import { CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
-const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule];
+const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
 const registry = new Map<string, ExecFn>();
-for (const m of modules) for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
+const docs = new Map<string, string>();
+const sysModule = makeSysModule(() => listFunctions(), (name) => docs.get(name) ?? '');
+for (const m of [...modules, sysModule]) {
+  for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
+  for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
+}
 
 /** Register extra functions (the minion adds saltutil.*, schedule.*, mine.update). */
 export function registerFunction(name: string, fn: ExecFn): void {
@@ -28,7 +38,6 @@ export function lookupFunction(name: string): ExecFn {
 export function listFunctions(): string[] {
   return [...registry.keys()].sort();
 }
-registry.set('sys.list_functions', () => listFunctions());
 
 /** The `salt` object inside templates: synchronous calls only (a function returning a promise is an error). */
 export function templateSalt(env: ExecEnv): Record<string, (args: unknown[], kwargs: Dict) => unknown> {

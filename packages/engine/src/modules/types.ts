@@ -45,6 +45,8 @@ export type ExecFn = (args: unknown[], kwargs: Dict, env: ExecEnv) => unknown;
 export interface ExecModule {
   readonly name: string;
   readonly functions: Record<string, ExecFn>;
+  /** Short docstrings by function name (sys.doc). */
+  readonly docs?: Record<string, string>;
 }
 
 /** Positional arg i, or kwarg `name`, or the default. */

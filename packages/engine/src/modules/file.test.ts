@@ -1,0 +1,77 @@
+/** file.* execution functions on real files in a temp dir; shapes checked against Salt 3006's. */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nullLogger } from '@brine/core';
+import { fileModule } from './file';
+import type { ExecEnv } from './types';
+
+const env = { log: nullLogger } as unknown as ExecEnv;
+const call = (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => fileModule.functions[fun]!(args, kwargs, env);
+let tmp: string;
+beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-filemod-'))));
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('write, append, read, contains', () => {
+  const p = path.join(tmp, 'a.txt');
+  expect(call('write', [p, 'x', 'y'])).toBe(`Wrote 2 lines to "${p}"`);
+  fs.appendFileSync(p, 'no-newline');
+  expect(call('append', [p, 'z'])).toBe(`Wrote 1 lines to "${p}"`);
+  expect(call('read', [p])).toBe('x\ny\nno-newline\nz\n');
+  expect(call('contains', [p, 'newline\nz'])).toBe(true);
+  expect(call('contains', [p, 'nope'])).toBe(false);
+  expect(call('contains', [path.join(tmp, 'missing'), 'x'])).toBe(false);
+  expect(() => call('read', ['relative.txt'])).toThrow(/must be absolute/);
+});
+
+test("replace returns Salt's diff (or a boolean with show_changes=False), honours count and groups, keeps a .bak", () => {
+  const p = path.join(tmp, 'r.txt');
+  fs.writeFileSync(p, 'a\nb\n');
+  // Salt 3006.1: file.replace /tmp/f b c -> "--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
+  expect(call('replace', [p, 'b', 'c'])).toBe('--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n');
+  expect(fs.readFileSync(p + '.bak', 'utf8')).toBe('a\nb\n');
+  expect(call('replace', [p, 'b', 'c'])).toBe('');
+  fs.writeFileSync(p, 'k=1\nk=2\n');
+  expect(call('replace', [p, '^k=(\\d)$', 'key=\\1'], { count: 1, show_changes: false, backup: false })).toBe(true);
+  expect(fs.readFileSync(p, 'utf8')).toBe('key=1\nk=2\n');
+  expect(call('replace', [p, '^zz$', 'zz'], { append_if_not_found: true, show_changes: false })).toBe(true);
+  expect(fs.readFileSync(p, 'utf8')).toBe('key=1\nk=2\nzz\n');
+  expect(call('replace', [p, 'k=2', 'x'], { search_only: true })).toBe(true);
+  expect(fs.readFileSync(p, 'utf8')).toContain('k=2');
+});
+
+test('file_exists, directory_exists, mkdir, copy, remove', () => {
+  const d = path.join(tmp, 'a/b');
+  expect(call('directory_exists', [d])).toBe(false);
+  expect(call('mkdir', [d], { mode: '750' })).toBe(true);
+  expect(call('directory_exists', [d])).toBe(true);
+  expect(fs.statSync(d).mode & 0o777).toBe(0o750);
+  const f = path.join(d, 'f');
+  fs.writeFileSync(f, 'hi');
+  expect(call('file_exists', [f])).toBe(true);
+  expect(call('file_exists', [d])).toBe(false);
+  expect(call('copy', [f, path.join(tmp, 'g')])).toBe(true);
+  expect(fs.readFileSync(path.join(tmp, 'g'), 'utf8')).toBe('hi');
+  expect(() => call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')])).toThrow(/recurse/);
+  expect(call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')], { recurse: true })).toBe(true);
+  expect(fs.readFileSync(path.join(tmp, 'c/b/f'), 'utf8')).toBe('hi');
+  expect(call('remove', [path.join(tmp, 'c')])).toBe(true);
+  expect(call('remove', [path.join(tmp, 'c')])).toBe(false);
+});
+
+test('stats, get_hash, check_perms', () => {
+  const f = path.join(tmp, 'f');
+  fs.writeFileSync(f, 'data');
+  fs.chmodSync(f, 0o644);
+  const st = call('stats', [f], { hash_type: 'md5' }) as Record<string, unknown>;
+  expect(Object.keys(st).sort()).toEqual(['atime', 'ctime', 'gid', 'group', 'inode', 'mode', 'mtime', 'size', 'sum', 'target', 'type', 'uid', 'user'].sort());
+  expect(st).toMatchObject({ size: 4, mode: '0644', type: 'file', target: fs.realpathSync(f), uid: process.getuid!(), sum: crypto.createHash('md5').update('data').digest('hex') });
+  expect(call('stats', [path.join(tmp, 'none')])).toEqual({});
+  expect(call('get_hash', [f])).toBe(crypto.createHash('sha256').update('data').digest('hex'));
+  const [ret, perms] = call('check_perms', [f, {}, null, null, '600']) as [Record<string, unknown>, Record<string, unknown>];
+  expect(ret).toEqual({ name: f, changes: { mode: '0600' }, comment: '', result: true });
+  expect(perms).toMatchObject({ lmode: '0644', cmode: '0600' });
+  expect(fs.statSync(f).mode & 0o777).toBe(0o600);
+  expect((call('check_perms', [f, {}, null, null, '600']) as [Record<string, unknown>])[0]['changes']).toEqual({});
+});

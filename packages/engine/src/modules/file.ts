@@ -1,0 +1,229 @@
+/**
+ * file.* execution functions (Salt 3006 salt/modules/file.py): read, write, append, replace, contains, file_exists,
+ * directory_exists, mkdir, remove, copy, stats, get_hash, check_perms. Synchronous, so templates can call them too.
+ */
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { UsageError, type Dict } from '@brine/core';
+import { parseGroup, parsePasswd } from '../host/local';
+import { unifiedDiff } from '../states/file/diff';
+import { arg, truthy, type ExecModule } from './types';
+
+function absPath(fun: string, p: unknown): string {
+  const s = String(p ?? '');
+  if (!s) throw new UsageError(`file.${fun}: a path is required`);
+  const expanded = s.startsWith('~') ? path.join(os.homedir(), s.slice(1)) : s;
+  if (!path.isAbsolute(expanded)) throw new UsageError(`File path must be absolute: ${s}`);
+  return expanded;
+}
+
+const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
+
+/** /etc/passwd and /etc/group entries as (name, id) pairs; empty when the file cannot be read. */
+function idTable(kind: 'user' | 'group'): { name: string; id: number }[] {
+  try {
+    const text = fs.readFileSync(kind === 'user' ? '/etc/passwd' : '/etc/group', 'utf8');
+    return kind === 'user' ? parsePasswd(text).map((u) => ({ name: u.name, id: u.uid })) : parseGroup(text).map((g) => ({ name: g.name, id: g.gid }));
+  } catch {
+    return [];
+  }
+}
+const nameOfId = (kind: 'user' | 'group', id: number): string => idTable(kind).find((e) => e.id === id)?.name ?? String(id);
+const userName = (uid: number): string => nameOfId('user', uid);
+const groupName = (gid: number): string => nameOfId('group', gid);
+/** A user or group name (or numeric id) as its id; undefined when unknown. */
+function idOf(kind: 'user' | 'group', name: string | number): number | undefined {
+  if (typeof name === 'number' || /^\d+$/.test(name)) return Number(name);
+  return idTable(kind).find((e) => e.name === name)?.id;
+}
+
+function hashFile(p: string, form: string): string {
+  const algo = form.toLowerCase();
+  if (!crypto.getHashes().includes(algo)) throw new UsageError(`file.get_hash: unknown hash type '${form}'`);
+  return crypto.createHash(algo).update(fs.readFileSync(p)).digest('hex');
+}
+
+/** Salt's flags for file.replace: a list of names (IGNORECASE, MULTILINE, ...) or re's integer (8 = MULTILINE). */
+function regexFlags(flags: unknown): string {
+  const names = Array.isArray(flags) ? flags.map((f) => String(f).toUpperCase()) : typeof flags === 'string' ? flags.split(/[,|]/).map((f) => f.trim().toUpperCase()) : [];
+  const n = typeof flags === 'number' ? flags : /^\d+$/.test(String(flags)) ? Number(flags) : 0;
+  let out = 'g';
+  if (n & 2 || names.includes('IGNORECASE') || names.includes('I')) out += 'i';
+  if (n & 8 || names.includes('MULTILINE') || names.includes('M')) out += 'm';
+  if (n & 16 || names.includes('DOTALL') || names.includes('S')) out += 's';
+  return out;
+}
+
+/** Python's re.sub replacement syntax (\1, \g<name>) in JavaScript's ($1, $<name>). */
+const pyRepl = (r: string): string => r.replace(/\$/g, '$$$$').replace(/\\g<(\w+)>/g, (_m, g: string) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`)).replace(/\\(\d+)/g, '$$$1');
+
+function writeLines(p: string, lines: unknown[], append: boolean): string {
+  let text = lines.map(String).join('\n') + '\n';
+  if (append && fs.existsSync(p)) {
+    const cur = fs.readFileSync(p, 'utf8');
+    if (cur.length && !cur.endsWith('\n')) text = '\n' + text;
+    fs.appendFileSync(p, text);
+  } else fs.writeFileSync(p, text);
+  return `Wrote ${lines.length} lines to "${p}"`;
+}
+
+/** The rest of the positional args plus `args=` (Salt's *args). */
+const rest = (args: unknown[], kwargs: Dict, from: number): unknown[] => [...args.slice(from), ...(Array.isArray(kwargs['args']) ? kwargs['args'] : kwargs['args'] !== undefined ? [kwargs['args']] : [])];
+
+export function fileStats(p: string, hashType: unknown, follow: boolean): Dict {
+  const st = follow ? fs.statSync(p, { throwIfNoEntry: false }) : fs.lstatSync(p, { throwIfNoEntry: false });
+  if (!st) return {};
+  const type = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSymbolicLink() ? 'link' : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : st.isFIFO() ? 'pipe' : 'socket';
+  const out: Dict = { inode: st.ino, uid: st.uid, gid: st.gid, group: groupName(st.gid), user: userName(st.uid), atime: st.atimeMs / 1000, mtime: st.mtimeMs / 1000, ctime: st.ctimeMs / 1000, size: st.size, mode: mode4(st.mode), type, target: fs.realpathSync(p) };
+  if (hashType && st.isFile()) out['sum'] = hashFile(p, String(hashType));
+  return out;
+}
+
+export const fileModule: ExecModule = {
+  name: 'file',
+  docs: {
+    read: "The contents of a file (binary=True: base64).",
+    write: "Write the given lines to a file, replacing it. Returns 'Wrote N lines to \"path\"'.",
+    append: "Append the given lines to a file. Returns 'Wrote N lines to \"path\"'.",
+    replace: "Replace a Python-style regex pattern in a file: path, pattern, repl, count=0, flags=8, backup='.bak',\nappend_if_not_found, prepend_if_not_found, not_found_content, search_only, dry_run, show_changes=True (a diff).",
+    contains: "Whether the file contains the text.",
+    file_exists: "Whether the path is a file.",
+    directory_exists: "Whether the path is a directory.",
+    mkdir: "Create a directory and its parents: dir_path, user, group, mode. Returns True.",
+    remove: "Remove a file or directory tree. Returns True, or False when it did not exist.",
+    copy: "Copy src to dst (recurse=True for a directory, remove_existing=True to replace it). Returns True.",
+    stats: "inode, uid, gid, user, group, atime, mtime, ctime, size, mode, type, target (and sum with hash_type=).",
+    get_hash: "The hex digest of a file (form=sha256 by default).",
+    check_perms: "Set user, group and mode on a path: name, ret, user, group, mode. Returns [ret, perms] as Salt does.",
+  },
+  functions: {
+    read: (args, kwargs) => {
+      const p = absPath('read', arg(args, kwargs, 0, 'path', ''));
+      const data = fs.readFileSync(p);
+      return truthy(arg(args, kwargs, 1, 'binary', false)) ? data.toString('base64') : data.toString('utf8');
+    },
+    write: (args, kwargs) => writeLines(absPath('write', arg(args, kwargs, 0, 'path', '')), rest(args, kwargs, 1), false),
+    append: (args, kwargs) => writeLines(absPath('append', arg(args, kwargs, 0, 'path', '')), rest(args, kwargs, 1), true),
+    replace: (args, kwargs) => {
+      const p = absPath('replace', arg(args, kwargs, 0, 'path', ''));
+      const pattern = String(arg(args, kwargs, 1, 'pattern', ''));
+      const repl = String(arg(args, kwargs, 2, 'repl', ''));
+      const count = Number(arg(args, kwargs, 3, 'count', 0));
+      const flags = regexFlags(arg(args, kwargs, 4, 'flags', 8));
+      if (!fs.existsSync(p)) {
+        if (truthy(kwargs['ignore_if_missing'] ?? false)) return false;
+        throw new UsageError(`${p}: file not found`);
+      }
+      const old = fs.readFileSync(p, 'utf8');
+      const re = new RegExp(pattern, flags);
+      let n = 0;
+      let text = old.replace(re, (...m) => {
+        if (count > 0 && n >= count) return m[0] as string;
+        n++;
+        return (m[0] as string).replace(new RegExp(pattern, flags.replace('g', '')), pyRepl(repl));
+      });
+      const found = n > 0;
+      if (!found && (truthy(kwargs['append_if_not_found'] ?? false) || truthy(kwargs['prepend_if_not_found'] ?? false))) {
+        const line = String(kwargs['not_found_content'] ?? repl);
+        text = truthy(kwargs['prepend_if_not_found'] ?? false) ? `${line}\n${old}` : `${old}${old && !old.endsWith('\n') ? '\n' : ''}${line}\n`;
+      }
+      const dry = truthy(kwargs['dry_run'] ?? false) || truthy(kwargs['search_only'] ?? false);
+      if (text !== old && !dry) {
+        const backup = kwargs['backup'] ?? '.bak';
+        if (backup !== false && String(backup) !== 'False' && String(backup) !== '') fs.copyFileSync(p, p + String(backup));
+        fs.writeFileSync(p, text);
+      }
+      if (truthy(kwargs['search_only'] ?? false)) return found;
+      return truthy(kwargs['show_changes'] ?? true) ? unifiedDiff(old, text) : text !== old;
+    },
+    contains: (args, kwargs) => {
+      const p = absPath('contains', arg(args, kwargs, 0, 'path', ''));
+      if (!fs.existsSync(p)) return false;
+      return fs.readFileSync(p, 'utf8').includes(String(arg(args, kwargs, 1, 'text', '')));
+    },
+    file_exists: (args, kwargs) => {
+      const st = fs.statSync(String(arg(args, kwargs, 0, 'path', '')), { throwIfNoEntry: false });
+      return Boolean(st?.isFile());
+    },
+    directory_exists: (args, kwargs) => {
+      const st = fs.statSync(String(arg(args, kwargs, 0, 'path', '')), { throwIfNoEntry: false });
+      return Boolean(st?.isDirectory());
+    },
+    mkdir: (args, kwargs) => {
+      const p = absPath('mkdir', arg(args, kwargs, 0, 'dir_path', ''));
+      const mode = arg(args, kwargs, 3, 'mode', null);
+      if (!fs.existsSync(p)) fs.mkdirSync(p, { recursive: true, mode: mode === null ? undefined : parseInt(String(mode), 8) });
+      const user = arg(args, kwargs, 1, 'user', null);
+      const group = arg(args, kwargs, 2, 'group', null);
+      if (user !== null || group !== null) applyPerms(p, user as string | null, group as string | null, null);
+      return true;
+    },
+    remove: (args, kwargs) => {
+      const p = absPath('remove', arg(args, kwargs, 0, 'path', ''));
+      if (!fs.lstatSync(p, { throwIfNoEntry: false })) return false;
+      fs.rmSync(p, { recursive: true, force: true });
+      return true;
+    },
+    copy: (args, kwargs) => {
+      const src = absPath('copy', arg(args, kwargs, 0, 'src', ''));
+      const dst = absPath('copy', arg(args, kwargs, 1, 'dst', ''));
+      const recurse = truthy(arg(args, kwargs, 2, 'recurse', false));
+      const removeExisting = truthy(arg(args, kwargs, 3, 'remove_existing', false));
+      if (!fs.existsSync(src)) throw new UsageError(`No such file or directory '${src}'`);
+      const isDir = fs.statSync(src).isDirectory();
+      if (isDir && !recurse) throw new UsageError(`Cannot copy overwriting a directory without recurse flag set to true!`);
+      if (removeExisting && fs.existsSync(dst)) fs.rmSync(dst, { recursive: true, force: true });
+      if (isDir) fs.cpSync(src, dst, { recursive: true });
+      else fs.copyFileSync(src, dst);
+      return true;
+    },
+    stats: (args, kwargs) => fileStats(absPath('stats', arg(args, kwargs, 0, 'path', '')), arg(args, kwargs, 1, 'hash_type', null), truthy(arg(args, kwargs, 2, 'follow_symlinks', true))),
+    get_hash: (args, kwargs) => hashFile(absPath('get_hash', arg(args, kwargs, 0, 'path', '')), String(arg(args, kwargs, 1, 'form', 'sha256'))),
+    check_perms: (args, kwargs) => {
+      const name = absPath('check_perms', arg(args, kwargs, 0, 'name', ''));
+      const given = arg(args, kwargs, 1, 'ret', null);
+      const ret: Dict = { name, changes: {}, comment: '', result: true, ...(given && typeof given === 'object' ? (given as Dict) : {}) };
+      const user = arg(args, kwargs, 2, 'user', null) as string | null;
+      const group = arg(args, kwargs, 3, 'group', null) as string | null;
+      const mode = arg(args, kwargs, 4, 'mode', null);
+      const st = fs.lstatSync(name, { throwIfNoEntry: false });
+      if (!st) throw new UsageError(`${name} does not exist`);
+      const perms: Dict = { luser: userName(st.uid), lgroup: groupName(st.gid), lmode: mode4(st.mode) };
+      const changes = ret['changes'] as Dict;
+      const comments: string[] = [];
+      if (mode !== null && mode !== undefined && mode4(parseInt(String(mode), 8)) !== perms['lmode']) {
+        perms['cmode'] = mode4(parseInt(String(mode), 8));
+        changes['mode'] = perms['cmode'];
+      }
+      const uid = user === null ? undefined : idOf('user', user);
+      const gid = group === null ? undefined : idOf('group', group);
+      if (user !== null && uid === undefined) comments.push(`User ${user} is not available`);
+      if (group !== null && gid === undefined) comments.push(`Group ${group} is not available`);
+      if (uid !== undefined && uid !== st.uid) changes['user'] = user;
+      if (gid !== undefined && gid !== st.gid) changes['group'] = group;
+      try {
+        applyPerms(name, changes['user'] as string | null ?? null, changes['group'] as string | null ?? null, (perms['cmode'] as string | undefined) ?? null);
+      } catch (e) {
+        comments.push((e as Error).message);
+      }
+      if (comments.length) {
+        ret['result'] = false;
+        ret['comment'] = comments.join(' ');
+      }
+      return [ret, perms];
+    },
+  },
+};
+
+function applyPerms(p: string, user: string | null, group: string | null, mode: string | null): void {
+  if (mode !== null) fs.chmodSync(p, parseInt(mode, 8));
+  if (user !== null || group !== null) {
+    const st = fs.lstatSync(p);
+    const uid = user === null ? st.uid : idOf('user', user);
+    const gid = group === null ? st.gid : idOf('group', group);
+    if (uid === undefined || gid === undefined) throw new UsageError(`${p}: unknown user or group`);
+    fs.lchownSync(p, uid, gid);
+  }
+}

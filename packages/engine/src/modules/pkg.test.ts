@@ -1,0 +1,46 @@
+/** pkg.* execution functions over the fake provider (its JSON package DB in a temp dir). */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { nullLogger } from '@brine/core';
+import { FakePkgProvider } from '../providers/fake-pkg';
+import type { Providers } from '../types';
+import { pkgModule } from './pkg';
+import { CallResult, type ExecEnv } from './types';
+
+let tmp: string;
+let db: string;
+let env: ExecEnv;
+const call = (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => pkgModule.functions[fun]!(args, kwargs, env) as Promise<unknown>;
+const setDb = (d: object) => fs.writeFileSync(db, JSON.stringify(d));
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-pkgmod-'));
+  db = path.join(tmp, 'db.json');
+  const providers = { pkg: new FakePkgProvider(db) } as unknown as Providers;
+  env = { log: nullLogger, providers: () => providers } as unknown as ExecEnv;
+  setDb({ available: { nginx: '1.24', curl: '8.0', vim: '9.1' }, installed: { vim: '9.0' } });
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('install and remove return {name: {old, new}} for what changed', async () => {
+  expect(await call('install', ['nginx'])).toEqual({ nginx: { old: '', new: '1.24' } });
+  expect(await call('install', ['nginx'])).toEqual({});
+  expect(await call('install', [], { pkgs: ['curl', { nginx: '1.22' }] })).toEqual({ curl: { old: '', new: '8.0' }, nginx: { old: '1.24', new: '1.22' } });
+  expect(await call('list_pkgs')).toEqual({ curl: '8.0', nginx: '1.22', vim: '9.0' });
+  expect(await call('remove', ['curl,nope'])).toEqual({ curl: { old: '8.0', new: '' } });
+  expect(await call('purge', ['nginx'])).toEqual({ nginx: { old: '1.22', new: '' } });
+  const bad = await call('install', ['ghost']);
+  expect(bad).toBeInstanceOf(CallResult);
+  expect((bad as CallResult).outcome).toBe('error');
+});
+
+test('version and latest_version: a string for one name, a dict for several; upgrade and refresh_db', async () => {
+  expect(await call('version', ['vim'])).toBe('9.0');
+  expect(await call('version', ['nginx'])).toBe('');
+  expect(await call('version', ['vim', 'nginx'])).toEqual({ vim: '9.0', nginx: '' });
+  expect(await call('latest_version', ['vim', 'nginx', 'ghost'])).toEqual({ vim: '9.1', nginx: '1.24', ghost: '' });
+  expect(await call('refresh_db')).toEqual({});
+  expect(await call('upgrade')).toEqual({ vim: { old: '9.0', new: '9.1' } });
+  expect(await call('latest_version', ['vim'])).toBe('');
+  expect(await call('upgrade')).toEqual({});
+});

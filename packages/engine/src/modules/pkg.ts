@@ -1,0 +1,170 @@
+/**
+ * pkg.* execution functions (Salt 3006 salt/modules/aptpkg.py and yumpkg.py shapes) over the package provider:
+ * install/remove/purge/upgrade return {name: {old, new}} for what changed, version/latest_version a string for one
+ * name and a dict for several, list_pkgs {name: version}.
+ */
+import { UsageError, type Dict } from '@brine/core';
+import { LocalHostReader, LocalHostWriter } from '../host/local';
+import { APT_ENV } from '../providers/apt';
+import { FakePkgProvider } from '../providers/fake-pkg';
+import type { PkgProvider } from '../types';
+import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
+
+const reader = new LocalHostReader();
+const writer = new LocalHostWriter();
+
+type Changes = Record<string, { old: string; new: string }>;
+
+/** `name` (a name, or comma-separated names) or `pkgs` (names, or {name: version} items), with `version` for one name. */
+function targets(args: unknown[], kwargs: Dict): { name: string; version?: string }[] {
+  const pkgs = kwargs['pkgs'];
+  if (Array.isArray(pkgs)) {
+    return pkgs.flatMap((p) => (p && typeof p === 'object' ? Object.entries(p as Dict).map(([name, v]) => ({ name, version: v === null || v === undefined ? undefined : String(v) })) : [{ name: String(p) }]));
+  }
+  const name = arg(args, kwargs, 0, 'name', null);
+  if (name === null || name === '') throw new UsageError('pkg: name or pkgs is required');
+  const names = String(name).split(',').map((s) => s.trim()).filter(Boolean);
+  const version = kwargs['version'];
+  return names.map((n) => ({ name: n, version: names.length === 1 && version !== undefined && version !== null ? String(version) : undefined }));
+}
+
+/** Every installed package with its version. */
+export async function listPkgs(pkg: PkgProvider): Promise<Record<string, string>> {
+  let out: Record<string, string> = {};
+  if (pkg instanceof FakePkgProvider) out = (await pkg.read(reader)).installed;
+  else if (pkg.name === 'apt') {
+    const r = await reader.probe(['dpkg-query', '-W', '-f', '${Package}\\t${Status}\\t${Version}\\n']);
+    for (const line of r.stdout.split('\n')) {
+      const [n, status, v] = line.split('\t');
+      if (n && v && status === 'install ok installed') out[n] = v;
+    }
+  } else if (pkg.name === 'dnf') {
+    const r = await reader.probe(['rpm', '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n']);
+    for (const line of r.stdout.split('\n')) {
+      const [n, v] = line.split('\t');
+      if (n && v) out[n] = v.replace(/^0:/, '');
+    }
+  } else throw new UsageError(`pkg.list_pkgs: not supported by the '${pkg.name}' provider`);
+  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+}
+
+function diff(before: Record<string, string | null>, after: Record<string, string | null>): Changes {
+  const out: Changes = {};
+  for (const n of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const o = before[n] ?? '';
+    const v = after[n] ?? '';
+    if (o !== v) out[n] = { old: o, new: v };
+  }
+  return out;
+}
+
+async function refreshDb(pkg: PkgProvider): Promise<unknown> {
+  if (pkg.name === 'apt') {
+    const r = await writer.run(['apt-get', '-q', 'update'], { env: APT_ENV });
+    if (r.code !== 0) throw new Error(`apt-get update failed: ${r.stderr || r.stdout}`);
+    // aptpkg.refresh_db: {repo: True (fetched) | None (unchanged) | False (ignored)}.
+    const repos: Record<string, boolean | null> = {};
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(Hit|Get|Ign|Err):\d+\s+(\S+\s+\S+(?:\s+\S+)?)/.exec(line);
+      if (!m) continue;
+      const key = m[2]!.replace(/\s+(InRelease|Release|Packages)$/, '').replace(/\s+\[.*$/, '');
+      repos[key] = m[1] === 'Get' ? true : m[1] === 'Hit' ? null : false;
+    }
+    return repos;
+  }
+  if (pkg.name === 'dnf') {
+    const r = await writer.run(['dnf', '-q', '-y', 'makecache']);
+    if (r.code !== 0) throw new Error(`dnf makecache failed: ${r.stderr || r.stdout}`);
+    return true;
+  }
+  return {};
+}
+
+/** Salt: one name gives a string, several a dict. */
+const oneOrMany = (names: string[], vals: Record<string, string>): unknown => (names.length === 1 ? vals[names[0]!] ?? '' : vals);
+
+function removeFn(purge: boolean): ExecFn {
+  return async (args, kwargs, env) => {
+    const pkg = env.providers().pkg;
+    const names = targets(args, kwargs).map((t) => t.name);
+    const before = await pkg.installed(names, reader);
+    const present = names.filter((n) => before[n]);
+    if (present.length) {
+      if (purge && pkg.name === 'apt') {
+        const r = await writer.run(['apt-get', 'purge', '-y', '-q', '-o', 'DPkg::Lock::Timeout=300', ...present], { env: APT_ENV });
+        if (r.code !== 0) throw new Error(`apt-get purge failed: ${r.stderr || r.stdout}`);
+      } else await pkg.remove(present, writer);
+    }
+    return diff(before, await pkg.installed(names, reader));
+  };
+}
+
+function versionsFn(pick: (installed: string | null, candidate: string | null) => string, needCandidate: boolean): ExecFn {
+  return async (args, _kwargs, env: ExecEnv) => {
+    const names = args.map(String);
+    if (!names.length) throw new UsageError('pkg: name at least one package');
+    const pkg = env.providers().pkg;
+    const inst = await pkg.installed(names, reader);
+    const cand: Record<string, string | null> = needCandidate ? await pkg.candidate(names, reader) : {};
+    return oneOrMany(names, Object.fromEntries(names.map((n) => [n, pick(inst[n] ?? null, cand[n] ?? null)])));
+  };
+}
+
+export const pkgModule: ExecModule = {
+  name: 'pkg',
+  docs: {
+    install: "Install packages: name (or comma-separated names), pkgs=[name, {name: version}], version=, refresh=True.\nReturns {name: {old, new}} for what changed.",
+    remove: "Remove packages (name or pkgs=). Returns {name: {old, new}} for what changed.",
+    purge: "Remove packages with their configuration files (apt purge). Returns {name: {old, new}}.",
+    version: "Installed version of each package; a string for one name, a dict for several; '' when not installed.",
+    latest_version: "The candidate version when newer than the installed one, else ''; a string for one name, a dict for several.",
+    list_pkgs: "Every installed package: {name: version}.",
+    refresh_db: "Refresh the package database (apt-get update: {repo: True|None|False}; dnf makecache: True).",
+    upgrade: "Upgrade every installed package (refresh=True, dist_upgrade=False). Returns {name: {old, new}}.",
+  },
+  functions: {
+    install: async (args, kwargs, env) => {
+      const pkg = env.providers().pkg;
+      const want = targets(args, kwargs);
+      if (truthy(kwargs['refresh'] ?? false)) await refreshDb(pkg);
+      const names = want.map((t) => t.name);
+      const before = await pkg.installed(names, reader);
+      const todo = want.filter((t) => before[t.name] === null || (t.version !== undefined && before[t.name] !== t.version));
+      try {
+        if (todo.length) await pkg.install(todo, writer);
+      } catch (e) {
+        const changes = diff(before, await pkg.installed(names, reader));
+        env.log.error(`pkg.install: ${(e as Error).message}`);
+        return new CallResult({ changes, errors: [(e as Error).message] }, 'error');
+      }
+      return diff(before, await pkg.installed(names, reader));
+    },
+    remove: removeFn(false),
+    purge: removeFn(true),
+    version: versionsFn((i) => i ?? '', false),
+    latest_version: versionsFn((i, c) => (c && c !== i ? c : ''), true),
+    list_pkgs: async (_a, _k, env) => listPkgs(env.providers().pkg),
+    refresh_db: async (_a, _k, env) => refreshDb(env.providers().pkg),
+    upgrade: async (_a, kwargs, env) => {
+      const pkg = env.providers().pkg;
+      if (truthy(kwargs['refresh'] ?? true)) await refreshDb(pkg);
+      const before = await listPkgs(pkg);
+      if (pkg instanceof FakePkgProvider) {
+        const db = await pkg.read(reader);
+        const todo = Object.keys(before).filter((n) => db.available[n] && db.available[n] !== before[n]).map((name) => ({ name }));
+        if (todo.length) await pkg.install(todo, writer);
+      } else {
+        const argv =
+          pkg.name === 'apt'
+            ? ['apt-get', '-q', '-y', '-o', 'DPkg::Lock::Timeout=300', '-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold', truthy(kwargs['dist_upgrade'] ?? false) ? 'dist-upgrade' : 'upgrade']
+            : ['dnf', '-q', '-y', 'upgrade'];
+        const r = await writer.run(argv, { env: APT_ENV });
+        if (r.code !== 0) {
+          const changes = diff(before, await listPkgs(pkg));
+          return new CallResult({ changes, result: { retcode: r.code, stdout: r.stdout, stderr: r.stderr } }, 'error');
+        }
+      }
+      return diff(before, await listPkgs(pkg));
+    },
+  },
+};

@@ -1,0 +1,58 @@
+/** service.* execution functions (Salt 3006 salt/modules/systemd_service.py's shapes) over the service provider. */
+import { UsageError } from '@brine/core';
+import { LocalHostReader, LocalHostWriter } from '../host/local';
+import type { ServiceProvider } from '../types';
+import { arg, CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
+
+const reader = new LocalHostReader();
+const writer = new LocalHostWriter();
+
+function nameOf(fun: string, args: unknown[], kwargs: Record<string, unknown>): string {
+  const n = String(arg(args, kwargs, 0, 'name', ''));
+  if (!n) throw new UsageError(`service.${fun}: a service name is required`);
+  return n;
+}
+
+/** Salt returns True when the action worked and False (logged) when it did not; an unknown service is an error. */
+function action(fun: 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disable'): ExecFn {
+  return async (args, kwargs, env: ExecEnv) => {
+    const name = nameOf(fun, args, kwargs);
+    const svc: ServiceProvider = env.providers().service;
+    if (!(await svc.status(name, reader)).exists) return new CallResult(`Service '${name}' not found`, 'error');
+    try {
+      await svc[fun](name, writer);
+      return true;
+    } catch (e) {
+      env.log.error(`service.${fun} ${name} failed: ${(e as Error).message}`);
+      return new CallResult(false, 'error');
+    }
+  };
+}
+
+export const serviceModule: ExecModule = {
+  name: 'service',
+  docs: {
+    start: "Start the named service. Returns True, False on failure.\n\nCLI Example:\n\n    brine run '*' service.start <service name>",
+    stop: "Stop the named service. Returns True, False on failure.",
+    restart: "Restart the named service. Returns True, False on failure.",
+    reload: "Reload the named service (its reload signal or unit). Returns True, False on failure.",
+    status: "Whether the named service is running (True/False).",
+    enable: "Enable the named service to start at boot. Returns True.",
+    disable: "Disable the named service at boot. Returns True.",
+    enabled: "Whether the named service starts at boot (True/False).",
+    available: "Whether a service of that name exists (True/False).",
+    missing: "The inverse of service.available.",
+  },
+  functions: {
+    start: action('start'),
+    stop: action('stop'),
+    restart: action('restart'),
+    reload: action('reload'),
+    enable: action('enable'),
+    disable: action('disable'),
+    status: async (args, kwargs, env) => (await env.providers().service.status(nameOf('status', args, kwargs), reader)).running,
+    enabled: async (args, kwargs, env) => (await env.providers().service.status(nameOf('enabled', args, kwargs), reader)).enabled,
+    available: async (args, kwargs, env) => (await env.providers().service.status(nameOf('available', args, kwargs), reader)).exists,
+    missing: async (args, kwargs, env) => !(await env.providers().service.status(nameOf('missing', args, kwargs), reader)).exists,
+  },
+};
