@@ -77,3 +77,9 @@ describe('yamlFlow', () => {
 test('single-letter y and n stay strings, as PyYAML reads them', () => {
   expect(loadSaltYaml('a: {n: 3, y: 4}\nb: [y, n, yes, no]\n', 'x.sls')).toEqual({ a: { n: 3, y: 4 }, b: ['y', 'n', true, false] });
 });
+
+test('floats only where PyYAML resolves one: e1 (a minion id) and 1e3 stay strings, through the full and the fast reader', () => {
+  const text = 'a: e1\nb: 1e3\nc: 1.5\nd: 1.0e-3\ne: -.5\nf: .inf\n';
+  expect(loadSaltYaml(text, 'x.sls')).toEqual({ a: 'e1', b: '1e3', c: 1.5, d: 0.001, e: '-.5', f: Infinity });
+  expect(loadSaltYaml('{' + text.trim().split('\n').join(', ') + '}', 'flow.sls')).toEqual({ a: 'e1', b: '1e3', c: 1.5, d: 0.001, e: '-.5', f: Infinity });
+});
