@@ -7,13 +7,12 @@ import type { CallArgs, Expr, Stmt, Target, TemplateNode } from './ast';
 import { LoopSignal, TemplateError } from './errors';
 import { PySlice, binop, compare, neg, pos } from './ops';
 import {
-  Macro, Namespace, PyFunction, Scope, SharedContext, TemplateCtx, TemplateModule, callValue, getattr, getitem,
+  LoopContext, Macro, Namespace, Scope, SharedContext, TemplateCtx, TemplateModule, callValue, getattr, getitem,
   kwFromDict, renderBlock, type CallCtx, type CompiledTemplate, type MacroImpl, type Pos, type RenderState,
 } from './runtime';
 import {
-  Markup, PyDict, Undefined, htmlEscape, isDict, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
+  MISSING, Markup, PyDict, Undefined, htmlEscape, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
 } from './values';
-import { LoopContext } from './runtime';
 import { rootUndefinedNames } from './symbols';
 
 type E = (s: Scope) => unknown;
@@ -198,7 +197,7 @@ export class Compiler {
             const v = mod.pyGetAttr(name);
             s.setLocal(
               alias,
-              v === undefined || (typeof v === 'symbol')
+              v === MISSING
                 ? new Undefined(`the template '${mod.name}' (imported on line ${st.line}) does not export the requested name '${name}'`)
                 : v,
             );
@@ -704,4 +703,3 @@ export function renderRoot(rs: RenderState, tpl: CompiledTemplate, vars: Map<str
   }
 }
 
-export { isDict };

@@ -59,7 +59,6 @@ function range(args: unknown[]): unknown[] {
   if (len > MAX_RANGE) throw new TemplateError(`Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`, 'runtime');
   const out: number[] = [];
   for (let i = 0; i < len; i++) out.push(start! + i * step!);
-  void stop;
   return out;
 }
 
@@ -212,4 +211,3 @@ function located(e: unknown, rs: RenderState): TemplateError {
   return err;
 }
 
-export { PyGenerator };

@@ -572,4 +572,3 @@ function GroupTuple(grouper: unknown, items: unknown[]): unknown[] {
 }
 
 export const BUILTIN_FILTERS: Record<string, FilterFn> = F;
-export { PySlice };

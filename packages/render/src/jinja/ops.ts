@@ -259,4 +259,3 @@ export function applySlice(v: unknown, s: PySlice): unknown {
   return undefined;
 }
 
-export { PyFloat };

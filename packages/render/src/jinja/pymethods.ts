@@ -488,4 +488,3 @@ export function numberAttr(obj: unknown, name: string): unknown {
   return MISSING;
 }
 
-export { dictLen };

@@ -582,4 +582,3 @@ export function kwFromDict(d: unknown): Dict {
   return out;
 }
 
-export { pyStr };

@@ -70,4 +70,3 @@ T['greaterthan'] = T['gt']!;
 T['>='] = T['ge']!;
 
 export const BUILTIN_TESTS: Record<string, TestFn> = T;
-export { typeName };

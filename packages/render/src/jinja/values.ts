@@ -419,13 +419,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (a instanceof Undefined) throw undefinedError(a);
   if (b instanceof Undefined) throw undefinedError(b);
   if (isNumber(a) && isNumber(b)) {
-    if (typeof a === 'bigint' || typeof b === 'bigint') {
-      try {
-        return BigInt(num(a) === num(a) && isInt(a) ? a : NaN) === BigInt(isInt(b) ? b : NaN);
-      } catch {
-        return num(a) === num(b);
-      }
-    }
+    if ((typeof a === 'bigint' || typeof b === 'bigint') && isInt(a) && isInt(b)) return BigInt(a) === BigInt(b);
     return num(a) === num(b);
   }
   if (a === undefined) a = null;
