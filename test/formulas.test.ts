@@ -15,7 +15,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MemoryLogger } from '@brine/core';
-import { CallResult, loadMinionOpts, localEnv, lookupFunction } from '@brine/engine';
+import { loadMinionOpts } from '@brine/engine';
+import { CallResult, localEnv, lookupFunction } from '@brine/modules';
 
 const BASE = path.join(__dirname, 'fixtures', 'formulas');
 

@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, errorMessage, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
-import { chooseProviders, coreGrains, type ExecEnv, type MinionOpts, type Providers } from '@brine/engine';
+import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@brine/engine';
+import type { ExecEnv } from '@brine/modules';
 import type { Connection } from './connection';
 import { isUnreachable, MasterError } from './requester';
 import { FileCache } from './filesync';

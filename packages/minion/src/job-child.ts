@@ -5,7 +5,8 @@
  */
 import * as fs from 'fs';
 import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
-import { chooseProviders, type ExecEnv, type MineView, type Providers } from '@brine/engine';
+import { chooseProviders, type Providers } from '@brine/engine';
+import type { ExecEnv, MineView } from '@brine/modules';
 import { ANSWER_FD, unhandled, type Answer, type FromJob, type JobSpec, type ToJob } from './job-protocol';
 import { callFunction, failed } from './outcome';
 

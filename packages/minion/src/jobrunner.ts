@@ -4,7 +4,7 @@
  * return the result bound to this minion's identity. State runs are queued one at a time, like Salt's state queue.
  */
 import { errorMessage, matchTarget, type Dict, type Logger, type TargetType } from '@brine/core';
-import { lookupFunction, type ExecEnv } from '@brine/engine';
+import { lookupFunction, type ExecEnv } from '@brine/modules';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';

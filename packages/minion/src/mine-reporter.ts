@@ -4,7 +4,7 @@
  * `mine_interval` minutes, and on `mine.update`.
  */
 import { errorMessage, isDict, parseTargetType, type Dict, type Logger, type TargetType } from '@brine/core';
-import { CallResult, lookupFunction } from '@brine/engine';
+import { CallResult, lookupFunction } from '@brine/modules';
 import type { MinionCore } from './core';
 
 export interface MineFunction {

@@ -7,7 +7,7 @@
  * answers instead of empty ones, so a load balancer's peer list is not emptied by a master outage.
  */
 import { isDict, readJsonFile, writeFileAtomicSync, type Dict } from '@brine/core';
-import type { MineView } from '@brine/engine';
+import type { MineView } from '@brine/modules';
 import type { Requester } from './requester';
 
 const MAX_SAVED = 200;

@@ -1,6 +1,6 @@
 /** One execution function call -> the outcome a minion returns; the same in the daemon and in a job process. */
 import { BrineError, errorMessage, UsageError, type Dict, type Logger, type Outcome } from '@brine/core';
-import { CallResult, lookupFunction, type ExecEnv } from '@brine/engine';
+import { CallResult, lookupFunction, type ExecEnv } from '@brine/modules';
 
 export interface JobOutcome {
   ret: unknown;

@@ -1,6 +1,7 @@
 /** `brine call [--local] FUNCTION [ARGS]`: run an execution function on this host (like salt-call). */
 import { MemoryLogger, type Dict } from '@brine/core';
-import { CallResult, localEnv, loadMinionOpts, lookupFunction } from '@brine/engine';
+import { loadMinionOpts } from '@brine/engine';
+import { CallResult, localEnv, lookupFunction } from '@brine/modules';
 import * as path from 'path';
 import { parseFunctionArgs } from '../args';
 import { exitCode } from '../exit';

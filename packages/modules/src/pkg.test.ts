@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nullLogger } from '@brine/core';
-import { FakePkgProvider } from '../providers/fake-pkg';
-import type { Providers } from '../types';
+import { FakePkgProvider } from '@brine/engine';
+import type { Providers } from '@brine/engine';
 import { pkgModule } from './pkg';
 import { CallResult, type ExecEnv } from './types';
 

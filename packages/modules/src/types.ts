@@ -1,6 +1,6 @@
 /** Execution functions (`salt TARGET mod.fun args`): the contract shared by `brine call`, the minion and templates. */
 import type { Dict, FileRoots, Logger, Outcome } from '@brine/core';
-import type { Providers } from '../types';
+import type { Providers } from '@brine/engine';
 
 /** What a minion or a local call provides to execution functions. */
 export interface ExecEnv {

@@ -1,6 +1,6 @@
 /** sys.doc|list_modules|list_state_functions (Salt's salt/modules/sysmod.py), over the registries. */
 import { globMatch } from '@brine/core';
-import { stateModules } from '../states';
+import { stateModules } from '@brine/engine';
 import type { ExecModule } from './types';
 
 /** The sys module over `functions()` (every registered exec function) and `doc(name)` (its docstring or ''). */

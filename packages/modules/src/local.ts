@@ -2,10 +2,9 @@
 import { FileRoots, type Logger } from '@brine/core';
 import { compilePillar } from '@brine/render';
 import type { MinionOpts } from '@brine/config';
-import { coreGrains } from './grains';
-import { templateSalt } from './modules/registry';
-import type { ExecEnv } from './modules/types';
-import { chooseProviders } from './providers';
+import { chooseProviders, coreGrains } from '@brine/engine';
+import { templateSalt } from './registry';
+import type { ExecEnv } from './types';
 
 export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
   const grains = coreGrains({ id: opts.id, custom: opts.grains, opts });

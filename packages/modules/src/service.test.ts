@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { nullLogger } from '@brine/core';
-import { LocalHostWriter } from '../host/local';
-import { SupervisorServiceProvider } from '../providers/supervisor';
-import type { Providers } from '../types';
+import { LocalHostWriter } from '@brine/engine';
+import { SupervisorServiceProvider } from '@brine/engine';
+import type { Providers } from '@brine/engine';
 import { serviceModule } from './service';
 import { CallResult, type ExecEnv } from './types';
 

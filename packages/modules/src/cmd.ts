@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RootsSourceClient } from '../sources';
+import { RootsSourceClient } from '@brine/engine';
 import { arg, CallResult, truthy, type ExecFn, type ExecModule } from './types';
 import { UsageError, type Dict } from '@brine/core';
 

@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UsageError, type Dict } from '@brine/core';
-import { parseGroup, parsePasswd } from '../host/local';
-import { unifiedDiff } from '../states/file/diff';
+import { parseGroup, parsePasswd } from '@brine/engine';
+import { unifiedDiff } from '@brine/engine';
 import { arg, truthy, type ExecModule } from './types';
 
 function absPath(fun: string, p: unknown): string {

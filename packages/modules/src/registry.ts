@@ -24,11 +24,6 @@ for (const m of [...modules, sysModule]) {
   for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
 }
 
-/** Register extra functions (the minion adds saltutil.*, schedule.*, mine.update). */
-export function registerFunction(name: string, fn: ExecFn): void {
-  registry.set(name, fn);
-}
-
 export function lookupFunction(name: string): ExecFn {
   const fn = registry.get(name);
   if (!fn) throw new UsageError(`'${name}' is not available (brine run '*' sys.list_functions lists them)`);

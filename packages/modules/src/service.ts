@@ -1,7 +1,7 @@
 /** service.* execution functions (Salt 3006 salt/modules/systemd_service.py's shapes) over the service provider. */
 import { UsageError } from '@brine/core';
-import { LocalHostReader, LocalHostWriter } from '../host/local';
-import type { ServiceProvider } from '../types';
+import { LocalHostReader, LocalHostWriter } from '@brine/engine';
+import type { ServiceProvider } from '@brine/engine';
 import { arg, CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const reader = new LocalHostReader();

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nullLogger } from '@brine/core';
 import { parse } from 'yaml';
-import { coreGrains } from '../grains';
+import { coreGrains } from '@brine/engine';
 import { grainsModule } from './grains';
 import type { ExecEnv } from './types';
 

@@ -1,10 +1,10 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
 import { BrineError, deepMerge, errorMessage, isDict, type Dict, type LowChunk, type StateReturn } from '@brine/core';
 import { Renderer } from '@brine/render';
-import { CompileError, runStates } from '../runner';
-import { LocalHostReader, LocalHostWriter } from '../host/local';
-import { RootsSourceClient } from '../sources';
-import { getStateFunction } from '../states';
+import { CompileError, runStates } from '@brine/engine';
+import { LocalHostReader, LocalHostWriter } from '@brine/engine';
+import { RootsSourceClient } from '@brine/engine';
+import { getStateFunction } from '@brine/engine';
 import { templateSalt } from './registry';
 import { CallResult, truthy, type ExecEnv, type ExecModule } from './types';
 

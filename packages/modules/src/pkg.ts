@@ -4,10 +4,10 @@
  * name and a dict for several, list_pkgs {name: version}.
  */
 import { UsageError, type Dict } from '@brine/core';
-import { LocalHostReader, LocalHostWriter } from '../host/local';
-import { APT_ENV } from '../providers/apt';
-import { FakePkgProvider } from '../providers/fake-pkg';
-import type { PkgProvider } from '../types';
+import { LocalHostReader, LocalHostWriter } from '@brine/engine';
+import { APT_ENV } from '@brine/engine';
+import { FakePkgProvider } from '@brine/engine';
+import type { PkgProvider } from '@brine/engine';
 import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const reader = new LocalHostReader();
