@@ -6,3 +6,5 @@ export * from './server';
 export * from './registry';
 export * from './mine';
 export * from './fileserver';
+export * from './events/bus';
+export * from './runners/types';

@@ -32,6 +32,7 @@ import {
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
 import { AuthLimiter } from './auth-limit';
+import { EventBus } from './events/bus';
 import { ControlServer, type ControlReplySink } from './control';
 import { handleControl } from './operator';
 import { FileServer } from './fileserver';
@@ -59,6 +60,8 @@ export class Master {
   readonly jobs: JobCache;
   readonly registry: Registry;
   readonly mine: MineStore;
+  /** Salt-tagged events: jobs, returns, auth, keys, minion start/stop (see events/bus.ts). */
+  readonly events: EventBus;
   /** Writes refused because a minion was over its quota, counted per minion and kind. */
   readonly quotaRefusals: QuotaRefusals;
   private readonly sessions = new SessionTable();
@@ -85,6 +88,7 @@ export class Master {
     this.registry = new Registry(path.join(opts.cachedir, 'minions'), pins, { bytes: opts.minion_quota_grains_bytes, refusals });
     this.mine = new MineStore(path.join(opts.cachedir, 'mine'), { bytes: opts.minion_quota_mine_bytes, refusals });
     this.files = new FileServer(opts.file_roots);
+    this.events = new EventBus(log.child({ part: 'events' }));
     this.pillar = new PillarCompiler(opts.pillar_roots, opts, log.child({ part: 'pillar' }));
   }
 
