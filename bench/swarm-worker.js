@@ -1,7 +1,11 @@
 /**
- * Simulated minions for the fleet benchmark: many identities in one process, each with its own RSA key, ZeroMQ
- * sockets, authentication and session, answering test.ping through the real protocol.
- * argv: <host> <publishPort> <requestPort> <keysDir> <id>...
+ * Simulated minions for the swarm benchmark: many identities in one process, each with its own RSA key, ZeroMQ
+ * sockets (a SUB, a DEALER and its event monitor: four of libzmq's 1,023 per process), authentication and session, and
+ * the daemon's liveness ping (every ping_interval, and at once when the master is reachable again). Jobs are
+ * answered through the real protocol: test.ping with true, state.apply with a return the size of a real
+ * `state.apply peerfiles` (its three file states, with the "running" heartbeat first, as the daemon sends it).
+ * argv: <host> <publishPort> <requestPort> <keysDir> [pingIntervalS] <id>...
+ * IPC: 'status' -> counts; 'mark' -> start counting auths afresh; 'stop'.
  */
 'use strict';
 const { Connection } = require('../packages/minion/dist');
@@ -9,9 +13,54 @@ const { loadMinionOpts } = require('../packages/engine/dist');
 const { nullLogger, matchTarget } = require('../packages/core/dist');
 const path = require('path');
 
-const [host, pub, req, keysDir, ...ids] = process.argv.slice(2);
+const [host, pub, req, keysDir, ...rest] = process.argv.slice(2);
+// bench/fleet.js passes no ping interval: the shipped 10 s.
+const pingS = /^\d+(\.\d+)?$/.test(rest[0] ?? '') ? rest.shift() : '10';
+const ids = rest;
+
+/** A return shaped like one minion's idempotent `state.apply peerfiles` (bench/peer/peerfiles.sls: three file states). */
+function peerfilesReturn(id) {
+  const ret = {};
+  for (const [sid, name] of [['pf_dir', ''], ['pf_app_conf', '/app.conf'], ['pf_sysctl', '/99-peer-sysctl.conf']]) {
+    ret[`file_|-${sid}_|-/tmp/brine-bench/files-${id}${name}_|-${name ? 'managed' : 'directory'}`] = {
+      name: `/tmp/brine-bench/files-${id}${name}`,
+      result: true,
+      comment: name ? `File /tmp/brine-bench/files-${id}${name} is in the correct state` : `The directory /tmp/brine-bench/files-${id} is in the correct state`,
+      changes: {},
+      __id__: sid,
+      __run_num__: Object.keys(ret).length,
+      start_time: '12:00:00.000000',
+      duration: 1.2,
+      __sls__: 'peerfiles',
+    };
+  }
+  return ret;
+}
+
+let authAttempts = 0;
+const proto = Connection.prototype;
+const authOnce = proto.authOnce;
+proto.authOnce = function counted(...a) {
+  authAttempts++;
+  return authOnce.apply(this, a);
+};
+
+const authCalls = []; // since 'mark': [ms, initial delay ms] of each authenticate() that starts an attempt
+const authenticate = proto.authenticate;
+proto.authenticate = function traced(delay = 0) {
+  if (!this.authing) authCalls.push([Date.now() - markAt, Math.round(delay)]);
+  return authenticate.call(this, delay);
+};
+
 const conns = [];
-let answered = 0;
+/** Minions whose last ping the master answered with `subscribed: true` (a publication reaches them). */
+const subscribed = new Set();
+const authedSinceMark = new Set();
+let markAt = Date.now();
+const reconnectedMs = [];
+const authedMs = [];
+const spread = (xs) => (xs.length ? [...xs].sort((a, b) => a - b).filter((_, i, a) => i === 0 || i === a.length >> 1 || i === a.length - 1) : []);
+const returned = new Map(); // jid -> count
 for (const id of ids) {
   const opts = loadMinionOpts('/nonexistent-brine-config', {
     id,
@@ -20,21 +69,67 @@ for (const id of ids) {
     master_port: Number(req),
     pki_dir: path.join(keysDir, id),
     cachedir: path.join(keysDir, id, 'cache'),
-    acceptance_wait_time: 1,
-    acceptance_wait_time_max: 4,
-    random_reauth_delay: 2,
   });
   const c = new Connection(opts, nullLogger);
+  c.whenAccepted(() => {
+    authedSinceMark.add(id);
+    authedMs.push(Date.now() - markAt);
+  });
+  c.whenReconnected(() => reconnectedMs.push(Date.now() - markAt));
   c.whenJob((job) => {
     if (!matchTarget({ tgt: job.tgt, type: job.tgtType }, { id, grains: { id } })) return;
-    const ret = job.fun === 'test.ping' ? true : `unsupported in the swarm: ${job.fun}`;
-    c.request({ kind: 'return', jid: job.jid, fun: job.fun, ret, retcode: 0, success: true }).then(() => answered++, () => undefined);
+    const apply = job.fun === 'state.apply';
+    const answer = () => {
+      const ret = job.fun === 'test.ping' ? true : apply ? peerfilesReturn(id) : `unsupported in the swarm: ${job.fun}`;
+      c.request({ kind: 'return', jid: job.jid, fun: job.fun, ret, retcode: 0, success: true }).then(
+        () => returned.set(job.jid, (returned.get(job.jid) ?? 0) + 1),
+        () => undefined,
+      );
+    };
+    if (apply) c.request({ kind: 'job.running', jid: job.jid }).catch(() => undefined).then(() => setTimeout(answer, 50));
+    else answer();
   });
+  const ping = () => {
+    if (!c.accepted) return;
+    c.request({ kind: 'ping' }, 10_000).then(
+      (r) => {
+        if (typeof r?.epoch === 'number') c.checkEpoch(r.epoch);
+        if (r?.subscribed === true) subscribed.add(id);
+        else subscribed.delete(id);
+      },
+      () => subscribed.delete(id),
+    );
+  };
+  // The daemon's liveness ping, first ones spread over the interval as independent daemons would be.
+  setTimeout(() => setInterval(ping, Number(pingS) * 1000), Math.random() * Number(pingS) * 1000);
+  c.whenReconnected(ping);
   void c.authenticate();
   conns.push(c);
 }
+
 process.on('message', (m) => {
-  if (m === 'status') process.send({ accepted: conns.filter((c) => c.accepted).length, answered });
-  if (m === 'stop') Promise.all(conns.map((c) => c.close())).then(() => process.exit(0));
+  if (m === 'status') {
+    process.send({
+      accepted: conns.filter((c) => c.accepted).length,
+      notAccepted: conns.filter((c) => !c.accepted).map((c) => c.keys.id),
+      notSubscribed: conns.filter((c) => !c.accepted || !subscribed.has(c.keys.id)).map((c) => c.keys.id),
+      pending: conns.filter((c) => c.state === 'pending').length,
+      authAttempts,
+      authed: authedSinceMark.size,
+      returned: Object.fromEntries(returned),
+      // Since 'mark': when the request socket reached the master again, and when each authenticated (min, median, max ms).
+      reconnectedMs: spread(reconnectedMs),
+      authedMs: spread(authedMs),
+      authCalls: spread(authCalls.map((c) => c[0])),
+      authCallDelays: spread(authCalls.map((c) => c[1])),
+    });
+  } else if (m === 'mark') {
+    authedSinceMark.clear();
+    markAt = Date.now();
+    reconnectedMs.length = authedMs.length = authCalls.length = 0;
+    process.send({ marked: true });
+  } else if (m === 'stop') {
+    Promise.all(conns.map((c) => c.close())).then(() => process.exit(0));
+  }
 });
 process.send({ ready: true });

@@ -4,3 +4,7 @@ pkgs:
   nodejs: ''
 webapp:
   node: /usr/local/bin/node
+# the balancers' NAT health checker runs on the same Node.js
+nat:
+  health:
+    node: /usr/local/bin/node

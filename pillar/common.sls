@@ -20,3 +20,16 @@ nat:
     - name: http
       port: 80
       role: nginx
+  # The health checker of the NAT targets (service brine-nat-health on each balancer): GET http_path on every
+  # target each `interval` s, given up after `timeout` s; down after `fall` failures in a row, up after `rise`
+  # good answers; the nft slot map is re-applied every `resync` s. keepalived tracks `track_file` (0 = usable).
+  health:
+    interval: 0.1
+    timeout: 0.3
+    fall: 2
+    rise: 2
+    resync: 1
+    http_path: /healthz
+    track_file: /run/brine-nat/track
+    # the Node.js that runs it (Debian's nodejs package; the Docker images override it in their site.sls)
+    node: /usr/bin/node

@@ -14,10 +14,4 @@ keepalived:
   default_priority: 100
   auth_pass: br1neHA
   garp_master_delay: 1
-  # track_script on the local NAT path
-  check:
-    interval: 1
-    timeout: 2
-    fall: 3
-    rise: 1
-    http_path: /healthz
+  # The local NAT path is tracked through the NAT health checker's track file (pillar nat:health:track_file).

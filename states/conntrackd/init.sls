@@ -1,8 +1,10 @@
-# Balancer, part 1: kernel settings, the VIP's L4 NAT (nat.sls) and conntrackd's FTFW sync.
+# Balancer, part 1: kernel settings, the VIP's L4 NAT (nat.sls), its health checker (health.sls) and conntrackd's
+# FTFW sync.
 {% set pkgs = pillar['pkgs'] %}
 include:
   - common
   - conntrackd.nat
+  - conntrackd.health
 
 conntrackd-packages:
   pkg.installed:

@@ -1,5 +1,6 @@
-# Balancer, part 2: keepalived holds the VIP (VRRP), tracks the local NAT path and, on every transition,
-# runs the notify hook that commits conntrackd's synced entries (conntrackd's primary-backup.sh logic).
+# Balancer, part 2: keepalived holds the VIP (VRRP), tracks the local NAT path (the health checker's track file)
+# and, on every transition, runs the notify hook that commits conntrackd's synced entries (conntrackd's
+# primary-backup.sh logic).
 {% set pkgs = pillar['pkgs'] %}
 include:
   - common
@@ -14,16 +15,11 @@ keepalived-package:
     - makedirs: True
     - mode: '0755'
 
-# scripts run by keepalived as root (enable_script_security): owned by root, not writable by others
+# The former track script (polled every second): the NAT health checker's track file replaces it.
 /etc/keepalived/check-nat-path.sh:
-  file.managed:
-    - source: salt://keepalived/files/check-nat-path.sh.j2
-    - template: jinja
-    - makedirs: True
-    - mode: '0755'
-    - user: root
-    - group: root
+  file.absent
 
+# the notify hook, run by keepalived as root (enable_script_security): owned by root, not writable by others
 /etc/keepalived/notify.sh:
   file.managed:
     - source: salt://keepalived/files/notify.sh.j2
@@ -43,7 +39,6 @@ keepalived-package:
     - check_cmd: /usr/sbin/keepalived -t -f
     - require:
       - pkg: keepalived-package
-      - file: /etc/keepalived/check-nat-path.sh
       - file: /etc/keepalived/notify.sh
 
 /etc/brine/services.d/keepalived.yaml:
@@ -61,6 +56,7 @@ keepalived:
     - require:
       - file: /run/keepalived
       - service: conntrackd
+      - service: brine-nat-health
       - cmd: brine-nat-load
     - watch:
       - file: /etc/keepalived/keepalived.conf

@@ -8,6 +8,8 @@ function yamlify(s: string): unknown {
   if (/^(true|false|yes|no|on|off|none|null|~)$/i.test(s) || /^-?\d+(\.\d+)?$/.test(s) || /^[[{]/.test(s)) {
     try {
       const v = parseYaml(s, { version: '1.1' });
+      // An integer past 2^53 (a jid: saltutil.find_job 20261202164348336000) stays a string: a JS number would round it.
+      if (typeof v === 'number' && /^-?\d+$/.test(s) && !Number.isSafeInteger(v)) return s;
       return v === undefined ? s : v;
     } catch {
       return s;

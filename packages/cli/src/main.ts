@@ -7,7 +7,8 @@ import type { GlobalOpts } from './globals';
 import type { OutName } from './output';
 import type { StateOutput } from './output/highstate';
 
-const VERSION = '0.1.0';
+/** The CLI package's version (bin/brine.js answers `--version` from the same file without loading this one). */
+const VERSION = (require('../package.json') as { version: string }).version;
 
 /**
  * The global options. The configuration directory must exist when it was named (`-c`, BRINE_CONFIG_DIR) or when the
@@ -165,6 +166,16 @@ export function buildProgram(setCode: (c: number) => void): Command {
   stateSub('sls', 'apply the named SLS', 'state.sls', true);
 
   program
+    .command('orchestrate')
+    .description('run an orchestrate SLS on the master (like salt-run state.orchestrate): salt.state, salt.function, salt.runner and salt.wait_for_event steps in requisite order')
+    .argument('<sls>', 'the orchestrate SLS in the master\'s file_roots, e.g. orch.stack')
+    .argument('[args...]', "pillar='{\"key\": \"value\"}', test=True, saltenv=ENV")
+    .action(async (sls: string, words: string[], _o: unknown, cmd: Command) => {
+      const { orchestrateCommand } = await import('./commands/orchestrate');
+      setCode(await orchestrateCommand(sls, words, globals(cmd)));
+    });
+
+  program
     .command('jobs')
     .description("the master's job cache: list, show JID")
     .argument('<action>', 'list | show')
@@ -173,6 +184,39 @@ export function buildProgram(setCode: (c: number) => void): Command {
       const { jobsCommand } = await import('./commands/jobs');
       setCode(await jobsCommand(action, jid, globals(cmd)));
     });
+
+  program
+    .command('runner')
+    .description('run a runner function on the master (like salt-run): manage.up, jobs.lookup_jid JID, state.event, key.list_all, ...')
+    .argument('<function>', 'e.g. manage.status, jobs.list_jobs, cache.grains')
+    .argument('[args...]', 'arguments; key=value for keyword arguments')
+    .action(async (fun: string, words: string[], _o: unknown, cmd: Command) => {
+      const { runnerCommand } = await import('./commands/runner');
+      setCode(await runnerCommand(fun, words, globals(cmd)));
+    });
+
+  program
+    .command('event')
+    .description("the master's event bus: listen [TAG-GLOB] prints events as they happen (like salt-run state.event pretty=True)")
+    .argument('<action>', 'listen')
+    .argument('[tag]', "tag glob, e.g. 'salt/job/*'")
+    .option('-n, --count <n>', 'stop after N matching events')
+    .option('--no-pretty', 'one line per event (tag, tab, JSON)')
+    .action(async (action: string, tag: string | undefined, o: Record<string, unknown>, cmd: Command) => {
+      const { eventCommand } = await import('./commands/event');
+      setCode(await eventCommand(action, tag, { ...globals(cmd), count: o['count'] as string | undefined, pretty: o['pretty'] !== false }));
+    });
+
+  targetOptions(
+    program
+      .command('cp')
+      .description('copy local files to the targeted minions (like salt-cp)')
+      .argument('<target>', "minion target, e.g. '*'")
+      .argument('<paths...>', 'SOURCE... DEST: local files, then the destination path on the minions'),
+  ).action(async (tgt: string, paths: string[], o: Record<string, unknown>, cmd: Command) => {
+    const { cpCommand } = await import('./commands/cp');
+    setCode(await cpCommand(tgt, paths, { ...globals(cmd), ...publishArgs(o) }));
+  });
 
   program
     .command('demo')
@@ -191,8 +235,8 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .option('--prefix <prefix>', 'namespace name prefix', 'brl-')
     .option('--subnet <a.b.c>', 'private /24 used only inside the namespaces', '10.213.0')
     .option('--state-dir <dir>', 'where the lab keeps its state', '/run/brine-lab')
-    .option('--scenarios <list>', 'failover: keepalived-stop,link-down,app-kill,control,lb-kill,minion-restart (default: all)')
-    .option('--json', 'print the result as JSON')
+    .option('--scenarios <list>', 'failover: keepalived-stop,link-down,app-kill,app-link-down,control,lb-kill,lb-link-down,config-change,master-restart,minion-restart (default: all)')
+    .option('--json', 'print the result as JSON (same as --out json)')
     .action(async (action: string, o: Record<string, unknown>, cmd: Command) => {
       const { labCommand } = await import('./commands/lab');
       setCode(

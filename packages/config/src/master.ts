@@ -50,6 +50,39 @@ export interface MasterOpts extends Dict {
   minion_quota_job_cache_bytes: number;
   minion_quota_mine_bytes: number;
   minion_quota_grains_bytes: number;
+  /** Salt's reactor map: event tag globs to reactor SLS files (`salt://...` or paths), in config order. */
+  reactor: ReactorEntry[];
+  /** Reactions running at once, and reactions queued at most (beyond: dropped and logged), as Salt's. */
+  reactor_worker_threads: number;
+  reactor_worker_hwm: number;
+  /** Loop guard: one reactor SLS may react to one tag (jids folded) at most `reactor_loop_limit` times per window. */
+  reactor_loop_limit: number;
+  reactor_loop_window: number;
+  /** Port of the Prometheus endpoint (GET /metrics); 0 (the default) serves none. */
+  metrics_port: number;
+  /** Address it binds to (default 127.0.0.1: this host only). */
+  metrics_host: string;
+}
+
+export interface ReactorEntry {
+  /** The tag glob (fnmatch), e.g. `salt/beacon/<glob>/service/`. */
+  tag: string;
+  /** Reactor SLS files: `salt://reactor/x.sls`, or paths (relative ones against the config dir). */
+  sls: string[];
+}
+
+/** `reactor: [{TAG-GLOB: [salt://reactor/heal.sls]}, ...]` (a single file may be a string). */
+function reactorOption(v: unknown, dir: string): ReactorEntry[] {
+  if (v === undefined || v === null) return [];
+  const shape = "reactor: must be a list of {tag-glob: [reactor SLS files]}, e.g. [{'salt/beacon/*/service/': ['salt://reactor/heal.sls']}]";
+  if (!Array.isArray(v)) throw new ConfigError(`${shape}; got ${JSON.stringify(v).slice(0, 200)}`);
+  return v.map((e, i) => {
+    if (!isDict(e) || Object.keys(e).length !== 1) throw new ConfigError(`${shape}; entry ${i + 1} is ${JSON.stringify(e).slice(0, 200)}`);
+    const [tag, files] = Object.entries(e)[0]!;
+    const list = Array.isArray(files) ? files : [files];
+    if (!list.length || !list.every((f) => typeof f === 'string' && f !== '')) throw new ConfigError(`reactor: '${tag}' must map to reactor SLS files, got ${JSON.stringify(files)}`);
+    return { tag, sls: (list as string[]).map((f) => (f.startsWith('salt://') ? f : path.resolve(dir, f))) };
+  });
 }
 
 function minionGrainsOption(v: unknown): Record<string, Dict> {
@@ -105,5 +138,12 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     minion_quota_job_cache_bytes: num('minion_quota_job_cache_bytes', 32 * 1024 * 1024),
     minion_quota_mine_bytes: num('minion_quota_mine_bytes', 4 * 1024 * 1024),
     minion_quota_grains_bytes: num('minion_quota_grains_bytes', 256 * 1024),
+    reactor: reactorOption(raw['reactor'], dir),
+    reactor_worker_threads: num('reactor_worker_threads', 10),
+    reactor_worker_hwm: num('reactor_worker_hwm', 10000),
+    reactor_loop_limit: num('reactor_loop_limit', 10),
+    reactor_loop_window: num('reactor_loop_window', 60),
+    metrics_port: num('metrics_port', 0),
+    metrics_host: String(raw['metrics_host'] ?? '127.0.0.1'),
   };
 }

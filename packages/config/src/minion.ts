@@ -32,12 +32,18 @@ export interface MinionOpts extends Dict {
   mine_functions: Dict;
   mine_interval: number;
   schedule: Dict;
+  /** Beacons in Salt's list-of-dicts form (`{service: [{services: {nginx: {}}}, {interval: 5}]}`), checked by the minion. */
+  beacons: Dict;
   providers: Dict;
   /** auth retry backoff: first wait and cap, in seconds (jittered). */
   acceptance_wait_time: number;
   acceptance_wait_time_max: number;
   random_reauth_delay: number;
   services_dir: string;
+}
+
+function badBeacons(v: unknown): never {
+  throw new ConfigError(`beacons: must map beacon names to their options, e.g. {service: [{services: {nginx: {}}}]}, got ${JSON.stringify(v).slice(0, 200)}`);
 }
 
 export const DEFAULT_CONFIG_DIR = '/etc/brine';
@@ -94,6 +100,7 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     mine_functions: isDict(raw['mine_functions']) ? raw['mine_functions'] : {},
     mine_interval: num('mine_interval', 60),
     schedule: isDict(raw['schedule']) ? raw['schedule'] : {},
+    beacons: raw['beacons'] === undefined || raw['beacons'] === null ? {} : isDict(raw['beacons']) ? raw['beacons'] : badBeacons(raw['beacons']),
     providers: isDict(raw['providers']) ? raw['providers'] : {},
     acceptance_wait_time: num('acceptance_wait_time', 1),
     acceptance_wait_time_max: num('acceptance_wait_time_max', 10),

@@ -9,7 +9,7 @@ export { chooseProviders, chooseServiceProvider, choosePkgProvider } from './pro
 export { parseServiceDef, expectedProgram, programMatches, DEFAULT_SERVICES_DIR, DEFAULT_RUN_DIR, RESTART_DEFAULTS, type ServiceDef } from './providers/supervisor';
 export { KEEPER_JS, keeperArgv, keeperSpec, keeperStateFile, keeperTitle, RESTART_POLICIES, type KeeperSpec, type KeeperState, type RestartPolicy } from './providers/keeper';
 export { whoListens, processTree, listeningInodes, socketOwners } from './providers/sockets';
-export { stateModules, getStateFunction, unifiedDiff } from './states';
+export { stateModules, allStateModules, getStateFunction, registerStateModules, unifiedDiff } from './states';
 export { LocalHostReader, LocalHostWriter, parsePasswd, parseGroup, execCommand } from './host/local';
 export { APT_ENV } from './providers/apt';
 export { FakePkgProvider } from './providers/fake-pkg';

@@ -7,7 +7,7 @@
  */
 import { BrineError, errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
 import { resolveRequisites } from './requisites';
-import { StateFailure, type ApplyContext, type CheckContext, type HostReader, type HostWriter, type Providers, type SourceClient, type StateFunction, type TemplateRenderer } from './types';
+import { StateFailure, type ApplyContext, type CheckContext, type ExecCaller, type HostReader, type HostWriter, type Providers, type SourceClient, type StateFunction, type TemplateRenderer } from './types';
 
 export interface StateLookup {
   (state: string, fun: string): StateFunction<unknown> | undefined;
@@ -25,6 +25,8 @@ export interface RunOptions {
   providers: Providers;
   log: Logger;
   lookup: StateLookup;
+  /** Execution functions for module.run (set by packages/modules, which owns their registry). */
+  exec?: ExecCaller;
 }
 
 export interface Prepared {
@@ -107,7 +109,8 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     return (writer ??= opts.makeWriter());
   };
 
-  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: opts.files, template: opts.template, providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk });
+  const shared = new Map<string, unknown>();
+  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: opts.files, template: opts.template, providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk, exec: opts.exec, shared });
   const applyCtxFor = (chunk: LowChunk): ApplyContext => ({ ...ctxFor(chunk), host: getWriter() });
 
   const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {
@@ -202,7 +205,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         return;
       }
       if (opts.test) {
-        record(i, { result: null, changes: pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
+        record(i, { result: null, changes: fn.testChanges ? fn.testChanges(params, pending) : pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
         status[i] = 'done';
         return;
       }

@@ -1,6 +1,7 @@
 /** file.managed sources: `salt://` from the (synced) file roots, or an absolute local path / file:// URL. */
 import * as fs from 'fs';
-import { BrineError, type FileRoots } from '@brine/core';
+import * as path from 'path';
+import { BrineError, checkRelative, saltPath, type FileRoots } from '@brine/core';
 import type { SourceClient } from './types';
 
 export class RootsSourceClient implements SourceClient {
@@ -12,6 +13,43 @@ export class RootsSourceClient implements SourceClient {
       if (data !== null) return { url, data };
     }
     return null;
+  }
+
+  list(url: string): { files: string[]; dirs: string[] } | null {
+    if (!url.startsWith('salt://')) throw new BrineError('source', `source ${url}: a directory source must be a salt:// URL`);
+    const rel = checkRelative(saltPath(url).replace(/\/+$/, ''));
+    if (!this.roots.isDir(url)) return null;
+    const files = this.roots.list().filter((f) => f.startsWith(`${rel}/`)).map((f) => f.slice(rel.length + 1));
+    const dirs = new Set<string>();
+    for (const root of this.roots.roots) {
+      const base = path.join(root, rel);
+      const walk = (dir: string, prefix: string): void => {
+        let entries: fs.Dirent[];
+        try {
+          entries = fs.readdirSync(dir, { withFileTypes: true });
+        } catch {
+          return;
+        }
+        for (const e of entries) {
+          if (!e.isDirectory()) continue;
+          const r = prefix ? `${prefix}/${e.name}` : e.name;
+          dirs.add(r);
+          walk(path.join(dir, e.name), r);
+        }
+      };
+      walk(base, '');
+    }
+    return { files, dirs: [...dirs].sort() };
+  }
+
+  localPath(url: string): string | null {
+    if (url.startsWith('salt://')) {
+      const p = this.roots.resolve(url);
+      return p !== null && fs.statSync(p).isFile() ? p : null;
+    }
+    const local = url.startsWith('file://') ? url.slice('file://'.length) : url;
+    if (!local.startsWith('/')) throw new BrineError('source', `source ${url}: unsupported scheme (use salt://, file:// or an absolute path)`);
+    return fs.existsSync(local) && fs.statSync(local).isFile() ? local : null;
   }
 
   private read(url: string): Buffer | null {

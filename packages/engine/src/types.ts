@@ -81,6 +81,13 @@ export interface HostWriter extends HostReader {
 export interface SourceClient {
   /** Bytes of the first source that exists, with the URL that won; null if none exists. Throws on path escape. */
   fetch(urls: string[]): { url: string; data: Buffer } | null;
+  /**
+   * The tree under a `salt://` directory (file.recurse): its files and its directories (empty ones too), as paths
+   * relative to it, sorted; null when no root has that directory. Throws on path escape.
+   */
+  list?(url: string): { files: string[]; dirs: string[] } | null;
+  /** The file on this host that holds `url` (archive.extracted hands it to tar/unzip), null when missing. */
+  localPath?(url: string): string | null;
 }
 
 /** Renders a file template (file.managed `template: jinja`) with the run's context plus `extra`. */
@@ -121,8 +128,23 @@ export interface Providers {
   service: ServiceProvider;
 }
 
+/**
+ * Calls execution functions (`mod.fun`) for module.run. The registry lives in packages/modules, which depends on
+ * the engine, so whoever runs states passes it in (RunOptions.exec); without it module.run fails clearly.
+ */
+export interface ExecCaller {
+  /** True when `fun` exists. */
+  has(fun: string): boolean;
+  /** Call it; `ok` is false when the function reported a failure (its outcome, not its value). Throws on bad usage. */
+  call(fun: string, args: unknown[], kwargs: Record<string, unknown>): Promise<{ ret: unknown; ok: boolean }>;
+}
+
 interface BaseContext {
   files: SourceClient;
+  /** Execution functions, for module.run (absent when the caller gave none). */
+  exec?: ExecCaller;
+  /** Data the chunks of one run share (file.accumulated -> file.blockreplace); in memory, never the host. */
+  shared?: Map<string, unknown>;
   template: TemplateRenderer;
   providers: Providers;
   log: Logger;
@@ -164,6 +186,8 @@ export interface StateFunction<P = unknown> {
   okComment?(p: P): string;
   /** Comment for a pending change in test mode, e.g. `The file /etc/x is set to be changed`. */
   testComment?(p: P): string;
+  /** The `changes` a dry run reports (default: the pending changes). Salt reports `{}` for some kinds (file.copy, cron). */
+  testChanges?(p: P, pending: Changes): Changes;
 }
 
 /** A state module: its functions by name. One module per file under states/. */

@@ -240,16 +240,37 @@ export async function converge(c: LabConfig, o: BrineOptions = {}): Promise<Conv
   await brineOk(c, ['run', '*', 'mine.update', '-t', '10'], o, 60_000);
   const keysMs = Date.now() - t0;
   log(`master and ${ROLE_NODES.length} minions up, keys accepted, mine updated in ${keysMs} ms`);
-  const runs: HighstateRun[] = [];
+  // The order (app tier, mine.update, everything) is states/orch/stack.sls, run by the master: brine orchestrate.
   const h0 = Date.now();
-  for (const target of [{ tgt: 'roles:app', grain: true }, { tgt: '*' }]) {
-    const r = await highstate(c, target, o);
-    runs.push(r);
-    log(formatRun(r));
-    const bad = Object.values(r.nodes).filter((n) => n.failed);
-    if (r.code !== 0 || bad.length) throw new Error(`lab: ${formatRun(r)}\n${r.stderr}`);
-  }
+  const r = await brine(c, ['orchestrate', 'orch.stack', '--out', 'json'], o, 600_000);
+  const runs = orchestrateRuns(r.stdout, r.code, r.stderr);
+  for (const run of runs) log(formatRun(run));
+  if (r.code !== 0 || !runs.length || runs.some((x) => x.code !== 0 || Object.values(x.nodes).some((n) => n.failed))) throw new Error(`lab: brine orchestrate orch.stack: exit ${r.code}\n${runs.map(formatRun).join('\n')}\n${(r.stderr + r.stdout).trim().slice(-4000)}`);
   return { keysMs, runs, highstateMs: Date.now() - h0 };
+}
+
+/** The salt.state steps of an orchestration's JSON output as highstate runs (minions without changes: no states). */
+export function orchestrateRuns(stdout: string, code: number, stderr: string): HighstateRun[] {
+  let data: Record<string, Record<string, StateResultEntry & { __id__: string; __run_num__: number }>>;
+  try {
+    data = JSON.parse(stdout);
+  } catch {
+    return [];
+  }
+  const steps = Object.entries(Object.values(data)[0] ?? {}).filter(([tag]) => tag.startsWith('salt_|-') && tag.endsWith('_|-state')).sort((a, b) => a[1].__run_num__ - b[1].__run_num__);
+  return steps.map(([, st]) => {
+    const raw = ((st.changes as { ret?: Record<string, unknown> }).ret ?? {}) as Record<string, unknown>;
+    const nodes: Record<string, NodeRun> = {};
+    for (const id of /No changes made to ([^.]+)\./.exec(st.comment)?.[1]?.split(', ') ?? []) nodes[id] = { node: id, states: 0, changed: 0, failed: 0, failures: [], changedTags: [] };
+    for (const [node, ret] of Object.entries(raw)) {
+      const entries = ret && typeof ret === 'object' && !Array.isArray(ret) ? Object.entries(ret as Record<string, StateResultEntry>) : [];
+      const failures = entries.filter(([, v]) => v.result !== true).map(([t, v]) => `${t}: ${v.comment}`);
+      if (!entries.length) failures.push(Array.isArray(ret) ? ret.map(String).join('; ') : String(ret));
+      const changedTags = entries.filter(([, v]) => v.changes && Object.keys(v.changes).length).map(([t]) => t);
+      nodes[node] = { node, states: entries.length, changed: changedTags.length, failed: failures.length, failures, changedTags };
+    }
+    return { target: st.__id__, code: st.result === false ? code || 2 : 0, ms: st.duration ?? 0, nodes, raw, stderr };
+  });
 }
 
 /** Nodes a minion runs on. */

@@ -104,3 +104,37 @@ const tick = setInterval(() => {
   else if (now > deadline) finish('deadline');
 }, 50);
 `;
+
+/**
+ * argv: URL DURATION_MS INTERVAL_MS TIMEOUT_MS. One persistent (keep-alive) connection, one request every INTERVAL_MS
+ * on it; after an error the next request opens a new connection. One line per request: {t, ms, port (the local port:
+ * which connection), status?, lb?, err?}.
+ */
+export const KEEPALIVE_JS = String.raw`
+'use strict';
+const http = require('http');
+const [url, duration, interval, timeout] = [process.argv[1], ...process.argv.slice(2, 5).map(Number)];
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const end = Date.now() + duration;
+function one() {
+  if (Date.now() >= end) { agent.destroy(); return setTimeout(() => process.exit(0), 50); }
+  const t = Date.now();
+  let done = false, port = null;
+  const fin = (o) => {
+    if (done) return;
+    done = true;
+    clearTimeout(hard);
+    process.stdout.write(JSON.stringify(Object.assign({ t, ms: Date.now() - t, port }, o)) + '\n');
+    setTimeout(one, Math.max(0, t + interval - Date.now()));
+  };
+  const req = http.get(url, { agent }, (res) => {
+    res.resume();
+    res.on('end', () => fin({ status: res.statusCode, lb: res.headers['x-lb'] || null }));
+    res.on('error', (e) => fin({ err: e.code || e.message }));
+  });
+  req.on('socket', (s) => { const note = () => (port = s.localPort); if (s.localPort) note(); else s.once('connect', note); });
+  req.on('error', (e) => fin({ err: e.code || e.message }));
+  const hard = setTimeout(() => { req.destroy(new Error('timeout')); }, timeout);
+}
+one();
+`;

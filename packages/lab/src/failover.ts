@@ -5,9 +5,9 @@
  * Every loop is bounded; traffic goes only to the lab's VIP.
  */
 import * as fs from 'fs';
-import * as os from 'os';
+import * as path from 'path';
 import { formatRun, highstate, MINION_NODES, startMinion, waitAnswering, type BrineOptions } from './brine';
-import { nodeIp, nodesWithRole, nsName, type LabConfig } from './config';
+import { nodeIp, nodePaths, nodesWithRole, nsName, type LabConfig } from './config';
 import { nodeExec, nodeStop } from './exec';
 import { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type WindowStats } from './measure';
 import { mustRun, run, sleep } from './proc';
@@ -115,22 +115,11 @@ export interface MinionRestartResult {
   kept: boolean;
 }
 
-export interface FailoverReport {
-  loadStart: number[];
-  loadEnd: number[];
-  keepalivedStop?: VipFailoverResult;
-  linkDown?: VipFailoverResult;
-  appKill?: AppKillResult;
-  control?: ControlResult;
-  lbKill?: LbKillResult;
-  minionRestart?: MinionRestartResult;
-  durationMs: number;
-}
 
 const PRIMARY = 'kdct1';
 const SECONDARY = 'kdct2';
 
-function opts(o: FailoverOptions) {
+export function opts(o: FailoverOptions) {
   return {
     interval: o.probeIntervalMs ?? 50,
     timeout: o.probeTimeoutMs ?? 1000,
@@ -144,24 +133,30 @@ function opts(o: FailoverOptions) {
   };
 }
 
-const appLog = (c: LabConfig) => (app: string) => serviceLog(c, app, 'webapp');
+export const appLog = (c: LabConfig) => (app: string) => serviceLog(c, app, 'webapp');
 
-async function linkSet(c: LabConfig, node: string, state: 'up' | 'down'): Promise<void> {
+export async function linkSet(c: LabConfig, node: string, state: 'up' | 'down'): Promise<void> {
   await mustRun(['ip', '-n', c.bridgeNs, 'link', 'set', `v-${node}`, state]);
 }
 
 /** Everything up, VIP on the preferred master and answering through the whole chain. */
 export async function ensureBaseline(c: LabConfig, limitMs = 15000): Promise<void> {
-  for (const n of [PRIMARY, SECONDARY]) await linkSet(c, n, 'up');
+  for (const n of [...nodesWithRole('kdct'), ...nodesWithRole('nginx'), ...nodesWithRole('app')]) await linkSet(c, n, 'up');
   for (const n of ['app1', 'app2']) await startService(c, n, 'webapp');
   for (const n of ['nginx1', 'nginx2']) await startService(c, n, 'nginx');
   for (const n of [PRIMARY, SECONDARY]) {
     await startService(c, n, 'conntrackd');
+    await startService(c, n, 'brine-nat-health');
     await startService(c, n, 'keepalived');
   }
   const deadline = Date.now() + limitMs;
   for (;;) {
-    if ((await vipOwner(c)) === PRIMARY) {
+    // both balancers' health checkers see every nginx node up (after lb-link-down: rebalanced), and the VIP answers
+    const healthy = nodesWithRole('kdct').every((n) => {
+      const h = natHealth(c, n);
+      return h !== null && Object.keys(h.targets).length > 0 && Object.values(h.targets).every((t) => t.up);
+    });
+    if (healthy && (await vipOwner(c)) === PRIMARY) {
       const r = await nodeExec(c, 'client', ['curl', '-fsS', '-o', '/dev/null', '--max-time', '1', `http://${c.vip}/`]);
       if (r.code === 0) break;
     }
@@ -172,7 +167,23 @@ export async function ensureBaseline(c: LabConfig, limitMs = 15000): Promise<voi
   await sleep(700);
 }
 
-function lost(s: StreamResult): number {
+/** What a balancer's NAT health checker last wrote (`/run/brine-nat/health.json` in the node), or null. */
+export interface NatHealth {
+  t: number;
+  table_loaded: boolean;
+  link_up: boolean;
+  targets: Record<string, { up: boolean; since: number; last_error: string | null }>;
+}
+
+export function natHealth(c: LabConfig, node: string): NatHealth | null {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(nodePaths(c, node).run, 'brine-nat', 'health.json'), 'utf8')) as NatHealth;
+  } catch {
+    return null;
+  }
+}
+
+export function lost(s: StreamResult): number {
   return Math.max(0, (s.serverSent ?? s.expected) - s.bytes);
 }
 
@@ -325,7 +336,7 @@ export async function lbKill(c: LabConfig, o: FailoverOptions = {}, node = 'ngin
   return res;
 }
 
-const SERVICES_BY_ROLE: Record<string, string[]> = { kdct: ['conntrackd', 'keepalived'], nginx: ['nginx'], app: ['webapp'] };
+export const SERVICES_BY_ROLE: Record<string, string[]> = { kdct: ['conntrackd', 'brine-nat-health', 'keepalived'], nginx: ['nginx'], app: ['webapp'] };
 
 /** SIGKILL every minion and start it again while probing: every service keeps its pid, no probe fails. */
 export async function minionRestart(c: LabConfig, o: FailoverOptions = {}): Promise<MinionRestartResult> {
@@ -350,30 +361,4 @@ export async function minionRestart(c: LabConfig, o: FailoverOptions = {}): Prom
   const res: MinionRestartResult = { scenario: 'minion-restart', reconnectMs, failed: w.failed, probes: w.probes, gapMs: w.gapMs, pids, kept };
   p.log(`minion-restart: ${JSON.stringify(res)}`);
   return res;
-}
-
-export const SCENARIOS = ['keepalived-stop', 'link-down', 'app-kill', 'control', 'lb-kill', 'minion-restart'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
-
-/** The restart policy and state of every supervised service (for reports): node:service -> keeper state. */
-export function supervision(c: LabConfig): Record<string, ReturnType<typeof keeperState>> {
-  const out: Record<string, ReturnType<typeof keeperState>> = {};
-  for (const [role, svcs] of Object.entries(SERVICES_BY_ROLE)) for (const n of nodesWithRole(role)) for (const s of svcs) out[`${n}:${s}`] = keeperState(c, n, s);
-  return out;
-}
-
-/** All scenarios in order (the lab must be up with its services converged). */
-export async function failover(c: LabConfig, o: FailoverOptions = {}, which: Scenario[] = [...SCENARIOS]): Promise<FailoverReport> {
-  const t = Date.now();
-  const r: FailoverReport = { loadStart: os.loadavg(), loadEnd: [], durationMs: 0 };
-  if (which.includes('keepalived-stop')) r.keepalivedStop = await vipFailover(c, 'keepalived-stop', o);
-  if (which.includes('link-down')) r.linkDown = await vipFailover(c, 'link-down', o);
-  if (which.includes('app-kill')) r.appKill = await appFailure(c, 'kill', o);
-  if (which.includes('control')) r.control = await controlNoCommit(c, o);
-  if (which.includes('lb-kill')) r.lbKill = await lbKill(c, o);
-  if (which.includes('minion-restart')) r.minionRestart = await minionRestart(c, o);
-  await ensureBaseline(c);
-  r.loadEnd = os.loadavg();
-  r.durationMs = Date.now() - t;
-  return r;
 }

@@ -10,5 +10,7 @@ export { startService, stopService, reloadService, servicePid, serviceLog, readS
 export { REPO, brine, converge, highstate, formatRun, startMaster, startMinion, acceptKeys, waitAnswering, configureMaster, minionConfig, MINION_NODES, type BrineOptions, type ConvergeResult, type HighstateRun, type NodeRun } from './brine';
 export { labGrains, ROLE_NODES } from './roles';
 export { startProbes, startStream, VipWatcher, windowStats, probeOk, type Probe, type StreamResult, type VipEvent, type WindowStats, type RunningClient } from './measure';
-export { failover, vipFailover, appFailure, controlNoCommit, lbKill, minionRestart, supervision, SCENARIOS, ensureBaseline, brineSetCommit, type Scenario, type FailoverOptions, type FailoverReport, type VipFailoverResult, type AppKillResult, type ControlResult, type LbKillResult, type MinionRestartResult } from './failover';
-export { formatReport, missedTargets, LB_KILL_TARGET } from './report';
+export { vipFailover, appFailure, controlNoCommit, lbKill, minionRestart, ensureBaseline, brineSetCommit, natHealth, SERVICES_BY_ROLE, type NatHealth, type FailoverOptions, type VipFailoverResult, type AppKillResult, type ControlResult, type LbKillResult, type MinionRestartResult } from './failover';
+export { lbLinkDown, configChange, masterRestart, natSets, CONFIG_CHANGE_PILLAR, type LbLinkDownResult, type ConfigChangeResult, type ConfigChangeRun, type MasterRestartResult } from './healing';
+export { failover, supervision, SCENARIOS, type Scenario, type FailoverReport } from './scenarios';
+export { formatReport, missedTargets, LB_KILL_TARGET, TARGETS } from './report';

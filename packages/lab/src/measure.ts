@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import { nodesWithRole, nsName, type LabConfig } from './config';
-import { PROBE_JS, STREAM_JS } from './clients';
+import { KEEPALIVE_JS, PROBE_JS, STREAM_JS } from './clients';
 import { nodeSpawn, tracked } from './exec';
 import { killPid, sleep } from './proc';
 
@@ -58,6 +58,32 @@ export async function startProbes(c: LabConfig, o: { url?: string; durationMs: n
   const t = await nodeSpawn(c, node, [process.execPath, '-e', PROBE_JS, url, String(o.durationMs), String(o.intervalMs ?? 50), String(o.timeoutMs ?? 1000)], { name }, 20);
   const done = waitExit(c, node, name, o.durationMs + (o.timeoutMs ?? 1000) + 5000).then(() => readJsonLines<Probe>(t.log).sort((a, b) => a.s - b.s));
   return { name, pid: t.pid, done };
+}
+
+export interface KeepaliveRequest {
+  t: number;
+  ms: number;
+  /** The client's local port: requests with the same port went over the same connection. */
+  port: number | null;
+  status?: number;
+  lb?: string | null;
+  err?: string;
+}
+
+/** Requests every `intervalMs` over one keep-alive connection (a new one after an error), for `durationMs`. */
+export async function startKeepalive(c: LabConfig, o: { url?: string; durationMs: number; intervalMs?: number; timeoutMs?: number; node?: string }): Promise<RunningClient<KeepaliveRequest[]>> {
+  const node = o.node ?? 'client';
+  const name = `probe-ka-${process.pid}-${++clientSeq}`;
+  const url = o.url ?? `http://${c.vip}/`;
+  const t = await nodeSpawn(c, node, [process.execPath, '-e', KEEPALIVE_JS, url, String(o.durationMs), String(o.intervalMs ?? 100), String(o.timeoutMs ?? 1000)], { name }, 20);
+  const done = waitExit(c, node, name, o.durationMs + (o.timeoutMs ?? 1000) + 5000).then(() => readJsonLines<KeepaliveRequest>(t.log).sort((a, b) => a.t - b.t));
+  return { name, pid: t.pid, done };
+}
+
+/** What a keep-alive client saw so far (its log), while it runs. */
+export function keepaliveSoFar(c: LabConfig, node: string, name: string): KeepaliveRequest[] {
+  const t = tracked(c, node, name);
+  return t ? readJsonLines<KeepaliveRequest>(t.log) : [];
 }
 
 export interface StreamResult {

@@ -220,6 +220,17 @@ function supervisionOf(dir: string, name: string): string | undefined {
   return `${state}; ${policy}; restarts ${String(st['restarts'])}${st['lastExit'] ? `, last ${String(st['lastExit'])}` : ''}`;
 }
 
+/** The NAT health checker's verdicts on a balancer (its `/run/brine-nat/health.json`), for `status`. */
+function natVerdicts(c: LabConfig, node: string): string {
+  try {
+    const h = JSON.parse(fs.readFileSync(path.join(nodePaths(c, node).run, 'brine-nat', 'health.json'), 'utf8')) as { table_loaded: boolean; targets: Record<string, { up: boolean; last_error: string | null }> };
+    const t = Object.entries(h.targets).map(([k, v]) => `${k.split(' ').pop()} ${v.up ? 'up' : `DOWN (${v.last_error ?? '?'})`}`);
+    return `NAT targets: ${t.join(', ') || 'none'}${h.table_loaded ? '' : ', ruleset NOT loaded'}`;
+  } catch {
+    return 'NAT targets: no verdict yet';
+  }
+}
+
 function supervised(c: LabConfig, node: string): { name: string; pid: number; alive: boolean; supervision?: string }[] {
   const dir = nodePaths(c, node).services;
   if (!fs.existsSync(dir)) return [];
@@ -232,7 +243,8 @@ function supervised(c: LabConfig, node: string): { name: string; pid: number; al
       } catch {
         /* not running */
       }
-      return { name, pid: Number.isInteger(pid) && pid > 0 ? pid : 0, alive: pid > 0 && alive(pid), supervision: supervisionOf(dir, name) };
+      const sup = supervisionOf(dir, name);
+      return { name, pid: Number.isInteger(pid) && pid > 0 ? pid : 0, alive: pid > 0 && alive(pid), supervision: sup && name === 'brine-nat-health' ? `${sup}; ${natVerdicts(c, node)}` : sup };
     })
     .filter((p) => p.pid > 0 || p.supervision);
 }

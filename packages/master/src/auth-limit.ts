@@ -1,7 +1,13 @@
 /**
- * Rate limits for the one request anyone may send, `auth`: token buckets overall and per connection, and a
- * separate, smaller budget for the RSA signatures of non-accepted answers (`pending`, `rejected`, `denied`), so
- * strangers cannot make the master sign without bound. Over a limit the master answers an unsigned `busy` error.
+ * Rate limits for the one request anyone may send, `auth` (`perSecond` is `auth_rate`). Over a limit the master
+ * answers an unsigned `busy` error. In the order they are taken:
+ *  - per connection (`auth_rate_per_peer`), before anything else;
+ *  - signature checks overall (4 x auth_rate): a check of a key not seen before costs ~0.15 ms, so strangers can
+ *    spend at most about a sixth of a core;
+ *  - then, by what the key store decided: minions whose key is accepted share a budget of 4 x auth_rate (an
+ *    accepted answer costs ~0.4 ms: one RSA signature, two RSA-OAEP wraps), so a mass accept or a master restart
+ *    is not held to the rate strangers get; every other answer takes from `auth_rate`, and its signature from a
+ *    smaller budget (a fifth of it), so strangers cannot make the master sign without bound.
  */
 export class TokenBucket {
   private tokens: number;
@@ -21,17 +27,21 @@ export class TokenBucket {
 }
 
 export class AuthLimiter {
+  private readonly checks: TokenBucket;
+  private readonly accepted: TokenBucket;
   private readonly overall: TokenBucket;
   private readonly signing: TokenBucket;
   /** Per connection; bounded (oldest forgotten first). */
   private readonly perPeer = new Map<string, TokenBucket>();
 
   constructor(private readonly o: { perSecond: number; perPeerPerSecond: number; maxPeers?: number }) {
+    this.checks = new TokenBucket(o.perSecond * 4, o.perSecond * 8);
+    this.accepted = new TokenBucket(o.perSecond * 4, o.perSecond * 8);
     this.overall = new TokenBucket(o.perSecond, o.perSecond * 2);
     this.signing = new TokenBucket(Math.max(1, o.perSecond / 5), Math.max(2, o.perSecond / 2));
   }
 
-  /** May this connection authenticate now? */
+  /** May this connection have its auth request checked now? */
   admit(peer: string): boolean {
     let b = this.perPeer.get(peer);
     if (!b) {
@@ -39,7 +49,22 @@ export class AuthLimiter {
       b = new TokenBucket(this.o.perPeerPerSecond, this.o.perPeerPerSecond * 2);
       this.perPeer.set(peer, b);
     }
-    return b.take() && this.overall.take();
+    return b.take() && this.checks.take();
+  }
+
+  /** May a minion whose key is accepted get its session now? */
+  acceptedAuth(): boolean {
+    return this.accepted.take();
+  }
+
+  /** May a minion whose key is not accepted get an answer now? */
+  otherAuth(): boolean {
+    return this.overall.take();
+  }
+
+  /** The rate accepted minions can be answered at (the accept notice spreads their auths over n / this seconds). */
+  get acceptedPerSecond(): number {
+    return this.o.perSecond * 4;
   }
 
   /** May the master sign a non-accepted answer now? */

@@ -8,3 +8,5 @@ export * from './mine';
 export * from './fileserver';
 export * from './events/bus';
 export * from './runners/types';
+export { runners, callRunner, lookupRunner, listRunners, under } from './runners/index';
+export { TAGS, minionTagRefusal, minionEventData } from './events/tags';

@@ -1,12 +1,14 @@
 /**
  * The job cache, on disk under `<cachedir>/jobs/<jid>/`: `job.json` (function, target, expected minions) and
- * one `<minion>.json` return each. Written atomically; pruned after `keep_jobs` hours.
+ * one `<minion>.ret.json` return each. Written atomically; pruned after `keep_jobs` hours. Returns that arrive in a
+ * crowd go through a write-ahead log first and reach their files from worker threads (return-log.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, errorMessage, LocalStorageError, type Outcome, writeFileAtomicSync } from '@brine/core';
 import { validMinionId } from './keys';
 import { diskBytes, type QuotaRefusals } from './quota';
+import { ReturnLog } from './return-log';
 
 export interface JobRecord {
   jid: string;
@@ -58,13 +60,31 @@ export interface JobCacheQuota {
   refusals: QuotaRefusals;
 }
 
+/** Job records kept parsed in memory (the latest jobs: every return of a job looks its record up). */
+const RECENT_JOBS = 32;
+
 export class JobCache {
   readonly dir: string;
+  /** The latest job records read or written, with their expected minions as a set (LRU, RECENT_JOBS). */
+  private readonly recent = new Map<string, { job: JobRecord; expected: Set<string> }>();
   /** Disk bytes per minion (whole blocks), counted from the disk on first use and again after each prune. */
   private usage: Map<string, number> | null = null;
+  /** The master's write-ahead log for crowds of returns; undefined in `brine jobs` (which only reads). */
+  private log: ReturnLog | undefined;
+
   constructor(cachedir: string, private readonly keepHours: number, private readonly quota?: JobCacheQuota) {
     this.dir = path.join(cachedir, 'jobs');
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  /** The master: replay a log a previous run left, and send crowds of returns through the log from now on. */
+  useReturnLog(): void {
+    this.log ??= new ReturnLog(this.dir);
+  }
+
+  /** Write everything still only in the log (the master stops). */
+  flush(): void {
+    this.log?.flushSync();
   }
 
   /** What `id` holds in the job cache now (bytes of disk). */
@@ -125,6 +145,19 @@ export class JobCache {
 
   recordJob(job: JobRecord): void {
     this.write(this.jobDir(job.jid), 'job.json', job);
+    this.remember(job);
+  }
+
+  private remember(job: JobRecord): void {
+    this.recent.delete(job.jid);
+    if (this.recent.size >= RECENT_JOBS) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(job.jid, { job, expected: new Set(job.expected) });
+  }
+
+  /** Was `id` among the minions `job` expected (O(1) for a recent job)? */
+  expects(job: JobRecord, id: string): boolean {
+    const r = this.recent.get(job.jid);
+    return r && r.job === job ? r.expected.has(id) : job.expected.includes(id);
   }
 
   /**
@@ -143,42 +176,58 @@ export class JobCache {
       const used = this.used(r.id);
       if (charge > 0 && used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
     }
-    if (scheduled) this.write(dir, 'job.json', jobText);
-    this.write(dir, `${r.id}.ret.json`, text);
+    if (scheduled) this.recent.delete(r.jid);
+    if (this.log?.crowded()) {
+      const files = [...(scheduled ? [{ rel: `${r.jid}/job.json`, text: jobText }] : []), { rel: `${r.jid}/${r.id}.ret.json`, text }];
+      try {
+        this.log.append({ files });
+      } catch (e) {
+        throw new LocalStorageError(`job cache: could not log the return of ${r.id} for ${r.jid}`, e);
+      }
+    } else {
+      if (scheduled) this.write(dir, 'job.json', jobText);
+      this.write(dir, `${r.id}.ret.json`, text);
+    }
     if (this.usage) this.usage.set(r.id, Math.max(0, (this.usage.get(r.id) ?? 0) + charge));
   }
 
   /** The job's record; null when there is none; JobCacheDamaged when its file cannot be read. */
   job(jid: string): JobRecord | null {
     if (!JID.test(jid)) return null;
+    const hit = this.recent.get(jid);
+    if (hit) return hit.job;
     const file = path.join(this.jobDir(jid), 'job.json');
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = this.log?.pending(`${jid}/job.json`) ?? fs.readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new JobCacheDamaged(file, e);
     }
+    let job: JobRecord;
     try {
-      return JSON.parse(text) as JobRecord;
+      job = JSON.parse(text) as JobRecord;
     } catch (e) {
       throw new JobCacheDamaged(file, e);
     }
+    if (Array.isArray(job?.expected)) this.remember(job);
+    return job;
   }
 
   /** Every readable return of a job; the files that could not be read are named in `damaged`. */
   readReturns(jid: string): { returns: ReturnRecord[]; damaged: string[] } {
     const d = this.jobDir(jid);
     const out = { returns: [] as ReturnRecord[], damaged: [] as string[] };
+    const logged = this.log?.pendingIn(jid) ?? new Map<string, string>();
     let names: string[];
     try {
       names = fs.readdirSync(d);
     } catch {
-      return out;
+      names = [];
     }
-    for (const n of names.filter((x) => x.endsWith('.ret.json')).sort()) {
+    for (const n of [...new Set([...names, ...logged.keys()])].filter((x) => x.endsWith('.ret.json')).sort()) {
       try {
-        const r = JSON.parse(fs.readFileSync(path.join(d, n), 'utf8')) as ReturnRecord;
+        const r = JSON.parse(logged.get(n) ?? fs.readFileSync(path.join(d, n), 'utf8')) as ReturnRecord;
         if (typeof r?.id !== 'string') throw new Error('no minion id');
         out.returns.push(r);
       } catch {
@@ -214,6 +263,8 @@ export class JobCache {
       const ts = Date.UTC(+jid.slice(0, 4), +jid.slice(4, 6) - 1, +jid.slice(6, 8), +jid.slice(8, 10), +jid.slice(10, 12), +jid.slice(12, 14));
       if (now - ts > this.keepHours * 3600_000) {
         fs.rmSync(path.join(this.dir, jid), { recursive: true, force: true });
+        this.recent.delete(jid);
+        this.log?.forget(jid);
         n++;
       }
     }

@@ -21,6 +21,11 @@ export interface WatchSink {
 
 export class JobWatch {
   readonly returned = new Set<string>();
+  /** `expected` as a set, and how many of them have not returned: a return costs O(1), whatever the fleet size. */
+  private readonly expectedSet: Set<string>;
+  private outstanding: number;
+  /** Where checkComplete's last scan stopped. */
+  private cursor = 0;
   /** Minions that reported the job running, with the time of their last heartbeat. */
   readonly running = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -37,6 +42,8 @@ export class JobWatch {
     private readonly connected: (id: string) => boolean,
     private readonly onEnd: () => void,
   ) {
+    this.expectedSet = new Set(expected);
+    this.outstanding = this.expectedSet.size;
     this.arm();
     this.hardTimer = setTimeout(() => this.finish(), maxWaitMs);
     this.checkComplete();
@@ -48,6 +55,11 @@ export class JobWatch {
     // (Salt keeps waiting for a job its minion reports as running).
     const ms = this.running.size > 0 ? Math.max(this.timeoutMs, RUNNING_GRACE_MS) : this.timeoutMs;
     this.timer = setTimeout(() => this.finish(), ms);
+  }
+
+  /** Was `id` expected to answer? */
+  expects(id: string): boolean {
+    return this.expectedSet.has(id);
   }
 
   get finished(): boolean {
@@ -65,6 +77,7 @@ export class JobWatch {
   onReturn(r: ReturnRecord): void {
     if (this.done || this.returned.has(r.id)) return;
     this.returned.add(r.id);
+    if (this.expectedSet.has(r.id)) this.outstanding--;
     this.running.delete(r.id);
     this.sink.event({ event: 'return', minion: r.id, ret: r.ret, outcome: r.outcome ?? (r.success ? 'ok' : 'error'), retcode: r.retcode, success: r.success, out: r.out });
     this.arm();
@@ -77,10 +90,23 @@ export class JobWatch {
     return beat !== undefined && now - beat <= ALIVE_MS;
   }
 
-  /** Finish early once every outstanding minion is accounted for (returned, or not connected at all). */
+  /**
+   * Finish early once every outstanding minion is accounted for (returned, or not connected at all). O(1) while
+   * minions remain that have not returned and are connected: the scan stops at the first one, and it starts where
+   * the last scan stopped (`cursor`), so a fleet answering one by one costs a constant amount per return.
+   */
   checkComplete(): void {
-    const outstanding = this.expected.filter((id) => !this.returned.has(id));
-    if (outstanding.length === 0 || outstanding.every((id) => !this.connected(id) && !this.alive(id))) this.finish();
+    if (this.outstanding === 0) return this.finish();
+    const n = this.expected.length;
+    for (let i = 0; i < n; i++) {
+      const id = this.expected[(this.cursor + i) % n]!;
+      if (this.returned.has(id)) continue;
+      if (this.connected(id) || this.alive(id)) {
+        this.cursor = (this.cursor + i) % n;
+        return;
+      }
+    }
+    this.finish();
   }
 
   finish(): void {

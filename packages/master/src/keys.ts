@@ -6,9 +6,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, globMatch, writeFileAtomicSync } from '@brine/core';
 import { fingerprint, isValidMinionId } from '@brine/protocol';
+import { KEY_STATES, KeyIndex, type KeyState } from './key-index';
 
-export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
-export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];
+export { KEY_STATES, type KeyState };
 
 /** Minion ids become file names: the protocol's id rule (no slashes, no leading dot) keeps them safe. */
 export function validMinionId(id: unknown): id is string {
@@ -42,6 +42,9 @@ function readableKey(pem: string): boolean {
 }
 
 export class KeyStore {
+  /** The master's in-memory copy (see key-index.ts); undefined in `brine key`, which reads the files. */
+  private index: KeyIndex | undefined;
+
   constructor(readonly dir: string, private readonly opts: { autoAccept?: boolean; autosignFile?: string; maxPending?: number } = {}) {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const s of KEY_STATES) fs.mkdirSync(path.join(dir, s), { recursive: true, mode: 0o700 });
@@ -52,7 +55,37 @@ export class KeyStore {
     return path.join(this.dir, state, id);
   }
 
+  /**
+   * Serve lookups from memory from now on, kept true by file events, `invalidate()` and `verifyListing()`.
+   * `onAccepted` hears of keys that became accepted outside this process (`brine key accept`).
+   */
+  watch(onAccepted?: (ids: string[]) => void): void {
+    if (this.index) return;
+    this.index = new KeyIndex(this.dir);
+    this.index.onAccepted = onAccepted;
+    this.index.watch();
+  }
+
+  unwatch(): void {
+    this.index?.close();
+    this.index = undefined;
+  }
+
+  /** Read the key store again on next use (`brine key` changed it). */
+  invalidate(): void {
+    this.index?.invalidate();
+  }
+
+  /** Compare the directories with the in-memory copy and repair it (a missed file event); cheap: names only. */
+  verifyListing(): void {
+    this.index?.verifyListing();
+  }
+
   read(state: KeyState, id: string): string | null {
+    if (this.index) {
+      this.file(state, id); // validates the id
+      return this.index.get(state, id);
+    }
     try {
       return fs.readFileSync(this.file(state, id), 'utf8');
     } catch {
@@ -62,18 +95,25 @@ export class KeyStore {
 
   private write(state: KeyState, id: string, pem: string): void {
     writeFileAtomicSync(this.file(state, id), pem, 0o644);
+    this.index?.recorded(state, id, pem);
   }
 
   private remove(state: KeyState, id: string): void {
     fs.rmSync(this.file(state, id), { force: true });
+    this.index?.recorded(state, id, undefined);
   }
 
   stateOf(id: string): KeyState | null {
+    if (this.index) {
+      this.file('accepted', id);
+      return this.index.stateOf(id);
+    }
     for (const s of KEY_STATES) if (fs.existsSync(this.file(s, id))) return s;
     return null;
   }
 
   list(): Record<KeyState, string[]> {
+    if (this.index) return this.index.list();
     const out = {} as Record<KeyState, string[]>;
     for (const s of KEY_STATES) {
       out[s] = fs
@@ -127,7 +167,9 @@ export class KeyStore {
     return { state: 'pending', created: true };
   }
 
-  private count(state: KeyState): number {
+  /** How many keys are in `state` (from memory in the master). */
+  count(state: KeyState): number {
+    if (this.index) return this.index.count(state);
     return fs.readdirSync(path.join(this.dir, state)).length;
   }
 
@@ -151,7 +193,10 @@ export class KeyStore {
         }
         if (age < (stale ? Math.min(maxAgeMs, 600_000) : maxAgeMs)) continue;
         fs.rmSync(f, { force: true });
-        if (!stale) gone.push(name);
+        if (!stale) {
+          gone.push(name);
+          this.index?.recorded(s, name, undefined);
+        }
       }
     }
     return gone;

@@ -71,6 +71,11 @@ export class MineStore {
     return [...this.data.keys()];
   }
 
+  /** Everything `id` has in the mine, by function (the operator's view: no ACL applies). */
+  of(id: string): Dict | undefined {
+    return this.data.get(id);
+  }
+
   delete(id: string): void {
     this.data.delete(id);
     this.acls.delete(id);

@@ -1,45 +1,54 @@
-/** The operator's requests on the control channel: publish (and stream returns), match, status, keys, mine. */
-import { parseTargetType, UsageError, type Dict } from '@brine/core';
-import type { ControlReplySink, ControlRequest } from './control';
+/**
+ * The operator's requests on the control channel, one handler per operation of `controlOps` (packages/protocol/src/
+ * control/messages.ts): `ControlHandlers` is a mapped type over them, so an operation without a handler here does
+ * not compile. Request bodies arrive validated.
+ */
+import { globMatch, UsageError } from '@brine/core';
+import type { ControlHandlers, ControlSink, ReplyOf } from '@brine/protocol';
+import type { WatchSink } from './jobs';
+import { runRunner } from './runners/run';
 import type { Master } from './server';
 
-export async function handleControl(m: Master, req: ControlRequest, sink: ControlReplySink): Promise<void> {
-  switch (req.op) {
-    case 'keys.changed':
-      sink.end({ ok: true, removed: m.reconcileKeys() });
-      return;
-    case 'match': {
-      const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-      sink.end({ ok: true, minions: m.expectedMinions(req['tgt'] as string, type) });
-      return;
-    }
-    case 'status': {
+const FUNCTION_NAME = /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i;
+
+export function controlHandlers(m: Master): ControlHandlers {
+  return {
+    'keys.changed': (_req, sink) => sink.end({ removed: m.reconcileKeys() }),
+    match: (req, sink) => sink.end({ minions: m.expectedMinions(req.tgt, req.tgt_type ?? 'glob') }),
+    status: (_req, sink) => {
       const accepted = m.keys.list().accepted;
-      sink.end({ ok: true, fingerprint: m.fingerprint, ports: m.ports, minions: Object.fromEntries(accepted.map((id) => [id, m.connected(id) ? 'connected' : 'not connected'])) });
-      return;
-    }
-    case 'mine.get': {
-      const type = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-      sink.end({ ok: true, data: m.mine.get(req['tgt'] as string, String(req['fun']), type, m.registry, new Set(m.keys.list().accepted), m.opts.nodegroups, null) });
-      return;
-    }
-    case 'publish': {
-      const tgtType = parseTargetType(String(req['tgt_type'] ?? 'glob'));
-      const fun = String(req['fun'] ?? '');
-      if (!/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/i.test(fun)) throw new UsageError(`'${fun}' is not a function name (module.function)`);
-      const arg = Array.isArray(req['arg']) ? (req['arg'] as unknown[]) : [];
-      const kwarg = (req['kwarg'] ?? {}) as Dict;
-      const { jid, expected } = await m.publish({ tgt: req['tgt'] as string, tgtType, fun, arg, kwarg });
-      if (req['async']) {
-        sink.end({ ok: true, jid, expected });
+      sink.end({ fingerprint: m.fingerprint, ports: m.ports, minions: Object.fromEntries(accepted.map((id) => [id, m.connected(id) ? 'connected' : 'not connected'] as const)) });
+    },
+    'mine.get': (req, sink) => {
+      sink.end({ data: m.mine.get(req.tgt, req.fun, req.tgt_type ?? 'glob', m.registry, new Set(m.keys.list().accepted), m.opts.nodegroups, null) });
+    },
+    publish: async (req, sink) => {
+      if (!FUNCTION_NAME.test(req.fun)) throw new UsageError(`'${req.fun}' is not a function name (module.function)`);
+      const { jid, expected } = await m.publish({ tgt: req.tgt, tgtType: req.tgt_type ?? 'glob', fun: req.fun, arg: req.arg ?? [], kwarg: req.kwarg ?? {}, user: req.user });
+      if (req.async) {
+        sink.end({ jid, expected });
         return;
       }
       sink.event({ event: 'job', jid, expected });
-      const timeoutMs = Math.max(1, Number(req['timeout'] ?? m.opts.timeout)) * 1000;
-      m.watch(jid, expected, sink, timeoutMs, Number(req['max_wait'] ?? 3600) * 1000);
-      return;
-    }
-    default:
-      sink.end({ ok: false, error: `unknown operation '${req.op}'` });
-  }
+      const timeoutMs = Math.max(1, req.timeout ?? m.opts.timeout) * 1000;
+      m.watch(jid, expected, watchSink(sink), timeoutMs, (req.max_wait ?? 3600) * 1000);
+    },
+    'event.listen': (req, sink) => {
+      const glob = req.match ?? '*';
+      const off = m.events.subscribe((e) => {
+        if (globMatch(glob, e.tag)) sink.event({ tag: e.tag, data: e.data });
+      });
+      // The stream ends when the listener goes away.
+      sink.signal.addEventListener('abort', () => off(), { once: true });
+    },
+    runner: (req, sink) => runRunner(m, req, sink),
+  };
+}
+
+/** A job watch reports through the publish operation's events and reply. */
+function watchSink(sink: ControlSink<'publish'>): WatchSink {
+  return {
+    event: (data) => sink.event(data as Parameters<typeof sink.event>[0]),
+    end: ({ ok: _ok, ...reply }) => sink.end(reply as ReplyOf<'publish'>),
+  };
 }

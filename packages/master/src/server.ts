@@ -7,6 +7,7 @@ import * as path from 'path';
 import { errorMessage, expandNodegroups, isTransientWriteError, LocalStorageError, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import {
   AUTH_FRESHNESS_MS,
+  buildAcceptNotices,
   buildAuthReply,
   buildRekey,
   decodeExpecting,
@@ -14,9 +15,9 @@ import {
   fingerprint,
   FILE_CHUNK_BYTES,
   framesSize,
-  isAcceptablePublicKey,
   loadOrCreateKeyPair,
   MasterTransport,
+  minionTopic,
   PublicationKeys,
   ReplayCache,
   sealPublication,
@@ -32,24 +33,43 @@ import {
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
 import { AuthLimiter } from './auth-limit';
+import { AuthPace } from './auth-pace';
 import { EventBus } from './events/bus';
-import { ControlServer, type ControlReplySink } from './control';
-import { handleControl } from './operator';
+import type { ControlServer } from '@brine/protocol';
+import { startControl } from './control';
+import { KeyEvents } from './events/key-events';
+import { Presence } from './events/presence';
+import { minionEventData, minionTagRefusal, TAGS } from './events/tags';
+import { FileRecv, RequestRefused } from './file-recv';
+import { RunningJobs } from './running';
 import { FileServer } from './fileserver';
 import { JobCache, newJid, type JobRecord } from './jobcache';
-import { JobWatch } from './jobs';
+import { JobWatch, type WatchSink } from './jobs';
 import { KeyStore } from './keys';
 import { MineStore, type MineAcl } from './mine';
 import { PillarCompiler } from './pillar';
 import { GrainPins } from './pinned-grains';
 import { QuotaExceeded, QuotaRefusals } from './quota';
 import { Registry } from './registry';
+import { MasterMetrics } from './metrics';
+import { Reactor } from './reactor/reactor';
+import { callRunner } from './runners/index';
 
 /** A mine.update's `acl` (function name -> {tgt, tgtType}), validated by the schema. */
 function mineAcls(acl: Record<string, { tgt: string | string[]; tgtType: string }> | undefined): Record<string, MineAcl> {
   const out: Record<string, MineAcl> = {};
   for (const [name, a] of Object.entries(acl ?? {})) out[name] = { tgt: a.tgt, tgtType: a.tgtType as TargetType };
   return out;
+}
+
+/** A request kind added to the protocol without a case in `dispatch` is a compile error here. */
+function unhandledRequest(b: never): never {
+  throw new Error(`request kind '${String((b as { kind?: unknown }).kind)}' has no handler`);
+}
+
+/** Salt's `arg` in job events: the positional arguments, then the keyword arguments marked `__kwarg__`. */
+function saltArgs(arg: unknown[], kwarg: Dict): unknown[] {
+  return Object.keys(kwarg).length ? [...arg, { ...kwarg, __kwarg__: true }] : arg;
 }
 
 /** A minion that has not pinged for this long is not counted as connected. */
@@ -62,12 +82,20 @@ export class Master {
   readonly mine: MineStore;
   /** Salt-tagged events: jobs, returns, auth, keys, minion start/stop (see events/bus.ts). */
   readonly events: EventBus;
+  /** The `reactor:` map at work on the bus (reactor/reactor.ts). */
+  reactor: Reactor | undefined;
   /** Writes refused because a minion was over its quota, counted per minion and kind. */
   readonly quotaRefusals: QuotaRefusals;
+  /** Counts and timings for /metrics (metrics/; served when metrics_port is set). Read only when scraped. */
+  readonly metrics = new MasterMetrics(this);
   private readonly sessions = new SessionTable();
   private readonly pubKeys = new PublicationKeys();
   private readonly authNonces = new ReplayCache(100_000, AUTH_FRESHNESS_MS);
-  private readonly files: FileServer;
+  readonly files: FileServer;
+  /** Jobs minions report running (`job.running` heartbeats), for jobs.active. */
+  readonly running = new RunningJobs();
+  private readonly keyEvents: KeyEvents;
+  private readonly fileRecv: FileRecv;
   private readonly pillar: PillarCompiler;
   private readonly watches = new Map<string, Set<JobWatch>>();
   private readonly identity: KeyPairFiles;
@@ -77,11 +105,17 @@ export class Master {
   /** Public key per minion with a live session (the rekey recipients). */
   private readonly sessionPubs = new Map<string, string>();
   private readonly authLimit: AuthLimiter;
+  private readonly authPace: AuthPace;
+  /** Keys accepted by `brine key` whose minions are told at the next notice flush (bounded by the key store). */
+  private readonly toNotify = new Set<string>();
+  private noticeTimer: NodeJS.Timeout | undefined;
 
   private constructor(readonly opts: MasterOpts, readonly log: Logger) {
     this.identity = loadOrCreateKeyPair(opts.pki_dir, 'master');
     this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined, maxPending: opts.max_pending_keys });
     this.authLimit = new AuthLimiter({ perSecond: opts.auth_rate, perPeerPerSecond: opts.auth_rate_per_peer });
+    // Slots at 80% of the accepted-auth budget: a crowd coming back is answered, not told `busy`.
+    this.authPace = new AuthPace(this.authLimit.acceptedPerSecond * 0.8);
     const refusals = (this.quotaRefusals = new QuotaRefusals(log.child({ part: 'quota' })));
     this.jobs = new JobCache(opts.cachedir, opts.keep_jobs, { bytes: opts.minion_quota_job_cache_bytes, refusals });
     const pins = new GrainPins(opts.minion_grains, path.join(opts.config_dir, 'minion_grains'), opts.minion_grains_only, log.child({ part: 'grains' }));
@@ -89,6 +123,8 @@ export class Master {
     this.mine = new MineStore(path.join(opts.cachedir, 'mine'), { bytes: opts.minion_quota_mine_bytes, refusals });
     this.files = new FileServer(opts.file_roots);
     this.events = new EventBus(log.child({ part: 'events' }));
+    this.keyEvents = new KeyEvents(this.events);
+    this.fileRecv = new FileRecv(opts, log.child({ part: 'file_recv' }));
     this.pillar = new PillarCompiler(opts.pillar_roots, opts, log.child({ part: 'pillar' }));
   }
 
@@ -105,11 +141,18 @@ export class Master {
       logger: log.child({ part: 'transport' }),
     });
     m.transport.onRequest((peer, frames) => m.onRequest(peer, frames));
-    m.control = new ControlServer(opts.sock_dir, log.child({ part: 'control' }), (req, sink) => handleControl(m, req, sink));
-    await m.control.start();
+    m.keys.watch((ids) => m.acceptedElsewhere(ids));
+    m.control = await startControl(m, opts.sock_dir, log.child({ part: 'control' }));
+    m.reactor = new Reactor(m, opts.reactor, callRunner, log.child({ part: 'reactor' })).start();
+    await m.metrics.serve(opts);
+    m.jobs.useReturnLog(); // replays returns a killed master acknowledged but had not written to their files
     m.jobs.prune();
     m.expirePending();
-    m.timers.push(setInterval(() => m.reconcileKeys(), 2000), setInterval(() => m.jobs.prune(), 3600_000), setInterval(() => m.expirePending(), Math.max(1000, Math.min(60_000, (opts.pending_key_ttl * 3600_000) / 4))));
+    m.timers.push(setInterval(() => m.reconcileKeys(false), 2000), setInterval(() => m.jobs.prune(), 3600_000), setInterval(() => m.expirePending(), Math.max(1000, Math.min(60_000, (opts.pending_key_ttl * 3600_000) / 4))));
+    if (opts['presence_events'] === true) {
+      const presence = new Presence(m.events, Math.max(1, Number(opts['loop_interval'] ?? 60)) * 1000);
+      m.timers.push(setInterval(() => presence.check(m.keys.list().accepted.filter((id) => m.connected(id))), 2000));
+    }
     for (const t of m.timers) t.unref();
     log.info('master started', { publish: m.transport.publishEndpoint, request: m.transport.requestEndpoint, fingerprint: m.fingerprint });
     return m;
@@ -125,8 +168,13 @@ export class Master {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.noticeTimer);
+    this.reactor?.stop();
+    this.keys.unwatch();
+    this.jobs.flush();
     for (const set of this.watches.values()) for (const w of set) w.finish();
     await this.control.close();
+    await this.metrics.close();
     await this.transport.close();
     this.log.info('master stopped');
   }
@@ -136,12 +184,17 @@ export class Master {
   private async onRequest(peer: Buffer, frames: Buffer[]): Promise<Buffer[] | null> {
     try {
       const msg = decodeExpecting(frames, ['auth', 'req'], { maxBytes: this.opts.max_message_size });
-      return msg.kind === 'auth' ? this.onAuth(msg, peer) : await this.onSealed(msg);
+      return msg.kind === 'auth' ? this.metrics.auth(() => this.onAuth(msg, peer)) : await this.onSealed(msg);
     } catch (e) {
       // Every request gets an answer, even a malformed one (the sender learns why instead of timing out).
       this.log.warn('request refused', { peer: peer.toString('hex'), error: errorMessage(e).slice(0, 300) });
       return encode({ kind: 'error', code: 'protocol', message: errorMessage(e).slice(0, 900) } satisfies ErrorReply);
     }
+  }
+
+  /** When an accepted minion should authenticate (ms from now): the next free slot, see auth-pace.ts. */
+  private authSlot(): number {
+    return this.authPace.slot(this.keys.count('accepted') - this.sessions.size);
   }
 
   private busy(message: string): Buffer[] {
@@ -151,20 +204,24 @@ export class Master {
   private onAuth(msg: AuthRequest, peer: Buffer): Buffer[] {
     if (!this.authLimit.admit(peer.toString('hex'))) {
       this.log.warn('auth: rate limit reached, answered busy', { peer: peer.toString('hex'), minion: msg.id });
+      this.metrics.refused('rate_limit');
       return this.busy('too many authentication attempts: try again later');
     }
+    // The key is parsed once here (and cached by its text); the key store answers from memory (keys.ts).
     const v = verifyAuthRequest(msg, { replay: this.authNonces });
-    if (!isAcceptablePublicKey(v.pub)) {
-      this.log.warn('auth: key refused (RSA of 2048-4096 bits with exponent 65537 required)', { minion: v.id });
-      return encode(buildAuthReply(this.identity, v, 'rejected'));
-    }
     const decision = this.keys.decide(v.id, v.pub);
     if (decision.full) {
       this.log.warn('auth: pending keys at max_pending_keys; new key not recorded', { minion: v.id, max: this.opts.max_pending_keys });
+      this.metrics.refused('pending_full');
       return this.busy('the master holds too many pending keys: try again later');
     }
-    // Signing costs an RSA operation: answers to minions that are not accepted are signed at a bounded rate.
-    if (decision.state !== 'accepted' && !this.authLimit.sign()) return this.busy('too many authentication attempts: try again later');
+    // Accepted minions share their own budget; answers to the rest are limited, and their RSA signatures more so.
+    if (decision.state === 'accepted' ? !this.authLimit.acceptedAuth() : !this.authLimit.otherAuth() || !this.authLimit.sign()) {
+      this.metrics.refused('rate_limit');
+      // An accepted minion gets a slot to come back in (auth-pace.ts); the others back off.
+      if (decision.state === 'accepted') return encode({ kind: 'error', code: 'busy', message: 'too many authentication attempts: try again later', retryMs: this.authSlot() } satisfies ErrorReply);
+      return this.busy('too many authentication attempts: try again later');
+    }
     if (decision.damaged) this.log.error(`auth: the accepted key file ${decision.damaged} is damaged (not a public key): the minion waits as pending (brine key delete ${v.id}, then accept it again)`, { minion: v.id });
     if (decision.state !== 'accepted') {
       const level = decision.state === 'pending' ? 'info' : 'warn';
@@ -172,12 +229,16 @@ export class Master {
       if (level === 'warn') this.log.warn(`auth: key ${decision.state}`, meta);
       else if (decision.created) this.log.info(`auth: key ${decision.state}`, meta);
       else this.log.debug(`auth: key ${decision.state}`, meta);
+      this.events.fire(TAGS.auth, { result: decision.state === 'pending', act: decision.state === 'pending' ? 'pend' : decision.state === 'rejected' ? 'reject' : 'denied', id: v.id, fingerprint: v.fingerprint });
+      this.metrics.refused(decision.state);
       return encode(buildAuthReply(this.identity, v, decision.state));
     }
     const sessionKey = this.sessions.create(v.id);
     this.sessionPubs.set(v.id, v.pub);
     this.registry.seen(v.id);
     this.log.info('auth: accepted', { minion: v.id });
+    this.metrics.accepted();
+    this.events.fire(TAGS.auth, { result: true, act: 'accept', id: v.id, fingerprint: v.fingerprint });
     const cur = this.pubKeys.current;
     return encode(buildAuthReply(this.identity, v, 'accepted', { sessionKey, pubKey: cur.key, pubKeyEpoch: cur.epoch }));
   }
@@ -189,7 +250,8 @@ export class Master {
     } catch (e) {
       if (e instanceof SessionError && (e.reason === 'no-session' || e.reason === 'bad-seal')) {
         this.log.debug('request without a valid session: asked to re-authenticate', { minion: env.id, reason: e.reason });
-        return encode({ kind: 'error', code: 'reauth', message: 'authenticate again', seq: env.seq } satisfies ErrorReply);
+        // With a slot (auth-pace.ts): after a restart the whole fleet asks at once, and is answered one by one.
+        return encode({ kind: 'error', code: 'reauth', message: 'authenticate again', seq: env.seq, retryMs: this.authSlot() } satisfies ErrorReply);
       }
       this.log.warn('request refused', { minion: env.id, reason: errorMessage(e) });
       return encode({ kind: 'error', code: 'protocol', message: errorMessage(e), seq: env.seq } satisfies ErrorReply);
@@ -197,11 +259,11 @@ export class Master {
     this.registry.seen(req.id);
     let reply: ReplyBody;
     try {
-      reply = { ok: true, data: await this.dispatch(req) };
+      reply = { ok: true, data: await this.metrics.request(req.body.kind, () => this.dispatch(req)) };
     } catch (e) {
       // Over quota: counted and logged (rate-limited) where refused; the minion drops the write.
       if (e instanceof QuotaExceeded) return encode(this.sessions.sealReply(req, { ok: false, error: e.message, code: 'refused' }));
-      const refused = e instanceof PathEscapeError;
+      const refused = e instanceof PathEscapeError || e instanceof RequestRefused;
       // A write the master could not make now (its disk is full): the minion keeps the request and sends it again.
       const retry = e instanceof LocalStorageError && isTransientWriteError(e.cause);
       this.log[refused ? 'warn' : retry ? 'error' : 'info'](retry ? 'request not stored (the minion will send it again)' : 'request failed', { minion: req.id, kind: req.body.kind, error: errorMessage(e) });
@@ -253,19 +315,33 @@ export class Master {
         }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
         this.jobs.recordReturn(rec, scheduled);
+        this.metrics.jobReturn(rec.outcome);
+        this.running.returned(b.jid, id);
         for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
+        this.events.fire(TAGS.jobRet(b.jid, id), { cmd: '_return', id, jid: b.jid, fun: b.fun, fun_args: saltArgs(job.arg, job.kwarg), return: b.ret, retcode: b.retcode, success: b.success, ...(b.out ? { out: b.out } : {}) });
         return true;
       }
       case 'job.running': {
         const watches = this.watches.get(b.jid);
-        if (!watches) return false;
+        if (!watches) {
+          // No one waits on it (an async job): noted for jobs.active if the minion was targeted (checked once).
+          if (this.running.has(b.jid, id)) {
+            this.running.beat(b.jid, id);
+            return true;
+          }
+          const job = this.jobs.job(b.jid);
+          if (!job || !this.targetedBy(job, id)) return false;
+          this.running.beat(b.jid, id);
+          return true;
+        }
         // The watch knows who was expected: the job record is read from disk only for anyone else.
-        const expected = [...watches].some((w) => w.expected.includes(id));
+        const expected = [...watches].some((w) => w.expects(id));
         const job = expected ? undefined : this.jobs.job(b.jid);
         if (!expected && (!job || !this.targetedBy(job, id))) {
           this.log.warn('job.running from a minion the job did not target ignored', { minion: id, jid: b.jid });
           return false;
         }
+        this.running.beat(b.jid, id);
         for (const w of watches) w.onRunning(id);
         return true;
       }
@@ -288,8 +364,16 @@ export class Master {
         return true;
       case 'mine.get':
         return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups, id);
-      case 'job.pending':
-        return [];
+      case 'event': {
+        const refused = minionTagRefusal(id, b.tag);
+        if (refused) throw new RequestRefused(refused);
+        this.events.fire(b.tag, minionEventData(id, b.tag, b.data));
+        return true;
+      }
+      case 'file.push':
+        return this.fileRecv.receive(id, b.path, b.data, b.offset, b.size);
+      default:
+        return unhandledRequest(b);
     }
   }
 
@@ -298,7 +382,7 @@ export class Master {
    * it (grains can change between publish and return). A minion the job did not target cannot add to it.
    */
   private targetedBy(job: JobRecord, id: string): boolean {
-    if (job.expected.includes(id)) return true;
+    if (this.jobs.expects(job, id)) return true;
     try {
       return matchTarget({ tgt: job.tgt, type: job.tgt_type as TargetType }, this.registry.subject(id), { nodegroups: this.opts.nodegroups });
     } catch {
@@ -327,9 +411,46 @@ export class Master {
     }
   }
 
-  /** Cut off minions whose key is no longer accepted: end their session, rotate the publication key, rekey the rest. */
-  reconcileKeys(): string[] {
-    const accepted = new Set(this.keys.list().accepted);
+  /** Keys that became accepted outside this process: gather them for a moment, then tell their minions. */
+  private acceptedElsewhere(ids: string[]): void {
+    for (const id of ids) this.toNotify.add(id);
+    this.noticeTimer ??= setTimeout(() => {
+      this.noticeTimer = undefined;
+      this.sendAcceptNotices();
+    }, 200);
+  }
+
+  /**
+   * Tell pending minions their key was accepted (signed notices on their own topics, see accept-notice.ts), with a
+   * spread that keeps their auths within the accepted-auth budget.
+   */
+  private sendAcceptNotices(): void {
+    const ids = [...this.toNotify].filter((id) => this.transport.isSubscribed(id) && this.sessions.get(id) === undefined);
+    this.toNotify.clear();
+    if (ids.length === 0) return;
+    const spreadMs = (ids.length / this.authLimit.acceptedPerSecond) * 1000 * 1.25;
+    try {
+      for (const n of buildAcceptNotices(this.identity.privatePem, ids, spreadMs)) {
+        const frames = encode(n);
+        for (const id of n.ids) this.transport.publish(frames, minionTopic(id)).catch(() => undefined);
+      }
+      this.log.info('accepted minions told to authenticate', { count: ids.length, spreadMs: Math.round(spreadMs) });
+    } catch (e) {
+      this.log.warn('accept notices not sent', { error: errorMessage(e) });
+    }
+  }
+
+  /**
+   * Cut off minions whose key is no longer accepted: end their session, rotate the publication key, rekey the rest.
+   * `reread` (`brine key` said keys changed): read the key store again; otherwise compare the directories by name
+   * with the in-memory copy (repairs a missed file event).
+   */
+  reconcileKeys(reread = true): string[] {
+    if (reread) this.keys.invalidate();
+    else this.keys.verifyListing();
+    const list = this.keys.list();
+    this.keyEvents.check(list);
+    const accepted = new Set(list.accepted);
     // Mine data and cached grains of a key removed while no session was up (e.g. while the master was down).
     for (const id of this.mine.ids()) {
       if (accepted.has(id)) continue;
@@ -374,7 +495,7 @@ export class Master {
   }
 
   async publish(job: { tgt: string | string[]; tgtType: TargetType; fun: string; arg: unknown[]; kwarg: Dict; user?: string }): Promise<{ jid: string; expected: string[] }> {
-    this.reconcileKeys(); // a key deleted a moment ago gets nothing, even without the notification
+    this.reconcileKeys(false); // a key deleted a moment ago gets nothing, even without the notification
     // Nodegroups are expanded here; minions receive the compound expression.
     let { tgt, tgtType } = job;
     if (tgtType === 'nodegroup') [tgt, tgtType] = [expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), 'compound'];
@@ -382,16 +503,20 @@ export class Master {
     const expected = this.expectedMinions(tgt, tgtType);
     const jid = newJid();
     this.jobs.recordJob({ jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() });
+    this.metrics.jobPublished(expected.length);
+    // Before the publication, as Salt's: no return can overtake its job's `new` event.
+    this.events.fire(TAGS.jobNew(jid), { jid, tgt: job.tgt, tgt_type: job.tgtType, fun: job.fun, arg: saltArgs(job.arg, job.kwarg), minions: expected, missing: [], user: job.user ?? 'root' });
     if (expected.length > 0) {
       const sealed = sealPublication(this.identity.privatePem, this.pubKeys.current, { jid, tgt, tgtType, fun: job.fun, arg: job.arg, kwarg: job.kwarg, user: job.user });
-      await this.transport.publish(encode(sealed));
+      await this.metrics.fanout(() => this.transport.publish(encode(sealed)));
     }
     this.log.info('job published', { jid, fun: job.fun, tgt: job.tgt, expected: expected.length });
     return { jid, expected };
   }
 
   /** Stream a job's returns to `sink` until every expected minion returned or the watch times out. */
-  watch(jid: string, expected: string[], sink: ControlReplySink, timeoutMs: number, maxWaitMs: number): void {
+  watch(jid: string, expected: string[], sink: WatchSink, timeoutMs: number, maxWaitMs: number): void {
+    sink = this.metrics.watchSink(sink);
     let set = this.watches.get(jid);
     if (!set) this.watches.set(jid, (set = new Set()));
     const w = new JobWatch(jid, expected, sink, timeoutMs, maxWaitMs, (id) => this.connected(id), () => {

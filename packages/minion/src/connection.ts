@@ -19,6 +19,7 @@ import {
   readPinnedMaster,
   RemoteError,
   RequestError,
+  openAcceptNotice,
   type AuthReply,
   type ErrorReply,
   type JobPublication,
@@ -31,6 +32,15 @@ import { Backoff, sleep } from './backoff';
 import { MasterError, MasterUnreachable, type Requester } from './requester';
 
 export { MasterError, MasterUnreachable };
+
+/** While pending, retries back off up to this many times acceptance_wait_time_max (the accept notice brings them forward). */
+export const PENDING_RETRY_FACTOR = 3;
+
+/** The master's slot hint is unsigned: at most a minute, plus up to 250 ms of jitter. */
+const MAX_SLOT_MS = 60_000;
+function slotDelay(retryMs: number): number {
+  return Math.min(retryMs, MAX_SLOT_MS) + Math.random() * 250;
+}
 
 export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'accepted' | 'master-key-mismatch';
 
@@ -47,8 +57,14 @@ export class Connection implements Requester {
   private timeouts = 0;
   private lastReset = 0;
   private readonly onAccepted: (() => void)[] = [];
-  /** While the auth loop waits to retry: bring the retry forward (the master is reachable again). */
-  private shortenRetry: (() => void) | undefined;
+  /** While the auth loop waits to retry: bring the retry forward to `soonMs` from now (default: a random 0-1 s). */
+  private shortenRetry: ((soonMs?: number) => void) | undefined;
+  /** The master key that answered `pending` (verified and pinned): accept notices must be signed by it. */
+  private pendingMasterPub: string | undefined;
+  /** The master's `busy` gave a slot: the next attempt comes then rather than after the backoff. */
+  private slot: number | undefined;
+  /** An accept notice that came while an auth attempt was in flight: the next retry comes this soon. */
+  private noticeDelay: number | undefined;
   private readonly onJob: ((job: JobPublication) => void)[] = [];
 
   constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
@@ -91,6 +107,8 @@ export class Connection implements Requester {
 
   private async authLoop(initialDelayMs: number): Promise<void> {
     const backoff = new Backoff(this.opts.acceptance_wait_time * 1000, this.opts.acceptance_wait_time_max * 1000);
+    // While pending the master tells us when our key is accepted (accept notice): ask less often meanwhile.
+    const pendingBackoff = new Backoff(this.opts.acceptance_wait_time * 1000, PENDING_RETRY_FACTOR * this.opts.acceptance_wait_time_max * 1000);
     if (initialDelayMs > 0) await sleep(initialDelayMs);
     while (!this.stopped) {
       try {
@@ -103,7 +121,11 @@ export class Connection implements Requester {
           this.log.warn('auth attempt failed', { error: errorMessage(e) });
         }
       }
-      await this.retryDelay(backoff.next());
+      // A slot the master gave, or an accept notice that came during the attempt, sets the next try; otherwise the
+      // backoff (longer while pending: the accept notice brings it forward).
+      const hint = this.slot ?? this.noticeDelay;
+      this.slot = this.noticeDelay = undefined;
+      await this.retryDelay(hint ?? (this.state === 'pending' ? pendingBackoff.next() : backoff.next()));
     }
   }
 
@@ -120,8 +142,7 @@ export class Connection implements Requester {
       let timer = setTimeout(end, ms);
       timer.unref?.();
       const until = Date.now() + ms;
-      this.shortenRetry = () => {
-        const soon = Math.random() * 1000;
+      this.shortenRetry = (soon = Math.random() * 1000) => {
         if (until - Date.now() <= soon) return;
         clearTimeout(timer);
         timer = setTimeout(end, soon);
@@ -137,6 +158,7 @@ export class Connection implements Requester {
     if (answer.kind === 'error') {
       // `busy`: the master rate-limits authentication (unsigned, so only a hint): try again after the backoff.
       this.log.debug('auth answered with an error: trying again later', { code: answer.code, message: answer.message });
+      if (answer.retryMs !== undefined) this.slot = slotDelay(answer.retryMs);
       return false;
     }
     const reply = answer;
@@ -149,6 +171,7 @@ export class Connection implements Requester {
       }
       this.state = out.status;
       this.session = undefined;
+      this.pendingMasterPub = out.status === 'pending' ? out.masterPub : undefined;
       return false;
     }
     this.session = new ClientSession(this.keys.id, out.sessionKey);
@@ -189,7 +212,8 @@ export class Connection implements Requester {
         if (e instanceof RemoteError && e.reason === 'reauth' && attempt === 0) {
           this.log.info('the master asked us to re-authenticate');
           if (this.session === s) this.session = undefined;
-          await this.authenticate(Math.random() * 500);
+          // The master's slot when it gave one (a restarted master paces the fleet), else within half a second.
+          await this.authenticate(e.retryMs !== undefined ? slotDelay(e.retryMs) : Math.random() * 500);
           continue;
         }
         throw e;
@@ -244,7 +268,7 @@ export class Connection implements Requester {
   }
 
   private onPublish(frames: Buffer[]): void {
-    if (!this.receiver) return;
+    if (!this.receiver && this.state !== 'pending') return;
     let msg;
     try {
       msg = decode(frames);
@@ -252,6 +276,17 @@ export class Connection implements Requester {
       this.log.warn('malformed publication dropped', { error: errorMessage(e) });
       return;
     }
+    if (msg.kind === 'auth.notice') {
+      // Only a prompt: the signed auth reply decides. Acted on only while pending, from the master that said so.
+      if (this.state !== 'pending' || !this.pendingMasterPub) return;
+      const delay = openAcceptNotice(msg, this.pendingMasterPub, this.keys.id);
+      if (delay === undefined) return;
+      this.log.info('the master accepted our key: authenticating', { inMs: delay });
+      if (this.shortenRetry) this.shortenRetry(delay);
+      else this.noticeDelay = delay;
+      return;
+    }
+    if (!this.receiver) return;
     try {
       if (msg.kind === 'rekey') {
         const epoch = this.receiver.openRekey(msg);

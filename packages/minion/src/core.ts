@@ -5,11 +5,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, errorMessage, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
-import { chooseProviders, coreGrains, type MinionOpts, type Providers } from '@brine/engine';
-import type { ExecEnv } from '@brine/modules';
+import { chooseProviders, type MinionOpts, type Providers } from '@brine/engine';
+import { loadExtensions, minionGrains, type ExecEnv } from '@brine/modules';
+import { JobTable } from './job-table';
 import type { Connection } from './connection';
 import { isUnreachable, MasterError } from './requester';
 import { FileCache } from './filesync';
+import { masterHooks } from './master-hooks';
 
 /** How long a run waits for the master to answer a ping before converging from the cache. */
 const PROBE_MS = 3000;
@@ -19,6 +21,8 @@ export class MinionCore {
   grains: Dict;
   pillar: Dict = {};
   readonly files: FileCache;
+  /** The jobs running here (saltutil.running, find_job, kill_job). */
+  readonly jobs: JobTable;
   private providerSet: Providers | undefined;
   private readonly extraHooks: Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>> = {};
   /** True while the last contact with the master failed (offline converge). */
@@ -27,7 +31,10 @@ export class MinionCore {
 
   constructor(readonly opts: MinionOpts, readonly connection: Connection, private readonly log: Logger) {
     this.id = opts.id;
-    this.grains = coreGrains({ id: opts.id, custom: opts.grains, opts, fresh: true });
+    this.jobs = new JobTable(opts.id);
+    // Custom modules, states and grains synced before (extension cache) count from the start, as in Salt.
+    loadExtensions(opts.cachedir, log);
+    this.grains = this.computeGrains(true);
     this.files = new FileCache(opts.cachedir, connection, log.child({ part: 'files' }));
     fs.mkdirSync(opts.cachedir, { recursive: true, mode: 0o700 });
     this.pillar = this.readCachedPillar();
@@ -47,6 +54,21 @@ export class MinionCore {
     };
   }
 
+  /** Core grains, custom grains modules over them, the config's grains over both. */
+  private computeGrains(fresh: boolean): Dict {
+    return minionGrains(this.opts as unknown as Parameters<typeof minionGrains>[0], this.log, fresh);
+  }
+
+  /** saltutil.refresh_grains: recompute (custom grains included), tell the master, recompile pillar with them. */
+  async refreshGrains(): Promise<boolean> {
+    const fresh = this.computeGrains(true);
+    for (const k of Object.keys(this.grains)) if (!(k in fresh)) delete this.grains[k];
+    Object.assign(this.grains, fresh); // the same object: environments handed out before see the new grains
+    await this.connection.request({ kind: 'grains', grains: this.grains });
+    await this.refreshPillar();
+    return true;
+  }
+
   providers(): Providers {
     return (this.providerSet ??= chooseProviders(this.opts));
   }
@@ -61,12 +83,23 @@ export class MinionCore {
         await this.refreshPillar();
         return !this.offline;
       },
+      'saltutil.refresh_grains': () => this.refreshGrains(),
+      // Before saltutil.sync_*: the synced copy of the master's tree is brought up to date.
+      'files.sync': async () => {
+        await this.files.sync('base');
+        return true;
+      },
+      'saltutil.running': async () => this.jobs.running(),
+      'saltutil.find_job': async (args, kwargs) => this.jobs.find(String(kwargs['jid'] ?? args[0] ?? '')),
+      'saltutil.kill_job': async (args, kwargs) => this.jobs.kill(String(kwargs['jid'] ?? args[0] ?? '')),
       // After grains.setval & co.: the master targets with the new grains, and pillar is recompiled with them.
       'grains.report': async () => {
         await this.connection.request({ kind: 'grains', grains: this.grains });
         await this.refreshPillar();
         return true;
       },
+      // event.fire_master and cp.push: sent up on this minion's authenticated channel (master-hooks.ts).
+      ...masterHooks(this.connection),
       ...this.extraHooks,
     };
   }

@@ -7,6 +7,9 @@ import { Connection } from './connection';
 import { MinionCore } from './core';
 import { JobRunner, type JobOutcome } from './jobrunner';
 import { MineReporter } from './mine-reporter';
+import { fireMaster } from './master-hooks';
+import { Beacons } from './beacons/beacons';
+import { LocalHostReader } from '@brine/engine';
 import { MasterError } from './requester';
 import { ReturnQueue } from './return-queue';
 import { SeenJobs } from './seen-jobs';
@@ -17,6 +20,7 @@ export class Minion {
   readonly core: MinionCore;
   readonly runner: JobRunner;
   readonly scheduler: Scheduler;
+  readonly beacons: Beacons;
   private readonly mine: MineReporter;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Returns that could not be delivered yet (master away); sent again after re-authentication. On disk. */
@@ -24,6 +28,8 @@ export class Minion {
   private stopped = false;
   private flushing = false;
   private unsubscribedPings = 0;
+  /** `salt/minion/<id>/start` goes up once per process, after the first accepted authentication (as Salt's). */
+  private startFired = false;
   private lastSubReset = 0;
   /** Job ids run here recently, on disk: a publication replayed after a restart is refused. */
   private readonly seenJobs: SeenJobs;
@@ -36,6 +42,13 @@ export class Minion {
     this.seenJobs = new SeenJobs(path.join(opts.cachedir, 'seen-jobs.json'), PUBLICATION_MAX_AGE_MS + PUBLICATION_MAX_FUTURE_MS);
     this.mine = new MineReporter(this.core, log.child({ part: 'mine' }));
     this.scheduler = new Scheduler(this, log.child({ part: 'schedule' }));
+    // Beacons (`beacons:` in the config): checked every second, their events fired to the master's bus.
+    this.beacons = new Beacons(opts.beacons, {
+      id: opts.id,
+      serviceStatus: async (name) => (await this.core.providers().service.status(name, new LocalHostReader())).running,
+      stateRunning: () => this.core.jobs.running().some((j) => String(j['fun']).startsWith('state.')),
+      fire: async (tag, data) => void (await this.fireMaster(tag, data)),
+    }, log.child({ part: 'beacons' }));
     this.core.addHook('mine.update', async () => this.mine.update());
     // A schedule from pillar takes effect at the pillar refresh, as in Salt (mine functions from pillar wait for the
     // next mine.update or mine_interval, also as in Salt).
@@ -59,6 +72,8 @@ export class Minion {
   }
 
   private async afterAuth(): Promise<void> {
+    // Beacons start once the master accepted us (their first events, emitatstartup, must reach it), as Salt's.
+    this.beacons.start();
     try {
       // Grains the master refuses (over its quota for this minion) do not stop pillar, schedule and mine.
       await this.connection.request({ kind: 'grains', grains: this.core.grains }).catch((e: unknown) => {
@@ -69,6 +84,10 @@ export class Minion {
       this.scheduler.reload();
       await this.mine.update();
       this.mine.schedule();
+      if (!this.startFired) {
+        this.startFired = true;
+        await this.fireMaster(`salt/minion/${this.opts.id}/start`, `Minion ${this.opts.id} started at ${new Date().toString()}`).catch((e: unknown) => this.log.debug('start event not sent', { error: errorMessage(e) }));
+      }
     } catch (e) {
       this.log.warn('post-auth reporting failed', { error: errorMessage(e) });
     }
@@ -113,7 +132,7 @@ export class Minion {
     }, 500);
     let out: JobOutcome;
     try {
-      out = await this.runner.execute(job.fun, job.arg, job.kwarg);
+      out = await this.runner.execute(job.fun, job.arg, job.kwarg, { jid: job.jid, tgt: job.tgt, tgt_type: job.tgtType });
     } finally {
       clearTimeout(first);
       clearInterval(timer);
@@ -173,10 +192,23 @@ export class Minion {
     }
   }
 
+  /**
+   * Fire an event on the master's bus (`event.fire_master`, beacons): the master files it under this minion's id.
+   * Also the daemon hook `hooks['event.fire_master']` (args `[data, tag]`) execution functions call.
+   */
+  fireMaster(tag: string, data: unknown): Promise<boolean> {
+    return fireMaster(this.connection, tag, data);
+  }
+
   async stop(): Promise<void> {
+    // A clean stop says so (`salt/minion/<id>/stop`), briefly: a master that is away does not hold the stop up.
+    if (this.connection.accepted && !this.stopped) {
+      await Promise.race([this.fireMaster(`salt/minion/${this.opts.id}/stop`, `Minion ${this.opts.id} stopped at ${new Date().toString()}`).catch(() => false), new Promise((r) => setTimeout(r, 1000).unref())]);
+    }
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.scheduler.stop();
+    this.beacons.stop();
     this.mine.stop();
     await this.connection.close();
     this.log.info('minion stopped');

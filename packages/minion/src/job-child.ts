@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
 import { chooseProviders, type Providers } from '@brine/engine';
-import type { ExecEnv, MineView } from '@brine/modules';
+import { loadExtensions, type ExecEnv, type MineView } from '@brine/modules';
 import { ANSWER_FD, unhandled, type Answer, type FromJob, type JobSpec, type ToJob } from './job-protocol';
 import { callFunction, failed } from './outcome';
 
@@ -56,9 +56,15 @@ class AskingMine implements MineView {
   }
 }
 
+/** The running job's cancellation (ToJob `cancel`). */
+let current: AbortController | undefined;
+
 async function run(job: JobSpec): Promise<void> {
   // Logs go to the daemon's log.
   const log = new SinkLogger((level, msg, meta) => send({ kind: 'log', level, msg, meta }));
+  const controller = (current = new AbortController());
+  // Custom modules and states synced into the extension cache (re-read for each job: a sync takes effect at once).
+  loadExtensions(typeof job.opts['cachedir'] === 'string' ? job.opts['cachedir'] : undefined, log);
   let providers: Providers | undefined;
   const env: ExecEnv = {
     id: job.id,
@@ -69,6 +75,7 @@ async function run(job: JobSpec): Promise<void> {
     roots: new FileRoots(job.roots),
     providers: () => (providers ??= chooseProviders(job.opts as never)),
     mine: new AskingMine(),
+    signal: controller.signal,
   };
   let outcome;
   try {
@@ -76,6 +83,7 @@ async function run(job: JobSpec): Promise<void> {
   } catch (e) {
     outcome = failed(job.fun, e, log);
   }
+  if (current === controller) current = undefined;
   send({ kind: 'done', outcome, rss: process.memoryUsage().rss });
 }
 
@@ -87,8 +95,11 @@ process.on('message', (m: ToJob) => {
         process.exit(1);
       });
       return;
+    case 'cancel':
+      current?.abort();
+      return;
     default:
-      unhandled(m.kind);
+      unhandled(m);
   }
 });
 // The daemon closed the channel (no more jobs), or is gone: nobody is waiting for this job.

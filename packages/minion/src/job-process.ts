@@ -31,7 +31,14 @@ export interface JobProcessHost {
   log: Logger;
   /** A template's `mine.get` (the job waits for the answer). */
   mine(tgt: string, fun: string, tgtType: string): Promise<Dict>;
+  /** Aborted when the job is killed (saltutil.kill_job): the job is told to stop, and ended if it does not. */
+  signal?: AbortSignal;
+  /** Told the job process's pid (saltutil.running shows it). */
+  onPid?(pid: number): void;
 }
+
+/** How long a cancelled job may take to stop its commands and return before its process is killed. */
+const CANCEL_GRACE_MS = 3000;
 
 function lost(fun: string, why: string): JobOutcome {
   return { ret: `${fun}: ${why}`, outcome: 'error', retcode: 1, success: false, out: 'nested' };
@@ -70,13 +77,32 @@ class JobProcess {
     this.jobs++;
     this.hold(true);
     return new Promise((done) => {
-      this.current = { job, host, done };
+      let killer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        if (this.current?.job !== job) return;
+        try {
+          this.child.send({ kind: 'cancel' } satisfies ToJob);
+        } catch {
+          /* gone: 'close' reports it */
+        }
+        killer = setTimeout(() => {
+          if (this.current?.job === job) this.child.kill('SIGKILL');
+        }, CANCEL_GRACE_MS);
+      };
+      const finish = (o: JobOutcome) => {
+        clearTimeout(killer);
+        host.signal?.removeEventListener('abort', onAbort);
+        done(o);
+      };
+      this.current = { job, host, done: finish };
+      if (this.child.pid) host.onPid?.(this.child.pid);
+      host.signal?.addEventListener('abort', onAbort, { once: true });
       host.log.debug('job process started', { fun: job.fun, pid: this.child.pid, jobs: this.jobs });
       try {
         this.child.send({ kind: 'run', job } satisfies ToJob);
       } catch (e) {
         this.current = undefined;
-        done(lost(job.fun, `cannot reach the job process: ${errorMessage(e)}`));
+        finish(lost(job.fun, `cannot reach the job process: ${errorMessage(e)}`));
       }
     });
   }

@@ -21,8 +21,11 @@ export interface JobSpec {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Daemon -> job (IPC): one job at a time; the process ends when the daemon closes the channel. */
-export type ToJob = { kind: 'run'; job: JobSpec };
+/**
+ * Daemon -> job (IPC): one job at a time; the process ends when the daemon closes the channel. `cancel` aborts the
+ * running job's ExecEnv.signal (saltutil.kill_job).
+ */
+export type ToJob = { kind: 'run'; job: JobSpec } | { kind: 'cancel' };
 
 /**
  * Job -> daemon (IPC). `mine.get` is a question: the job waits for its `Answer` on the answer pipe. `done` ends a

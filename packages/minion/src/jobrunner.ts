@@ -4,12 +4,13 @@
  * return the result bound to this minion's identity. State runs are queued one at a time, like Salt's state queue.
  */
 import { errorMessage, matchTarget, type Dict, type Logger, type TargetType } from '@brine/core';
-import { lookupFunction, type ExecEnv } from '@brine/modules';
+import { loadExtensions, lookupFunction, type ExecEnv } from '@brine/modules';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';
 import { runInJobProcess } from './job-process';
 import { callFunction, failed, notAvailable, type JobOutcome } from './outcome';
+import type { JobMeta } from './job-table';
 
 export type { JobOutcome };
 
@@ -17,7 +18,9 @@ export type { JobOutcome };
  * Modules whose functions run in the daemon: quick ones, and those that act on the daemon itself (pillar refresh,
  * schedule, mine). Everything else — rendering and running states, commands — runs in a job process.
  */
-const IN_DAEMON = new Set(['test', 'grains', 'pillar', 'config', 'mine', 'saltutil', 'schedule', 'sys']);
+const IN_DAEMON = new Set(['test', 'grains', 'pillar', 'config', 'mine', 'saltutil', 'schedule', 'sys', 'event']);
+/** Single functions that need the daemon: its job table (state.running) or its channel to the master (cp.push). */
+const IN_DAEMON_FUNS = new Set(['state.running', 'cp.push']);
 
 export class JobRunner {
   private stateQueue: Promise<unknown> = Promise.resolve();
@@ -33,20 +36,38 @@ export class JobRunner {
     }
   }
 
-  /** Run `fun` here; used for published jobs, the scheduler and `brine call`. */
-  async execute(fun: string, args: unknown[], kwargs: Dict): Promise<JobOutcome> {
-    const run = () => this.executeNow(fun, args, kwargs);
-    if (!fun.startsWith('state.') || fun.startsWith('state.show')) return run();
+  /** Run `fun` here; used for published jobs (with their jid: saltutil.running lists them), the scheduler and `brine call`. */
+  async execute(fun: string, args: unknown[], kwargs: Dict, meta?: JobMeta): Promise<JobOutcome> {
+    const run = () => this.executeTracked(fun, args, kwargs, meta);
+    // state.running reports on the queue: it never waits in it.
+    if (!fun.startsWith('state.') || fun.startsWith('state.show') || fun === 'state.running') return run();
     const queued = this.stateQueue.then(run, run);
     this.stateQueue = queued.catch(() => undefined);
     return queued;
   }
 
-  private async executeNow(fun: string, args: unknown[], kwargs: Dict): Promise<JobOutcome> {
+  /** The job is in the job table while it runs; killing it aborts its signal. */
+  private async executeTracked(fun: string, args: unknown[], kwargs: Dict, meta: JobMeta | undefined): Promise<JobOutcome> {
+    if (!meta) return this.executeNow(fun, args, kwargs);
+    const t = this.core.jobs.start(meta, fun, args);
+    try {
+      return await this.executeNow(fun, args, kwargs, t);
+    } finally {
+      t.end();
+    }
+  }
+
+  private async executeNow(fun: string, args: unknown[], kwargs: Dict, track?: { signal: AbortSignal; setPid(pid: number): void }): Promise<JobOutcome> {
     try {
       lookupFunction(fun);
     } catch {
-      return notAvailable(fun);
+      // A highstate in a job process may have synced custom modules since this daemon last loaded them.
+      loadExtensions(this.core.opts.cachedir, this.log);
+      try {
+        lookupFunction(fun);
+      } catch {
+        return notAvailable(fun);
+      }
     }
     let env: ExecEnv;
     let mine: (tgt: string, fun: string, tgtType: string) => Promise<Dict>;
@@ -55,9 +76,9 @@ export class JobRunner {
     } catch (e) {
       return failed(fun, e, this.log);
     }
-    if (IN_DAEMON.has(fun.split('.')[0]!)) return callFunction(fun, args, kwargs, env);
+    if (IN_DAEMON.has(fun.split('.')[0]!) || IN_DAEMON_FUNS.has(fun)) return callFunction(fun, args, kwargs, { ...env, signal: track?.signal });
     const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: env.pillar, opts: env.opts, roots: env.roots.roots };
-    return runInJobProcess(job, { log: this.log, mine });
+    return runInJobProcess(job, { log: this.log, mine, signal: track?.signal, onPid: track?.setPid });
   }
 
   /**
@@ -66,8 +87,10 @@ export class JobRunner {
    */
   private async prepare(fun: string, args: unknown[], kwargs: Dict): Promise<[ExecEnv, (tgt: string, fun: string, tgtType: string) => Promise<Dict>]> {
     const core = this.core;
-    const isState = fun.startsWith('state.');
-    if (isState || fun.startsWith('pillar.')) await core.refreshFromMaster(isState);
+    const isState = fun.startsWith('state.') && fun !== 'state.running';
+    // cp.get_* and cmd.script read salt:// from the synced tree too.
+    const needsTree = isState || (fun.startsWith('cp.') && fun !== 'cp.push') || fun === 'cmd.script';
+    if (needsTree || fun.startsWith('pillar.')) await core.refreshFromMaster(needsTree);
     const mine = new MineCache(core.connection, core.mineReadsFile());
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
     let away = !core.connection.accepted || core.offline;

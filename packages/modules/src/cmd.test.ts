@@ -4,12 +4,12 @@ import { CallResult, type ExecEnv } from './types';
 
 const env = { log: new MemoryLogger() } as unknown as ExecEnv;
 
-it("cmd.run and cmd.shell return stdout with stderr merged (Salt's stderr=subprocess.STDOUT); run_stdout keeps stdout alone", () => {
+it("cmd.run and cmd.shell return stdout with stderr merged (Salt's stderr=subprocess.STDOUT); run_stdout keeps stdout alone", async () => {
   const { run, shell, run_stdout } = cmdModule.functions;
   // Salt 3006.1: salt['cmd.shell']('echo out; echo err >&2') is 'out\nerr'.
-  expect(shell!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
-  expect(run!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
-  expect(run_stdout!(['echo out; echo err >&2'], {}, env)).toBe('out');
+  expect(await shell!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
+  expect(await run!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
+  expect(await run_stdout!(['echo out; echo err >&2'], {}, env)).toBe('out');
 });
 
 describe('cmd.script', () => {
@@ -27,15 +27,98 @@ describe('cmd.script', () => {
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const scriptEnv = () => ({ log: new MemoryLogger(), roots: new FileRoots([path.join(tmp, 'roots')]) }) as unknown as ExecEnv;
 
-  it('runs a salt:// script with args, cwd and env, returning run_all', () => {
-    const r = cmdModule.functions.script!(['salt://scripts/hello.sh', 'a "b c"'], { cwd: tmp, env: { GREETING: 'yo' } }, scriptEnv()) as Record<string, unknown>;
+  it('runs a salt:// script with args, cwd and env, returning run_all', async () => {
+    const r = await cmdModule.functions.script!(['salt://scripts/hello.sh', 'a "b c"'], { cwd: tmp, env: { GREETING: 'yo' } }, scriptEnv()) as Record<string, unknown>;
     expect(r).toMatchObject({ retcode: 0, stdout: `hi a b c yo ${fs.realpathSync(tmp)}`, stderr: '' });
   });
-  it('runs a local script; a failing script is an error with its retcode; a missing source says so', () => {
-    expect(cmdModule.functions.script!([path.join(tmp, 'local.sh')], {}, scriptEnv())).toMatchObject({ stdout: 'local' });
-    const bad = cmdModule.functions.script!(['salt://scripts/hello.sh'], { args: ['x', 'y', '3'] }, scriptEnv()) as CallResult;
+  it('runs a local script; a failing script is an error with its retcode; a missing source says so', async () => {
+    expect(await cmdModule.functions.script!([path.join(tmp, 'local.sh')], {}, scriptEnv())).toMatchObject({ stdout: 'local' });
+    const bad = (await cmdModule.functions.script!(['salt://scripts/hello.sh'], { args: ['x', 'y', '3'] }, scriptEnv())) as CallResult;
     expect(bad.outcome).toBe('error');
     expect(bad.retcode).toBe(3);
-    expect((cmdModule.functions.script!(['salt://nope.sh'], {}, scriptEnv()) as CallResult).ret).toMatchObject({ cache_error: true });
+    expect(((await cmdModule.functions.script!(['salt://nope.sh'], {}, scriptEnv())) as CallResult).ret).toMatchObject({ cache_error: true });
+  });
+});
+
+describe("cmd.run's Salt semantics", () => {
+  const fs = require('fs') as typeof import('fs');
+  const os = require('os') as typeof import('os');
+  const path = require('path') as typeof import('path');
+  const call = async (fun: string, args: unknown[], kwargs: Record<string, unknown> = {}, e: ExecEnv = env) => cmdModule.functions[fun]!(args, kwargs, e);
+
+  it('a failing command: run keeps its output, the call is an error with the exit status, and it is logged', async () => {
+    const log = new MemoryLogger();
+    const r = (await call('run', ['echo a; exit 3'], {}, { log } as unknown as ExecEnv)) as CallResult;
+    expect(r).toBeInstanceOf(CallResult);
+    expect([r.ret, r.outcome, r.retcode]).toEqual(['a', 'error', 3]);
+    expect(log.lines.map((l) => l.msg)).toEqual(["Command 'echo a; exit 3' failed with return code: 3", 'output: a']);
+    // ignore_retcode and success_retcodes make it a success; output_loglevel=quiet keeps the output out of the log
+    expect(await call('run', ['echo a; exit 3'], { ignore_retcode: true })).toBe('a');
+    expect(await call('retcode', ['exit 3'], { success_retcodes: [3] })).toBe(3);
+    const quiet = new MemoryLogger();
+    await call('run', ['echo $((6*7)); exit 1'], { output_loglevel: 'quiet' }, { log: quiet } as unknown as ExecEnv);
+    expect(quiet.lines.map((l) => l.msg)).toEqual(["Command 'echo $((6*7)); exit 1' failed with return code: 1"]);
+  });
+
+  it("run_all's dict, retcode, run_stderr; cwd, env (dict or Salt's list of dicts), stdin, shell", async () => {
+    const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cmd-')));
+    try {
+      const all = (await call('run_all', ['echo o; echo e >&2; exit 2'])) as CallResult;
+      expect(all.ret).toMatchObject({ retcode: 2, stdout: 'o', stderr: 'e' });
+      expect((all.ret as { pid: number }).pid).toBeGreaterThan(0);
+      expect(await call('run_stderr', ['echo e >&2'])).toBe('e');
+      expect(await call('run', ['pwd; echo $A$B'], { cwd: tmp, env: [{ A: 'x' }, { B: 'y' }] })).toBe(`${tmp}\nxy`);
+      expect(await call('run', ['cat'], { stdin: 'fed in' })).toBe('fed in');
+      expect(await call('run', ['echo $0'], { shell: '/bin/bash' })).toBe('/bin/bash');
+      // Salt's default cwd is the running user's home
+      expect(await call('run', ['pwd'])).toBe(fs.realpathSync(os.homedir()));
+      await expect(call('run', ['true'], { cwd: path.join(tmp, 'missing') })).rejects.toThrow(/cwd/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('runas runs the command as that user (the minion runs as root)', async () => {
+    expect(process.getuid!()).toBe(0);
+    expect(await call('run', ['id -un; pwd'], { runas: 'nobody', cwd: '/tmp' })).toBe('nobody\n/tmp');
+    // Salt's default cwd is the runas user's home: nobody's does not exist
+    await expect(call('run', ['true'], { runas: 'nobody' })).rejects.toThrow("Specified cwd '/nonexistent' either not absolute or does not exist");
+  });
+
+  it('python_shell=False runs the argv without a shell (no expansion), as Salt does', async () => {
+    expect(await call('run', ['echo "a b" $HOME;'], { python_shell: false })).toBe('a b $HOME;');
+    expect(await call('run', ['echo $((1+1))'])).toBe('2');
+  });
+
+  it("timeout: the command's process group is killed and Salt's TimedProc text returned", async () => {
+    const r = (await call('run_all', ['sleep 30 & sleep 30; echo never'], { timeout: 1 })) as CallResult;
+    expect(r.ret).toMatchObject({ stdout: 'sleep 30 & sleep 30; echo never : Timed out after 1 seconds', stderr: '', retcode: 1 });
+  });
+
+  it('a cancelled job (env.signal) stops a long command and its children', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cmd-'));
+    const pidFile = path.join(tmp, 'child.pid');
+    const ac = new AbortController();
+    const started = Date.now();
+    const p = call('run_all', [`sleep 60 & echo $! > ${pidFile}; wait`], {}, { log: new MemoryLogger(), signal: ac.signal } as unknown as ExecEnv);
+    while (!fs.existsSync(pidFile) || !fs.readFileSync(pidFile, 'utf8').trim()) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    const r = (await p) as CallResult;
+    expect(r.outcome).toBe('error');
+    expect((r.ret as { stderr: string }).stderr).toMatch(/cancelled/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const child = Number(fs.readFileSync(pidFile, 'utf8'));
+    // the backgrounded sleep went with its group (gone, or a zombie nobody reaped yet)
+    const stat = fs.existsSync(`/proc/${child}/stat`) ? fs.readFileSync(`/proc/${child}/stat`, 'utf8') : '';
+    expect(stat === '' || / Z /.test(stat)).toBe(true);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('templates get blocking twins (templateSalt), jobs the asynchronous functions', () => {
+    const { templateSalt } = require('./registry') as typeof import('./registry');
+    const salt = templateSalt({ log: new MemoryLogger() } as unknown as ExecEnv);
+    expect(salt['cmd.run']!(['echo hi'], {})).toBe('hi');
+    expect(salt['cmd.run_all']!(['exit 4'], {})).toMatchObject({ retcode: 4 });
+    expect(cmdModule.functions.run!(['true'], {}, env)).toBeInstanceOf(Promise);
   });
 });

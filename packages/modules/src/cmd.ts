@@ -1,11 +1,15 @@
-/** cmd.run and friends. Synchronous, so templates can call them (`salt['cmd.run']('hostname')`), like Salt. */
-import { spawnSync } from 'child_process';
+/**
+ * cmd.run and friends (Salt 3006 salt/modules/cmdmod.py). Jobs run commands asynchronously (runCommand: the event
+ * loop keeps turning, a cancelled job kills the command's process group); templates get blocking twins of run,
+ * run_stdout, run_stderr, run_all, retcode and shell (`templateFunctions`), used by templates only.
+ */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { RootsSourceClient } from '@brine/engine';
-import { arg, CallResult, truthy, type ExecFn, type ExecModule } from './types';
-import { UsageError, type Dict } from '@brine/core';
+import { RootsSourceClient, parsePasswd } from '@brine/engine';
+import { UsageError, isDict, type Dict } from '@brine/core';
+import { runCommand, runCommandSync, type RunOptions, type RunResult } from './exec';
+import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 export interface RunAll {
   pid: number;
@@ -14,74 +18,162 @@ export interface RunAll {
   stderr: string;
 }
 
-export function runAll(cmd: string, kwargs: Dict): RunAll {
-  const shell = typeof kwargs['shell'] === 'string' ? kwargs['shell'] : '/bin/sh';
-  const env = { ...process.env, ...(kwargs['env'] as Record<string, string> | undefined) };
-  let argv = [shell, '-c', cmd];
-  if (typeof kwargs['runas'] === 'string' && process.getuid?.() === 0) argv = ['runuser', '-u', kwargs['runas'], '--', ...argv];
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: kwargs['cwd'] as string | undefined, env, encoding: 'utf8', timeout: Number(kwargs['timeout'] ?? 0) * 1000 || undefined, input: kwargs['stdin'] as string | undefined });
-  if (r.error) throw new Error(`cmd.run: could not start '${cmd}': ${r.error.message}`);
-  return { pid: r.pid ?? 0, retcode: r.status ?? 1, stdout: (r.stdout ?? '').replace(/\n$/, ''), stderr: (r.stderr ?? '').replace(/\n$/, '') };
+/** A user's home directory (Salt's default cwd: `~runas`, or the minion user's home). */
+function homeOf(user: string | undefined): string {
+  if (!user) return os.homedir();
+  try {
+    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).find((u) => u.name === user)?.home ?? '/';
+  } catch {
+    return '/';
+  }
 }
 
-const cmdOf = (args: unknown[], kwargs: Dict): string => String(arg(args, kwargs, 0, 'cmd', ''));
+/** `env` as a dict, or as Salt's YAML list of one-key dicts; values become strings. */
+function envOf(v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const items = Array.isArray(v) ? v : [v];
+  const out: Record<string, string> = {};
+  for (const it of items) {
+    if (!isDict(it)) throw new UsageError("cmd: env must be a dictionary, e.g. env='{\"LANG\": \"C\"}'");
+    for (const [k, val] of Object.entries(it)) out[k] = val === null ? '' : String(val);
+  }
+  return out;
+}
 
-/**
- * Like Salt: a command that exits non-zero is logged as an error and makes the call an `error` (salt-call exits 1),
- * while the return keeps its usual shape (from a template, only the value is seen).
- */
-function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
-  return (args, kwargs, env) => {
-    const cmd = cmdOf(args, kwargs);
-    const r = runAll(cmd, kwargs);
-    const ret = pick(r);
-    if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return ret;
-    env.log.error(`Command '${cmd}' failed with return code: ${r.retcode}`);
-    if (r.stderr || r.stdout) env.log.error(`output: ${r.stderr || r.stdout}`);
-    return new CallResult(ret, 'error', 'nested', r.retcode);
+/** The run options Salt's cmd functions take: cwd, runas, env, shell, python_shell, stdin, timeout. */
+export function runOptions(kwargs: Dict, env?: ExecEnv): RunOptions {
+  const runas = typeof kwargs['runas'] === 'string' && kwargs['runas'] ? kwargs['runas'] : undefined;
+  const pythonShell = kwargs['python_shell'] === undefined || kwargs['python_shell'] === null ? true : truthy(kwargs['python_shell']);
+  const timeout = Number(kwargs['timeout'] ?? 0);
+  if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`cmd: timeout must be a number of seconds, not '${String(kwargs['timeout'])}'`);
+  const cwd = typeof kwargs['cwd'] === 'string' && kwargs['cwd'] ? kwargs['cwd'] : homeOf(runas);
+  if (!fs.existsSync(cwd)) throw new UsageError(`Specified cwd '${cwd}' either not absolute or does not exist`);
+  return {
+    cwd,
+    runas,
+    env: envOf(kwargs['env']),
+    shell: pythonShell ? (typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : '/bin/sh') : false,
+    stdin: kwargs['stdin'] === undefined || kwargs['stdin'] === null ? undefined : String(kwargs['stdin']),
+    timeoutMs: timeout ? timeout * 1000 : undefined,
+    signal: env?.signal,
   };
 }
 
-/** cmd.run's output: Salt runs the command with stderr=subprocess.STDOUT. */
+/** RunResult in Salt's run_all shape; a timed-out command reads as Salt's TimedProc says it. */
+function salted(cmd: string, kwargs: Dict, r: RunResult): RunAll {
+  if (r.stopped === 'timeout') return { pid: r.pid, retcode: 1, stdout: `${cmd} : Timed out after ${String(kwargs['timeout'])} seconds`, stderr: '' };
+  if (r.stopped === 'cancelled') return { pid: r.pid, retcode: 1, stdout: r.stdout, stderr: `${r.stderr}${r.stderr ? '\n' : ''}cancelled: the job was killed` };
+  return { pid: r.pid, retcode: r.retcode, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run a command as Salt's cmd functions do, asynchronously (for jobs). */
+export async function runAll(cmd: string, kwargs: Dict, env?: ExecEnv): Promise<RunAll> {
+  return salted(cmd, kwargs, await runCommand(cmd, runOptions(kwargs, env)));
+}
+
+/** The blocking twin of runAll: template-time calls only. */
+export function runAllSync(cmd: string, kwargs: Dict): RunAll {
+  return salted(cmd, kwargs, runCommandSync(cmd, runOptions(kwargs)));
+}
+
+const cmdOf = (args: unknown[], kwargs: Dict): string => {
+  const c = arg(args, kwargs, 0, 'cmd', '');
+  if (c === '' || c === null || c === undefined) throw new UsageError("cmd: a command is required (cmd.run 'uptime')");
+  return Array.isArray(c) ? c.map(String).join(' ') : String(c);
+};
+
+/** Salt's success_retcodes: exit statuses that count as success besides 0. */
+function succeeded(r: RunAll, kwargs: Dict): boolean {
+  if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return true;
+  const ok = kwargs['success_retcodes'];
+  const list = Array.isArray(ok) ? ok : ok === undefined || ok === null ? [] : String(ok).split(',');
+  return list.map(Number).includes(r.retcode);
+}
+
+/**
+ * Like Salt: a command that exits non-zero keeps its return (run: the output; run_all: the dict; retcode: the
+ * number), is logged as an error with its output (unless output_loglevel=quiet or hide_output), and makes the call
+ * an `error` with the command's status as retcode (salt-call exits 1 too); from a template only the value is seen.
+ */
+function finish(cmd: string, r: RunAll, kwargs: Dict, env: ExecEnv, ret: unknown): unknown {
+  if (succeeded(r, kwargs)) return ret;
+  env.log.error(`Command '${cmd}' failed with return code: ${r.retcode}`);
+  const quiet = String(kwargs['output_loglevel'] ?? '').toLowerCase() === 'quiet' || truthy(kwargs['hide_output'] ?? false);
+  if (!quiet && (r.stderr || r.stdout)) env.log.error(`output: ${r.stderr || r.stdout}`);
+  return new CallResult(ret, 'error', 'nested', r.retcode);
+}
+
+function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
+  return async (args, kwargs, env) => {
+    const cmd = cmdOf(args, kwargs);
+    const r = await runAll(cmd, kwargs, env);
+    return finish(cmd, r, kwargs, env, pick(r));
+  };
+}
+
+function cmdFnSync(pick: (r: RunAll) => unknown): ExecFn {
+  return (args, kwargs, env) => {
+    const cmd = cmdOf(args, kwargs);
+    const r = runAllSync(cmd, kwargs);
+    return finish(cmd, r, kwargs, env, pick(r));
+  };
+}
+
+/** cmd.run's output: Salt runs the command with stderr=subprocess.STDOUT (redirect_stderr=True). */
 const merged = (r: RunAll): string => (r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr);
+const picks: Record<string, (r: RunAll) => unknown> = {
+  run: merged,
+  run_stdout: (r) => r.stdout,
+  run_stderr: (r) => r.stderr,
+  run_all: (r) => r,
+  retcode: (r) => r.retcode,
+  // cmd.shell is cmd.run with python_shell=True.
+  shell: merged,
+};
+
+const forceShell = (f: ExecFn): ExecFn => (args, kwargs, env) => f(args, { ...kwargs, python_shell: true }, env);
+
+async function script(args: unknown[], kwargs: Dict, env: ExecEnv): Promise<unknown> {
+  const source = String(arg(args, kwargs, 0, 'source', ''));
+  const scriptArgs = arg(args, kwargs, 1, 'args', null);
+  if (!source) throw new UsageError('cmd.script: a source is required (salt://path or an absolute path)');
+  const got = new RootsSourceClient(env.roots).fetch([source]);
+  if (!got) return new CallResult({ pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true }, 'error', 'nested', 1);
+  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'brine-script-'));
+  const file = path.join(dir, path.basename(source.replace(/[?#].*$/, '')) || 'script');
+  try {
+    await fs.promises.writeFile(file, got.data, { mode: 0o700 });
+    const runas = kwargs['runas'];
+    if (typeof runas === 'string' && runas && process.getuid?.() === 0) {
+      const u = parsePasswd(await fs.promises.readFile('/etc/passwd', 'utf8')).find((x) => x.name === runas);
+      if (!u) throw new UsageError(`cmd.script: user '${runas}' is not available`);
+      await fs.promises.chmod(dir, 0o755);
+      await fs.promises.chown(file, u.uid, u.gid);
+    }
+    const argStr = scriptArgs === null ? '' : Array.isArray(scriptArgs) ? scriptArgs.map((a) => `'${String(a).replace(/'/g, "'\\''")}'`).join(' ') : String(scriptArgs);
+    const cmd = `'${file}'${argStr ? ' ' + argStr : ''}`;
+    const r = await runAll(cmd, { ...kwargs, python_shell: true, cwd: kwargs['cwd'] ?? os.tmpdir() }, env);
+    if (succeeded(r, kwargs)) return r;
+    env.log.error(`Script '${source}' failed with return code: ${r.retcode}`);
+    return new CallResult(r, 'error', 'nested', r.retcode);
+  } finally {
+    await fs.promises.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const docs: Record<string, string> = {
+  run: "Run a command; its output (stderr merged). cwd, runas, env, shell, python_shell, stdin, timeout, ignore_retcode,\nsuccess_retcodes, output_loglevel. A non-zero exit is logged and the call fails, the output still returned.",
+  run_all: "Run a command; {pid, retcode, stdout, stderr}.",
+  run_stdout: "Run a command; its stdout.",
+  run_stderr: "Run a command; its stderr.",
+  retcode: "Run a command; its exit status.",
+  shell: "cmd.run through the shell (python_shell=True).",
+  script: "Fetch a script (salt:// or a local path) and run it: source, args, cwd, runas, env. Returns run_all's dict.",
+};
 
 export const cmdModule: ExecModule = {
   name: 'cmd',
-  functions: {
-    run: cmdFn(merged),
-    run_stdout: cmdFn((r) => r.stdout),
-    run_stderr: cmdFn((r) => r.stderr),
-    run_all: cmdFn((r) => r),
-    retcode: cmdFn((r) => r.retcode),
-    // cmd.shell is cmd.run with python_shell=True: stderr is merged into the output too.
-    shell: cmdFn(merged),
-    script: (args, kwargs, env) => {
-      const source = String(arg(args, kwargs, 0, 'source', ''));
-      const scriptArgs = arg(args, kwargs, 1, 'args', null);
-      if (!source) throw new UsageError('cmd.script: a source is required (salt://path or an absolute path)');
-      const got = new RootsSourceClient(env.roots).fetch([source]);
-      if (!got) return new CallResult({ pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true }, 'error', 'nested', 1);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-script-'));
-      const file = path.join(dir, path.basename(source.replace(/[?#].*$/, '')) || 'script');
-      try {
-        fs.writeFileSync(file, got.data, { mode: 0o700 });
-        const runas = kwargs['runas'];
-        if (typeof runas === 'string' && process.getuid?.() === 0) {
-          const r = spawnSync('id', ['-u', runas], { encoding: 'utf8' });
-          const g = spawnSync('id', ['-g', runas], { encoding: 'utf8' });
-          if (r.status !== 0) throw new UsageError(`cmd.script: user '${runas}' is not available`);
-          fs.chmodSync(dir, 0o755);
-          fs.chownSync(file, Number(r.stdout), Number(g.stdout));
-        }
-        const argStr = scriptArgs === null ? '' : Array.isArray(scriptArgs) ? scriptArgs.map((a) => `'${String(a).replace(/'/g, "'\\''")}'`).join(' ') : String(scriptArgs);
-        const cmd = `'${file}'${argStr ? ' ' + argStr : ''}`;
-        const r = runAll(cmd, { ...kwargs, cwd: kwargs['cwd'] ?? os.tmpdir() });
-        if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return r;
-        env.log.error(`Script '${source}' failed with return code: ${r.retcode}`);
-        return new CallResult(r, 'error', 'nested', r.retcode);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  },
+  docs,
+  functions: { ...Object.fromEntries(Object.entries(picks).map(([n, p]) => [n, n === 'shell' ? forceShell(cmdFn(p)) : cmdFn(p)])), script },
+  templateFunctions: Object.fromEntries(Object.entries(picks).map(([n, p]) => [n, n === 'shell' ? forceShell(cmdFnSync(p)) : cmdFnSync(p)])),
 };

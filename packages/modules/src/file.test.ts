@@ -8,70 +8,105 @@ import { fileModule } from './file';
 import type { ExecEnv } from './types';
 
 const env = { log: nullLogger } as unknown as ExecEnv;
-const call = (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => fileModule.functions[fun]!(args, kwargs, env);
+const call = async (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}): Promise<unknown> => fileModule.functions[fun]!(args, kwargs, env);
 let tmp: string;
 beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-filemod-'))));
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('write, append, read, contains', () => {
+test('write, append, read, contains', async () => {
   const p = path.join(tmp, 'a.txt');
-  expect(call('write', [p, 'x', 'y'])).toBe(`Wrote 2 lines to "${p}"`);
+  expect(await call('write', [p, 'x', 'y'])).toBe(`Wrote 2 lines to "${p}"`);
   fs.appendFileSync(p, 'no-newline');
-  expect(call('append', [p, 'z'])).toBe(`Wrote 1 lines to "${p}"`);
-  expect(call('read', [p])).toBe('x\ny\nno-newline\nz\n');
-  expect(call('contains', [p, 'newline\nz'])).toBe(true);
-  expect(call('contains', [p, 'nope'])).toBe(false);
-  expect(call('contains', [path.join(tmp, 'missing'), 'x'])).toBe(false);
-  expect(() => call('read', ['relative.txt'])).toThrow(/must be absolute/);
+  expect(await call('append', [p, 'z'])).toBe(`Wrote 1 lines to "${p}"`);
+  expect(await call('read', [p])).toBe('x\ny\nno-newline\nz\n');
+  expect(await call('contains', [p, 'newline\nz'])).toBe(true);
+  expect(await call('contains', [p, 'nope'])).toBe(false);
+  expect(await call('contains', [path.join(tmp, 'missing'), 'x'])).toBe(false);
+  await expect(call('read', ['relative.txt'])).rejects.toThrow(/must be absolute/);
 });
 
-test("replace returns Salt's diff (or a boolean with show_changes=False), honours count and groups, keeps a .bak", () => {
+test("replace returns Salt's diff (or a boolean with show_changes=False), honours count and groups, keeps a .bak", async () => {
   const p = path.join(tmp, 'r.txt');
   fs.writeFileSync(p, 'a\nb\n');
   // Salt 3006.1: file.replace /tmp/f b c -> "--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"
-  expect(call('replace', [p, 'b', 'c'])).toBe('--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n');
+  expect(await call('replace', [p, 'b', 'c'])).toBe('--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b\n+c\n');
   expect(fs.readFileSync(p + '.bak', 'utf8')).toBe('a\nb\n');
-  expect(call('replace', [p, 'b', 'c'])).toBe('');
+  expect(await call('replace', [p, 'b', 'c'])).toBe('');
   fs.writeFileSync(p, 'k=1\nk=2\n');
-  expect(call('replace', [p, '^k=(\\d)$', 'key=\\1'], { count: 1, show_changes: false, backup: false })).toBe(true);
+  expect(await call('replace', [p, '^k=(\\d)$', 'key=\\1'], { count: 1, show_changes: false, backup: false })).toBe(true);
   expect(fs.readFileSync(p, 'utf8')).toBe('key=1\nk=2\n');
-  expect(call('replace', [p, '^zz$', 'zz'], { append_if_not_found: true, show_changes: false })).toBe(true);
+  expect(await call('replace', [p, '^zz$', 'zz'], { append_if_not_found: true, show_changes: false })).toBe(true);
   expect(fs.readFileSync(p, 'utf8')).toBe('key=1\nk=2\nzz\n');
-  expect(call('replace', [p, 'k=2', 'x'], { search_only: true })).toBe(true);
+  expect(await call('replace', [p, 'k=2', 'x'], { search_only: true })).toBe(true);
   expect(fs.readFileSync(p, 'utf8')).toContain('k=2');
 });
 
-test('file_exists, directory_exists, mkdir, copy, remove', () => {
+test('file_exists, directory_exists, mkdir, copy, remove', async () => {
   const d = path.join(tmp, 'a/b');
-  expect(call('directory_exists', [d])).toBe(false);
-  expect(call('mkdir', [d], { mode: '750' })).toBe(true);
-  expect(call('directory_exists', [d])).toBe(true);
+  expect(await call('directory_exists', [d])).toBe(false);
+  expect(await call('mkdir', [d], { mode: '750' })).toBe(true);
+  expect(await call('directory_exists', [d])).toBe(true);
   expect(fs.statSync(d).mode & 0o777).toBe(0o750);
   const f = path.join(d, 'f');
   fs.writeFileSync(f, 'hi');
-  expect(call('file_exists', [f])).toBe(true);
-  expect(call('file_exists', [d])).toBe(false);
-  expect(call('copy', [f, path.join(tmp, 'g')])).toBe(true);
+  expect(await call('file_exists', [f])).toBe(true);
+  expect(await call('file_exists', [d])).toBe(false);
+  expect(await call('copy', [f, path.join(tmp, 'g')])).toBe(true);
   expect(fs.readFileSync(path.join(tmp, 'g'), 'utf8')).toBe('hi');
-  expect(() => call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')])).toThrow(/recurse/);
-  expect(call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')], { recurse: true })).toBe(true);
+  await expect(call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')])).rejects.toThrow(/recurse/);
+  expect(await call('copy', [path.join(tmp, 'a'), path.join(tmp, 'c')], { recurse: true })).toBe(true);
   expect(fs.readFileSync(path.join(tmp, 'c/b/f'), 'utf8')).toBe('hi');
-  expect(call('remove', [path.join(tmp, 'c')])).toBe(true);
-  expect(call('remove', [path.join(tmp, 'c')])).toBe(false);
+  expect(await call('remove', [path.join(tmp, 'c')])).toBe(true);
+  expect(await call('remove', [path.join(tmp, 'c')])).toBe(false);
 });
 
-test('stats, get_hash, check_perms', () => {
+test('stats, get_hash, check_perms', async () => {
   const f = path.join(tmp, 'f');
   fs.writeFileSync(f, 'data');
   fs.chmodSync(f, 0o644);
-  const st = call('stats', [f], { hash_type: 'md5' }) as Record<string, unknown>;
+  const st = await call('stats', [f], { hash_type: 'md5' }) as Record<string, unknown>;
   expect(Object.keys(st).sort()).toEqual(['atime', 'ctime', 'gid', 'group', 'inode', 'mode', 'mtime', 'size', 'sum', 'target', 'type', 'uid', 'user'].sort());
   expect(st).toMatchObject({ size: 4, mode: '0644', type: 'file', target: fs.realpathSync(f), uid: process.getuid!(), sum: crypto.createHash('md5').update('data').digest('hex') });
-  expect(call('stats', [path.join(tmp, 'none')])).toEqual({});
-  expect(call('get_hash', [f])).toBe(crypto.createHash('sha256').update('data').digest('hex'));
-  const [ret, perms] = call('check_perms', [f, {}, null, null, '600']) as [Record<string, unknown>, Record<string, unknown>];
+  expect(await call('stats', [path.join(tmp, 'none')])).toEqual({});
+  expect(await call('get_hash', [f])).toBe(crypto.createHash('sha256').update('data').digest('hex'));
+  const [ret, perms] = await call('check_perms', [f, {}, null, null, '600']) as [Record<string, unknown>, Record<string, unknown>];
   expect(ret).toEqual({ name: f, changes: { mode: '0600' }, comment: '', result: true });
   expect(perms).toMatchObject({ lmode: '0644', cmode: '0600' });
   expect(fs.statSync(f).mode & 0o777).toBe(0o600);
-  expect((call('check_perms', [f, {}, null, null, '600']) as [Record<string, unknown>])[0]['changes']).toEqual({});
+  expect(((await call('check_perms', [f, {}, null, null, '600'])) as [Record<string, unknown>])[0]['changes']).toEqual({});
+});
+
+test("touch, symlink and chown with Salt's returns", async () => {
+  const f = path.join(tmp, 't');
+  expect(await call('touch', [f], { atime: 1000, mtime: 2000 })).toBe(true);
+  expect(fs.statSync(f).mtimeMs).toBe(2000_000);
+  expect(fs.statSync(f).atimeMs).toBe(1000_000);
+  await expect(call('touch', [path.join(tmp, 'no/dir/f')])).rejects.toThrow(/No such file/);
+  const l = path.join(tmp, 'l');
+  expect(await call('symlink', [f, l])).toBe(true);
+  expect(fs.readlinkSync(l)).toBe(f);
+  expect(await call('symlink', [f, l])).toBe(true); // already right
+  await expect(call('symlink', ['/etc', l])).rejects.toThrow(`Found existing symlink: ${l}`);
+  await expect(call('symlink', ['/etc', f])).rejects.toThrow(`Existing path is not a symlink: ${f}`);
+  expect(await call('symlink', ['/etc', l], { force: true })).toBe(true);
+  expect(fs.readlinkSync(l)).toBe('/etc');
+  expect(await call('symlink', [f, l], { atomic: true })).toBe(true);
+  expect(fs.readlinkSync(l)).toBe(f);
+  // chown: None on success, Salt's error text otherwise
+  expect(await call('chown', [f, 'root', 'root'])).toBeNull();
+  expect(fs.statSync(f).uid).toBe(0);
+  expect(await call('chown', [path.join(tmp, 'none'), 'root', 'root'])).toBe('File not found');
+  expect(await call('chown', [f, 'no-such-user-x', 'root'])).toBe('User does not exist\n');
+});
+
+test('read, contains and get_hash: asynchronous for jobs, blocking twins for templates', async () => {
+  const f = path.join(tmp, 'h');
+  fs.writeFileSync(f, 'abc');
+  expect(fileModule.functions['read']!([f], {}, env)).toBeInstanceOf(Promise);
+  const { templateSalt } = require('./registry') as typeof import('./registry');
+  const salt = templateSalt(env);
+  expect(salt['file.read']!([f], {})).toBe('abc');
+  expect(salt['file.contains']!([f, 'b'], {})).toBe(true);
+  expect(salt['file.get_hash']!([f], { form: 'md5' })).toBe(crypto.createHash('md5').update('abc').digest('hex'));
+  expect(await call('get_hash', [f], { form: 'md5' })).toBe(crypto.createHash('md5').update('abc').digest('hex'));
 });

@@ -1,6 +1,9 @@
 /**
  * file.* execution functions (Salt 3006 salt/modules/file.py): read, write, append, replace, contains, file_exists,
- * directory_exists, mkdir, remove, copy, stats, get_hash, check_perms. Synchronous, so templates can call them too.
+ * directory_exists, mkdir, remove, copy, stats, get_hash, check_perms, touch, symlink, chown. Jobs read and write
+ * contents asynchronously (fs.promises); metadata calls (stat, chmod, mkdir) stay synchronous, being quick. The
+ * readers of contents templates use (read, contains, stats, get_hash) keep blocking twins in `templateFunctions`, for
+ * templates only.
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
@@ -39,10 +42,23 @@ function idOf(kind: 'user' | 'group', name: string | number): number | undefined
   return idTable(kind).find((e) => e.name === name)?.id;
 }
 
-function hashFile(p: string, form: string): string {
+function hashAlgo(form: string): string {
   const algo = form.toLowerCase();
   if (!crypto.getHashes().includes(algo)) throw new UsageError(`file.get_hash: unknown hash type '${form}'`);
-  return crypto.createHash(algo).update(fs.readFileSync(p)).digest('hex');
+  return algo;
+}
+function hashFile(p: string, form: string): string {
+  return crypto.createHash(hashAlgo(form)).update(fs.readFileSync(p)).digest('hex');
+}
+/** Streams the file through the hash: a large file never blocks the event loop. */
+function hashFileAsync(p: string, form: string): Promise<string> {
+  const h = crypto.createHash(hashAlgo(form));
+  return new Promise((resolve, reject) => {
+    fs.createReadStream(p)
+      .on('data', (b) => h.update(b))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
 }
 
 /** Salt's flags for file.replace: a list of names (IGNORECASE, MULTILINE, ...) or re's integer (8 = MULTILINE). */
@@ -59,13 +75,23 @@ function regexFlags(flags: unknown): string {
 /** Python's re.sub replacement syntax (\1, \g<name>) in JavaScript's ($1, $<name>). */
 const pyRepl = (r: string): string => r.replace(/\$/g, '$$$$').replace(/\\g<(\w+)>/g, (_m, g: string) => (/^\d+$/.test(g) ? `$${g}` : `$<${g}>`)).replace(/\\(\d+)/g, '$$$1');
 
-function writeLines(p: string, lines: unknown[], append: boolean): string {
+async function writeLines(p: string, lines: unknown[], append: boolean): Promise<string> {
   let text = lines.map(String).join('\n') + '\n';
   if (append && fs.existsSync(p)) {
-    const cur = fs.readFileSync(p, 'utf8');
-    if (cur.length && !cur.endsWith('\n')) text = '\n' + text;
-    fs.appendFileSync(p, text);
-  } else fs.writeFileSync(p, text);
+    const st = fs.statSync(p);
+    if (st.size > 0) {
+      // Only the last byte matters: does the file end with a newline?
+      const fh = await fs.promises.open(p, 'r');
+      try {
+        const b = Buffer.alloc(1);
+        await fh.read(b, 0, 1, st.size - 1);
+        if (b[0] !== 0x0a) text = '\n' + text;
+      } finally {
+        await fh.close();
+      }
+    }
+    await fs.promises.appendFile(p, text);
+  } else await fs.promises.writeFile(p, text);
   return `Wrote ${lines.length} lines to "${p}"`;
 }
 
@@ -97,16 +123,32 @@ export const fileModule: ExecModule = {
     stats: "inode, uid, gid, user, group, atime, mtime, ctime, size, mode, type, target (and sum with hash_type=).",
     get_hash: "The hex digest of a file (form=sha256 by default).",
     check_perms: "Set user, group and mode on a path: name, ret, user, group, mode. Returns [ret, perms] as Salt does.",
+    touch: "Create a file if missing and set its times: name, atime, mtime (seconds). Returns True.",
+    symlink: "Create a symlink: src, path, force=False, atomic=False. Returns True (an existing path is an error without force).",
+    chown: "Set the owner and group of a path: path, user, group. Returns None, or the error text ('File not found').",
+  },
+  // Blocking twins of the asynchronous readers, for templates only (`salt['file.read'](...)` in Jinja).
+  templateFunctions: {
+    read: (args, kwargs) => {
+      const data = fs.readFileSync(absPath('read', arg(args, kwargs, 0, 'path', '')));
+      return truthy(arg(args, kwargs, 1, 'binary', false)) ? data.toString('base64') : data.toString('utf8');
+    },
+    contains: (args, kwargs) => {
+      const p = absPath('contains', arg(args, kwargs, 0, 'path', ''));
+      return fs.existsSync(p) && fs.readFileSync(p, 'utf8').includes(String(arg(args, kwargs, 1, 'text', '')));
+    },
+    get_hash: (args, kwargs) => hashFile(absPath('get_hash', arg(args, kwargs, 0, 'path', '')), String(arg(args, kwargs, 1, 'form', 'sha256'))),
+    stats: (args, kwargs) => fileStats(absPath('stats', arg(args, kwargs, 0, 'path', '')), arg(args, kwargs, 1, 'hash_type', null), truthy(arg(args, kwargs, 2, 'follow_symlinks', true))),
   },
   functions: {
-    read: (args, kwargs) => {
+    read: async (args, kwargs) => {
       const p = absPath('read', arg(args, kwargs, 0, 'path', ''));
-      const data = fs.readFileSync(p);
+      const data = await fs.promises.readFile(p);
       return truthy(arg(args, kwargs, 1, 'binary', false)) ? data.toString('base64') : data.toString('utf8');
     },
     write: (args, kwargs) => writeLines(absPath('write', arg(args, kwargs, 0, 'path', '')), rest(args, kwargs, 1), false),
     append: (args, kwargs) => writeLines(absPath('append', arg(args, kwargs, 0, 'path', '')), rest(args, kwargs, 1), true),
-    replace: (args, kwargs) => {
+    replace: async (args, kwargs) => {
       const p = absPath('replace', arg(args, kwargs, 0, 'path', ''));
       const pattern = String(arg(args, kwargs, 1, 'pattern', ''));
       const repl = String(arg(args, kwargs, 2, 'repl', ''));
@@ -116,7 +158,7 @@ export const fileModule: ExecModule = {
         if (truthy(kwargs['ignore_if_missing'] ?? false)) return false;
         throw new UsageError(`${p}: file not found`);
       }
-      const old = fs.readFileSync(p, 'utf8');
+      const old = await fs.promises.readFile(p, 'utf8');
       const re = new RegExp(pattern, flags);
       let n = 0;
       let text = old.replace(re, (...m) => {
@@ -132,16 +174,16 @@ export const fileModule: ExecModule = {
       const dry = truthy(kwargs['dry_run'] ?? false) || truthy(kwargs['search_only'] ?? false);
       if (text !== old && !dry) {
         const backup = kwargs['backup'] ?? '.bak';
-        if (backup !== false && String(backup) !== 'False' && String(backup) !== '') fs.copyFileSync(p, p + String(backup));
-        fs.writeFileSync(p, text);
+        if (backup !== false && String(backup) !== 'False' && String(backup) !== '') await fs.promises.copyFile(p, p + String(backup));
+        await fs.promises.writeFile(p, text);
       }
       if (truthy(kwargs['search_only'] ?? false)) return found;
       return truthy(kwargs['show_changes'] ?? true) ? unifiedDiff(old, text) : text !== old;
     },
-    contains: (args, kwargs) => {
+    contains: async (args, kwargs) => {
       const p = absPath('contains', arg(args, kwargs, 0, 'path', ''));
       if (!fs.existsSync(p)) return false;
-      return fs.readFileSync(p, 'utf8').includes(String(arg(args, kwargs, 1, 'text', '')));
+      return (await fs.promises.readFile(p, 'utf8')).includes(String(arg(args, kwargs, 1, 'text', '')));
     },
     file_exists: (args, kwargs) => {
       const st = fs.statSync(String(arg(args, kwargs, 0, 'path', '')), { throwIfNoEntry: false });
@@ -160,13 +202,13 @@ export const fileModule: ExecModule = {
       if (user !== null || group !== null) applyPerms(p, user as string | null, group as string | null, null);
       return true;
     },
-    remove: (args, kwargs) => {
+    remove: async (args, kwargs) => {
       const p = absPath('remove', arg(args, kwargs, 0, 'path', ''));
       if (!fs.lstatSync(p, { throwIfNoEntry: false })) return false;
-      fs.rmSync(p, { recursive: true, force: true });
+      await fs.promises.rm(p, { recursive: true, force: true });
       return true;
     },
-    copy: (args, kwargs) => {
+    copy: async (args, kwargs) => {
       const src = absPath('copy', arg(args, kwargs, 0, 'src', ''));
       const dst = absPath('copy', arg(args, kwargs, 1, 'dst', ''));
       const recurse = truthy(arg(args, kwargs, 2, 'recurse', false));
@@ -174,13 +216,85 @@ export const fileModule: ExecModule = {
       if (!fs.existsSync(src)) throw new UsageError(`No such file or directory '${src}'`);
       const isDir = fs.statSync(src).isDirectory();
       if (isDir && !recurse) throw new UsageError(`Cannot copy overwriting a directory without recurse flag set to true!`);
-      if (removeExisting && fs.existsSync(dst)) fs.rmSync(dst, { recursive: true, force: true });
-      if (isDir) fs.cpSync(src, dst, { recursive: true });
-      else fs.copyFileSync(src, dst);
+      if (removeExisting && fs.existsSync(dst)) await fs.promises.rm(dst, { recursive: true, force: true });
+      if (isDir) await fs.promises.cp(src, dst, { recursive: true });
+      else await fs.promises.copyFile(src, dst);
       return true;
     },
-    stats: (args, kwargs) => fileStats(absPath('stats', arg(args, kwargs, 0, 'path', '')), arg(args, kwargs, 1, 'hash_type', null), truthy(arg(args, kwargs, 2, 'follow_symlinks', true))),
-    get_hash: (args, kwargs) => hashFile(absPath('get_hash', arg(args, kwargs, 0, 'path', '')), String(arg(args, kwargs, 1, 'form', 'sha256'))),
+    stats: async (args, kwargs) => {
+      const p = absPath('stats', arg(args, kwargs, 0, 'path', ''));
+      const hashType = arg(args, kwargs, 1, 'hash_type', null);
+      const out = fileStats(p, null, truthy(arg(args, kwargs, 2, 'follow_symlinks', true)));
+      if (hashType && out['type'] === 'file') out['sum'] = await hashFileAsync(p, String(hashType));
+      return out;
+    },
+    get_hash: (args, kwargs) => hashFileAsync(absPath('get_hash', arg(args, kwargs, 0, 'path', '')), String(arg(args, kwargs, 1, 'form', 'sha256'))),
+    touch: (args, kwargs) => {
+      const p = absPath('touch', arg(args, kwargs, 0, 'name', ''));
+      const num = (v: unknown): number | null => {
+        if (v === null || v === undefined || v === '') return null;
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new UsageError('atime and mtime must be integers');
+        return n;
+      };
+      const atime = num(arg(args, kwargs, 1, 'atime', null));
+      const mtime = num(arg(args, kwargs, 2, 'mtime', null));
+      const now = Date.now() / 1000;
+      try {
+        if (!fs.existsSync(p)) fs.closeSync(fs.openSync(p, 'a'));
+        fs.utimesSync(p, atime ?? now, mtime ?? now);
+      } catch (e) {
+        throw new UsageError(`file.touch: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
+      }
+      return fs.existsSync(p);
+    },
+    symlink: (args, kwargs) => {
+      const src = String(arg(args, kwargs, 0, 'src', ''));
+      const p = absPath('symlink', arg(args, kwargs, 1, 'path', ''));
+      const force = truthy(arg(args, kwargs, 2, 'force', false));
+      const atomic = truthy(arg(args, kwargs, 3, 'atomic', false));
+      if (!src) throw new UsageError('file.symlink: a source (src) is required');
+      const st = fs.lstatSync(p, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) {
+        if (path.normalize(fs.readlinkSync(p)) === path.normalize(src)) return true;
+        if (!force && !atomic) throw new UsageError(`Found existing symlink: ${p}`);
+      } else if (st && !force && !atomic) throw new UsageError(`Existing path is not a symlink: ${p}`);
+      if (atomic) {
+        const tmp = path.join(path.dirname(p), `.${path.basename(p)}.${process.pid}.tmp`);
+        fs.symlinkSync(src, tmp);
+        fs.renameSync(tmp, p);
+        return true;
+      }
+      if (st) fs.rmSync(p, { force: true });
+      try {
+        fs.symlinkSync(src, p);
+      } catch {
+        throw new UsageError(`Could not create '${p}'`);
+      }
+      return true;
+    },
+    chown: (args, kwargs) => {
+      const p = absPath('chown', arg(args, kwargs, 0, 'path', ''));
+      const user = arg(args, kwargs, 1, 'user', null) as string | number | null;
+      const group = arg(args, kwargs, 2, 'group', null) as string | number | null;
+      let err = '';
+      const uid = user === null || user === '' ? -1 : idOf('user', user);
+      const gid = group === null || group === '' ? -1 : idOf('group', group);
+      if (uid === undefined) err += 'User does not exist\n';
+      if (gid === undefined) err += 'Group does not exist\n';
+      const exists = fs.existsSync(p);
+      if (!exists) {
+        // A dangling symlink is chowned itself (Salt: os.lchown).
+        if (!err && fs.lstatSync(p, { throwIfNoEntry: false })) {
+          fs.lchownSync(p, uid!, gid!);
+          return null;
+        }
+        err += 'File not found';
+      }
+      if (err) return err;
+      fs.chownSync(p, uid!, gid!);
+      return null;
+    },
     check_perms: (args, kwargs) => {
       const name = absPath('check_perms', arg(args, kwargs, 0, 'name', ''));
       const given = arg(args, kwargs, 1, 'ret', null);

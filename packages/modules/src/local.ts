@@ -2,12 +2,15 @@
 import { FileRoots, type Logger } from '@brine/core';
 import { compilePillar } from '@brine/render';
 import type { MinionOpts } from '@brine/config';
-import { chooseProviders, coreGrains } from '@brine/engine';
+import { chooseProviders } from '@brine/engine';
 import { templateSalt } from './registry';
+import { loadExtensions, minionGrains } from './extensions';
 import type { ExecEnv } from './types';
 
 export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
-  const grains = coreGrains({ id: opts.id, custom: opts.grains, opts });
+  // Custom modules, states and grains synced before (saltutil.sync_*, highstate) are loaded from the extension cache.
+  loadExtensions(opts.cachedir, log);
+  const grains = minionGrains(opts as unknown as Parameters<typeof minionGrains>[0], log);
   let providers: ReturnType<typeof chooseProviders> | undefined;
   const env: ExecEnv = {
     id: opts.id,

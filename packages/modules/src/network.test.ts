@@ -37,3 +37,47 @@ test('network.connect: {result, comment} as Salt', async () => {
   await new Promise((r) => srv.once('close', r));
   expect(await connect(['127.0.0.1', port], {}, env)).toEqual({ result: false, comment: `Unable to connect to 127.0.0.1 (127.0.0.1) on tcp port ${port}` });
 });
+
+describe('active_tcp and netstat (Salt 3006, Linux)', () => {
+  const net = require('net') as typeof import('net');
+  const { activeTcp, hex2ip, parseNetstat } = require('./network') as typeof import('./network');
+
+  test('hex2ip reads /proc/net addresses (v4, v6, v4-mapped) as Salt does', () => {
+    expect(hex2ip('0100007F')).toBe('127.0.0.1');
+    expect(hex2ip('00000000000000000000000001000000')).toBe('::1');
+    expect(hex2ip('0000000000000000FFFF00000100007F')).toBe('127.0.0.1');
+    expect(hex2ip('B80D0120000000000000000001000000')).toBe('2001:db8::1');
+  });
+
+  test('an established connection of this process is listed with both ends', async () => {
+    const server = net.createServer((s) => s.on('data', () => undefined));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as import('net').AddressInfo).port;
+    const client = net.connect(port, '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    try {
+      const conns = Object.values(await activeTcp());
+      expect(conns).toContainEqual({ local_addr: '127.0.0.1', local_port: client.localPort, remote_addr: '127.0.0.1', remote_port: port });
+      expect(conns).toContainEqual({ local_addr: '127.0.0.1', local_port: port, remote_addr: '127.0.0.1', remote_port: client.localPort });
+      // netstat -tulpnea lists the listening socket with its program
+      const rows = (await networkModule.functions['netstat']!([], {}, env)) as Record<string, string>[];
+      expect(rows).toContainEqual(expect.objectContaining({ proto: 'tcp', 'local-address': `127.0.0.1:${port}`, state: 'LISTEN', program: `${process.pid}/node` }));
+    } finally {
+      client.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  test("parseNetstat keeps Salt's keys (tcp rows with state, udp rows without)", () => {
+    const out = [
+      'Active Internet connections (servers and established)',
+      'Proto Recv-Q Send-Q Local Address           Foreign Address         State       User       Inode      PID/Program name',
+      'tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      0          1234       99/sshd',
+      'udp        0      0 0.0.0.0:68              0.0.0.0:*                           0          5678       -',
+    ].join('\n');
+    expect(parseNetstat(out)).toEqual([
+      { proto: 'tcp', 'recv-q': '0', 'send-q': '0', 'local-address': '0.0.0.0:22', 'remote-address': '0.0.0.0:*', state: 'LISTEN', user: '0', inode: '1234', program: '99/sshd' },
+      { proto: 'udp', 'recv-q': '0', 'send-q': '0', 'local-address': '0.0.0.0:68', 'remote-address': '0.0.0.0:*', user: '0', inode: '5678', program: '-' },
+    ]);
+  });
+});

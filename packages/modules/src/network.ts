@@ -1,10 +1,55 @@
 /** network.ip_addrs / ip_addrs6 / interfaces, with Salt's interface and cidr filters. */
 import { execFile } from 'child_process';
 import * as dns from 'dns';
+import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import { UsageError } from '@brine/core';
+import { runCommand } from './exec';
 import { arg, truthy, type ExecModule } from './types';
+
+/** An address from /proc/net/tcp{,6}: little-endian 32-bit words of hex. */
+export function hex2ip(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? [];
+  const bytes = words.flatMap((w) => [w.slice(6, 8), w.slice(4, 6), w.slice(2, 4), w.slice(0, 2)].map((b) => parseInt(b, 16)));
+  if (bytes.length === 4) return bytes.join('.');
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 255 && bytes[11] === 255) return bytes.slice(12).join('.'); // v4-mapped
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return new URL(`http://[${groups.join(':')}]/`).hostname.slice(1, -1); // WHATWG's compressed form, as Python's
+}
+
+/** Salt's network.active_tcp (Linux): the ESTABLISHED TCP connections, numbered from 0. */
+export async function activeTcp(procNet = '/proc/net'): Promise<Record<number, Record<string, unknown>>> {
+  const out: Record<number, Record<string, unknown>> = {};
+  for (const f of ['tcp', 'tcp6']) {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(`${procNet}/${f}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const c = line.trim().split(/\s+/);
+      if (c.length < 4 || c[0] === 'sl' || parseInt(c[3]!, 16) !== 1) continue;
+      const [la, lp] = c[1]!.split(':');
+      const [ra, rp] = c[2]!.split(':');
+      out[Object.keys(out).length] = { local_addr: hex2ip(la!), local_port: parseInt(lp!, 16), remote_addr: hex2ip(ra!), remote_port: parseInt(rp!, 16) };
+    }
+  }
+  return out;
+}
+
+/** Salt's network.netstat (Linux): `netstat -tulpnea` as a list of dicts. */
+export function parseNetstat(out: string): Record<string, string>[] {
+  const ret: Record<string, string>[] = [];
+  for (const line of out.split('\n')) {
+    const c = line.trim().split(/\s+/);
+    if (line.startsWith('tcp')) ret.push({ proto: c[0]!, 'recv-q': c[1]!, 'send-q': c[2]!, 'local-address': c[3]!, 'remote-address': c[4]!, state: c[5]!, user: c[6]!, inode: c[7]!, program: c[8] ?? '' });
+    else if (line.startsWith('udp')) ret.push({ proto: c[0]!, 'recv-q': c[1]!, 'send-q': c[2]!, 'local-address': c[3]!, 'remote-address': c[4]!, user: c[5]!, inode: c[6]!, program: c[7] ?? '' });
+  }
+  return ret;
+}
 
 function v4ToInt(ip: string): number {
   return ip.split('.').reduce((n, x) => n * 256 + Number(x), 0);
@@ -52,14 +97,24 @@ export const networkModule: ExecModule = {
       return out;
     },
     get_hostname: () => os.hostname(),
+    active_tcp: () => activeTcp(),
+    netstat: async (_a, _k, env) => {
+      let r;
+      try {
+        r = await runCommand(['netstat', '-tulpnea'], { signal: env.signal });
+      } catch {
+        throw new UsageError('network.netstat: the netstat program is not installed (net-tools)');
+      }
+      return parseNetstat(r.stdout);
+    },
     /** Salt: `ping -c 4 HOST`'s output, or whether it answered with return_boolean=True. */
-    ping: (args, kwargs) => {
+    ping: (args, kwargs, env) => {
       const host = String(arg(args, kwargs, 0, 'host', ''));
       if (!host) throw new UsageError('network.ping: a host is required');
       const timeout = Number(arg(args, kwargs, 2, 'timeout', 0)) || 0;
       const argv = ['-c', timeout ? '1' : '4', ...(timeout ? ['-W', String(timeout)] : []), host];
       return new Promise((resolve, reject) =>
-        execFile('ping', argv, (err, stdout, stderr) => {
+        execFile('ping', argv, { signal: env.signal }, (err, stdout, stderr) => {
           if (truthy(arg(args, kwargs, 1, 'return_boolean', false))) return resolve(!err);
           if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`network.ping: the ping program is not installed`));
           resolve((stdout || stderr).replace(/\n$/, ''));

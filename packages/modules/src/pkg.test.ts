@@ -44,3 +44,32 @@ test('version and latest_version: a string for one name, a dict for several; upg
   expect(await call('latest_version', ['vim'])).toBe('');
   expect(await call('upgrade')).toEqual({});
 });
+
+describe('over apt on this host (real dpkg and apt-cache reads)', () => {
+  const { execFileSync } = require('child_process') as typeof import('child_process');
+  const { choosePkgProvider } = require('@brine/engine') as typeof import('@brine/engine');
+  const dpkgVersion = (n: string) => execFileSync('dpkg-query', ['-W', '-f', '${Version}', n], { encoding: 'utf8' });
+  let apt: ExecEnv;
+  beforeEach(() => {
+    const providers = { pkg: choosePkgProvider() } as unknown as Providers;
+    apt = { log: nullLogger, providers: () => providers } as unknown as ExecEnv;
+  });
+  const onApt = (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => pkgModule.functions[fun]!(args, kwargs, apt) as Promise<unknown>;
+
+  test('version, list_pkgs and latest_version agree with dpkg-query and apt-cache', async () => {
+    expect(apt.providers().pkg.name).toBe('apt');
+    expect(await onApt('version', ['bash'])).toBe(dpkgVersion('bash'));
+    expect(await onApt('version', ['bash', 'no-such-package-xyz'])).toEqual({ bash: dpkgVersion('bash'), 'no-such-package-xyz': '' });
+    const all = (await onApt('list_pkgs')) as Record<string, string>;
+    expect(all['bash']).toBe(dpkgVersion('bash'));
+    expect(all['coreutils']).toBe(dpkgVersion('coreutils'));
+    expect(Object.keys(all)).toEqual(Object.keys(all).sort());
+    const policy = execFileSync('apt-cache', ['policy', 'bash'], { encoding: 'utf8' });
+    const candidate = /Candidate: (\S+)/.exec(policy)![1]!;
+    expect(await onApt('latest_version', ['bash'])).toBe(candidate === dpkgVersion('bash') ? '' : candidate);
+  });
+
+  test('removing a package that is not installed changes nothing and runs no package manager', async () => {
+    expect(await onApt('remove', ['no-such-package-xyz'])).toEqual({});
+  });
+});

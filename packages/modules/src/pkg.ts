@@ -4,14 +4,16 @@
  * name and a dict for several, list_pkgs {name: version}.
  */
 import { UsageError, type Dict } from '@brine/core';
-import { LocalHostReader, LocalHostWriter } from '@brine/engine';
+import { LocalHostReader, type HostWriter } from '@brine/engine';
 import { APT_ENV } from '@brine/engine';
 import { FakePkgProvider } from '@brine/engine';
 import type { PkgProvider } from '@brine/engine';
+import { CancellableWriter } from './exec';
 import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const reader = new LocalHostReader();
-const writer = new LocalHostWriter();
+/** Package commands stop when the job is cancelled (env.signal). */
+const writerFor = (env: ExecEnv): HostWriter => new CancellableWriter(env.signal);
 
 type Changes = Record<string, { old: string; new: string }>;
 
@@ -58,7 +60,7 @@ function diff(before: Record<string, string | null>, after: Record<string, strin
   return out;
 }
 
-async function refreshDb(pkg: PkgProvider): Promise<unknown> {
+async function refreshDb(pkg: PkgProvider, writer: HostWriter): Promise<unknown> {
   if (pkg.name === 'apt') {
     const r = await writer.run(['apt-get', '-q', 'update'], { env: APT_ENV });
     if (r.code !== 0) throw new Error(`apt-get update failed: ${r.stderr || r.stdout}`);
@@ -86,6 +88,7 @@ const oneOrMany = (names: string[], vals: Record<string, string>): unknown => (n
 function removeFn(purge: boolean): ExecFn {
   return async (args, kwargs, env) => {
     const pkg = env.providers().pkg;
+    const writer = writerFor(env);
     const names = targets(args, kwargs).map((t) => t.name);
     const before = await pkg.installed(names, reader);
     const present = names.filter((n) => before[n]);
@@ -125,8 +128,9 @@ export const pkgModule: ExecModule = {
   functions: {
     install: async (args, kwargs, env) => {
       const pkg = env.providers().pkg;
+      const writer = writerFor(env);
       const want = targets(args, kwargs);
-      if (truthy(kwargs['refresh'] ?? false)) await refreshDb(pkg);
+      if (truthy(kwargs['refresh'] ?? false)) await refreshDb(pkg, writer);
       const names = want.map((t) => t.name);
       const before = await pkg.installed(names, reader);
       const todo = want.filter((t) => before[t.name] === null || (t.version !== undefined && before[t.name] !== t.version));
@@ -144,10 +148,11 @@ export const pkgModule: ExecModule = {
     version: versionsFn((i) => i ?? '', false),
     latest_version: versionsFn((i, c) => (c && c !== i ? c : ''), true),
     list_pkgs: async (_a, _k, env) => listPkgs(env.providers().pkg),
-    refresh_db: async (_a, _k, env) => refreshDb(env.providers().pkg),
+    refresh_db: async (_a, _k, env) => refreshDb(env.providers().pkg, writerFor(env)),
     upgrade: async (_a, kwargs, env) => {
       const pkg = env.providers().pkg;
-      if (truthy(kwargs['refresh'] ?? true)) await refreshDb(pkg);
+      const writer = writerFor(env);
+      if (truthy(kwargs['refresh'] ?? true)) await refreshDb(pkg, writer);
       const before = await listPkgs(pkg);
       if (pkg instanceof FakePkgProvider) {
         const db = await pkg.read(reader);

@@ -13,15 +13,58 @@ import { pkgModule } from './pkg';
 import { serviceModule } from './service';
 import { statusModule } from './status';
 import { makeSysModule } from './sys';
+import { cpModule } from './cp';
+import { eventModule } from './event';
+import { cpRecvModule } from './cp-recv';
+import { saltutilExtraModule } from './saltutil';
 import { CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
 const registry = new Map<string, ExecFn>();
+/** Template-time twins (see ExecFn): templates call these instead of the asynchronous function of that name. */
+const templateTwins = new Map<string, ExecFn>();
 const docs = new Map<string, string>();
 const sysModule = makeSysModule(() => listFunctions(), (name) => docs.get(name) ?? '');
-for (const m of [...modules, sysModule]) {
+/** Names registered by custom modules (`_modules/*.js`), replaced as a whole at each load. */
+const custom = new Set<string>();
+/** Built-in functions a custom module shadowed (as in Salt, a custom module overrides a built-in of that name). */
+const shadowed = new Map<string, { fn: ExecFn; twin?: ExecFn; doc?: string }>();
+
+function register(m: ExecModule): void {
   for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
+  for (const [f, fn] of Object.entries(m.templateFunctions ?? {})) templateTwins.set(`${m.name}.${f}`, fn);
   for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
+}
+for (const m of [...modules, sysModule, cpModule, saltutilExtraModule, eventModule, cpRecvModule]) register(m);
+
+/**
+ * The registration point for custom execution modules (`_modules/*.js`, loaded by extensions.ts): replaces the
+ * custom modules loaded before with these; a function of a built-in's name overrides it, as in Salt.
+ */
+export function registerCustomModules(mods: ExecModule[]): void {
+  for (const name of custom) {
+    registry.delete(name);
+    docs.delete(name);
+    const orig = shadowed.get(name);
+    if (!orig) continue;
+    registry.set(name, orig.fn);
+    if (orig.twin) templateTwins.set(name, orig.twin);
+    if (orig.doc !== undefined) docs.set(name, orig.doc);
+  }
+  custom.clear();
+  shadowed.clear();
+  for (const m of mods) {
+    for (const [f, fn] of Object.entries(m.functions)) {
+      const name = `${m.name}.${f}`;
+      const had = registry.get(name);
+      if (had) shadowed.set(name, { fn: had, twin: templateTwins.get(name), doc: docs.get(name) });
+      templateTwins.delete(name);
+      docs.delete(name);
+      registry.set(name, fn);
+      custom.add(name);
+    }
+    for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
+  }
 }
 
 export function lookupFunction(name: string): ExecFn {
@@ -38,8 +81,9 @@ export function listFunctions(): string[] {
 export function templateSalt(env: ExecEnv): Record<string, (args: unknown[], kwargs: Dict) => unknown> {
   const out: Record<string, (args: unknown[], kwargs: Dict) => unknown> = {};
   for (const [name, fn] of registry) {
+    const call = templateTwins.get(name) ?? fn;
     out[name] = (args, kwargs) => {
-      const r = fn(args, kwargs, env);
+      const r = call(args, kwargs, env);
       if (r instanceof Promise) throw new UsageError(`${name} cannot be called from a template (it is asynchronous)`);
       return r instanceof CallResult ? r.ret : r;
     };

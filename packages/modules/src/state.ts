@@ -2,11 +2,14 @@
 import { BrineError, deepMerge, errorMessage, isDict, type Dict, type LowChunk, type StateReturn } from '@brine/core';
 import { Renderer } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
-import { LocalHostReader, LocalHostWriter } from '@brine/engine';
+import { LocalHostReader } from '@brine/engine';
+import { CancellableWriter } from './exec';
 import { RootsSourceClient } from '@brine/engine';
 import { getStateFunction } from '@brine/engine';
 import { templateSalt } from './registry';
-import { CallResult, truthy, type ExecEnv, type ExecModule } from './types';
+import { execCaller } from './exec-caller';
+import { EXT_KINDS, loadExtensions, minionGrains, syncKind } from './extensions';
+import { arg, CallResult, truthy, type ExecEnv, type ExecModule } from './types';
 
 /** `web,db` or a list: the SLS names a state function was given. */
 export function slsList(v: unknown): string[] {
@@ -56,12 +59,14 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
       test,
       failhard: truthy(env.opts['failhard'] ?? false),
       reader: new LocalHostReader(),
-      makeWriter: () => new LocalHostWriter(),
+      // Commands of a cancelled job (saltutil.kill_job) are stopped, their process groups killed.
+      makeWriter: () => new CancellableWriter(env.signal),
       files: new RootsSourceClient(env.roots),
       template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra) },
       providers: env.providers(),
       log: env.log,
       lookup: getStateFunction,
+      exec: execCaller(env),
     });
   } catch (e) {
     return compileErr(e);
@@ -86,14 +91,101 @@ function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown): Call
   }
 }
 
+/**
+ * As Salt does at highstate: custom modules, states and grains from the tree are synced into the extension cache
+ * and loaded before compiling; new custom grains count for this run (a minion's daemon reports them to the master
+ * at its next saltutil.refresh_grains or sync_grains).
+ */
+function syncAtHighstate(env: ExecEnv): void {
+  const cachedir = env.opts['cachedir'];
+  if (typeof cachedir !== 'string' || !cachedir) return;
+  let grainsChanged = false;
+  try {
+    for (const k of EXT_KINDS) if (syncKind(env.roots, cachedir, k).length && k === 'grains') grainsChanged = true;
+  } catch (e) {
+    env.log.warn(`custom modules not synced: ${errorMessage(e)}`);
+  }
+  loadExtensions(cachedir, env.log);
+  if (grainsChanged) {
+    // This run renders with the new grains (in place: the environment's holders see them too).
+    const fresh = minionGrains(env.opts as Parameters<typeof minionGrains>[0], env.log);
+    for (const k of Object.keys(env.grains)) if (!(k in fresh)) delete env.grains[k];
+    Object.assign(env.grains, fresh);
+  }
+}
+
+/** Keyword arguments that steer a run and are not state arguments (state.single). */
+const RUN_KWARGS = new Set(['test', 'pillar', 'queue', 'saltenv', 'pillarenv', 'concurrent', 'state_output', 'localconfig']);
+
+/** Every SLS name in the tree (Salt's fileclient list_states): `a/b.sls` is `a.b`, `a/init.sls` is `a`. */
+function allSls(env: ExecEnv): string[] {
+  const out = new Set<string>();
+  for (const f of env.roots.list()) {
+    if (!f.endsWith('.sls')) continue;
+    out.add(f.replace(/\.sls$/, '').replace(/\/init$/, '').replace(/\//g, '.'));
+  }
+  return [...out].sort();
+}
+
+/** The running state jobs, as Salt's state.running words them (from the daemon's job table). */
+async function runningStates(env: ExecEnv): Promise<string[]> {
+  const h = env.hooks?.['saltutil.running'];
+  if (!h) return [];
+  const jobs = (await h([], {})) as Dict[];
+  return jobs
+    .filter((j) => String(j['fun']).startsWith('state.') && !['state.running', 'state.show_state_usage'].includes(String(j['fun'])))
+    .map((j) => `The function "${String(j['fun'])}" is running as PID ${String(j['pid'])} and was started at ${String(j['started'] ?? '')} with jid ${String(j['jid'])}`);
+}
+
 export const stateModule: ExecModule = {
   name: 'state',
   functions: {
     apply: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
+      if (!mods.length) syncAtHighstate(env);
       return runCompiled(env, kwargs, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()));
     },
-    highstate: (_a, kwargs, env) => runCompiled(env, kwargs, (r) => r.compileHighstate()),
+    highstate: (_a, kwargs, env) => {
+      syncAtHighstate(env);
+      return runCompiled(env, kwargs, (r) => r.compileHighstate());
+    },
+    test: (args, kwargs, env) => {
+      const mods = slsList(args[0] ?? kwargs['mods']);
+      return runCompiled(env, { ...kwargs, test: true }, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()));
+    },
+    single: (args, kwargs, env) => {
+      const fun = String(arg(args, kwargs, 0, 'fun', ''));
+      const name = arg(args, kwargs, 1, 'name', null);
+      const dot = fun.indexOf('.');
+      if (dot <= 0) return new CallResult([`Invalid function passed: '${fun}' (state.single pkg.installed name=vim)`], 'error');
+      if (name === null || name === '') return new CallResult(['Missing required argument: name'], 'error');
+      const stateArgs: Dict = {};
+      for (const [k, v] of Object.entries(kwargs)) if (k !== 'fun' && k !== 'name' && !RUN_KWARGS.has(k)) stateArgs[k] = v;
+      const chunk: LowChunk = { id: String(name), name: String(name), state: fun.slice(0, dot), fun: fun.slice(dot + 1), sls: '', env: 'base', file: '', line: 0, order: 10000, args: stateArgs, requisites: {} };
+      return runCompiled(env, kwargs, () => [chunk]);
+    },
+    sls_id: (args, kwargs, env) => {
+      const id = String(arg(args, kwargs, 0, 'id_', kwargs['id'] ?? ''));
+      const mods = slsList(arg(args, kwargs, 1, 'mods', ''));
+      if (!id || !mods.length) return new CallResult(['state.sls_id: give an ID and the SLS it is in (state.sls_id ID web,db)'], 'error');
+      let missing = false;
+      const res = runCompiled(env, kwargs, (r) => {
+        // Salt runs the ID's chunks alone: their requisites are not followed.
+        const chunks = r.compile(mods).filter((c) => c.id === id).map((c) => ({ ...c, requisites: {}, low: undefined }));
+        missing = chunks.length === 0;
+        return chunks;
+      });
+      return res.then((cr) => (missing ? new CallResult([`No matches for ID '${id}' found in SLS '${mods.join(',')}' within saltenv 'base'`], 'error') : cr));
+    },
+    running: async (_a, _k, env) => runningStates(env),
+    show_state_usage: (_a, kwargs, env) =>
+      showOnly(env, kwargs, (r) => {
+        const all = allSls(env);
+        const used = [...new Set(r.matchTop())].sort();
+        const unused = all.filter((s) => !used.includes(s));
+        return { base: { used, unused, count_all: all.length, count_used: used.length, count_unused: unused.length } }; // Salt's key order
+      }),
+    show_highstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(r.matchTop())),
     sls: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
       if (!mods.length) return new CallResult(['state.sls: name at least one SLS (state.sls web,db)'], 'error');

@@ -1,6 +1,6 @@
 /** sys.doc|list_modules|list_state_functions (Salt's salt/modules/sysmod.py), over the registries. */
 import { globMatch } from '@brine/core';
-import { stateModules } from '@brine/engine';
+import { allStateModules } from '@brine/engine';
 import type { ExecModule } from './types';
 
 /** The sys module over `functions()` (every registered exec function) and `doc(name)` (its docstring or ''). */
@@ -20,11 +20,11 @@ export function makeSysModule(functions: () => string[], doc: (name: string) => 
       },
       doc: (args) => Object.fromEntries(matching(args).map((f) => [f, doc(f)])),
       list_state_functions: (args) => {
-        const all = Object.entries(stateModules).flatMap(([m, sm]) => Object.keys(sm.functions).map((f) => `${m}.${f}`)).sort();
+        const all = Object.entries(allStateModules()).flatMap(([m, sm]) => Object.keys(sm.functions).map((f) => `${m}.${f}`)).sort();
         if (!args.length) return all;
         return all.filter((f) => args.some((a) => { const g = String(a); return globMatch(g, f) || f.startsWith(g + '.'); }));
       },
-      list_state_modules: () => Object.keys(stateModules).sort(),
+      list_state_modules: () => Object.keys(allStateModules()).sort(),
     },
   };
 }

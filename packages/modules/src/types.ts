@@ -17,6 +17,8 @@ export interface ExecEnv {
   mine?: MineView;
   /** Daemon-side operations (pillar refresh, mine update, schedule); absent in masterless calls. */
   hooks?: Partial<Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>>>;
+  /** Aborted when the job is cancelled (saltutil.kill_job): long-running functions (cmd.*, pkg.*) stop their commands. */
+  signal?: AbortSignal;
 }
 
 export interface MineView {
@@ -40,11 +42,20 @@ export class CallResult {
   }
 }
 
+/**
+ * An execution function. The rule: a function that a job runs must never block the event loop on a slow path
+ * (commands, package managers, the network, large files): it returns a promise and does that work asynchronously
+ * (`runCommand` in exec.ts, fs.promises), honouring `env.signal` when it can run long. Only template-time calls may
+ * be synchronous, because `templateSalt` refuses promises: a function that templates also need keeps a blocking twin
+ * in its module's `templateFunctions`, which only templates call (never a job).
+ */
 export type ExecFn = (args: unknown[], kwargs: Dict, env: ExecEnv) => unknown;
 
 export interface ExecModule {
   readonly name: string;
   readonly functions: Record<string, ExecFn>;
+  /** Synchronous twins of asynchronous functions, for templates only (see ExecFn). */
+  readonly templateFunctions?: Record<string, ExecFn>;
   /** Short docstrings by function name (sys.doc). */
   readonly docs?: Record<string, string>;
 }

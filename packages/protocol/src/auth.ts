@@ -15,7 +15,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuthError } from '@brine/core';
-import { fingerprint, fingerprintsEqual, isAcceptablePublicKey, normalizePublicPem, type KeyPair } from './crypto/keys';
+import { fingerprint, fingerprintsEqual, normalizePublicPem, type KeyPair } from './crypto/keys';
+import { tryParsePublicKey } from './crypto/parsed-key';
+import type { KeyObject } from 'crypto';
 import { randomId } from './crypto/random';
 import { rsaDecrypt, rsaEncrypt, sign, verify } from './crypto/rsa';
 import { transcript } from './crypto/transcript';
@@ -48,6 +50,8 @@ export interface VerifiedAuth {
   pub: string;
   fingerprint: string;
   nonce: string;
+  /** The parsed key (the reply wraps keys to it without parsing `pub` again). */
+  key?: KeyObject;
 }
 
 export interface VerifyAuthOptions {
@@ -66,11 +70,12 @@ export function verifyAuthRequest(req: AuthRequest, opts: VerifyAuthOptions = {}
   if (Math.abs(now - req.ts) > window) {
     throw new AuthError(`auth ${req.id}: timestamp is ${Math.round((now - req.ts) / 1000)} s off the master's clock (sync clocks; window ${window / 1000} s)`);
   }
-  if (!isAcceptablePublicKey(req.pub)) throw new AuthError(`auth ${req.id}: public key is not an RSA key of 2048-4096 bits with exponent 65537`);
-  if (!verify(req.pub, authTranscript(req), req.sig)) throw new AuthError(`auth ${req.id}: signature does not verify with the offered key`);
+  // Parsed once for every use below (and cached: a retrying minion's key is not parsed again).
+  const k = tryParsePublicKey(req.pub);
+  if (!k?.acceptable) throw new AuthError(`auth ${req.id}: public key is not an RSA key of 2048-4096 bits with exponent 65537`);
+  if (!verify(k.key, authTranscript(req), req.sig)) throw new AuthError(`auth ${req.id}: signature does not verify with the offered key`);
   if (opts.replay && opts.replay.checkAndAdd(`${req.id}\0${req.nonce}`, now)) throw new AuthError(`auth ${req.id}: nonce was already used (replayed request)`);
-  const pub = normalizePublicPem(req.pub);
-  return { id: req.id, pub, fingerprint: fingerprint(pub), nonce: req.nonce };
+  return { id: req.id, pub: k.spkiPem, fingerprint: k.fingerprint, nonce: req.nonce, key: k.key };
 }
 
 export interface AcceptedKeys {
@@ -93,8 +98,8 @@ export function buildAuthReply(master: KeyPair, auth: VerifiedAuth, status: Auth
   const base: Omit<AuthReply, 'kind' | 'sig'> = { status, id: auth.id, nonce: auth.nonce, ts: now, masterPub: master.publicPem };
   if (status === 'accepted') {
     if (!keys) throw new AuthError(`auth ${auth.id}: accepted reply needs the session and publication keys`);
-    base.sessionKey = rsaEncrypt(auth.pub, keys.sessionKey);
-    base.pubKey = rsaEncrypt(auth.pub, keys.pubKey);
+    base.sessionKey = rsaEncrypt(auth.key ?? auth.pub, keys.sessionKey);
+    base.pubKey = rsaEncrypt(auth.key ?? auth.pub, keys.pubKey);
     base.pubKeyEpoch = keys.pubKeyEpoch;
   }
   return { kind: 'auth.reply', ...base, sig: sign(master.privatePem, replyTranscript(base)) };

@@ -1,4 +1,6 @@
 // crypto
+export { parsePublicKey, tryParsePublicKey, PARSED_KEY_CACHE_MAX } from './crypto/parsed-key';
+export type { ParsedPublicKey } from './crypto/parsed-key';
 export { createKeyPair, generateKeyPair, loadOrCreateKeyPair, publicPemFromPrivate, normalizePublicPem, isAcceptablePublicKey, fingerprint, fingerprintsEqual } from './crypto/keys';
 export type { KeyPair, KeyPairFiles, GenerateKeyOptions } from './crypto/keys';
 export { sign, verify, rsaEncrypt, rsaDecrypt } from './crypto/rsa';
@@ -49,6 +51,7 @@ export type {
   ErrorReply,
   PublicationMessage,
   RekeyMessage,
+  AcceptNotice,
   WireMessage,
   WireKind,
   RequestBody,
@@ -72,9 +75,16 @@ export type { SessionFailure, SessionState, OpenRequestOptions, OpenedRequest } 
 export { PublicationError, PublicationKeys, PublicationKeyring, PublicationReceiver, sealPublication, buildRekey, openRekey, publicationAad } from './publication';
 export type { PublicationFailure, EpochKey, JobInput, PublicationCheckOptions, Recipient } from './publication';
 // transport
+export { buildAcceptNotices, openAcceptNotice, NOTICE_IDS } from './accept-notice';
+
 export { MasterTransport } from './transport/master';
 export type { MasterTransportOptions, RequestHandler } from './transport/master';
 export { MinionTransport, RequestError } from './transport/minion';
 export type { MinionTransportOptions, PublishHandler } from './transport/minion';
 export { tcpEndpoint, isIpv6Host, endpointPort, BROADCAST_TOPIC, minionTopic, topicMinion } from './transport/endpoints';
 export { SendQueue } from './transport/send-queue';
+// the operator's control channel (CLI <-> master)
+export { controlOps, CONTROL_OPS, controlRequestFrame, controlReplyFrame, isControlOp, checkControlRequest, checkControlEvent, checkControlReply } from './control/messages';
+export type { ControlOp, ControlRequestOf, ControlEventOf, ReplyOf, ControlErrorCode, ControlRequestFrame, ControlReplyFrame } from './control/messages';
+export { ControlServer, ControlClient, MasterUnavailable, MasterLost, controlPaths } from './control/transport';
+export type { ControlSink, ControlHandler, ControlHandlers, RequestOptions } from './control/transport';

@@ -62,6 +62,11 @@ export const wireSchemas = {
     code: literal('reauth', 'protocol', 'busy', 'denied'),
     message: str({ max: 1000 }),
     seq: optional(int({ min: 1 })),
+    /**
+     * With `reauth` or `busy`: authenticate after this many ms (the master spaces a crowd's auths to what it can
+     * answer, e.g. after its restart). Unsigned, so the minion caps it (see connection.ts).
+     */
+    retryMs: optional(int({ min: 0, max: 600_000 })),
   }),
   /** master -> all: a job, sealed with the publication key of `epoch`, signed by the master. */
   pub: obj({ kind: literal('pub'), epoch: int({ min: 0 }), body: bytes(), sig: sig() }),
@@ -79,6 +84,18 @@ export const wireSchemas = {
     keys: dict(bytes({ max: 1024 }), { maxKeys: MAX_FRAMES }),
     sig: sig(),
   }),
+  /**
+   * master -> pending minions (each on its own topic): "these keys were just accepted, authenticate now", signed
+   * by the master. Only a prompt to authenticate at once (the auth reply is what counts); `spreadMs` spreads the
+   * resulting auths so a mass accept is no auth storm. See accept-notice.ts.
+   */
+  'auth.notice': obj({
+    kind: literal('auth.notice'),
+    ids: arr(minionId(), { max: 64 }),
+    ts: ts(),
+    spreadMs: int({ min: 0, max: 600_000 }),
+    sig: sig(),
+  }),
 };
 
 export type AuthRequest = Infer<(typeof wireSchemas)['auth']>;
@@ -88,7 +105,8 @@ export type ReplyEnvelope = Infer<(typeof wireSchemas)['rep']>;
 export type ErrorReply = Infer<(typeof wireSchemas)['error']>;
 export type PublicationMessage = Infer<(typeof wireSchemas)['pub']>;
 export type RekeyMessage = Infer<(typeof wireSchemas)['rekey']>;
-export type WireMessage = AuthRequest | AuthReply | RequestEnvelope | ReplyEnvelope | ErrorReply | PublicationMessage | RekeyMessage;
+export type AcceptNotice = Infer<(typeof wireSchemas)['auth.notice']>;
+export type WireMessage = AuthRequest | AuthReply | RequestEnvelope | ReplyEnvelope | ErrorReply | PublicationMessage | RekeyMessage | AcceptNotice;
 export type WireKind = WireMessage['kind'];
 export const wireMessageSchema = tagged('kind', wireSchemas, 'message kind');
 
@@ -136,13 +154,23 @@ export const requestBodySchemas = {
   grains: obj({ kind: literal('grains'), grains: dict() }),
   /** The minion is still working on `jid` (sent on receipt and every few seconds until it returns). */
   'job.running': obj({ kind: literal('job.running'), jid: jid() }),
-  /** Jobs published while this minion was away (the master answers from its job cache). */
-  'job.pending': obj({ kind: literal('job.pending'), since: optional(ts()) }),
   /**
    * Liveness. `lastPubTs` (ts of the last publication the minion opened) and `epoch` tell the master that
    * the minion's SUB side is live and which publication key it holds.
    */
   ping: obj({ kind: literal('ping'), lastPubTs: optional(ts()), epoch: optional(int({ min: 0 })) }),
+  /**
+   * `event.send` / `event.fire_master`: an event for the master's bus. The master stamps it with the sender's id
+   * (from the session, never from the body) and refuses tags in `salt/` other than the sender's own
+   * (`salt/minion/<id>/...`, `salt/beacon/<id>/...`).
+   */
+  event: obj({ kind: literal('event'), tag: str({ min: 1, max: 1024 }), data: json() }),
+  /**
+   * `cp.push`: a piece of a file the minion sends up (`offset` 0 starts it anew; the master appends the rest). The
+   * master stores it under its cachedir/minions/<id>/files/<path>, only with `file_recv: True`, up to
+   * `file_recv_max_size` megabytes.
+   */
+  'file.push': obj({ kind: literal('file.push'), path: str({ min: 1, max: 4096 }), data: bytes(), offset: int({ min: 0 }), size: optional(int({ min: 0 })) }),
 };
 
 export type RequestBody = { [K in keyof typeof requestBodySchemas]: Infer<(typeof requestBodySchemas)[K]> }[keyof typeof requestBodySchemas];

@@ -35,9 +35,12 @@ export class SessionError extends AuthError {
 /** The master answered with an `error` message instead of a sealed reply. */
 export class RemoteError extends ProtocolError {
   readonly reason: ErrorReply['code'];
-  constructor(reason: ErrorReply['code'], message: string) {
+  /** The master's hint: authenticate again after this many ms (unsigned; cap it). */
+  readonly retryMs: number | undefined;
+  constructor(reason: ErrorReply['code'], message: string, retryMs?: number) {
     super(`master refused the request: ${message}`);
     this.reason = reason;
+    this.retryMs = retryMs;
   }
 }
 
@@ -114,7 +117,7 @@ export function sealReply(id: string, key: Buffer, seq: number, reply: ReplyBody
  * (`reason: 'reauth'` => authenticate again, then retry).
  */
 export function openReply(msg: ReplyEnvelope | ErrorReply, id: string, key: Buffer, seq: number): ReplyBody {
-  if (msg.kind === 'error') throw new RemoteError(msg.code, msg.message);
+  if (msg.kind === 'error') throw new RemoteError(msg.code, msg.message, msg.retryMs);
   if (msg.id !== id || msg.seq !== seq) throw new AuthError(`reply: for ${msg.id}#${msg.seq}, expected ${id}#${seq}`);
   const plain = aeadOpen(key, msg.body, replyAad(id, seq));
   return replyBodySchema.check(unpackJson(plain), 'reply') as ReplyBody;

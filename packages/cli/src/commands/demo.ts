@@ -57,7 +57,7 @@ export async function demoCommand(o: DemoOpts): Promise<number> {
         const c = new ControlClient(path.join(fleet.masterDir, 'sock'));
         try {
           const s = await c.request('status', {});
-          return Object.values(s['minions'] as Record<string, string>).every((v) => v === 'connected');
+          return Object.values(s.minions).every((v) => v === 'connected');
         } finally {
           c.close();
         }

@@ -1,14 +1,18 @@
 /** `brine key list|accept|reject|delete|finger`: like salt-key, on the master's key store; a running master is told at once. */
 import { UsageError } from '@brine/core';
-import { KeyStore, loadMasterOpts, type KeyState } from '@brine/master';
+import { loadMasterOpts } from '@brine/config';
+// The key store alone, not the master's index (its server, pillar and renderer cost `brine key list` ~30 ms to load).
+import { KeyStore, type KeyState } from '@brine/master/dist/keys';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprint } from '@brine/protocol';
 import { stringify as toYaml } from 'yaml';
-import { ControlClient } from '../control-client';
 import { EXIT } from '../exit';
 import type { GlobalOpts } from '../globals';
 import { confirm } from '../prompt';
+import { didYouMean } from '../suggest';
+
+const KEY_ACTIONS = ['list', 'accept', 'reject', 'delete', 'finger'] as const;
 
 const SALT_NAMES: Record<KeyState, string> = { accepted: 'minions', pending: 'minions_pre', rejected: 'minions_rejected', denied: 'minions_denied' };
 const TITLES: Record<KeyState, string> = { accepted: 'Accepted Keys:', denied: 'Denied Keys:', pending: 'Unaccepted Keys:', rejected: 'Rejected Keys:' };
@@ -28,10 +32,11 @@ function store(o: GlobalOpts): { keys: KeyStore; sockDir: string } {
 
 /** Tell a running master that keys changed, so a delete or reject cuts the minion off now. */
 async function notifyMaster(sockDir: string): Promise<void> {
-  let c: ControlClient | undefined;
+  let c: import('../control-client').ControlClient | undefined;
   try {
+    const { ControlClient } = await import('../control-client');
     c = new ControlClient(sockDir);
-    await c.request('keys.changed', {}, undefined, 5000);
+    await c.request('keys.changed', {}, { timeoutMs: 5000 });
   } catch {
     // No master running: it reads the key store when it starts.
   } finally {
@@ -77,6 +82,8 @@ export function saltKeyFlags(action: string | undefined, match: string | undefin
 }
 
 export async function keyCommand(action: string, glob: string | undefined, o: KeyOpts): Promise<number> {
+  // Before the key store is opened: a mistyped action touches nothing.
+  if (!(KEY_ACTIONS as readonly string[]).includes(action)) throw new UsageError(`key: unknown action '${action}'${didYouMean(action, KEY_ACTIONS)}; one of ${KEY_ACTIONS.join(', ')}`);
   const { keys, sockDir } = store(o);
   const all = keys.list();
   switch (action) {
@@ -127,6 +134,6 @@ export async function keyCommand(action: string, glob: string | undefined, o: Ke
       return EXIT.ok;
     }
     default:
-      throw new UsageError(`key: unknown action '${action}' (list, accept, reject, delete, finger)`);
+      throw new UsageError(`key: unknown action '${action}'${didYouMean(action, KEY_ACTIONS)}; one of ${KEY_ACTIONS.join(', ')}`);
   }
 }

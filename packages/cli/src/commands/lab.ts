@@ -4,6 +4,7 @@
  */
 import type { LabOptions } from '@brine/lab';
 import { EXIT } from '../exit';
+import { didYouMean } from '../suggest';
 import type { GlobalOpts } from '../globals';
 import { MINION_NODE_FLAGS } from './daemons';
 import { BRINE_BIN } from '../fleet/fleet';
@@ -23,7 +24,9 @@ export async function labCommand(action: string, o: LabCommandOpts): Promise<num
   const opts: LabOptions = { prefix: o.prefix, subnet: o.subnet, stateDir: o.stateDir };
   const c = lab.labConfig(opts);
   const brine = { brineBin: BRINE_BIN, minionNodeFlags: MINION_NODE_FLAGS, log: say };
-  const print = (v: unknown, text: string) => process.stdout.write(o.json ? `${JSON.stringify(v, null, 1)}\n` : `${text}\n`);
+  // --json, or the global --out json
+  const json = Boolean(o.json) || o.outOptions?.out === 'json';
+  const print = (v: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(v, null, 1)}\n` : `${text}\n`);
   switch (action) {
     case 'up': {
       const r = await lab.up({ ...opts, ...brine });
@@ -65,7 +68,7 @@ export async function labCommand(action: string, o: LabCommandOpts): Promise<num
       return EXIT.ok;
     }
     default:
-      process.stderr.write(`brine lab: unknown action ${JSON.stringify(action)} (up, status, failover, down)\n`);
+      process.stderr.write(`brine lab: unknown action ${JSON.stringify(action)}${didYouMean(action, ['up', 'status', 'failover', 'down'])}; one of up, status, failover, down\n`);
       return EXIT.error;
   }
 }

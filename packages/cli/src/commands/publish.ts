@@ -72,7 +72,7 @@ export async function publishCommand(job: JobSpec, o: PublishOpts): Promise<numb
   try {
     if (o.async) {
       const r = await client.request('publish', { ...job, tgt_type: tgtType, timeout, async: true });
-      process.stdout.write(`Executed command with job ID: ${String(r['jid'])}\n`);
+      process.stdout.write(`Executed command with job ID: ${r.jid}\n`);
       return EXIT.ok;
     }
     return exitCode(o.batch ? await runBatches(client, job, tgtType, timeout, o) : await runJob(client, job, tgtType, timeout, o));
@@ -83,7 +83,7 @@ export async function publishCommand(job: JobSpec, o: PublishOpts): Promise<numb
 
 async function runBatches(client: ControlClient, job: JobSpec, tgtType: TargetType, timeout: number, o: PublishOpts): Promise<Outcome> {
   const m = await client.request('match', { tgt: job.tgt, tgt_type: tgtType });
-  const ids = (m['minions'] as string[]) ?? [];
+  const ids = m.minions;
   const size = batchSize(o.batch!, ids.length);
   let worst: Outcome = 'ok';
   const all: Record<string, unknown> = {};
@@ -121,16 +121,16 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
   const request = client.request(
     'publish',
     { ...job, tgt_type: tgtType, timeout },
-    (ev) => {
-      if (ev['event'] === 'job') {
-        jid = String(ev['jid']);
-        expected = (ev['expected'] as string[]) ?? [];
+    { onEvent: (ev) => {
+      if (ev.event === 'job') {
+        jid = ev.jid;
+        expected = ev.expected;
         redraw();
-      } else if (ev['event'] === 'running') {
-        running.add(String(ev['minion']));
+      } else if (ev.event === 'running') {
+        running.add(ev.minion);
         redraw();
-      } else if (ev['event'] === 'return') {
-        const r = ev as unknown as MinionReturn;
+      } else if (ev.event === 'return') {
+        const r: MinionReturn = ev;
         running.delete(r.minion);
         returned++;
         const outcome = returnOutcome(r);
@@ -144,10 +144,9 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
         }
         redraw();
       }
-    },
-    (timeout + 30) * 1000,
+    }, timeoutMs: (timeout + 30) * 1000 },
   );
-  let final: Record<string, unknown>;
+  let final: { jid: string; missing?: Record<string, string> };
   try {
     final = await request;
   } catch (e) {
@@ -162,7 +161,7 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
     final = { jid, missing: Object.fromEntries(lost.map((id) => [id, 'Master went away'])) };
   }
   progress.clear();
-  const missing = (final['missing'] as Record<string, string>) ?? {};
+  const missing = final.missing ?? {};
   for (const [id, why] of Object.entries(missing)) {
     returns[id] = `Minion did not return. [${why}]`;
     if (!structured) process.stdout.write(format({ [id]: returns[id] }, 'nested', o.outOptions) + '\n');
@@ -177,7 +176,7 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
   // Like salt: a failed function or state is also said on stderr, not only in the returns.
   if (failed > 0) process.stderr.write('ERROR: Minions returned with non-zero exit code\n');
   const summary = isState && !structured && expected.length > 1;
-  if (!summary && Object.keys(missing).length > 0) process.stderr.write(`jid ${String(final['jid'])}: ${Object.keys(missing).length} of ${expected.length} minions did not return (brine jobs show ${String(final['jid'])})\n`);
+  if (!summary && Object.keys(missing).length > 0) process.stderr.write(`jid ${final.jid}: ${Object.keys(missing).length} of ${expected.length} minions did not return (brine jobs show ${final.jid})\n`);
   if (summary) {
     let ok = 0;
     let changed = 0;
@@ -189,7 +188,7 @@ async function runJob(client: ControlClient, job: JobSpec, tgtType: TargetType, 
       else ok++;
       changed += s.changed;
     }
-    process.stderr.write(`\nMinions: ${expected.length} targeted, ${returned} returned (${ok} succeeded, ${bad} failed), ${Object.keys(missing).length} did not return; ${changed} states changed. jid ${String(final['jid'])}\n`);
+    process.stderr.write(`\nMinions: ${expected.length} targeted, ${returned} returned (${ok} succeeded, ${bad} failed), ${Object.keys(missing).length} did not return; ${changed} states changed. jid ${final.jid}\n`);
   }
   return code;
 }

@@ -31,8 +31,17 @@ function fullBlock(tag: string, r: StateResult, p: Palette): string[] {
   lines.push(c(`     Comment: ${comment[0] ?? ''}`), ...comment.slice(1).map((l) => c(`              ${l}`)));
   lines.push(c(`     Started: ${r.start_time}`), c(`    Duration: ${fmtMs(r.duration)}`));
   lines.push(c('     Changes:   '));
-  if (Object.keys(r.changes).length) lines.push(...nested(r.changes, 14).map((l) => p.cyan(l)));
+  if (Object.keys(r.changes).length) lines.push(...changeLines(r.changes, p));
   return lines;
+}
+
+/** Changes as Salt prints them; an orchestrate step's minion returns (`{out: highstate, ret}`) as nested highstates. */
+function changeLines(changes: Record<string, unknown>, p: Palette): string[] {
+  const ret = changes['ret'];
+  if (changes['out'] === 'highstate' && isDict(ret)) {
+    return Object.entries(ret).flatMap(([host, data]) => ['', ...highstate(host, data, p).split('\n')].map((l) => (l ? ' '.repeat(14) + l : l)));
+  }
+  return nested(changes, 14).map((l) => p.cyan(l));
 }
 
 function terseLine(tag: string, r: StateResult, p: Palette): string {

@@ -13,9 +13,8 @@
  *    cwd, pid, path, shell are always read from the process. `fresh: true` (the minion daemon) recomputes both parts.
  *  A warm call therefore reads one small JSON file and a few /proc files and never loads collect.ts.
  *
- * systeminformation is not used for these: its API is async, it spawns several processes (~140 ms for
- * system/cpu/osInfo on a small VM, ~20 ms just to load) and its values are not Salt's. hardwareGrains() keeps it
- * for callers who want its extra detail on demand.
+ * systeminformation is not used: its API is async, it spawns several processes (~140 ms for system/cpu/osInfo on a
+ * small VM, ~20 ms just to load) and its values are not Salt's.
  *
  * pythonversion: Brine runs no Python, so pythonversion / pythonexecutable / pythonpath describe the host's
  * `python3` (the first on $PATH) when there is one — what a state that shells out to Python will meet. Without
@@ -217,19 +216,4 @@ export function interfaceAddrs(): { ipv4: string[]; ipv6: string[]; ip4_interfac
   const { interfaceGrains, linuxInterfaces } = require('./network') as typeof import('./network');
   const n = interfaceGrains(linuxInterfaces());
   return { ipv4: n.ipv4, ipv6: n.ipv6, ip4_interfaces: n.ip4_interfaces, ip6_interfaces: n.ip6_interfaces, hwaddr_interfaces: n.hwaddr_interfaces };
-}
-
-/** Extra hardware detail via systeminformation (spawns dmidecode and friends; a few hundred ms) — on request only. */
-export async function hardwareGrains(): Promise<Dict> {
-  const si = await import('systeminformation');
-  const [sys, cpu, osInfo] = await Promise.all([si.system(), si.cpu(), si.osInfo()]);
-  return {
-    manufacturer: sys.manufacturer,
-    productname: sys.model,
-    serialnumber: sys.serial,
-    virtual: sys.virtual ? (sys.virtualHost || 'virtual') : 'physical',
-    cpu_model: `${cpu.manufacturer} ${cpu.brand}`.trim(),
-    num_cpus_physical: cpu.physicalCores,
-    osbuild: osInfo.build,
-  };
 }

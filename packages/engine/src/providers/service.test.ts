@@ -130,13 +130,14 @@ describe('supervisor', () => {
 
   it('reload applies a changed definition by restarting (a signal cannot change the command line)', async () => {
     const out = path.join(tmp, 'out');
-    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '1' } });
+    // ready once it wrote `out` (its SIGHUP handler comes right after): a SIGHUP before that would end it
+    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '1' }, ready: { file: out, timeout: 10 } });
     await sup.start('d', writer);
     const pid1 = await sup.pid('d', reader);
     await sup.reload('d', writer); // same definition: a signal, same pid
     for (let i = 0; i < 40 && !readFileSync(out, 'utf8').includes('hup 1'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await sup.pid('d', reader)).toBe(pid1);
-    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '2' } });
+    define('d', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], env: { X: '2' }, ready: { file: out, timeout: 10 } });
     await sup.reload('d', writer);
     const pid2 = await sup.pid('d', reader);
     expect(pid2).not.toBeNull();
@@ -189,7 +190,9 @@ describe('supervisor', () => {
     define('crash', { command: ['/bin/sh', '-c', 'echo boom-config-error; exit 3'] });
     await expect(sup.start('crash', writer)).rejects.toThrow(/Service crash exited with code 3 right after starting[\s\S]*boom-config-error/);
     expect((await sup.status('crash', reader)).running).toBe(false);
-    define('ignore', { command: [process.execPath, '-e', "process.on('SIGTERM',()=>{}); setInterval(()=>{},1000)"], stop_timeout: 0.3 });
+    // ready once its SIGTERM handler is in place (on a loaded host node may take longer than the settle time to get there)
+    const armed = path.join(tmp, 'ignore.armed');
+    define('ignore', { command: [process.execPath, '-e', `process.on('SIGTERM',()=>{}); require('fs').writeFileSync(${JSON.stringify(armed)}, ''); setInterval(()=>{},1000)`], stop_timeout: 0.3, ready: { file: armed, timeout: 10 } });
     await sup.start('ignore', writer);
     const pid = (await sup.pid('ignore', reader))!;
     const t0 = Date.now();

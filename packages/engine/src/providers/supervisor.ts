@@ -350,7 +350,12 @@ export class SupervisorServiceProvider implements ServiceProvider {
 
   private async still(name: string, def: ServiceDef, host: HostWriter, pid: number, when: string, extra = ''): Promise<void> {
     if ((await this.pid(name, host, def)) === pid) return;
-    const st = await this.keeperState(name, host);
+    // the keeper notes the exit (and how) when it reaps the daemon: give it a moment, so the error can say how it ended
+    let st = await this.keeperState(name, host);
+    for (let i = 0; i < 20 && st?.pid === pid && st.state === 'running'; i++) {
+      await sleep(50);
+      st = await this.keeperState(name, host);
+    }
     await this.stopKeeper(name, host, def);
     throw new Error(`Service ${name} ${st?.lastExit ?? 'died'} ${when} (pid ${pid})${extra}${await this.logTail(name, host)}`);
   }

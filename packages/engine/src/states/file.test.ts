@@ -246,7 +246,7 @@ describe('registry', () => {
   it('finds every state function and nothing else', () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { getStateFunction, stateModules } = require('./index') as typeof import('./index');
-    expect(Object.keys(stateModules).sort()).toEqual(['cmd', 'file', 'group', 'pkg', 'service', 'sysctl', 'test', 'user']);
+    expect(Object.keys(stateModules).sort()).toEqual(['archive', 'cmd', 'cron', 'file', 'group', 'module', 'mount', 'pkg', 'pkgrepo', 'service', 'sysctl', 'test', 'user']);
     expect(getStateFunction('file', 'managed')).toBe(managed);
     expect(getStateFunction('file', 'toString')).toBeUndefined();
     expect(getStateFunction('constructor', 'x')).toBeUndefined();

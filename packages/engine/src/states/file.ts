@@ -1,8 +1,15 @@
 /** The `file` state module. */
 import type { StateModule } from '../types';
 import { absent } from './file/absent';
+import { accumulated } from './file/accumulated';
+import { append } from './file/append';
+import { blockreplace } from './file/blockreplace';
+import { copy } from './file/copy';
+import { line } from './file/line';
+import { recurse } from './file/recurse';
+import { replace } from './file/replace';
 import { directory } from './file/directory';
 import { managed } from './file/managed';
 import { symlink } from './file/symlink';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated } };

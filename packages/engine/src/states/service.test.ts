@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalHostWriter } from '../host/local';
@@ -33,6 +33,8 @@ it('service.running (enable: True) converges; test mode starts nothing', async (
   expect(await sup.status('web', k.reader)).toEqual({ exists: true, running: true, enabled: true });
   expect(await recheck(k, running, c)).toEqual({});
   expect(running.okComment!(p)).toBe('The service web is already running');
+  // the daemon notes its start once Node is up (on a loaded host that can be after the supervisor's settle time)
+  for (let i = 0; i < 100 && starts() === 0; i++) await new Promise((r) => setTimeout(r, 50));
   expect(starts()).toBe(1);
 });
 
@@ -44,6 +46,10 @@ it('watch restarts a running service, reloads with reload: True, starts a stoppe
   expect(await running.watch!(p, k.applyCtx(c))).toEqual({ changes: { web: true }, comment: 'Service restarted' });
   const pid2 = await sup.pid('web', k.reader);
   expect(pid2).not.toBe(pid1);
+  // the new daemon has its SIGHUP handler once it noted its start (a SIGHUP before that would end it)
+  const noted = () => existsSync(out) && readFileSync(out, 'utf8').includes(`start ${pid2}\n`);
+  for (let i = 0; i < 100 && !noted(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(noted()).toBe(true);
   const rc = chunk('service', 'running', 'web', { reload: true });
   expect((await running.watch!(running.parse('r', rc.args, rc), k.applyCtx(rc))).comment).toBe('Service reloaded');
   expect(await sup.pid('web', k.reader)).toBe(pid2);
@@ -85,3 +91,28 @@ it('an unknown service is an error; parse validates', async () => {
   expect(() => running.parse('r', { enable: 'yes' }, chunk('service', 'running', 'web', { enable: 'yes' }))).toThrow(/enable: expected true or false/);
   expect(() => running.parse('r', {}, chunk('service', 'running', 'a b'))).toThrow(/invalid service name/);
 });
+
+// Bad input (issue 10): what service.running says about a definition it cannot use and about a restart loop.
+it('service.running fails with file:line on an unknown restart policy (check and apply alike)', async () => {
+  const def = path.join(tmp, 'services.d', 'web.yaml');
+  writeFileSync(def, `${readFileSync(def, 'utf8')}# the policy below is not one of on-failure, always, no\nrestart: sometimes\n`);
+  const c = chunk('service', 'running', 'web');
+  const p = running.parse('r', {}, c);
+  await expect(running.check(p, k.checkCtx(c))).rejects.toThrow(`${def}:3: restart: unknown restart policy "sometimes" (on-failure, always or no)`);
+  await expect(converge(k, running, c)).rejects.toThrow(`${def}:3: restart: unknown restart policy`);
+  expect(starts()).toBe(0);
+});
+
+it('service.running reports a restart loop stopped by the start limit, and does not start it again', async () => {
+  writeFileSync(path.join(tmp, 'services.d', 'web.yaml'), 'command: [/bin/sh, -c, "sleep 0.3; echo bad-config-line-7; exit 1"]\nrestart_sec: 0.05\nstart_limit_burst: 3\nstart_limit_interval: 30\n');
+  const c = chunk('service', 'running', 'web');
+  // the first start is believed (alive after its settle time); then the keeper restarts it until the burst limit
+  expect((await converge(k, running, c)).outcome.comment).toBe('Started service web');
+  for (let i = 0; i < 100 && (await sup.keeperState('web', k.reader))?.state !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await sup.keeperState('web', k.reader)).toMatchObject({ state: 'failed', starts: 3, pid: null });
+  const p = running.parse('r', {}, c);
+  expect(await running.check(p, k.checkCtx(c))).toEqual({ web: true });
+  await expect(converge(k, running, c)).rejects.toThrow(/Service web is failed: start limit hit: 3 starts within 30 s[\s\S]*bad-config-line-7/);
+  expect((await sup.status('web', k.reader)).running).toBe(false);
+  expect(await sup.keeperPid('web', k.reader)).toBeNull();
+}, 20_000);

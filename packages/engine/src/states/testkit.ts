@@ -2,12 +2,12 @@
  * Helpers for the state tests (no jest in here): contexts over a temp file root, a naive `{{ x }}` renderer,
  * and a `converge` driver that does what the engine does (parse -> check -> apply -> check).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import * as path from 'path';
 import { nullLogger, type Changes, type LowChunk } from '@brine/core';
 import { LocalHostReader, LocalHostWriter } from '../host/local';
 import { SupervisorServiceProvider } from '../providers/supervisor';
-import type { ApplyContext, ApplyOutcome, CheckContext, HostReader, HostWriter, Providers, SourceClient, StateFunction, TemplateRenderer } from '../types';
+import type { ApplyContext, ApplyOutcome, CheckContext, ExecCaller, HostReader, HostWriter, Providers, SourceClient, StateFunction, TemplateRenderer } from '../types';
 
 export class DirSourceClient implements SourceClient {
   constructor(readonly root: string) {}
@@ -16,9 +16,30 @@ export class DirSourceClient implements SourceClient {
       const rel = url.startsWith('salt://') ? url.slice(7) : null;
       const file = rel === null ? url : path.join(this.root, rel);
       if (rel !== null && path.relative(this.root, file).startsWith('..')) throw new Error(`${url}: escapes the file root`);
-      if (existsSync(file)) return { url, data: readFileSync(file) };
+      if (existsSync(file) && statSync(file).isFile()) return { url, data: readFileSync(file) };
     }
     return null;
+  }
+  localPath(url: string): string | null {
+    const file = url.startsWith('salt://') ? path.join(this.root, url.slice(7)) : url.replace(/^file:\/\//, '');
+    return existsSync(file) && statSync(file).isFile() ? file : null;
+  }
+  list(url: string): { files: string[]; dirs: string[] } | null {
+    const base = path.join(this.root, url.replace(/^salt:\/\//, '').replace(/\/+$/, ''));
+    if (!existsSync(base) || !statSync(base).isDirectory()) return null;
+    const files: string[] = [];
+    const dirs: string[] = [];
+    const walk = (d: string, prefix: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const r = prefix ? `${prefix}/${e.name}` : e.name;
+        if (e.isDirectory()) {
+          dirs.push(r);
+          walk(path.join(d, e.name), r);
+        } else files.push(r);
+      }
+    };
+    walk(base, '');
+    return { files: files.sort(), dirs: dirs.sort() };
   }
 }
 
@@ -53,10 +74,10 @@ export interface Kit {
   applyCtx(c: LowChunk): ApplyContext;
 }
 
-export function kit(opts: { fileRoot?: string; providers?: Partial<Providers> } = {}): Kit {
+export function kit(opts: { fileRoot?: string; providers?: Partial<Providers>; exec?: ExecCaller } = {}): Kit {
   const files = new DirSourceClient(opts.fileRoot ?? '/nonexistent');
   const providers = providersOf(opts.providers);
-  const base = { files, template: naiveTemplate, log: nullLogger };
+  const base = { files, template: naiveTemplate, log: nullLogger, exec: opts.exec };
   const reader = new LocalHostReader();
   const writer = new LocalHostWriter();
   return {

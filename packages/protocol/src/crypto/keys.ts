@@ -6,6 +6,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuthError } from '@brine/core';
+import { parsePublicKey, tryParsePublicKey } from './parsed-key';
 
 export interface KeyPair {
   /** PKCS#8 PEM. */
@@ -95,7 +96,7 @@ export function publicPemFromPrivate(privatePem: string): string {
 
 /** Canonical SPKI PEM for any accepted public key PEM (PKCS#1 `RSA PUBLIC KEY` too); throws on garbage. */
 export function normalizePublicPem(pubPem: string): string {
-  return crypto.createPublicKey(pubPem).export({ type: 'spki', format: 'pem' }).toString();
+  return parsePublicKey(pubPem).spkiPem;
 }
 
 /**
@@ -104,13 +105,7 @@ export function normalizePublicPem(pubPem: string): string {
  * milliseconds of the master's only thread.
  */
 export function isAcceptablePublicKey(pubPem: string): boolean {
-  try {
-    const k = crypto.createPublicKey(pubPem);
-    const bits = k.asymmetricKeyDetails?.modulusLength ?? 0;
-    return k.asymmetricKeyType === 'rsa' && bits >= 2048 && bits <= 4096 && k.asymmetricKeyDetails?.publicExponent === 65537n;
-  } catch {
-    return false;
-  }
+  return tryParsePublicKey(pubPem)?.acceptable ?? false;
 }
 
 /**
@@ -118,9 +113,7 @@ export function isAcceptablePublicKey(pubPem: string): boolean {
  * `hash_type: sha256`). Throws on a PEM that is not a public key.
  */
 export function fingerprint(pubPem: string): string {
-  const der = crypto.createPublicKey(pubPem).export({ type: 'spki', format: 'der' });
-  const hex = crypto.createHash('sha256').update(der).digest('hex');
-  return hex.match(/../g)!.join(':');
+  return parsePublicKey(pubPem).fingerprint;
 }
 
 /** Compare fingerprints ignoring case and separators (users paste `AB:CD...` or `abcd...`). */

@@ -6,14 +6,15 @@
  * Encryption: RSAES-OAEP with SHA-256 (and MGF1-SHA-256); max plaintext 190 bytes for 2048-bit keys, which is
  * plenty for the 32-byte AES keys it wraps.
  *
- * Parsed keys are cached by PEM text (a bounded map): parsing a private PEM costs about as much as signing.
+ * Parsed keys are cached (bounded): parsing a private PEM costs about as much as signing; public keys come from
+ * `parsePublicKey`'s LRU (parsed-key.ts).
  */
 import * as crypto from 'crypto';
 import { AuthError } from '@brine/core';
+import { parsePublicKey } from './parsed-key';
 
 const CACHE_MAX = 4096;
 const privCache = new Map<string, crypto.KeyObject>();
-const pubCache = new Map<string, crypto.KeyObject>();
 
 function cached(cache: Map<string, crypto.KeyObject>, pem: string, make: (pem: string) => crypto.KeyObject): crypto.KeyObject {
   let k = cache.get(pem);
@@ -33,7 +34,7 @@ function privKey(k: PrivateKeyInput): crypto.KeyObject {
 }
 
 function pubKey(k: PublicKeyInput): crypto.KeyObject {
-  return typeof k === 'string' ? cached(pubCache, k, crypto.createPublicKey) : k;
+  return typeof k === 'string' ? parsePublicKey(k).key : k;
 }
 
 const PSS = { padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } as const;

@@ -19,6 +19,7 @@
 import { nullLogger, RepeatLimiter, type Logger } from '@brine/core';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT, MAX_FRAMES } from '../limits';
 import { BROADCAST_TOPIC, isIpv6Host, tcpEndpoint, topicMinion } from './endpoints';
+import { needsPublisherProcess, PublisherProcess } from './publisher';
 import { ZmtpServer, type ZmtpPeer } from './zmtp';
 
 export type RequestHandler = (peer: Buffer, frames: Buffer[]) => Promise<Buffer[] | null>;
@@ -44,6 +45,11 @@ export interface MasterTransportOptions {
   maxPendingBytes?: number;
   /** Bytes queued to one peer that does not read (replies, publications); default 2 x maxMessageBytes. */
   maxBacklogBytes?: number;
+  /**
+   * Serve the publish port from a child process (publisher.ts), so each process holds one connection per minion.
+   * 'auto' (default): when this process's open-file limit could not hold `maxConnections` on both ports.
+   */
+  publisherProcess?: boolean | 'auto';
   /** Kept for compatibility: sends never wait on ZeroMQ any more. */
   linger?: number;
   logger?: Logger;
@@ -76,7 +82,7 @@ export class MasterTransport {
   private readonly refusals: RepeatLimiter;
 
   private constructor(
-    private readonly pub: ZmtpServer,
+    private readonly pub: ZmtpServer | PublisherProcess,
     private readonly router: ZmtpServer,
     host: string,
     opts: MasterTransportOptions,
@@ -115,10 +121,21 @@ export class MasterTransport {
           closed: true,
         }),
     });
+    const pubLimits = { ...base, maxFrameBytes: MAX_TOPIC_BYTES + 1, maxMessageBytes: MAX_TOPIC_BYTES + 1, maxFrames: 1, maxPendingBytes: 1 << 20, maxBacklogBytes: opts.maxBacklogBytes ?? 2 * maxBytes };
+    const startPublisher = async (port: number): Promise<PublisherProcess> => {
+      try {
+        return await PublisherProcess.start(iface, port, pubLimits, {
+          subscription: (topic, on) => t?.onTopic(topic, on),
+          refused: (address, why) => t?.warnLimited('subscriber disconnected', { peer: address, reason: why, closed: true }),
+        });
+      } catch (e) {
+        throw new Error(`cannot listen on ${tcpEndpoint(iface, port)} (publish_port): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
+    };
     const listenOn = async (what: string, port: number, role: 'pub' | 'router'): Promise<ZmtpServer> => {
       const limits =
         role === 'pub'
-          ? { ...base, maxFrameBytes: MAX_TOPIC_BYTES + 1, maxMessageBytes: MAX_TOPIC_BYTES + 1, maxFrames: 1, maxPendingBytes: 1 << 20, maxBacklogBytes: opts.maxBacklogBytes ?? 2 * maxBytes }
+          ? pubLimits
           : { ...base, maxFrameBytes: maxBytes, maxMessageBytes: maxBytes + 64, maxFrames: MAX_FRAMES + 2, maxPendingBytes: opts.maxPendingBytes ?? 4 * maxBytes, maxBacklogBytes: opts.maxBacklogBytes ?? 2 * maxBytes };
       try {
         return await ZmtpServer.listen(iface, port, role, limits, events(role));
@@ -126,7 +143,8 @@ export class MasterTransport {
         throw new Error(`cannot listen on ${tcpEndpoint(iface, port)} (${what}): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
       }
     };
-    const pub = await listenOn('publish_port', opts.publishPort ?? DEFAULT_PUBLISH_PORT, 'pub');
+    const separate = opts.publisherProcess === 'auto' || opts.publisherProcess === undefined ? needsPublisherProcess(base.maxConnections) : opts.publisherProcess;
+    const pub = separate ? await startPublisher(opts.publishPort ?? DEFAULT_PUBLISH_PORT) : await listenOn('publish_port', opts.publishPort ?? DEFAULT_PUBLISH_PORT, 'pub');
     let router: ZmtpServer;
     try {
       router = await listenOn('ret_port', opts.requestPort ?? DEFAULT_REQUEST_PORT, 'router');
@@ -150,7 +168,11 @@ export class MasterTransport {
   /** Publish `frames` under `topic` (default: every minion) to every subscriber whose queue has room. */
   publish(frames: Buffer[], topic: string = BROADCAST_TOPIC): Promise<void> {
     if (this.closed) return Promise.reject(new Error('master transport: closed'));
-    this.pub.publish(Buffer.from(topic, 'utf8'), frames);
+    try {
+      this.pub.publish(Buffer.from(topic, 'utf8'), frames);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return Promise.resolve();
   }
 
@@ -168,9 +190,14 @@ export class MasterTransport {
     this.subListeners.push(listener);
   }
 
+  /** The publisher child's pid when the publish port is served by one (see publisher.ts). */
+  get publisherPid(): number | undefined {
+    return this.pub instanceof PublisherProcess ? this.pub.pid : undefined;
+  }
+
   /** Connections and bytes held now (for the benchmark and tests). */
   stats(): { publishPeers: number; requestPeers: number; pendingBytes: number; inflight: number } {
-    return { publishPeers: this.pub.peers.size, requestPeers: this.router.peers.size, pendingBytes: this.router.pendingBytes, inflight: this.inflight };
+    return { publishPeers: this.pub instanceof ZmtpServer ? this.pub.peers.size : this.pub.peers, requestPeers: this.router.peers.size, pendingBytes: this.router.pendingBytes, inflight: this.inflight };
   }
 
   /** Stop accepting, give queued replies a moment to leave, close every connection. */

@@ -293,8 +293,15 @@ export interface ZmtpEvents {
   disconnected?(peer: ZmtpPeer): void;
 }
 
+/** A topic's bytes as a string key (latin1 maps each byte to one character, so prefixes stay prefixes). */
+function topicKey(topic: string): string {
+  return Buffer.from(topic, 'utf8').toString('latin1');
+}
+
 export class ZmtpServer {
   readonly peers = new Set<ZmtpPeer>();
+  /** Subscribers by topic: a publication looks up each prefix of its topic, not every peer (10,000 minions each subscribe to their own topic). */
+  private readonly byTopic = new Map<string, Set<ZmtpPeer>>();
   private pending = 0;
   private constructor(
     private readonly srv: net.Server,
@@ -349,7 +356,20 @@ export class ZmtpServer {
   }
 
   subscription(peer: ZmtpPeer, topic: string, on: boolean): void {
+    this.index(peer, topic, on);
     this.events.subscription?.(peer, topic, on);
+  }
+
+  private index(peer: ZmtpPeer, topic: string, on: boolean): void {
+    const k = topicKey(topic);
+    let set = this.byTopic.get(k);
+    if (on) {
+      if (!set) this.byTopic.set(k, (set = new Set()));
+      set.add(peer);
+    } else if (set) {
+      set.delete(peer);
+      if (set.size === 0) this.byTopic.delete(k);
+    }
   }
 
   refused(peer: ZmtpPeer, why: string, tooLarge: boolean): void {
@@ -358,22 +378,26 @@ export class ZmtpServer {
 
   closed(peer: ZmtpPeer, _reason?: string): void {
     if (!this.peers.delete(peer)) return;
-    for (const t of [...peer.topics]) this.events.subscription?.(peer, t, false);
+    for (const t of [...peer.topics]) {
+      this.index(peer, t, false);
+      this.events.subscription?.(peer, t, false);
+    }
     peer.topics.clear();
     this.events.disconnected?.(peer);
   }
 
   /** Send to every ready peer subscribed to a prefix of `topic` (once per peer); returns how many got it. */
   publish(topic: Buffer, frames: Buffer[]): number {
+    const key = topic.toString('latin1');
+    const sent = new Set<ZmtpPeer>();
     let n = 0;
-    for (const p of this.peers) {
-      if (!p.ready) continue;
-      for (const t of p.topics) {
-        const tb = Buffer.from(t, 'utf8');
-        if (tb.length <= topic.length && topic.subarray(0, tb.length).equals(tb)) {
-          if (p.send([topic, ...frames])) n++;
-          break;
-        }
+    for (let len = 0; len <= key.length; len++) {
+      const subs = this.byTopic.get(key.slice(0, len));
+      if (!subs) continue;
+      for (const p of subs) {
+        if (!p.ready || sent.has(p)) continue;
+        sent.add(p);
+        if (p.send([topic, ...frames])) n++;
       }
     }
     return n;

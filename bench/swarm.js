@@ -1,0 +1,249 @@
+/**
+ * `npm run bench -- swarm --minions N [--out json] [--procs P]`: N simulated minions (real RSA keys, real
+ * sessions, the daemon's liveness ping; bench/swarm-worker.js) in as many processes as libzmq's 1,023 sockets
+ * per process need (four sockets a minion with its event monitor: at most 240 minions a process), against a real master process with the
+ * shipped defaults except the limits a fleet this size must raise (max_pending_keys, max_connections).
+ *
+ * Measured, in order:
+ *  - start -> all pending: workers started until every key is in pending/;
+ *  - accept -> all authenticated: `brine key accept --all` until every minion has a session (auths per minion:
+ *    auth requests the minions sent meanwhile, over N);
+ *  - test.ping on '*' (wall time of the CLI command, returns counted);
+ *  - `state.apply peerfiles` on '*' (each simulated minion answers with a return of that size): every minion
+ *    accounted for, returned or named missing;
+ *  - master restart (SIGTERM, start again) -> every minion authenticated with the new master (auths per minion,
+ *    peak auth requests per second over 1 s windows);
+ *  - master peak RSS (VmHWM) and peak fds, per master process, sampled every 250 ms.
+ * The worker processes run at nice 5: the minions would have their own hosts, and here they share the master's
+ * two cores (with 42 of them at 10,000 minions the master would otherwise get a 1/40th share of the CPU).
+ * RSA keys come from a cache dir (bench/keys.js) so key generation is not measured.
+ */
+'use strict';
+const { spawnSync, fork } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
+const { ensureKeys } = require('./keys');
+
+const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
+const PEER = path.resolve(__dirname, 'peer');
+/** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
+const PER_PROCESS = 240;
+const PING_S = 10;
+
+function cli(masterDir, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [BRINE, '-c', masterDir, ...args], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' } });
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9, code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+/** The master's process and its children (a publisher process, if any): pid -> {rssKiB peak, fds}. */
+function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const t of fs.readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = fs.readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) of the master and its children so far. */
+function cpuS(pid) {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
+}
+
+function sample(pid, peaks) {
+  for (const p of processTree(pid)) {
+    let fds = 0;
+    let hwm = 0;
+    try {
+      fds = fs.readdirSync(`/proc/${p}/fd`).length;
+      hwm = Number(/VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      continue;
+    }
+    const k = p === pid ? 'master' : `master child ${p}`;
+    const cur = peaks.get(k) ?? { fds: 0, rssKiB: 0 };
+    peaks.set(k, { fds: Math.max(cur.fds, fds), rssKiB: Math.max(cur.rssKiB, hwm) });
+  }
+}
+
+async function run(n, procs) {
+  const keysDir = path.join(os.tmpdir(), 'brine-bench-keys');
+  // The identities whose keys are cached first (any of s00001..s99999), then new ones generated as needed.
+  let cached = [];
+  try {
+    cached = fs.readdirSync(keysDir).filter((d) => /^s\d{5}$/.test(d) && fs.existsSync(path.join(keysDir, d, 'minion.pub'))).sort();
+  } catch {
+    /* first run */
+  }
+  const have = new Set(cached);
+  const fresh = Array.from({ length: 99_999 }, (_, i) => `s${String(i + 1).padStart(5, '0')}`).filter((id) => !have.has(id));
+  const ids = [...cached.slice(0, n), ...fresh.slice(0, Math.max(0, n - cached.length))].sort();
+  const made = await ensureKeys(keysDir, ids);
+  // Each run starts a new master with a new key: forget the master the cached identities pinned last time.
+  for (const id of ids) fs.rmSync(path.join(keysDir, id, 'minion_master.pub'), { force: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-bench-swarm-'));
+  const fleet = new Fleet({ dir, minions: [], fileRoots: [PEER], master: { max_pending_keys: n + 100, max_connections: n + 2000, keep_jobs: 1 } });
+  const workers = [];
+  const peaks = new Map();
+  let sampler;
+  const ask = (w, what, key) =>
+    new Promise((res) => {
+      const on = (m) => {
+        if (m && typeof m === 'object' && key in m) {
+          w.off('message', on);
+          res(m);
+        }
+      };
+      w.on('message', on);
+      w.send(what);
+    });
+  const status = () => Promise.all(workers.map((w) => ask(w, 'status', 'accepted')));
+  const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
+  const r = { minions: n, processes: procs, keysGenerated: made };
+  try {
+    await fleet.configure();
+    await fleet.startMaster();
+    sampler = setInterval(() => fleet.master?.pid && sample(fleet.master.pid, peaks), 250);
+    const pendingDir = path.join(fleet.masterDir, 'pki', 'minions', 'pending');
+    const t0 = Date.now();
+    const per = Math.ceil(n / procs);
+    for (let i = 0; i < procs; i++) {
+      const mine = ids.slice(i * per, (i + 1) * per);
+      if (mine.length === 0) break;
+      const w = fork(path.join(__dirname, 'swarm-worker.js'), ['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, String(PING_S), ...mine], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // The simulated minions would run on their own hosts: on this one they yield the CPU to the master.
+      try {
+        os.setPriority(w.pid, 5);
+      } catch {
+        /* not permitted: measured at equal priority */
+      }
+      workers.push(w);
+    }
+    await waitFor(() => fs.readdirSync(pendingDir).filter((x) => !x.includes('.tmp-')).length >= n, 600_000, `all ${n} pending`);
+    r.startToPendingS = (Date.now() - t0) / 1000;
+    if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
+
+    // Accept -> every minion authenticated.
+    const before = sum(await status(), (s) => s.authAttempts);
+    const t1 = Date.now();
+    const cpu1 = cpuS(fleet.master.pid);
+    cli(fleet.masterDir, ['key', 'accept', '--all', '-y']);
+    await waitFor(async () => sum(await status(), (s) => s.accepted) === n, 600_000, `all ${n} authenticated`);
+    r.acceptToAuthS = (Date.now() - t1) / 1000;
+    r.authsPerMinion = (sum(await status(), (s) => s.authAttempts) - before) / n;
+    r.acceptMasterCpuS = cpuS(fleet.master.pid) - cpu1;
+    if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
+
+    // test.ping: the CLI command's wall time (the first may meet minions still subscribing; take the second).
+    cli(fleet.masterDir, ['run', '*', 'test.ping', '--out', 'json', '-t', '10']);
+    const cpu2 = cpuS(fleet.master.pid);
+    const ping = cli(fleet.masterDir, ['run', '*', 'test.ping', '--out', 'json', '-t', '10']);
+    r.pingMasterCpuS = cpuS(fleet.master.pid) - cpu2;
+    r.pingS = ping.s;
+    r.pingReturned = Object.values(parseJson(ping.out)).filter((v) => v === true).length;
+
+    // A state.apply peerfiles-sized job: every minion returned or named.
+    const apply = cli(fleet.masterDir, ['state', 'apply', 'peerfiles', '*', '--out', 'json', '-t', '60']);
+    const got = parseJson(apply.out);
+    r.applyS = apply.s;
+    r.applyReturned = Object.values(got).filter((v) => v && typeof v === 'object').length;
+    r.applyAccountedFor = ids.filter((id) => id in got).length;
+    if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
+
+    // Master restart -> every minion authenticated with the new master.
+    await fleet.stopMaster('SIGTERM');
+    await Promise.all(workers.map((w) => ask(w, 'mark', 'marked')));
+    const beforeRestart = sum(await status(), (s) => s.authAttempts);
+    const t2 = Date.now();
+    await fleet.startMaster();
+    let last = beforeRestart;
+    let lastAt = Date.now();
+    r.peakAuthPerS = 0;
+    await waitFor(async () => {
+      const st = await status();
+      const now = Date.now();
+      if (now - lastAt >= 1000) {
+        const a = sum(st, (s) => s.authAttempts);
+        r.peakAuthPerS = Math.max(r.peakAuthPerS, Math.round(((a - last) * 1000) / (now - lastAt)));
+        last = a;
+        lastAt = now;
+      }
+      return sum(st, (s) => s.authed) === n;
+    }, 600_000, `all ${n} back after the restart`);
+    r.restartToBackS = (Date.now() - t2) / 1000;
+    r.restartMasterCpuS = cpuS(fleet.master.pid);
+    const st = await status();
+    r.restartAuthsPerMinion = (sum(st, (s) => s.authAttempts) - beforeRestart) / n;
+    if (process.env.BENCH_DEBUG) console.error('since the master stopped (ms; min, median, max per worker): reconnected', JSON.stringify(st.map((s) => s.reconnectedMs)), 'authenticated', JSON.stringify(st.map((s) => s.authedMs)), 'auth started', JSON.stringify(st.map((s) => s.authCalls)), 'with delays', JSON.stringify(st.map((s) => s.authCallDelays)));
+    sample(fleet.master.pid, peaks);
+    const main = peaks.get('master') ?? { fds: 0, rssKiB: 0 };
+    r.masterRssMb = Math.round(main.rssKiB / 1024);
+    r.masterPeakFds = main.fds;
+    r.masterProcesses = Object.fromEntries([...peaks].map(([k, v]) => [k, { peakFds: v.fds, peakRssMb: Math.round(v.rssKiB / 1024) }]));
+    r.fdLimit = Number(/Max open files\s+(\d+)/.exec(fs.readFileSync(`/proc/${fleet.master.pid}/limits`, 'utf8'))?.[1] ?? 0);
+    return r;
+  } finally {
+    clearInterval(sampler);
+    for (const w of workers) w.kill('SIGKILL');
+    await fleet.stop();
+    if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function table(rows) {
+  const f = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : 'n/a');
+  console.log('\nSwarm: simulated minions (real keys and sessions) against one master on 127.0.0.1');
+  console.log('| minions | start -> all pending | accept -> all authenticated | test.ping (returned) | state.apply peerfiles (accounted for) | restart -> all back | master RSS (peak) | master peak fds |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.minions.toLocaleString('en')} (${r.processes} processes) | ${f(r.startToPendingS)} s | ${f(r.acceptToAuthS)} s (${f(r.authsPerMinion, 2)} auths per minion) | ${f(r.pingS, 2)} s (${r.pingReturned} of ${r.minions}) | ${f(r.applyS, 2)} s (${r.applyAccountedFor} of ${r.minions}, ${r.applyReturned} returned) | ${f(r.restartToBackS)} s (${f(r.restartAuthsPerMinion, 2)} auths per minion, peak ${r.peakAuthPerS}/s) | ${r.masterRssMb} MB | ${r.masterPeakFds} (limit ${r.fdLimit}) |`,
+    );
+    const kids = Object.entries(r.masterProcesses).filter(([k]) => k !== 'master');
+    for (const [k, v] of kids) console.log(`|  ${k} | | | | | | ${v.peakRssMb} MB | ${v.peakFds} |`);
+  }
+}
+
+async function main(argv = process.argv.slice(2)) {
+  const opt = (name, dflt) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : dflt;
+  };
+  const sizes = String(opt('minions', process.env.BENCH_SWARM || '1000')).split(',').map(Number);
+  const rows = [];
+  for (const n of sizes) {
+    const procs = Number(opt('procs', Math.ceil(n / PER_PROCESS)));
+    rows.push(await run(n, procs));
+  }
+  if (opt('out', 'table') === 'json') console.log(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
+  else table(rows);
+}
+
+module.exports = { main };
+if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });

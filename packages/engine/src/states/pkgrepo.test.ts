@@ -1,0 +1,90 @@
+/** pkgrepo.managed on real files in a temp dir (refresh off: no network here). */
+import { execFileSync } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { StateArgError } from '@brine/core';
+import { parseAptLine, pkgrepoModule, renderAptLine } from './pkgrepo';
+import { chunk, converge, kit, recheck } from './testkit';
+
+const { managed } = pkgrepoModule.functions;
+let tmp: string;
+let root: string;
+beforeEach(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'brine-pkgrepo-'));
+  root = path.join(tmp, 'roots');
+  mkdirSync(root);
+});
+afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+const parse = (c: ReturnType<typeof chunk>) => managed.parse(`pkgrepo.managed ${c.id}`, c.args, c);
+
+it('apt: writes the line with signed-by, stores a salt:// key, then changes one option in place', async () => {
+  const k = kit({ fileRoot: root });
+  writeFileSync(path.join(root, 'repo.gpg'), Buffer.from([0x99, 0x01, 0x0d, 0x04]));
+  const file = path.join(tmp, 'sources.list.d', 'example.list');
+  const keyring = path.join(tmp, 'keyrings', 'example.gpg');
+  const name = `deb [signed-by=${keyring}] https://repo.example.com/debian bookworm main`;
+  const c = chunk('pkgrepo', 'managed', name, { file, key_url: 'salt://repo.gpg', refresh: false, architectures: 'amd64' });
+  const r = await converge(k, managed, c);
+  expect(r.pending).toEqual({ repo: name });
+  expect(r.outcome.comment).toBe(`Configured package repo '${name}'`);
+  expect(readFileSync(file, 'utf8')).toBe(`deb [arch=amd64 signed-by=${keyring}] https://repo.example.com/debian bookworm main\n`);
+  expect(readFileSync(keyring)).toEqual(Buffer.from([0x99, 0x01, 0x0d, 0x04]));
+  expect(r.after).toEqual({});
+  expect(managed.okComment!(parse(c))).toBe(`Package repo '${name}' already configured`);
+  const c2 = chunk('pkgrepo', 'managed', name, { file, key_url: 'salt://repo.gpg', refresh: false, architectures: 'amd64', comps: 'main,contrib' });
+  const r2 = await converge(k, managed, c2);
+  expect(r2.pending).toEqual({ comps: { new: ['main', 'contrib'], old: ['main'] } });
+  // Only the key missing: that alone is the change.
+  rmSync(keyring);
+  const r3 = await converge(k, managed, c2);
+  expect(r3.pending).toEqual({ key: { new: keyring, old: '' } });
+  expect(readFileSync(keyring)).toEqual(Buffer.from([0x99, 0x01, 0x0d, 0x04]));
+  expect(readFileSync(file, 'utf8')).toBe(`deb [arch=amd64 signed-by=${keyring}] https://repo.example.com/debian bookworm main contrib\n`);
+});
+
+it('apt: an armoured key is dearmoured with gpg; other lines of the file are kept; ppa naming', async () => {
+  const gnupg = path.join(tmp, 'gnupg');
+  mkdirSync(gnupg, { mode: 0o700 });
+  const env = { ...process.env, GNUPGHOME: gnupg };
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'Brine Test <test@example.com>', 'ed25519', 'sign', 'never'], { env, stdio: 'ignore' });
+  const armoured = execFileSync('gpg', ['--armor', '--export', 'test@example.com'], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  expect(armoured.toString()).toContain('BEGIN PGP PUBLIC KEY BLOCK');
+  const keyFile = path.join(tmp, 'key.asc');
+  writeFileSync(keyFile, armoured);
+  const file = path.join(tmp, 'sources.list');
+  writeFileSync(file, 'deb http://deb.debian.org/debian bookworm main\n');
+  const keyring = path.join(tmp, 'kr', 'x.gpg');
+  const k = kit({ fileRoot: root });
+  await converge(k, managed, chunk('pkgrepo', 'managed', 'deb http://other.example/apt stable main', { file, key_url: keyFile, signedby: keyring, refresh: false }));
+  expect(readFileSync(file, 'utf8')).toBe(`deb http://deb.debian.org/debian bookworm main\ndeb [signed-by=${keyring}] http://other.example/apt stable main\n`);
+  const listed = execFileSync('gpg', ['--show-keys', '--with-colons', keyring], { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  expect(listed).toContain('Brine Test');
+  const ppa = parse(chunk('pkgrepo', 'managed', 'x', { ppa: 'owner/tools', dist: 'jammy' }));
+  expect([ppa.file, renderAptLine(ppa.apt!)]).toEqual(['/etc/apt/sources.list.d/owner-tools-jammy.list', 'deb http://ppa.launchpad.net/owner/tools/ubuntu jammy main']);
+});
+
+it('dnf: writes a .repo section, updates one option, keeps other sections', async () => {
+  const k = kit();
+  const file = path.join(tmp, 'brine.repo');
+  writeFileSync(file, '[other]\nname=Other\nbaseurl=http://o/\n');
+  const c = chunk('pkgrepo', 'managed', 'brine', { file, humanname: 'Brine repo', baseurl: 'http://r.example/el9/', gpgcheck: true, refresh: false });
+  const r = await converge(k, managed, c);
+  expect(r.pending).toEqual({ repo: 'brine' });
+  expect(readFileSync(file, 'utf8')).toBe('[other]\nname=Other\nbaseurl=http://o/\n\n[brine]\nname=Brine repo\nbaseurl=http://r.example/el9/\ngpgcheck=1\n');
+  const c2 = chunk('pkgrepo', 'managed', 'brine', { file, humanname: 'Brine repo', baseurl: 'http://r.example/el9/', gpgcheck: false, enabled: false, refresh: false });
+  const r2 = await converge(k, managed, c2);
+  expect(r2.pending).toEqual({ gpgcheck: { new: '0', old: '1' }, enabled: { new: '0', old: null } });
+  expect(readFileSync(file, 'utf8')).toBe('[other]\nname=Other\nbaseurl=http://o/\n\n[brine]\nname=Brine repo\nbaseurl=http://r.example/el9/\ngpgcheck=0\nenabled=0\n');
+  expect(await recheck(k, managed, c2)).toEqual({});
+});
+
+it('parses source lines and rejects bad arguments clearly', () => {
+  expect(parseAptLine('# deb-src [arch=amd64,arm64 signed-by=/k.gpg] http://x/ y a b')).toEqual({ type: 'deb-src', arch: ['amd64', 'arm64'], signedby: '/k.gpg', uri: 'http://x/', dist: 'y', comps: ['a', 'b'], disabled: true });
+  const bad = (name: string, args: Record<string, unknown>) => () => parse(chunk('pkgrepo', 'managed', name, args));
+  expect(bad('deb http://x/ y main', { key_url: 'salt://k' })).toThrow(/missing 'signedby' option/);
+  expect(bad('deb http://x/ y main', { enabled: true, disabled: false })).toThrow('Only one of enabled/disabled is allowed');
+  expect(bad('myrepo', {})).toThrow(/needs baseurl, mirrorlist or metalink/);
+  expect(bad('deb', {})).toThrow(StateArgError);
+  expect(bad('x', { ppa: 'nobody' })).toThrow(/PPA_OWNER/);
+});

@@ -1,0 +1,24 @@
+/**
+ * Pacing a crowd's authentications. After a master restart every minion learns at once (its next request is
+ * answered `reauth`) and would authenticate within the same second: an auth storm, answered mostly `busy`, each
+ * minion trying several times. Instead the master hands out slots: each `reauth` (or `busy` to an accepted
+ * minion) carries `retryMs`, the next free slot at `perSecond`, so the auths arrive at the rate the master can
+ * answer, each minion once.
+ *
+ * The horizon is bounded by the work really waiting: never more than (accepted keys without a session) /
+ * perSecond ahead, so requests from strangers naming accepted ids cannot push real minions' slots far away
+ * while the fleet is up. O(1) memory.
+ */
+export class AuthPace {
+  private next = 0;
+
+  constructor(readonly perSecond: number) {}
+
+  /** The delay to hand out now; `waiting`: accepted keys without a session (the crowd's size). */
+  slot(waiting: number, now = Date.now()): number {
+    const step = 1000 / this.perSecond;
+    const horizon = now + (Math.max(1, waiting) * step);
+    this.next = Math.min(Math.max(this.next, now) + step, horizon);
+    return Math.round(this.next - now);
+  }
+}

@@ -1,0 +1,78 @@
+/** The master's in-memory key store: lookups from memory, and never a changed or deleted key still trusted. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createKeyPair } from '@brine/protocol';
+import { KeyStore } from './keys';
+
+let dir: string;
+let ks: KeyStore;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-keyindex-'));
+  ks = new KeyStore(dir);
+});
+afterEach(() => {
+  ks.unwatch();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const a = createKeyPair().publicPem;
+const b = createKeyPair().publicPem;
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** What `brine key` does: another KeyStore on the same directory (another process, no in-memory copy). */
+const cli = () => new KeyStore(dir);
+
+test('decisions served from memory match the files, and the store writes keep it in step', () => {
+  ks.watch();
+  expect(ks.decide('web1', a)).toEqual({ state: 'pending', created: true });
+  expect(ks.decide('web1', a)).toEqual({ state: 'pending' });
+  expect(ks.list().pending).toEqual(['web1']);
+  expect(ks.count('pending')).toBe(1);
+  ks.accept('web1');
+  expect(ks.decide('web1', a)).toEqual({ state: 'accepted' });
+  expect(ks.list()).toEqual({ accepted: ['web1'], pending: [], rejected: [], denied: [] });
+});
+
+test('a key deleted by `brine key` is not trusted once keys.changed arrives (invalidate), whatever the file events', () => {
+  cli().decide('web1', a);
+  cli().accept('web1');
+  ks.watch();
+  expect(ks.decide('web1', a)).toEqual({ state: 'accepted' });
+  cli().delete('web1');
+  ks.invalidate();
+  expect(ks.decide('web1', a)).toEqual({ state: 'pending', created: true });
+});
+
+test('an accepted key replaced on disk by another key: the file event re-reads it and the old key is refused', async () => {
+  cli().decide('web1', a);
+  cli().accept('web1');
+  ks.watch();
+  expect(ks.decide('web1', a)).toEqual({ state: 'accepted' });
+  fs.writeFileSync(path.join(dir, 'accepted', 'web1'), b);
+  await until(() => ks.read('accepted', 'web1') === b, 'the changed key to be read again');
+  expect(ks.decide('web1', a)).toEqual({ state: 'denied', conflict: true });
+  expect(ks.decide('web1', b)).toEqual({ state: 'accepted' });
+});
+
+test('a removed key is caught by the directory check (verifyListing) and keys accepted elsewhere are reported', async () => {
+  const accepted: string[] = [];
+  cli().decide('web1', a);
+  cli().decide('web2', b);
+  ks.watch((ids) => accepted.push(...ids));
+  expect(ks.list().pending).toEqual(['web1', 'web2']);
+  cli().accept('web*');
+  await until(() => accepted.length === 2, 'the accept to be noticed');
+  expect(accepted.sort()).toEqual(['web1', 'web2']);
+  fs.rmSync(path.join(dir, 'accepted', 'web2'));
+  ks.verifyListing();
+  expect(ks.stateOf('web2')).toBeNull();
+  expect(ks.decide('web2', b)).toEqual({ state: 'pending', created: true });
+});

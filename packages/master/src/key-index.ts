@@ -1,0 +1,167 @@
+/**
+ * The master's in-memory copy of its key store (pending/, accepted/, rejected/, denied/), so an auth request reads
+ * no file. It is kept true by:
+ *  - the store's own writes (recorded here as they are made);
+ *  - fs.watch on the four directories: an event names a file, and only that minion's entries are read again;
+ *  - `brine key`'s `keys.changed` notice and any watcher error or nameless event: everything is read again;
+ *  - `verifyListing()` (the master's 2 s reconcile): the directory names are compared with the index, so a missed
+ *    event cannot leave a removed key trusted for longer than that.
+ * Its size is the key store's size (one entry per file, and max_pending_keys bounds what strangers can add).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { isValidMinionId } from '@brine/protocol';
+
+export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
+export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];
+
+type Entry = Partial<Record<KeyState, string>>;
+
+export class KeyIndex {
+  private byId = new Map<string, Entry>();
+  private readonly counts: Record<KeyState, number> = { accepted: 0, pending: 0, rejected: 0, denied: 0 };
+  private stale = true;
+  private watchers: fs.FSWatcher[] = [];
+  /** Called with the ids whose accepted key appeared (a file event or a reload found it). */
+  onAccepted: ((ids: string[]) => void) | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** Start watching the directories (the master; `brine key` reads the files directly). */
+  watch(): void {
+    for (const s of KEY_STATES) {
+      try {
+        const w = fs.watch(path.join(this.dir, s), { persistent: false }, (_ev, name) => {
+          if (typeof name === 'string' && name.length > 0) this.refresh(name.includes('.tmp-') ? name.slice(0, name.indexOf('.tmp-')) : name);
+          else this.invalidate();
+        });
+        w.on('error', () => this.invalidate());
+        this.watchers.push(w);
+      } catch {
+        this.invalidate();
+      }
+    }
+  }
+
+  close(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+
+  /** Forget everything: the next lookup reads the directories again. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  private file(state: KeyState, id: string): string {
+    return path.join(this.dir, state, id);
+  }
+
+  private readFile(state: KeyState, id: string): string | undefined {
+    try {
+      return fs.readFileSync(this.file(state, id), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  private load(): void {
+    const before = this.byId;
+    this.byId = new Map();
+    for (const s of KEY_STATES) this.counts[s] = 0;
+    for (const s of KEY_STATES) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(this.dir, s));
+      } catch {
+        continue;
+      }
+      for (const id of names) {
+        if (!isValidMinionId(id) || id.includes('.tmp-')) continue;
+        const pem = this.readFile(s, id);
+        if (pem !== undefined) this.put(id, s, pem);
+      }
+    }
+    this.stale = false;
+    const newly = [...this.byId].filter(([id, e]) => e.accepted !== undefined && before.get(id)?.accepted === undefined).map(([id]) => id);
+    if (newly.length && before.size > 0) this.onAccepted?.(newly);
+  }
+
+  private ensure(): Map<string, Entry> {
+    if (this.stale) this.load();
+    return this.byId;
+  }
+
+  private put(id: string, s: KeyState, pem: string | undefined): void {
+    let e = this.byId.get(id);
+    const had = e?.[s] !== undefined;
+    if (pem === undefined) {
+      if (!e || !had) return;
+      delete e[s];
+      this.counts[s]--;
+      if (Object.keys(e).length === 0) this.byId.delete(id);
+      return;
+    }
+    if (!e) this.byId.set(id, (e = {}));
+    if (!had) this.counts[s]++;
+    e[s] = pem;
+  }
+
+  /** Read one minion's four files again (a file event named it). */
+  refresh(id: string): void {
+    if (this.stale || !isValidMinionId(id)) return;
+    const wasAccepted = this.byId.get(id)?.accepted !== undefined;
+    for (const s of KEY_STATES) this.put(id, s, this.readFile(s, id));
+    if (!wasAccepted && this.byId.get(id)?.accepted !== undefined) this.onAccepted?.([id]);
+  }
+
+  /** The store wrote or removed a file: keep the index in step without waiting for the event. */
+  recorded(state: KeyState, id: string, pem: string | undefined): void {
+    if (!this.stale) this.put(id, state, pem);
+  }
+
+  get(state: KeyState, id: string): string | null {
+    return this.ensure().get(id)?.[state] ?? null;
+  }
+
+  stateOf(id: string): KeyState | null {
+    const e = this.ensure().get(id);
+    if (!e) return null;
+    for (const s of KEY_STATES) if (e[s] !== undefined) return s;
+    return null;
+  }
+
+  count(state: KeyState): number {
+    this.ensure();
+    return this.counts[state];
+  }
+
+  list(): Record<KeyState, string[]> {
+    const out: Record<KeyState, string[]> = { accepted: [], pending: [], rejected: [], denied: [] };
+    for (const [id, e] of this.ensure()) for (const s of KEY_STATES) if (e[s] !== undefined) out[s].push(id);
+    for (const s of KEY_STATES) out[s].sort();
+    return out;
+  }
+
+  /** Compare the directories' names with the index; read again the ids that differ. Returns how many did. */
+  verifyListing(): number {
+    if (this.stale) {
+      this.load();
+      return 0;
+    }
+    const differ = new Set<string>();
+    for (const s of KEY_STATES) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(path.join(this.dir, s));
+      } catch {
+        continue;
+      }
+      const onDisk = new Set(names.filter((n) => isValidMinionId(n) && !n.includes('.tmp-')));
+      for (const id of onDisk) if (this.byId.get(id)?.[s] === undefined) differ.add(id);
+      if (onDisk.size !== this.counts[s] || differ.size > 0) for (const [id, e] of this.byId) if (e[s] !== undefined && !onDisk.has(id)) differ.add(id);
+    }
+    for (const id of differ) this.refresh(id);
+    return differ.size;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The reactor: watches the master's event bus, and for each event whose tag matches a glob of the `reactor:` map
+ * renders the mapped reactor SLS files with the event (`tag`, `data`) and carries out their reactions.
+ *
+ * As Salt's: reactions run in a pool of `reactor_worker_threads` workers with at most `reactor_worker_hwm` queued
+ * (beyond, dropped and logged); events the reactor caused as the `Reactor` user are not reacted to; `local` actions
+ * publish without waiting for the returns. Beyond Salt, the loop guard (guard.ts) bounds a reaction that keeps
+ * re-triggering itself. A bad reactor file is logged with its file:line and never stops the master.
+ */
+import { BrineError, errorMessage, FileRoots, globMatch, isDict, type Dict, type Logger } from '@brine/core';
+import type { ReactorEntry } from '@brine/config';
+import { Renderer } from '@brine/render';
+import type { BrineEvent } from '../events/bus';
+import type { RunnerContext } from '../runners/types';
+import type { Master } from '../server';
+import { masterId } from '../orchestrate/run';
+import { LoopGuard } from './guard';
+import { renderReactions, type Reaction } from './reactions';
+
+/** Salt marks what its reactor does with this user, and skips events that carry it. */
+export const REACTOR_USER = 'Reactor';
+
+export type RunnerCaller = (fun: string, args: unknown[], kwargs: Dict, ctx: RunnerContext) => Promise<unknown>;
+
+interface Work {
+  sls: string;
+  tag: string;
+  data: Dict;
+  /** When the event was seen (for the latency figure). */
+  at: number;
+}
+
+export interface ReactorStats {
+  /** Reactor SLS renders started (one per matching file per event). */
+  started: number;
+  /** Reactions (actions) carried out, and those that failed. */
+  actions: number;
+  failed: number;
+  /** Refused by the loop guard; dropped because the queue was full. */
+  looped: number;
+  dropped: number;
+}
+
+export class Reactor {
+  readonly stats: ReactorStats = { started: 0, actions: 0, failed: 0, looped: 0, dropped: 0 };
+  private readonly guard: LoopGuard;
+  private readonly queue: Work[] = [];
+  private running = 0;
+  private readonly roots: FileRoots;
+  private renderer: Renderer | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Called as each reaction starts (tests and the bench measure event -> reaction with it). */
+  onStart: ((w: { sls: string; tag: string; seenAt: number }) => void) | undefined;
+
+  constructor(private readonly master: Master, private readonly entries: ReactorEntry[], private readonly callRunner: RunnerCaller, private readonly log: Logger) {
+    const o = master.opts;
+    this.guard = new LoopGuard(Math.max(1, o.reactor_loop_limit), Math.max(0.001, o.reactor_loop_window) * 1000);
+    this.roots = new FileRoots(o.file_roots['base'] ?? []);
+  }
+
+  /** Start reacting (no-op without a `reactor:` map). */
+  start(): this {
+    if (this.entries.length && !this.unsubscribe) {
+      this.unsubscribe = this.master.events.subscribe((e) => this.onEvent(e));
+      this.log.info('reactor started', { globs: this.entries.map((e) => e.tag) });
+    }
+    return this;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.queue.length = 0;
+  }
+
+  get refusedByGuard(): number {
+    return this.guard.refused;
+  }
+
+  private onEvent(e: BrineEvent): void {
+    if (e.data['user'] === REACTOR_USER) return;
+    const files: string[] = [];
+    for (const r of this.entries) if (globMatch(r.tag, e.tag)) files.push(...r.sls);
+    if (!files.length) return;
+    const at = Date.now();
+    for (const sls of [...new Set(files)]) {
+      if (this.queue.length >= this.master.opts.reactor_worker_hwm) {
+        this.stats.dropped++;
+        this.log.warn('reactor: queue full (reactor_worker_hwm): reaction dropped', { sls, tag: e.tag });
+        continue;
+      }
+      this.queue.push({ sls, tag: e.tag, data: e.data, at });
+    }
+    this.pump();
+  }
+
+  /** The loop guard counts reactions that do something: a reactor SLS that renders nothing for an event is not a loop. */
+  private admitted(w: Work): boolean {
+    const v = this.guard.check(w.sls, w.tag);
+    if (v.allowed) return true;
+    this.stats.looped++;
+    const meta = { sls: w.sls, tag: w.tag, limit: this.master.opts.reactor_loop_limit, window_s: this.master.opts.reactor_loop_window };
+    if (v.firstRefusal) this.log.error('reactor: loop guard stopped a reaction that keeps re-triggering itself (its reactions to this tag are dropped until the window passes)', meta);
+    else this.log.debug('reactor: loop guard dropped a reaction', meta);
+    return false;
+  }
+
+  private pump(): void {
+    while (this.running < Math.max(1, this.master.opts.reactor_worker_threads) && this.queue.length) {
+      const w = this.queue.shift()!;
+      this.running++;
+      void this.react(w).finally(() => {
+        this.running--;
+        this.pump();
+      });
+    }
+  }
+
+  private rendererFor(): Renderer {
+    const id = masterId(this.master);
+    return (this.renderer ??= new Renderer({ roots: this.roots, context: { id, grains: { id }, pillar: {}, opts: { ...this.master.opts, id }, salt: {} }, log: this.log }));
+  }
+
+  private async react(w: Work): Promise<void> {
+    this.stats.started++;
+    this.onStart?.({ sls: w.sls, tag: w.tag, seenAt: w.at });
+    let reactions: Reaction[];
+    try {
+      reactions = renderReactions(w.sls, w.tag, w.data, this.roots, this.rendererFor());
+    } catch (e) {
+      this.stats.failed++;
+      this.log.error(`reactor: ${e instanceof BrineError ? e.message : `${w.sls}: ${errorMessage(e)}`}`, { tag: w.tag });
+      return;
+    }
+    if (!reactions.length || !this.admitted(w)) return;
+    for (const r of reactions) {
+      try {
+        await this.act(r);
+        this.stats.actions++;
+      } catch (e) {
+        this.stats.failed++;
+        this.log.error(`reactor: ${r.where}: ${r.id}: ${r.kind}.${r.fun} failed: ${errorMessage(e)}`, { tag: w.tag });
+      }
+    }
+  }
+
+  private async act(r: Reaction): Promise<void> {
+    switch (r.kind) {
+      case 'local': {
+        const { jid, expected } = await this.master.publish({ tgt: r.tgt, tgtType: r.tgtType, fun: r.fun, arg: r.arg, kwarg: r.kwarg, user: REACTOR_USER });
+        this.log.info('reactor: job published', { id: r.id, fun: r.fun, tgt: r.tgt, jid, expected: expected.length });
+        return;
+      }
+      case 'runner': {
+        const ret = await this.callRunner(r.fun, r.arg, r.kwarg, { master: this.master, log: this.log.child({ runner: r.fun }) });
+        const failed = isDict(ret) && typeof ret['retcode'] === 'number' && ret['retcode'] !== 0;
+        this.log[failed ? 'warn' : 'info'](`reactor: runner ${r.fun} ${failed ? 'failed' : 'ran'}`, { id: r.id });
+        return;
+      }
+      case 'wheel': {
+        const keys = this.master.keys;
+        const done: string[] = [];
+        for (const m of r.match) {
+          if (r.fun === 'key.accept') done.push(...keys.accept(m, r.include.rejected));
+          else if (r.fun === 'key.reject') done.push(...keys.reject(m, r.include.accepted));
+          else done.push(...keys.delete(m));
+        }
+        if (r.fun !== 'key.accept') this.master.reconcileKeys();
+        this.log.info(`reactor: wheel ${r.fun}`, { id: r.id, minions: done });
+        return;
+      }
+      default: {
+        const never: never = r;
+        throw new Error(`unknown reaction ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The jobs running on this minion (Salt keeps them in `<cachedir>/proc/<jid>`): what saltutil.running, find_job and
+ * kill_job answer. Each entry holds an AbortController: killing a job aborts its ExecEnv.signal (commands it runs
+ * stop, their process groups killed) and, for a job process, ends that process if it does not return promptly.
+ */
+import type { Dict } from '@brine/core';
+
+export interface JobMeta {
+  jid: string;
+  tgt?: string | string[];
+  tgt_type?: string;
+  user?: string;
+}
+
+interface Entry {
+  meta: JobMeta;
+  fun: string;
+  arg: unknown[];
+  pid: number;
+  started: string;
+  controller: AbortController;
+}
+
+/** Salt's jid-style start time: the local time as Python prints a datetime (YYYY, Mon DD HH:MM:SS.ffffff). */
+function startedNow(): string {
+  const d = new Date();
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}, ${mon} ${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds() * 1000, 6)}`;
+}
+
+export class JobTable {
+  private readonly jobs = new Map<string, Entry>();
+
+  constructor(private readonly id: string) {}
+
+  /** Record a job as running; `end` removes it. The signal aborts when the job is killed. */
+  start(meta: JobMeta, fun: string, arg: unknown[]): { signal: AbortSignal; setPid(pid: number): void; end(): void } {
+    const e: Entry = { meta, fun, arg, pid: process.pid, started: startedNow(), controller: new AbortController() };
+    this.jobs.set(meta.jid, e);
+    return {
+      signal: e.controller.signal,
+      setPid: (pid) => (e.pid = pid),
+      end: () => {
+        if (this.jobs.get(meta.jid) === e) this.jobs.delete(meta.jid);
+      },
+    };
+  }
+
+  private view(e: Entry): Dict {
+    return { jid: e.meta.jid, fun: e.fun, arg: e.arg, pid: e.pid, tgt: e.meta.tgt ?? this.id, tgt_type: e.meta.tgt_type ?? 'glob', user: e.meta.user ?? 'root', id: this.id, started: e.started };
+  }
+
+  running(): Dict[] {
+    return [...this.jobs.values()].map((e) => this.view(e));
+  }
+
+  find(jid: string): Dict {
+    const e = this.jobs.get(jid);
+    return e ? this.view(e) : {};
+  }
+
+  /** Salt's kill_job answer: "Signal 9 sent to job <jid> at pid <pid>", or '' when no such job runs. */
+  kill(jid: string): string {
+    const e = this.jobs.get(jid);
+    if (!e) return '';
+    e.controller.abort();
+    return `Signal 9 sent to job ${jid} at pid ${e.pid}`;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * cp.* (Salt 3006 salt/modules/cp.py): files from `salt://` through the minion's file client, which here is the
+ * state tree the call sees (`env.roots`: a minion's copy synced from the master before the job, or the local
+ * file_roots of a masterless call). cp.push sends a file up through the daemon (`env.hooks['cp.push']`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkRelative, errorMessage, isDict, UsageError, type Dict } from '@brine/core';
+import { arg, truthy, type ExecEnv, type ExecModule } from './types';
+
+/** `salt://rel` (with an optional `?saltenv=`) as the relative path; anything else is a usage error. */
+function saltRel(fun: string, url: unknown): string {
+  const s = String(url ?? '');
+  if (!s.startsWith('salt://')) throw new UsageError(`cp.${fun}: the source must be a salt:// URL, not '${s}'`);
+  const rel = s.slice('salt://'.length).replace(/\?.*$/, '');
+  return rel === '' || rel === '/' ? '' : checkRelative(rel.replace(/\/+$/, ''));
+}
+
+function checkEnv(kwargs: Dict): void {
+  const saltenv = kwargs['saltenv'] ?? kwargs['env'] ?? 'base';
+  if (saltenv !== 'base') throw new UsageError(`saltenv '${String(saltenv)}' is not served (only base)`);
+}
+
+/** Salt's dest handling: a directory (existing, or ending in '/') receives the file under its own name. */
+function destFor(dest: string, rel: string): string {
+  if (dest.endsWith('/') || (fs.existsSync(dest) && fs.statSync(dest).isDirectory())) return path.join(dest, path.basename(rel));
+  return dest;
+}
+
+async function writeOut(dest: string, data: Buffer | string, makedirs: boolean, env: ExecEnv): Promise<string> {
+  const dir = path.dirname(dest);
+  if (!fs.existsSync(dir)) {
+    if (!makedirs) {
+      env.log.error(`cp: the directory ${dir} does not exist (makedirs=True creates it)`);
+      return '';
+    }
+    await fs.promises.mkdir(dir, { recursive: true });
+  }
+  const tmp = `${dest}.${process.pid}.tmp`;
+  await fs.promises.writeFile(tmp, data);
+  await fs.promises.rename(tmp, dest);
+  return dest;
+}
+
+function renderIf(template: unknown, env: ExecEnv, text: Buffer, rel: string, extra: Dict): Buffer | string {
+  if (template === null || template === undefined || template === '') return text;
+  if (String(template).toLowerCase() !== 'jinja') throw new UsageError(`cp: template '${String(template)}' is not supported (use jinja)`);
+  // Required here, not at the top: state.ts imports the registry, which imports this module.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { makeRenderer } = require('./state') as typeof import('./state');
+  return makeRenderer(env).renderTemplate(text.toString('utf8'), `salt://${rel}`, extra);
+}
+
+function absDest(fun: string, d: unknown): string {
+  const dest = String(d ?? '');
+  if (!dest || !path.isAbsolute(dest)) throw new UsageError(`cp.${fun}: the destination must be an absolute path`);
+  return dest;
+}
+
+const docs: Record<string, string> = {
+  get_file: "Copy a file from salt:// to dest: path, dest, saltenv=base, makedirs=False, template=None (jinja).\nReturns the destination, or '' when the source is missing.",
+  get_dir: "Copy a directory from salt:// into dest (as dest/<dirname>/...): path, dest, saltenv=base, template. Returns the files written.",
+  get_template: "Render a salt:// file with jinja and write it to dest: path, dest, template=jinja, makedirs. Returns dest, or ''.",
+  list_master: "Every file the master serves (prefix= to filter).",
+  cache_file: "Cache a salt:// file in the minion's cache (<cachedir>/files/base/...). Returns its local path, or False.",
+  push: "Send a file from this minion up to the master (its cachedir/minions/<id>/files/): path, upload_path, remove_source.\nReturns True, or False (logged) when it cannot.",
+};
+
+export const cpModule: ExecModule = {
+  name: 'cp',
+  docs,
+  functions: {
+    get_file: async (args, kwargs, env) => {
+      const rel = saltRel('get_file', arg(args, kwargs, 0, 'path', ''));
+      const dest = absDest('get_file', arg(args, kwargs, 1, 'dest', ''));
+      checkEnv(kwargs);
+      const data = env.roots.read(`salt://${rel}`);
+      if (data === null) {
+        env.log.error(`cp.get_file: salt://${rel} is not on the master`);
+        return '';
+      }
+      const out = renderIf(arg(args, kwargs, 4, 'template', null), env, data, rel, kwargs);
+      return writeOut(destFor(dest, rel), out, truthy(arg(args, kwargs, 3, 'makedirs', false)), env);
+    },
+    get_template: async (args, kwargs, env) => {
+      const rel = saltRel('get_template', arg(args, kwargs, 0, 'path', ''));
+      const dest = absDest('get_template', arg(args, kwargs, 1, 'dest', ''));
+      checkEnv(kwargs);
+      const data = env.roots.read(`salt://${rel}`);
+      if (data === null) {
+        env.log.error(`cp.get_template: salt://${rel} is not on the master`);
+        return '';
+      }
+      const out = renderIf(arg(args, kwargs, 2, 'template', 'jinja'), env, data, rel, kwargs);
+      return writeOut(destFor(dest, rel), out, truthy(kwargs['makedirs'] ?? false), env);
+    },
+    get_dir: async (args, kwargs, env) => {
+      const rel = saltRel('get_dir', arg(args, kwargs, 0, 'path', ''));
+      const dest = absDest('get_dir', arg(args, kwargs, 1, 'dest', ''));
+      checkEnv(kwargs);
+      const template = arg(args, kwargs, 3, 'template', null);
+      const prefix = rel ? rel + '/' : '';
+      const base = rel ? path.dirname(rel) : '';
+      const written: string[] = [];
+      for (const f of env.roots.list()) {
+        if (!f.startsWith(prefix)) continue;
+        const data = env.roots.read(`salt://${f}`);
+        if (data === null) continue;
+        const target = path.join(dest, base === '.' ? f : path.relative(base, f));
+        const out = renderIf(template, env, data, f, kwargs);
+        if (await writeOut(target, out, true, env)) written.push(target);
+      }
+      return written.sort();
+    },
+    list_master: (args, kwargs, env) => {
+      checkEnv(kwargs);
+      const prefix = String(arg(args, kwargs, 1, 'prefix', ''));
+      return env.roots.list().filter((f) => f.startsWith(prefix));
+    },
+    cache_file: async (args, kwargs, env) => {
+      const rel = saltRel('cache_file', arg(args, kwargs, 0, 'path', ''));
+      checkEnv(kwargs);
+      const src = env.roots.resolve(`salt://${rel}`);
+      if (src === null || !fs.statSync(src).isFile()) {
+        env.log.error(`Unable to cache file 'salt://${rel}' from saltenv 'base'.`);
+        return false;
+      }
+      const cachedir = typeof env.opts['cachedir'] === 'string' ? env.opts['cachedir'] : '';
+      if (!cachedir) return src;
+      const local = path.join(cachedir, 'files', 'base', rel);
+      if (path.resolve(src) === path.resolve(local)) return local; // a minion's synced copy is already the cache
+      await fs.promises.mkdir(path.dirname(local), { recursive: true });
+      await fs.promises.copyFile(src, local);
+      return local;
+    },
+    push: async (args, kwargs, env) => {
+      const p = String(arg(args, kwargs, 0, 'path', ''));
+      if (!path.isAbsolute(p)) {
+        env.log.error(`Path ${p} is not absolute`);
+        return false;
+      }
+      if (!fs.statSync(p, { throwIfNoEntry: false })?.isFile()) {
+        env.log.error(`Path ${p} is not a file`);
+        return false;
+      }
+      const hook = env.hooks?.['cp.push'];
+      if (!hook) {
+        env.log.error('cp.push: no master to push to (this is a masterless call)');
+        return false;
+      }
+      const upload = kwargs['upload_path'] ?? args[1];
+      try {
+        const r = await hook([p], { ...(upload !== undefined ? { upload_path: upload } : {}), remove_source: truthy(kwargs['remove_source'] ?? args[2] ?? false) });
+        return isDict(r) && 'result' in r ? r['result'] : r;
+      } catch (e) {
+        // Salt: False, logged (the master refused it: file_recv off, too large, a path it will not write).
+        env.log.error(`cp.push ${p}: ${errorMessage(e)}`);
+        return false;
+      }
+    },
+  },
+};

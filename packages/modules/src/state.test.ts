@@ -1,0 +1,68 @@
+/** state.single|sls_id|test|show_state_usage|show_highstate|running on a state tree in a temp dir, real files. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { FileRoots, MemoryLogger } from '@brine/core';
+import { lookupFunction } from './registry';
+import { CallResult, type ExecEnv } from './types';
+
+let tmp: string;
+let env: ExecEnv;
+const call = async (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, e: ExecEnv = env): Promise<CallResult> => {
+  const r = await lookupFunction(fun)(args, kwargs, e);
+  return r instanceof CallResult ? r : new CallResult(r);
+};
+type Ret = Record<string, { result: boolean | null; changes: Record<string, unknown>; comment: string; __id__: string }>;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-statemod-'));
+  const roots = path.join(tmp, 'roots');
+  fs.mkdirSync(path.join(roots, 'web'), { recursive: true });
+  fs.writeFileSync(path.join(roots, 'top.sls'), "base:\n  '*':\n    - web\n");
+  fs.writeFileSync(path.join(roots, 'web/init.sls'), `include:\n  - web.conf\n${tmp}/a:\n  file.managed:\n    - contents: A\n    - require:\n      - file: ${tmp}/b\n`);
+  fs.writeFileSync(path.join(roots, 'web/conf.sls'), `${tmp}/b:\n  file.managed:\n    - contents: B\n`);
+  fs.writeFileSync(path.join(roots, 'unused.sls'), 'nothing: {test.nop: []}\n');
+  env = { id: 'm1', grains: { id: 'm1' }, pillar: {}, opts: {}, log: new MemoryLogger(), roots: new FileRoots([roots]), providers: () => ({}) } as unknown as ExecEnv;
+});
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test("state.single runs one state from its arguments; Salt's return key; test=True writes nothing", async () => {
+  const f = path.join(tmp, 'single');
+  const dry = await call('state.single', ['file.managed', f], { contents: 'x', test: true });
+  expect(dry.outputter).toBe('highstate');
+  expect((dry.ret as Ret)[`file_|-${f}_|-${f}_|-managed`]).toMatchObject({ result: null });
+  expect(fs.existsSync(f)).toBe(false);
+  const r = await call('state.single', ['file.managed'], { name: f, contents: 'x' });
+  expect(r.outcome).toBe('ok');
+  expect((r.ret as Ret)[`file_|-${f}_|-${f}_|-managed`]).toMatchObject({ result: true, __id__: f });
+  expect(fs.readFileSync(f, 'utf8')).toBe('x\n');
+  expect((await call('state.single', ['nodot'], { name: 'x' })).outcome).toBe('error');
+  expect((await call('state.single', ['test.fail_without_changes', 'n'])).outcome).toBe('failed');
+});
+
+test('state.sls_id runs only that ID (its requisites not followed); an unknown ID says so', async () => {
+  const r = await call('state.sls_id', [`${tmp}/a`, 'web']);
+  expect(r.outcome).toBe('ok');
+  expect(Object.keys(r.ret as Ret)).toEqual([`file_|-${tmp}/a_|-${tmp}/a_|-managed`]);
+  expect(fs.existsSync(`${tmp}/a`)).toBe(true);
+  expect(fs.existsSync(`${tmp}/b`)).toBe(false);
+  const miss = await call('state.sls_id', ['nope', 'web']);
+  expect([miss.outcome, miss.ret]).toEqual(['error', ["No matches for ID 'nope' found in SLS 'web' within saltenv 'base'"]]);
+});
+
+test('state.test is a dry run of the highstate or the SLS given', async () => {
+  const r = await call('state.test');
+  expect(Object.values(r.ret as Ret).map((s) => s.result)).toEqual([null, null]);
+  expect(fs.readdirSync(tmp)).toEqual(['roots']);
+  expect(Object.keys((await call('state.test', ['web.conf'])).ret as Ret)).toHaveLength(1);
+});
+
+test("show_state_usage (Salt's counts per saltenv), show_highstate (high data), running (no daemon: none)", async () => {
+  expect((await call('state.show_state_usage')).ret).toEqual({ base: { count_all: 4, count_used: 1, count_unused: 3, used: ['web'], unused: ['top', 'unused', 'web.conf'] } });
+  const high = (await call('state.show_highstate')).ret as Record<string, Record<string, unknown>>;
+  expect(Object.keys(high).sort()).toEqual([`${tmp}/a`, `${tmp}/b`]);
+  expect(high[`${tmp}/b`]).toMatchObject({ __sls__: 'web.conf', __env__: 'base' });
+  expect((await call('state.running')).ret).toEqual([]);
+  const withJobs = { ...env, hooks: { 'saltutil.running': async () => [{ jid: '1', fun: 'state.apply', pid: 42, started: 'then' }, { jid: '2', fun: 'cmd.run', pid: 43 }] } } as ExecEnv;
+  expect((await call('state.running', [], {}, withJobs)).ret).toEqual(['The function "state.apply" is running as PID 42 and was started at then with jid 1']);
+});

@@ -1,0 +1,28 @@
+import { buildAcceptNotices, NOTICE_IDS, openAcceptNotice } from './accept-notice';
+import { createKeyPair } from './crypto/keys';
+import { decode, encode } from './codec';
+import type { AcceptNotice } from './messages';
+
+const master = createKeyPair();
+const other = createKeyPair();
+const half = () => 0.5;
+
+test('one signature per group of ids; each listed minion can verify its notice after the wire', () => {
+  const ids = Array.from({ length: NOTICE_IDS + 3 }, (_, i) => `m${i}`);
+  const notices = buildAcceptNotices(master.privatePem, ids, 4000);
+  expect(notices.map((n) => n.ids.length)).toEqual([NOTICE_IDS, 3]);
+  const wire = decode(encode(notices[1]!)) as AcceptNotice;
+  expect(openAcceptNotice(wire, master.publicPem, `m${NOTICE_IDS + 2}`, Date.now(), half)).toBe(2000);
+});
+
+test('refused: not listed, another key, edited ids or spread, stale', () => {
+  const [n] = buildAcceptNotices(master.privatePem, ['a', 'b'], 1000);
+  expect(openAcceptNotice(n!, master.publicPem, 'c')).toBeUndefined();
+  expect(openAcceptNotice(n!, other.publicPem, 'a')).toBeUndefined();
+  expect(openAcceptNotice({ ...n!, ids: ['a', 'c'] }, master.publicPem, 'c')).toBeUndefined();
+  expect(openAcceptNotice({ ...n!, spreadMs: 0 }, master.publicPem, 'a')).toBeUndefined();
+  const [old] = buildAcceptNotices(master.privatePem, ['a'], 1000, Date.now() - 3600_000);
+  expect(openAcceptNotice(old!, master.publicPem, 'a')).toBeUndefined();
+  const [forged] = buildAcceptNotices(other.privatePem, ['a'], 1000);
+  expect(openAcceptNotice(forged!, master.publicPem, 'a')).toBeUndefined();
+});
