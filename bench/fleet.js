@@ -66,11 +66,11 @@ async function realMinions(rows, runs) {
     }
     for (const n of [1, 10, 25]) {
       const tgt = all.slice(0, n).join(',');
-      const first = cli(fleet.masterDir, ['state', 'apply', 'peer', tgt, '-L', '--out', 'json', '-t', '60']);
+      const first = cli(fleet.masterDir, ['state', 'apply', tgt, 'peer', '-L', '--out', 'json', '-t', '60']);
       if (!returnedAll(first, n)) throw new Error(`state.apply on ${n}: ${first.out.slice(0, 500)}${first.err}`);
       const times = [];
       for (let i = 0; i < Math.max(2, Math.floor(runs / 2)); i++) {
-        const r = cli(fleet.masterDir, ['state', 'apply', 'peer', tgt, '-L', '--out', 'json', '-t', '60']);
+        const r = cli(fleet.masterDir, ['state', 'apply', tgt, 'peer', '-L', '--out', 'json', '-t', '60']);
         if (!returnedAll(r, n)) throw new Error(`state.apply on ${n}: not all returned`);
         times.push(r.s);
       }

@@ -73,20 +73,20 @@ maybe('full disks', () => {
 
   test('a minion whose disk is full fails the run with ENOSPC (exit 2) and never applies its old copy of the tree', async () => {
     const out = path.join(dir, 'out', 'm1.txt');
-    const first = await onMasterAsync(fleet, ['state', 'apply', 'app', 'm1', '-t', '20']);
+    const first = await onMasterAsync(fleet, ['state', 'apply', 'm1', 'app', '-t', '20']);
     expect(first.code).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^v1: /);
 
     const filler = fill(path.join(fleet.minionDir('m1'), 'cache'));
     fs.writeFileSync(path.join(dir, 'tree', 'app.sls'), sls('v2', path.join(dir, 'out')));
     fs.rmSync(out);
-    const full = await onMasterAsync(fleet, ['state', 'apply', 'app', 'm1', '-t', '20']);
+    const full = await onMasterAsync(fleet, ['state', 'apply', 'm1', 'app', '-t', '20']);
     expect(`${full.stdout}${full.stderr}`).toMatch(/ENOSPC|no space left/i);
     expect(full.code).toBe(2);
     expect(fs.existsSync(out)).toBe(false); // the old tree (v1) was not applied
 
     fs.rmSync(filler);
-    const freed = await onMasterAsync(fleet, ['state', 'apply', 'app', 'm1', '-t', '20']);
+    const freed = await onMasterAsync(fleet, ['state', 'apply', 'm1', 'app', '-t', '20']);
     expect(freed.code).toBe(0);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/^v2: /);
   }, 60_000);

@@ -151,7 +151,7 @@ test("a catastrophic regular expression in a minion's mine.get is refused at onc
 }, 30_000);
 
 test('a file larger than one message reaches the minion whole, and the minion stays connected', async () => {
-  const r = await onMasterAsync(fleet, ['state', 'apply', 'big', 'm1', '--out', 'json', '-t', '30']);
+  const r = await onMasterAsync(fleet, ['state', 'apply', 'm1', 'big', '--out', 'json', '-t', '30']);
   expect(r.code).toBe(0);
   const digest = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
   expect(digest(path.join(dir, 'big.copy'))).toBe(digest(path.join(dir, 'tree', 'big.bin')));
@@ -198,7 +198,7 @@ test('salt:// paths never leave the file roots: .., absolute, symlink escapes; a
   const listing = evilSession.openReply(decodeExpecting(await evil.request(encode(list), 5000), ['rep']) as ReplyEnvelope, list.seq);
   expect(Object.keys((listing as { data: Record<string, string> }).data).sort()).toEqual(['big.bin', 'big.sls', 'ok.txt', 'steal.sls']);
   expect(masterLog(fleet)).toMatch(/escapes the file roots/);
-  const steal = (await onMasterAsync(fleet, ['state', 'apply', 'steal', 'm1', '--out', 'json', '-t', '10']));
+  const steal = (await onMasterAsync(fleet, ['state', 'apply', 'm1', 'steal', '--out', 'json', '-t', '10']));
   expect(steal.code).toBe(2);
   expect(JSON.stringify(json(steal))).toMatch(/escapes the file roots|not found/);
   expect(fs.existsSync(path.join(dir, 'stolen'))).toBe(false);

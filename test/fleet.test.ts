@@ -98,6 +98,20 @@ test('targeting: list, glob, grain, compound, and the outputs scripts use', () =
   expect(echo.stdout).toMatch(/^m2:\n {4}hello from /);
   const yaml = onMaster(fleet, ['run', 'm2', 'test.echo', 'hi', '--out', 'yaml']);
   expect(yaml.stdout.trim()).toBe('m2: hi');
+  // Target first, as in Salt: `state apply TARGET SLS` runs SLS on TARGET only; `state sls TARGET` without an SLS is
+  // a usage error, and a key=value word never becomes the target.
+  const applied = json<Record<string, StateRet>>(onMaster(fleet, ['state', 'apply', 'm3', 'peer', 'test=True', '--out', 'json', '-t', '20']));
+  expect(Object.keys(applied)).toEqual(['m3']);
+  expect(Object.keys(applied['m3']!)).toHaveLength(4);
+  expect(Object.values(applied['m3']!).every((s) => s.result === true)).toBe(true);
+  const listed = json<Record<string, StateRet>>(onMaster(fleet, ['state', 'sls', '-L', 'm1,m2', 'peer', '--out', 'json', '-t', '20']));
+  expect(Object.keys(listed).sort()).toEqual(['m1', 'm2']);
+  const noSls = onMaster(fleet, ['state', 'sls', 'm1']);
+  expect(noSls.code).toBe(1);
+  expect(noSls.stderr).toMatch(/missing required argument 'sls'/);
+  const kvOnly = onMaster(fleet, ['state', 'sls', 'm1', 'test=True']);
+  expect(kvOnly.code).toBe(1);
+  expect(kvOnly.stderr).toMatch(/name the SLS after the target/);
 });
 
 test('batches, nodegroups and brine call on a minion host (like salt-call, through its master)', async () => {

@@ -1,7 +1,7 @@
 /** The `brine` command line. Subcommands load their code lazily so `brine call --local` starts fast. */
 import * as fs from 'fs';
 import { Command, Option } from 'commander';
-import { BrineError, ConfigError, errorMessage } from '@brine/core';
+import { BrineError, ConfigError, errorMessage, UsageError } from '@brine/core';
 import { EXIT, exitCodeOf } from './exit';
 import type { GlobalOpts } from './globals';
 import type { OutName } from './output';
@@ -134,36 +134,42 @@ export function buildProgram(setCode: (c: number) => void): Command {
   });
 
   const state = program.command('state').description('apply states on the targeted minions');
-  const stateSub = (name: string, what: string, fun: string, withSls: boolean) =>
-    targetOptions(
-      withSls
-        ? state.command(name).description(what).argument(name === 'sls' ? '<sls>' : '[sls]', 'SLS names, comma-separated').argument('[target]', 'minion target', '*').argument('[args...]', 'key=value, e.g. test=True')
-        : state.command(name).description(what).argument('[target]', 'minion target', '*').argument('[args...]', 'key=value, e.g. test=True'),
-    ).action(async (...a: unknown[]) => {
+  // Target first, as in Salt (`salt TARGET state.apply SLS`): `brine state apply TARGET [SLS,...]`, `brine state sls
+  // TARGET SLS`, `brine state highstate [TARGET]`. A key=value word is never a target or an SLS.
+  const stateSub = (name: 'highstate' | 'apply' | 'sls', what: string, fun: string) => {
+    const c = state.command(name).description(what);
+    if (name === 'highstate') c.argument('[target]', 'minion target', '*');
+    else c.argument('<target>', "minion target, e.g. '*' or 'web*'");
+    if (name === 'apply') c.argument('[sls]', 'SLS names, comma-separated (none: the highstate)');
+    if (name === 'sls') c.argument('<sls>', 'SLS names, comma-separated');
+    c.argument('[args...]', 'key=value, e.g. test=True');
+    return targetOptions(c).action(async (...a: unknown[]) => {
       const cmd = a[a.length - 1] as Command;
       const o = a[a.length - 2] as Record<string, unknown>;
       const pos = a.slice(0, -2) as (string | string[] | undefined)[];
       const { publishCommand } = await import('./commands/publish');
       const { parseFunctionArgs } = await import('./args');
-      let sls: string | undefined;
-      let tgt: string;
-      let words: string[];
-      if (withSls) {
-        [sls, tgt, words] = [pos[0] as string | undefined, (pos[1] as string) ?? '*', (pos[2] as string[]) ?? []];
-        // `brine state apply test=True` or `brine state apply peer test=True`: key=value is never an SLS or a target.
-        const kv = (s: string | undefined) => s !== undefined && /^[A-Za-z_]\w*=/.test(s);
-        if (kv(tgt)) [words, tgt] = [[tgt, ...words], '*'];
-        if (kv(sls)) [words, sls] = [[sls!, ...words], undefined];
-      } else {
-        [tgt, words] = [(pos[0] as string) ?? '*', (pos[1] as string[]) ?? []];
-        if (/^[A-Za-z_]\w*=/.test(tgt)) [words, tgt] = [[tgt, ...words], '*'];
+      const kv = (w: string | undefined) => w !== undefined && /^[A-Za-z_]\w*=/.test(w);
+      const words = (pos[pos.length - 1] as string[] | undefined) ?? [];
+      const heads = pos.slice(0, -1) as (string | undefined)[];
+      // Move key=value words out of the target/SLS slots (`brine state highstate test=True`).
+      const lead: string[] = [];
+      for (let i = heads.length - 1; i >= 0; i--) {
+        if (kv(heads[i])) {
+          lead.unshift(heads[i]!);
+          heads[i] = undefined;
+        }
       }
-      const { args, kwargs } = parseFunctionArgs(words);
+      const tgt = heads[0] ?? '*';
+      const sls = name === 'highstate' ? undefined : heads[1];
+      if (name === 'sls' && !sls) throw new UsageError('state sls: name the SLS after the target (brine state sls TARGET SLS)');
+      const { args, kwargs } = parseFunctionArgs([...lead, ...words]);
       setCode(await publishCommand({ tgt, fun, arg: sls ? [sls, ...args] : args, kwarg: kwargs }, { ...globals(cmd), ...publishArgs(o) }));
     });
-  stateSub('highstate', 'converge the targeted minions to their top file', 'state.highstate', false);
-  stateSub('apply', 'apply the named SLS, or the highstate when none is named', 'state.apply', true);
-  stateSub('sls', 'apply the named SLS', 'state.sls', true);
+  };
+  stateSub('highstate', 'converge the targeted minions to their top file: state highstate [TARGET]', 'state.highstate');
+  stateSub('apply', 'apply the named SLS, or the highstate when none is named: state apply TARGET [SLS,...]', 'state.apply');
+  stateSub('sls', 'apply the named SLS: state sls TARGET SLS', 'state.sls');
 
   program
     .command('orchestrate')

@@ -171,13 +171,13 @@ export interface HighstateRun {
   stderr: string;
 }
 
-/** `brine state highstate TARGET` (or `state sls SLS TARGET`) with JSON output, summarised per node. */
+/** `brine state highstate TARGET` (or `state sls TARGET SLS`) with JSON output, summarised per node. */
 export async function highstate(c: LabConfig, target: { tgt: string; grain?: boolean; list?: boolean }, o: BrineOptions = {}, extra: { sls?: string; args?: string[] } = {}): Promise<HighstateRun> {
   const t = o.highstateTimeoutS ?? 120;
   const flags = [...(target.grain ? ['-G'] : []), ...(target.list ? ['-L'] : [])];
-  const head = extra.sls ? ['state', 'sls', extra.sls] : ['state', 'highstate'];
+  const head = extra.sls ? ['state', 'sls'] : ['state', 'highstate'];
   const t0 = Date.now();
-  const r = await brine(c, [...head, target.tgt, ...(extra.args ?? []), ...flags, '--out', 'json', '-t', String(t)], o, (t + 60) * 1000);
+  const r = await brine(c, [...head, target.tgt, ...(extra.sls ? [extra.sls] : []), ...(extra.args ?? []), ...flags, '--out', 'json', '-t', String(t)], o, (t + 60) * 1000);
   const ms = Date.now() - t0;
   let raw: Record<string, unknown> = {};
   try {

@@ -29,7 +29,7 @@ export interface FailoverOptions {
   failTimeoutMs?: number;
   /**
    * Re-render and install the notify hook with conntrackd's commit on/off, for the control run. Default:
-   * `brine state sls keepalived` on the balancers with `pillar='{"conntrackd": {"commit_on_master": false}}'`
+   * `brine state sls -L kdct1,kdct2 keepalived` on the balancers with `pillar='{"conntrackd": {"commit_on_master": false}}'`
    * (then without the override, which puts the committing hook back).
    */
   setCommit?: (enabled: boolean) => Promise<void>;
