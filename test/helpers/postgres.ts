@@ -39,10 +39,11 @@ export function pgBinDir(): string {
   return path.join(root, versions[0]!, 'bin');
 }
 
-function run(cmd: string, args: string[], asUser: string | null, timeoutMs = 60_000): Promise<string> {
+/** Run a PostgreSQL program (as `asUser` when given) in `cwd`, a directory that user can enter. */
+function run(cmd: string, args: string[], asUser: string | null, cwd: string, timeoutMs = 60_000): Promise<string> {
   const [file, argv] = asUser ? ['runuser', ['-u', asUser, '--', cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
-    execFile(file, argv, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(file, argv, { timeout: timeoutMs, encoding: 'utf8', cwd }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
@@ -104,7 +105,7 @@ export async function startPostgres(): Promise<PgServer> {
     fs.chownSync(dir, uid, gid);
   }
   const port = await freePort();
-  const ctl = (args: string[]) => run(path.join(bin, 'pg_ctl'), args, asUser);
+  const ctl = (args: string[]) => run(path.join(bin, 'pg_ctl'), args, asUser, dir);
   let up = false;
   const start = async () => {
     running.add(data);
@@ -137,7 +138,7 @@ export async function startPostgres(): Promise<PgServer> {
     return `postgresql://brine_test:${password}@127.0.0.1:${port}/${name}`;
   };
   try {
-    await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256'], asUser);
+    await run(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--auth-local=trust', '--auth-host=scram-sha-256'], asUser, dir);
     await start();
     await admin((c) => c.query(`CREATE ROLE brine_test LOGIN PASSWORD '${password}'`));
     const dsn = await newDatabase('brine');

@@ -11,7 +11,7 @@ import { newJid, type JobRecord } from '../../jobcache';
 import { QuotaRefusals } from '../../quota';
 import type { KeyPolicy } from '../key-rules';
 import { StoreConfigError, StoreUnavailable } from './connect';
-import { migrate, MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, schemaVersion } from './migrations';
+import { migrate, MIGRATIONS, MINION_LOCK, SCHEMA_VERSION, SchemaTooNew, schemaVersion } from './migrations';
 import { ClusterMismatch } from './members';
 import { ClusterListener, notify, type ClusterEvent } from './notify';
 import { PgStore } from './store';
@@ -209,6 +209,29 @@ test('cluster identity: the first master founds it; another signing key or clust
   expect(await a!.members.trees(60_000)).toEqual({ h2: ['mb'] });
   await b!.members.leave();
   expect((await a!.members.members()).map((m) => m.name)).toEqual(['ma']);
+});
+
+test('a statement stuck behind a lock ends at statement_timeout with the unreachable error, and the lock holder is unaffected', async () => {
+  const dsn = await freshDb();
+  const holder = await openStore(dsn, 'ma');
+  const s = await PgStore.open({ dsn, master: 'mb', keepJobsHours: 1, statementTimeoutMs: 300, quota: { jobCacheBytes: 1e7, mineBytes: 1e7, grainsBytes: 1e7, refusals: new QuotaRefusals(nullLogger) } });
+  opened.push(s);
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const held = holder.db.tx(async (c) => {
+    await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MINION_LOCK.key, 'web1']);
+    locked();
+    await released;
+  });
+  await isLocked;
+  const e = await s.keys.decide('web1', key()).then(() => new Error('decided'), (x: unknown) => x as Error);
+  release();
+  await held;
+  expect(e).toBeInstanceOf(StoreUnavailable);
+  expect(e.message).toMatch(/statement timeout/);
+  expect(await s.keys.decide('web1', key())).toEqual({ state: 'pending', created: true });
 });
 
 test('a schema newer than this code is refused with a clear error', async () => {

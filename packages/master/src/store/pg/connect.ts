@@ -46,11 +46,11 @@ export function checkDsn(dsn: string): string {
   return `${u.hostname}:${u.port || 5432}/${db}`;
 }
 
-/** SQLSTATE classes and socket errors that mean "not reachable now" rather than "refused". */
+/** SQLSTATE classes and socket errors that mean "not reachable now" rather than "refused" (57014: past statement_timeout). */
 function unreachable(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   if (typeof code === 'string') {
-    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03'].includes(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', '57P01', '57P02', '57P03', '57014'].includes(code)) return true;
     if (code.startsWith('08')) return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(errorMessage(e));
@@ -78,9 +78,26 @@ export interface Db {
   close(): Promise<void>;
 }
 
-export function openDb(dsn: string, opts: { max?: number; connectTimeoutMs?: number; onIdleError?: (e: Error) => void } = {}): Db {
+export interface DbOptions {
+  /** Connections in the pool (default 8). */
+  max?: number;
+  /** Time to get a connection, from the pool or the server (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Longest a statement may run, waiting for locks included (default 30 s): a stuck store never hangs a master. */
+  statementTimeoutMs?: number;
+  onIdleError?: (e: Error) => void;
+}
+
+export function openDb(dsn: string, opts: DbOptions = {}): Db {
   const where = checkDsn(dsn);
-  const config: PoolConfig = { connectionString: dsn, max: opts.max ?? 8, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, idleTimeoutMillis: 30_000, application_name: 'brine-master' };
+  const config: PoolConfig = {
+    connectionString: dsn,
+    max: opts.max ?? 8,
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000,
+    statement_timeout: opts.statementTimeoutMs ?? 30_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'brine-master',
+  };
   const pool = new Pool(config);
   // An idle connection the server closes (restart, outage) is reported here; the next query opens a new one.
   pool.on('error', (e) => opts.onIdleError?.(e));

@@ -123,6 +123,8 @@ export class SchemaTooNew extends BrineError {
 export async function migrate(db: Db, master: string, migrations: readonly Migration[] = MIGRATIONS): Promise<{ from: number; to: number }> {
   const known = migrations[migrations.length - 1]?.version ?? 0;
   return db.tx(async (c) => {
+    // A migration may take long on a big database, and so may waiting for another master's: no statement timeout here.
+    await c.query('SET LOCAL statement_timeout = 0');
     await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NS, LOCKS.migrate]);
     await c.query(`CREATE TABLE IF NOT EXISTS brine_schema (
       version integer PRIMARY KEY,

@@ -11,7 +11,8 @@ import { PgJobs } from './jobs';
 import { PgKeys } from './keys';
 import { PgMembers } from './members';
 import { migrate } from './migrations';
-import { PgGrains, PgMine } from './mine';
+import { PgGrains } from './grains';
+import { PgMine } from './mine';
 import { ClusterListener, type ListenerOptions } from './notify';
 
 export interface PgStoreOptions {
@@ -24,6 +25,8 @@ export interface PgStoreOptions {
   /** Connections in the pool (default 8). */
   poolSize?: number;
   connectTimeoutMs?: number;
+  /** Longest a statement may run, lock waits included (default 30 s). */
+  statementTimeoutMs?: number;
   /** Told of errors on idle pooled connections (the server went away); the next query reconnects. */
   onIdleError?: (e: Error) => void;
 }
@@ -50,7 +53,7 @@ export class PgStore implements Store {
 
   /** Connect and migrate; a wrong DSN, an unreachable server or a newer schema is a clear error here. */
   static async open(opts: PgStoreOptions): Promise<PgStore> {
-    const db = openDb(opts.dsn, { max: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, onIdleError: opts.onIdleError });
+    const db = openDb(opts.dsn, { max: opts.poolSize, connectTimeoutMs: opts.connectTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs, onIdleError: opts.onIdleError });
     try {
       await migrate(db, opts.master);
     } catch (e) {
