@@ -90,6 +90,9 @@ describe('reactor', () => {
             '{% endif %}',
             '',
           ].join('\n'),
+          // Salt's documented auto-accept: minions whose id starts with auto are accepted as they ask.
+          'reactor/autoaccept.sls': "{% if data['act'] == 'pend' and data['id'].startswith('auto') %}\naccept:\n  wheel.key.accept:\n    - match: {{ data['id'] }}\n{% endif %}\n",
+          'reactor/report.sls': "who:\n  runner.manage.up:\n    - tgt: {{ data['id'] }}\n",
           'reactor/broken.sls': "oops:\n  local.test.ping:\n    - tgt: {{ data['data']['nope']['deeper'] }}\n",
           // A reaction that re-triggers itself: each test.echo return publishes another test.echo to its minion.
           'reactor/loop.sls': [
@@ -112,7 +115,7 @@ describe('reactor', () => {
       fileRoots: [t.tree],
       pillarRoots: [t.pillar],
       master: {
-        reactor: [{ 'salt/beacon/*/service/*': ['salt://reactor/heal.sls'] }, { 'salt/job/*/ret/*': 'salt://reactor/loop.sls' }, { 'myco/broken': 'salt://reactor/broken.sls' }],
+        reactor: [{ 'salt/beacon/*/service/*': ['salt://reactor/heal.sls'] }, { 'salt/job/*/ret/*': 'salt://reactor/loop.sls' }, { 'myco/broken': 'salt://reactor/broken.sls' }, { 'salt/auth': 'salt://reactor/autoaccept.sls' }, { 'myco/report': 'salt://reactor/report.sls' }],
         reactor_loop_limit: LIMIT,
         reactor_loop_window: 300,
       },
@@ -175,6 +178,26 @@ describe('reactor', () => {
     const ping = await onMasterAsync(fleet, ['run', 'r1', 'test.ping', '--out', 'json']);
     expect(ping.code).toBe(0);
     expect(JSON.parse(ping.stdout)).toEqual({ r1: true });
+  }, 60_000);
+
+  test('wheel.key.accept: a new minion whose id matches is accepted by the reactor when it asks (salt/auth pend)', async () => {
+    fleet.configureMinion('auto1');
+    fleet.startMinion('auto1');
+    await waitFor(async () => {
+      const r = await onMasterAsync(fleet, ['run', 'auto1', 'test.ping', '--out', 'json', '-t', '2']);
+      return r.code === 0 && r.stdout.includes('"auto1": true');
+    }, 40_000, 'auto1 accepted by the reactor and answering');
+    const keys = JSON.parse((await onMasterAsync(fleet, ['key', 'list', '--out', 'json'])).stdout) as Record<string, string[]>;
+    expect(Object.values(keys).some((ids) => ids.includes('auto1'))).toBe(true);
+    expect(logged(fleet, 'reactor: wheel key.accept').map((l) => JSON.parse(l)['minions'])).toEqual([['auto1']]);
+  }, 60_000);
+
+  test('runner.<fun>: a runner run by the reactor (manage.up pings the minion)', async () => {
+    const before = bus.events.length;
+    expect((await onMasterAsync(fleet, ['run', 'r1', 'event.send', 'myco/report', '--out', 'json'])).code).toBe(0);
+    const ping = await bus.next((e) => bus.events.indexOf(e) >= before && /^salt\/job\/\d{20}\/new$/.test(e.tag) && e.data['fun'] === 'test.ping' && e.data['user'] === 'runner', 20_000, "manage.up's ping job");
+    expect(ping.data['tgt']).toBe('r1');
+    await waitFor(async () => logged(fleet, 'reactor: runner manage.up ran').length > 0, 20_000, 'the runner to finish');
   }, 60_000);
 
   test('loop guard: a reaction whose own returns re-trigger it runs reactor_loop_limit times, then is stopped and logged', async () => {

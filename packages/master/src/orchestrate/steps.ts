@@ -130,10 +130,8 @@ function parseState(ref: string, a: Dict, chunk: LowChunk, master: Master): Stat
   let fun: string;
   const arg: unknown[] = [];
   if (bool(a['highstate'])) fun = 'state.highstate';
-  else if (a['top'] !== undefined) {
-    fun = 'state.top';
-    arg.push(str(ref, a, 'top'));
-  } else if (a['sls'] !== undefined && a['sls'] !== null && a['sls'] !== '') {
+  else if (a['top'] !== undefined) throw new StateArgError(ref, 'top', 'another top file (state.top) is not available; use highstate: True or sls: NAME');
+  else if (a['sls'] !== undefined && a['sls'] !== null && a['sls'] !== '') {
     fun = 'state.sls';
     const sls = a['sls'];
     if (!(typeof sls === 'string' || (Array.isArray(sls) && sls.every((s) => typeof s === 'string')))) throw new StateArgError(ref, 'sls', `must be an SLS name or a list of them, got ${JSON.stringify(sls)}`);
