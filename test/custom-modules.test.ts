@@ -99,6 +99,24 @@ test('a synced custom execution module is called like a built-in (sync and async
   expect(fs.readFileSync(path.join(tmp, 'greeting'), 'utf8')).toBe('hi tpl from m1\n');
 });
 
+test("brine call: exit 1 for a return whose result is False, and Salt's refusal of keyword arguments a function does not take", () => {
+  const closed = cli('network.connect', '127.0.0.1', '1');
+  expect(local(closed)).toMatchObject({ result: false });
+  expect(closed.code).toBe(1); // salt-call network.connect 127.0.0.1 1 exits 1
+  const bogus = cli('test.ping', 'bogus=1');
+  expect(bogus.code).toBe(1);
+  expect(bogus.stderr).toContain('The following keyword arguments are not valid: bogus=1');
+  expect(local(cli('test.echo', 'text=hi'))).toBe('hi');
+  // A custom module declares its keyword arguments with `params`; a function it does not list takes any.
+  fs.writeFileSync(path.join(roots, '_modules/strict.js'), "module.exports = { params: { only: ['who'] }, functions: { only(a, k) { return k.who; }, any(a, k) { return Object.keys(k).length; } } };\n");
+  expect(local(cli('saltutil.sync_modules'))).toEqual(expect.arrayContaining(['modules.strict']));
+  expect(local(cli('strict.only', 'who=me'))).toBe('me');
+  const refused = cli('strict.only', 'whom=me');
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('The following keyword arguments are not valid: whom=me');
+  expect(local(cli('strict.any', 'whom=me'))).toBe(1);
+});
+
 test("custom grains merge over the core grains, the minion config's grains over them", () => {
   expect(local(cli('grains.get', 'site'))).toBe('');
   expect(local(cli('saltutil.sync_grains'))).toEqual(['grains.site']);
@@ -182,7 +200,7 @@ describe('on a real minion (master, minion daemon, job process)', () => {
     await fleetHelpers.waitFor(async () => {
       const r = (await run('saltutil.running'))['c1'] as Record<string, unknown>[];
       job = r.find((j) => j['fun'] === 'cmd.run');
-      return job !== undefined;
+      return typeof job?.['pid'] === 'number'; // listed at once, with its job process's pid once that has started
     }, 20_000, 'the cmd.run job in saltutil.running');
     expect(job).toMatchObject({ fun: 'cmd.run', arg: [cmd], id: 'c1', tgt: 'c1', tgt_type: 'glob' });
     await fleetHelpers.waitFor(() => sleepers().length === 1, 10_000, 'the command to start');
@@ -211,7 +229,7 @@ describe('on a real minion (master, minion daemon, job process)', () => {
     let lines: string[] = [];
     await fleetHelpers.waitFor(async () => {
       lines = (await run('state.running'))['c1'] as string[];
-      return lines.length > 0;
+      return lines.length > 0 && !lines[0]!.includes('PID None'); // its job process has started
     }, 20_000, 'state.running to list the state.apply job');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^The function "state.apply" is running as PID \d+ and was started at \d{4}, \w{3} \d{2} [\d:.]+ with jid (\d+)$/);

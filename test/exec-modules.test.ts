@@ -23,3 +23,14 @@ test('file and status functions run on the minions', async () => {
   const up = json<Record<string, { seconds: number }>>(await onMasterAsync(fleet, ['run', 'w2', 'status.uptime', '--out', 'json']));
   expect(up['w2']!.seconds).toBeGreaterThan(0);
 }, 60_000);
+
+test("through the minion: a result False return and an unknown keyword fail with Salt's retcode and words", async () => {
+  const closed = await onMasterAsync(fleet, ['run', 'w1', 'network.connect', '127.0.0.1', '1', '--out', 'json']);
+  expect(json<Record<string, { result: boolean }>>(closed)['w1']).toMatchObject({ result: false });
+  expect(closed.code).toBe(1);
+  const bogus = await onMasterAsync(fleet, ['run', 'w2', 'test.ping', 'bogus=1', '--out', 'json']);
+  expect(json(bogus)).toEqual({ w2: "ERROR executing 'test.ping': The following keyword arguments are not valid: bogus=1" });
+  expect(bogus.code).toBe(1);
+  const echo = await onMasterAsync(fleet, ['run', 'w2', 'test.echo', 'text=hi', '--out', 'json']);
+  expect([echo.code, json(echo)]).toEqual([0, { w2: 'hi' }]);
+}, 60_000);

@@ -16,7 +16,8 @@ interface Entry {
   meta: JobMeta;
   fun: string;
   arg: unknown[];
-  pid: number;
+  /** The job process's pid, once it has one; never set for a function that runs inside the daemon. */
+  pid?: number;
   started: string;
   controller: AbortController;
 }
@@ -36,7 +37,7 @@ export class JobTable {
 
   /** Record a job as running; `end` removes it. The signal aborts when the job is killed. */
   start(meta: JobMeta, fun: string, arg: unknown[]): { signal: AbortSignal; setPid(pid: number): void; end(): void } {
-    const e: Entry = { meta, fun, arg, pid: process.pid, started: startedNow(), controller: new AbortController() };
+    const e: Entry = { meta, fun, arg, started: startedNow(), controller: new AbortController() };
     this.jobs.set(meta.jid, e);
     return {
       signal: e.controller.signal,
@@ -47,8 +48,13 @@ export class JobTable {
     };
   }
 
+  /**
+   * Salt's proc entry. `pid` is the job process's, and only when there is one: a function that runs inside the
+   * daemon (saltutil.*, mine.*, ...) or a job whose process has not started yet has no `pid` (the daemon's own pid
+   * would invite a `kill` that ends the minion).
+   */
   private view(e: Entry): Dict {
-    return { jid: e.meta.jid, fun: e.fun, arg: e.arg, pid: e.pid, tgt: e.meta.tgt ?? this.id, tgt_type: e.meta.tgt_type ?? 'glob', user: e.meta.user ?? 'root', id: this.id, started: e.started };
+    return { jid: e.meta.jid, fun: e.fun, arg: e.arg, ...(e.pid !== undefined ? { pid: e.pid } : {}), tgt: e.meta.tgt ?? this.id, tgt_type: e.meta.tgt_type ?? 'glob', user: e.meta.user ?? 'root', id: this.id, started: e.started };
   }
 
   running(): Dict[] {
@@ -60,11 +66,16 @@ export class JobTable {
     return e ? this.view(e) : {};
   }
 
-  /** Salt's kill_job answer: "Signal 9 sent to job <jid> at pid <pid>", or '' when no such job runs. */
+  /**
+   * Salt's kill_job answer: "Signal 9 sent to job <jid> at pid <pid>" for a job process, or '' when no such job runs.
+   * A job without a process of its own (inside the daemon, or not started yet) is cancelled, its commands stopped,
+   * and the answer says so instead of naming a pid.
+   */
   kill(jid: string): string {
     const e = this.jobs.get(jid);
     if (!e) return '';
     e.controller.abort();
+    if (e.pid === undefined) return `Job ${jid} cancelled: it has no process of its own (it runs inside the minion daemon or has not started), its commands were stopped`;
     return `Signal 9 sent to job ${jid} at pid ${e.pid}`;
   }
 }

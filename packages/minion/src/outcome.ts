@@ -1,6 +1,6 @@
 /** One execution function call -> the outcome a minion returns; the same in the daemon and in a job process. */
 import { BrineError, errorMessage, UsageError, type Dict, type Logger, type Outcome } from '@brine/core';
-import { CallResult, lookupFunction, type ExecEnv } from '@brine/modules';
+import { CallResult, InvalidArgumentsError, lookupFunction, type ExecEnv } from '@brine/modules';
 
 export interface JobOutcome {
   ret: unknown;
@@ -16,7 +16,8 @@ export function notAvailable(fun: string): JobOutcome {
 }
 
 export function failed(fun: string, e: unknown, log: Logger): JobOutcome {
-  const msg = e instanceof UsageError ? e.message : `${fun}: ${errorMessage(e)}`;
+  // Salt's minion words a SaltInvocationError (keyword arguments the function does not take) this way.
+  const msg = e instanceof InvalidArgumentsError ? `ERROR executing '${fun}': ${e.message}` : e instanceof UsageError ? e.message : `${fun}: ${errorMessage(e)}`;
   log.warn('function failed', { fun, error: errorMessage(e) });
   const outcome = e instanceof BrineError && e.outcome !== 'missing' ? e.outcome : 'error';
   return { ret: msg, outcome, retcode: outcome === 'failed' ? 2 : 1, success: false, out: 'nested' };
@@ -32,7 +33,7 @@ export async function callFunction(fun: string, args: unknown[], kwargs: Dict, e
   }
   try {
     const raw = await fn(args, kwargs, env);
-    const res = raw instanceof CallResult ? raw : new CallResult(raw);
+    const res = CallResult.of(raw); // Salt's rule: a dict with a false result/success fails
     const outcome = res.outcome === 'missing' ? 'error' : res.outcome;
     return { ret: res.ret, outcome, retcode: res.retcode, success: outcome === 'ok', out: res.outputter };
   } catch (e) {

@@ -31,6 +31,11 @@ describe('cmd.script', () => {
     const r = await cmdModule.functions.script!(['salt://scripts/hello.sh', 'a "b c"'], { cwd: tmp, env: { GREETING: 'yo' } }, scriptEnv()) as Record<string, unknown>;
     expect(r).toMatchObject({ retcode: 0, stdout: `hi a b c yo ${fs.realpathSync(tmp)}`, stderr: '' });
   });
+  it("runs in the minion user's home without cwd (Salt: ~runas), not in the temp dir", async () => {
+    const r = (await cmdModule.functions.script!(['salt://scripts/hello.sh'], {}, scriptEnv())) as Record<string, unknown>;
+    expect(fs.realpathSync(os.homedir())).not.toBe(fs.realpathSync(os.tmpdir()));
+    expect(r["stdout"]).toBe(`hi    ${fs.realpathSync(os.homedir())}`); // no args, no GREETING
+  });
   it('runs a local script; a failing script is an error with its retcode; a missing source says so', async () => {
     expect(await cmdModule.functions.script!([path.join(tmp, 'local.sh')], {}, scriptEnv())).toMatchObject({ stdout: 'local' });
     const bad = (await cmdModule.functions.script!(['salt://scripts/hello.sh'], { args: ['x', 'y', '3'] }, scriptEnv())) as CallResult;

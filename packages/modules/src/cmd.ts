@@ -152,7 +152,8 @@ async function script(args: unknown[], kwargs: Dict, env: ExecEnv): Promise<unkn
     }
     const argStr = scriptArgs === null ? '' : Array.isArray(scriptArgs) ? scriptArgs.map((a) => `'${String(a).replace(/'/g, "'\\''")}'`).join(' ') : String(scriptArgs);
     const cmd = `'${file}'${argStr ? ' ' + argStr : ''}`;
-    const r = await runAll(cmd, { ...kwargs, python_shell: true, cwd: kwargs['cwd'] ?? os.tmpdir() }, env);
+    // Salt's cmd.script runs in cwd, by default the runas user's home (the minion user's: /root), as cmd.run does.
+    const r = await runAll(cmd, { ...kwargs, python_shell: true }, env);
     if (succeeded(r, kwargs)) return r;
     env.log.error(`Script '${source}' failed with return code: ${r.retcode}`);
     return new CallResult(r, 'error', 'nested', r.retcode);

@@ -13,7 +13,7 @@ let log: MemoryLogger;
 const call = async (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}, e: ExecEnv = env): Promise<unknown> => cpModule.functions[fun]!(args, kwargs, e);
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cp-'));
-  const files: Record<string, string> = { 'web/index.html': 'hello {{ grains.id }}', 'web/sub/a.txt': 'A', 'top.sls': 'base: {}\n', 'other.txt': 'o' };
+  const files: Record<string, string> = { 'web/index.html': 'hello {{ grains.id }}', 'web/sub/a.txt': 'A', 'top.sls': 'base: {}\n', 'other.txt': 'o', 'hosts/m1.txt': 'for {{ grains.id }}' };
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(tmp, 'roots', rel)), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'roots', rel), text);
@@ -23,14 +23,19 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-test('get_file: the destination path, into a directory, makedirs, template=jinja; a missing source is empty', async () => {
+test('get_file: the destination path, into a directory, makedirs, template=jinja (the paths, not the content); a missing source is empty', async () => {
   const dest = path.join(tmp, 'out.html');
   expect(await call('get_file', ['salt://web/index.html', dest])).toBe(dest);
   expect(fs.readFileSync(dest, 'utf8')).toBe('hello {{ grains.id }}');
   expect(await call('get_file', ['salt://web/index.html', tmp + '/'])).toBe(path.join(tmp, 'index.html'));
   expect(await call('get_file', ['salt://web/index.html', path.join(tmp, 'x/y/z.html')])).toBe('');
-  expect(await call('get_file', ['salt://web/index.html', path.join(tmp, 'x/y/z.html')], { makedirs: true, template: 'jinja' })).toBe(path.join(tmp, 'x/y/z.html'));
-  expect(fs.readFileSync(path.join(tmp, 'x/y/z.html'), 'utf8')).toBe('hello m1');
+  expect(await call('get_file', ['salt://web/index.html', path.join(tmp, 'x/y/z.html')], { makedirs: true })).toBe(path.join(tmp, 'x/y/z.html'));
+  // Salt renders the source and destination paths only; the content is copied as it is (cp.get_template renders it).
+  const tdest = path.join(tmp, 'got-{{ grains.id }}.txt');
+  expect(await call('get_file', ['salt://hosts/{{ grains.id }}.txt', tdest], { template: 'jinja' })).toBe(path.join(tmp, 'got-m1.txt'));
+  expect(fs.readFileSync(path.join(tmp, 'got-m1.txt'), 'utf8')).toBe('for {{ grains.id }}');
+  expect(await call('get_dir', ['salt://{{ "hosts" }}', path.join(tmp, 'd-{{ grains.id }}')], { template: 'jinja' })).toEqual([path.join(tmp, 'd-m1/hosts/m1.txt')]);
+  expect(fs.readFileSync(path.join(tmp, 'd-m1/hosts/m1.txt'), 'utf8')).toBe('for {{ grains.id }}');
   expect(await call('get_file', ['salt://nope', dest])).toBe('');
   await expect(call('get_file', ['/etc/passwd', dest])).rejects.toThrow(/salt:\/\/ URL/);
   await expect(call('get_file', ['salt://../etc/passwd', dest])).rejects.toThrow();
@@ -42,7 +47,7 @@ test('get_template renders; get_dir copies the directory under dest; list_master
   const out = path.join(tmp, 'dl');
   expect(await call('get_dir', ['salt://web', out])).toEqual([path.join(out, 'web/index.html'), path.join(out, 'web/sub/a.txt')]);
   expect(fs.readFileSync(path.join(out, 'web/sub/a.txt'), 'utf8')).toBe('A');
-  expect(await call('list_master')).toEqual(['other.txt', 'top.sls', 'web/index.html', 'web/sub/a.txt']);
+  expect(await call('list_master')).toEqual(['hosts/m1.txt', 'other.txt', 'top.sls', 'web/index.html', 'web/sub/a.txt']);
   expect(await call('list_master', [], { prefix: 'web/' })).toEqual(['web/index.html', 'web/sub/a.txt']);
 });
 

@@ -42,13 +42,42 @@ async function writeOut(dest: string, data: Buffer | string, makedirs: boolean, 
   return dest;
 }
 
-function renderIf(template: unknown, env: ExecEnv, text: Buffer, rel: string, extra: Dict): Buffer | string {
-  if (template === null || template === undefined || template === '') return text;
-  if (String(template).toLowerCase() !== 'jinja') throw new UsageError(`cp: template '${String(template)}' is not supported (use jinja)`);
+function renderer(env: ExecEnv) {
   // Required here, not at the top: state.ts imports the registry, which imports this module.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { makeRenderer } = require('./state') as typeof import('./state');
-  return makeRenderer(env).renderTemplate(text.toString('utf8'), `salt://${rel}`, extra);
+  return makeRenderer(env);
+}
+
+function checkTemplate(template: unknown): boolean {
+  if (template === null || template === undefined || template === '') return false;
+  if (String(template).toLowerCase() !== 'jinja') throw new UsageError(`cp: template '${String(template)}' is not supported (use jinja)`);
+  return true;
+}
+
+/** cp.get_template: the file's content rendered. */
+function renderIf(template: unknown, env: ExecEnv, text: Buffer, rel: string, extra: Dict): Buffer | string {
+  if (!checkTemplate(template)) return text;
+  return renderer(env).renderTemplate(text.toString('utf8'), `salt://${rel}`, extra);
+}
+
+/**
+ * Salt's _render_filenames (cp.get_file, cp.get_dir): with template=jinja the source and destination paths are
+ * rendered (`salt://{{ grains.id }}.txt`), never the content, which is copied as it is.
+ */
+function renderPaths(template: unknown, env: ExecEnv, src: unknown, dest: unknown, extra: Dict): [unknown, unknown] {
+  if (!checkTemplate(template)) return [src, dest];
+  const r = renderer(env);
+  const one = (v: unknown, what: string) => {
+    const s = String(v ?? '');
+    try {
+      const out = r.renderTemplate(s, `<${what} path>`, extra);
+      return s.endsWith('\n') ? out : out.replace(/\n$/, '');
+    } catch (e) {
+      throw new UsageError(`Failed to render file path with error: ${errorMessage(e)}`);
+    }
+  };
+  return [one(src, 'source'), one(dest, 'destination')];
 }
 
 function absDest(fun: string, d: unknown): string {
@@ -58,8 +87,8 @@ function absDest(fun: string, d: unknown): string {
 }
 
 const docs: Record<string, string> = {
-  get_file: "Copy a file from salt:// to dest: path, dest, saltenv=base, makedirs=False, template=None (jinja).\nReturns the destination, or '' when the source is missing.",
-  get_dir: "Copy a directory from salt:// into dest (as dest/<dirname>/...): path, dest, saltenv=base, template. Returns the files written.",
+  get_file: "Copy a file from salt:// to dest: path, dest, saltenv=base, makedirs=False, template=None (jinja renders\nthe two paths, not the content: cp.get_template does that). Returns the destination, or '' when the source is missing.",
+  get_dir: "Copy a directory from salt:// into dest (as dest/<dirname>/...): path, dest, saltenv=base, template (jinja renders\nthe two paths, not the content). Returns the files written.",
   get_template: "Render a salt:// file with jinja and write it to dest: path, dest, template=jinja, makedirs. Returns dest, or ''.",
   list_master: "Every file the master serves (prefix= to filter).",
   cache_file: "Cache a salt:// file in the minion's cache (<cachedir>/files/base/...). Returns its local path, or False.",
@@ -71,16 +100,16 @@ export const cpModule: ExecModule = {
   docs,
   functions: {
     get_file: async (args, kwargs, env) => {
-      const rel = saltRel('get_file', arg(args, kwargs, 0, 'path', ''));
-      const dest = absDest('get_file', arg(args, kwargs, 1, 'dest', ''));
+      const [src, to] = renderPaths(arg(args, kwargs, 4, 'template', null), env, arg(args, kwargs, 0, 'path', ''), arg(args, kwargs, 1, 'dest', ''), kwargs);
+      const rel = saltRel('get_file', src);
+      const dest = absDest('get_file', to);
       checkEnv(kwargs);
       const data = env.roots.read(`salt://${rel}`);
       if (data === null) {
         env.log.error(`cp.get_file: salt://${rel} is not on the master`);
         return '';
       }
-      const out = renderIf(arg(args, kwargs, 4, 'template', null), env, data, rel, kwargs);
-      return writeOut(destFor(dest, rel), out, truthy(arg(args, kwargs, 3, 'makedirs', false)), env);
+      return writeOut(destFor(dest, rel), data, truthy(arg(args, kwargs, 3, 'makedirs', false)), env);
     },
     get_template: async (args, kwargs, env) => {
       const rel = saltRel('get_template', arg(args, kwargs, 0, 'path', ''));
@@ -95,10 +124,10 @@ export const cpModule: ExecModule = {
       return writeOut(destFor(dest, rel), out, truthy(kwargs['makedirs'] ?? false), env);
     },
     get_dir: async (args, kwargs, env) => {
-      const rel = saltRel('get_dir', arg(args, kwargs, 0, 'path', ''));
-      const dest = absDest('get_dir', arg(args, kwargs, 1, 'dest', ''));
+      const [src, to] = renderPaths(arg(args, kwargs, 3, 'template', null), env, arg(args, kwargs, 0, 'path', ''), arg(args, kwargs, 1, 'dest', ''), kwargs);
+      const rel = saltRel('get_dir', src);
+      const dest = absDest('get_dir', to);
       checkEnv(kwargs);
-      const template = arg(args, kwargs, 3, 'template', null);
       const prefix = rel ? rel + '/' : '';
       const base = rel ? path.dirname(rel) : '';
       const written: string[] = [];
@@ -107,8 +136,7 @@ export const cpModule: ExecModule = {
         const data = env.roots.read(`salt://${f}`);
         if (data === null) continue;
         const target = path.join(dest, base === '.' ? f : path.relative(base, f));
-        const out = renderIf(template, env, data, f, kwargs);
-        if (await writeOut(target, out, true, env)) written.push(target);
+        if (await writeOut(target, data, true, env)) written.push(target);
       }
       return written.sort();
     },

@@ -12,10 +12,17 @@ function viaHook(name: string): ExecFn {
 
 export const saltutilModule: ExecModule = {
   name: 'saltutil',
+  docs: {
+    refresh_pillar: 'Compile this minion\'s pillar again from the master (needs a running minion).',
+  },
   functions: { refresh_pillar: viaHook('saltutil.refresh_pillar') },
 };
 
 export const scheduleModule: ExecModule = {
   name: 'schedule',
+  docs: {
+    list: 'The jobs scheduled on this minion (needs a running minion).',
+    run_job: 'Run a scheduled job now, by name (needs a running minion).',
+  },
   functions: { list: viaHook('schedule.list'), run_job: viaHook('schedule.run_job') },
 };

@@ -26,6 +26,8 @@ export interface CustomExecModule {
   name?: string;
   functions: Record<string, ExecFn>;
   docs?: Record<string, string>;
+  /** The keyword arguments each function accepts (others are refused, as Salt does); a function not listed takes any. */
+  params?: Record<string, string[]>;
 }
 /** What a `_states/*.js` file exports: state functions with the engine's contract (parse, check, apply, ...). */
 export interface CustomStateModule {
@@ -103,13 +105,13 @@ function loadFiles(cachedir: string, kind: ExtKind, log: Logger): { name: string
   return out;
 }
 
-function named(kind: ExtKind, file: string, exp: unknown, log: Logger): { name: string; functions: Dict; docs?: Dict } | undefined {
+function named(kind: ExtKind, file: string, exp: unknown, log: Logger): { name: string; functions: Dict; docs?: Dict; params?: Dict } | undefined {
   if (!isDict(exp) || !isDict(exp['functions'])) {
     log.error(`custom module _${kind}/${file}.js must export { functions: { ... } }; skipped`);
     return undefined;
   }
   const name = typeof exp['name'] === 'string' && /^[A-Za-z0-9_]+$/.test(exp['name']) ? exp['name'] : file;
-  return { name, functions: exp['functions'], docs: isDict(exp['docs']) ? exp['docs'] : undefined };
+  return { name, functions: exp['functions'], docs: isDict(exp['docs']) ? exp['docs'] : undefined, params: isDict(exp['params']) ? exp['params'] : undefined };
 }
 
 /** Load `extmods/modules` and `extmods/states`, replacing what was loaded before. Returns the names loaded. */
@@ -121,7 +123,9 @@ export function loadExtensions(cachedir: string | undefined, log: Logger): { mod
     if (!m) continue;
     const functions: Record<string, ExecFn> = {};
     for (const [f, fn] of Object.entries(m.functions)) if (typeof fn === 'function') functions[f] = fn as ExecFn;
-    mods.push({ name: m.name, functions, docs: m.docs as Record<string, string> | undefined });
+    const params: Record<string, string[]> = {};
+    for (const [f, p] of Object.entries(m.params ?? {})) if (Array.isArray(p)) params[f] = p.map(String);
+    mods.push({ name: m.name, functions, docs: m.docs as Record<string, string> | undefined, params });
   }
   registerCustomModules(mods);
   const states: StateModule[] = [];

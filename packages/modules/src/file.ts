@@ -109,6 +109,22 @@ export function fileStats(p: string, hashType: unknown, follow: boolean): Dict {
 
 export const fileModule: ExecModule = {
   name: 'file',
+  // Salt 3006's signatures of the functions without **kwargs (write, append and remove take any keyword).
+  params: {
+    read: ['path', 'binary'],
+    replace: ['path', 'pattern', 'repl', 'count', 'flags', 'bufsize', 'append_if_not_found', 'prepend_if_not_found', 'not_found_content', 'backup', 'dry_run', 'search_only', 'show_changes', 'ignore_if_missing', 'preserve_inode', 'backslash_literal'],
+    contains: ['path', 'text'],
+    file_exists: ['path'],
+    directory_exists: ['path'],
+    mkdir: ['dir_path', 'user', 'group', 'mode'],
+    copy: ['src', 'dst', 'recurse', 'remove_existing'],
+    stats: ['path', 'hash_type', 'follow_symlinks'],
+    get_hash: ['path', 'form', 'chunk_size'],
+    check_perms: ['name', 'ret', 'user', 'group', 'mode', 'attrs', 'follow_symlinks', 'seuser', 'serole', 'setype', 'serange'],
+    touch: ['name', 'atime', 'mtime'],
+    symlink: ['src', 'path', 'force', 'atomic'],
+    chown: ['path', 'user', 'group'],
+  },
   docs: {
     read: "The contents of a file (binary=True: base64).",
     write: "Write the given lines to a file, replacing it. Returns 'Wrote N lines to \"path\"'.",

@@ -58,6 +58,28 @@ const current = (env: ExecEnv, key: string): unknown => {
 
 export const grainsModule: ExecModule = {
   name: 'grains',
+  // Salt 3006's signatures (grains.item takes *args, **kwargs: anything).
+  params: {
+    items: ['sanitize'],
+    ls: [],
+    get: ['key', 'default', 'delimiter', 'ordered'],
+    setval: ['key', 'val', 'destructive', 'refresh_pillar'],
+    setvals: ['grains', 'destructive', 'refresh_pillar'],
+    append: ['key', 'val', 'convert', 'delimiter'],
+    remove: ['key', 'val', 'delimiter'],
+    delval: ['key', 'destructive', 'force'],
+  },
+  docs: {
+    items: 'Every grain of this minion.',
+    item: 'The grains named (keys may go down nested dicts with ":"): {key: value}.',
+    ls: 'The names of every grain, sorted.',
+    get: 'One grain by key (nested with ":", or delimiter=); default= when it is not set.',
+    setval: 'Set grain key to val in the minion grains file and report it; returns {key: val}.',
+    setvals: 'Set every grain of the dict given (grains=) in the minion grains file; returns the dict.',
+    append: 'Append val to the list grain key (convert=True turns a single value into a list first).',
+    remove: 'Remove val from the list grain key.',
+    delval: 'Set grain key to None, or drop it from the grains file with destructive=True.',
+  },
   functions: {
     items: (_a, _k, env) => env.grains,
     item: (args, _k, env) => Object.fromEntries(args.map((k) => [String(k), traverse(env.grains, String(k))])),

@@ -4,6 +4,10 @@ import { arg, type ExecModule } from './types';
 
 export const mineModule: ExecModule = {
   name: 'mine',
+  docs: {
+    get: 'Mine data of the minions matching tgt (tgt_type=glob) for function fun: {minion: data}.',
+    update: 'Run the mine functions now and send their data to the master (needs a running minion).',
+  },
   functions: {
     get: (args, kwargs, env) => {
       if (!env.mine) return {};

@@ -83,6 +83,17 @@ function addrs(family: 'IPv4' | 'IPv6', args: unknown[], kwargs: Record<string, 
 
 export const networkModule: ExecModule = {
   name: 'network',
+  docs: {
+    ip_addrs: 'The IPv4 addresses of this host (interface=, cidr=, include_loopback=False).',
+    ipaddrs: 'The IPv4 addresses of this host (as network.ip_addrs).',
+    ip_addrs6: 'The IPv6 addresses of this host (interface=, cidr=, include_loopback=False).',
+    interfaces: 'Every network interface with its hardware address and IPv4/IPv6 addresses.',
+    get_hostname: 'This host\'s hostname.',
+    active_tcp: 'The established TCP connections, from /proc/net/tcp and tcp6.',
+    netstat: 'Listening and connected sockets, parsed from netstat -tulpnea.',
+    ping: 'Ping host (4 packets, or 1 with timeout=): ping\'s output, or True/False with return_boolean=True.',
+    connect: 'Try a TCP connection (proto=udp: send) to host and port: {result, comment}.',
+  },
   functions: {
     ip_addrs: (args, kwargs) => addrs('IPv4', args, kwargs),
     ipaddrs: (args, kwargs) => addrs('IPv4', args, kwargs),

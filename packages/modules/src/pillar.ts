@@ -3,6 +3,13 @@ import { arg, truthy, type ExecModule } from './types';
 
 export const pillarModule: ExecModule = {
   name: 'pillar',
+  docs: {
+    items: 'This minion\'s compiled pillar, whole.',
+    raw: 'This minion\'s compiled pillar, whole (as pillar.items).',
+    item: 'The pillar keys named (nested with ":"): {key: value}, \'\' for a missing key.',
+    ls: 'The top-level pillar keys, sorted.',
+    get: 'One pillar value by key (nested with ":", or delimiter=); default= when missing; merge=True merges a dict default under it.',
+  },
   functions: {
     items: (_a, _k, env) => env.pillar,
     raw: (_a, _k, env) => env.pillar,
@@ -21,6 +28,9 @@ export const pillarModule: ExecModule = {
 
 export const configModule: ExecModule = {
   name: 'config',
+  docs: {
+    get: 'A value by key (nested with ":") from the minion configuration, then the grains, then the pillar; default= otherwise.',
+  },
   functions: {
     get: (args, kwargs, env) => {
       const key = String(arg(args, kwargs, 0, 'key', ''));

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { nullLogger } from '@brine/core';
 import { FakePkgProvider } from '@brine/engine';
 import type { Providers } from '@brine/engine';
-import { pkgModule } from './pkg';
+import { parseDpkgList, pkgModule } from './pkg';
 import { CallResult, type ExecEnv } from './types';
 
 let tmp: string;
@@ -38,11 +38,48 @@ test('version and latest_version: a string for one name, a dict for several; upg
   expect(await call('version', ['vim'])).toBe('9.0');
   expect(await call('version', ['nginx'])).toBe('');
   expect(await call('version', ['vim', 'nginx'])).toEqual({ vim: '9.0', nginx: '' });
-  expect(await call('latest_version', ['vim', 'nginx', 'ghost'])).toEqual({ vim: '9.1', nginx: '1.24', ghost: '' });
+  expect(await call('latest_version', ['vim', 'nginx', 'ghost'], { refresh: false })).toEqual({ vim: '9.1', nginx: '1.24', ghost: '' });
   expect(await call('refresh_db')).toEqual({});
   expect(await call('upgrade')).toEqual({ vim: { old: '9.0', new: '9.1' } });
   expect(await call('latest_version', ['vim'])).toBe('');
   expect(await call('upgrade')).toEqual({});
+});
+
+test('latest_version refreshes the package database first (Salt: refresh=True), not with refresh=False', async () => {
+  const fake = new FakePkgProvider(db);
+  const refreshed: string[] = [];
+  // The fake provider, with a refresh of its own: a newer vim appears in the database when it is refreshed.
+  const pkg = Object.assign(Object.create(fake) as FakePkgProvider, {
+    refresh: async () => {
+      refreshed.push('refresh');
+      setDb({ available: { nginx: '1.24', curl: '8.0', vim: '9.2' }, installed: { vim: '9.0' } });
+      return {};
+    },
+  });
+  env = { log: nullLogger, providers: () => ({ pkg }) } as unknown as ExecEnv;
+  expect(await call('latest_version', ['vim'], { refresh: false })).toBe('9.1');
+  expect(refreshed).toEqual([]);
+  expect(await call('latest_version', ['vim'])).toBe('9.2');
+  expect(refreshed).toEqual(['refresh']);
+  expect(await call('latest_version', ['vim'], { refresh: 'False' })).toBe('9.2');
+  expect(refreshed).toEqual(['refresh']);
+});
+
+test("list_pkgs over dpkg-query keeps held packages and names foreign-arch ones name:arch (Salt's aptpkg)", () => {
+  const out = [
+    'install ok installed bash 5.2.15-2+b2 amd64',
+    'hold ok installed nginx 1.22.1-9 amd64',
+    'install ok installed libc6 2.36-9 i386',
+    'install ok installed tzdata 2024a-0 all',
+    'deinstall ok config-files mc 3:4.8.1-2 amd64',
+    'purge ok not-installed gone 1.0 amd64',
+    'unknown ok not-installed',
+    '',
+  ].join('\n');
+  const amd64 = { cpuarch: 'x86_64', osarch: 'amd64' };
+  expect(parseDpkgList(out, amd64)).toEqual({ bash: '5.2.15-2+b2', nginx: '1.22.1-9', 'libc6:i386': '2.36-9', tzdata: '2024a-0' });
+  // Salt adds the suffix on x86_64/amd64 hosts only.
+  expect(Object.keys(parseDpkgList(out, { cpuarch: 'aarch64', osarch: 'arm64' }))).toEqual(['bash', 'nginx', 'libc6', 'tzdata']);
 });
 
 describe('over apt on this host (real dpkg and apt-cache reads)', () => {
@@ -66,7 +103,7 @@ describe('over apt on this host (real dpkg and apt-cache reads)', () => {
     expect(Object.keys(all)).toEqual(Object.keys(all).sort());
     const policy = execFileSync('apt-cache', ['policy', 'bash'], { encoding: 'utf8' });
     const candidate = /Candidate: (\S+)/.exec(policy)![1]!;
-    expect(await onApt('latest_version', ['bash'])).toBe(candidate === dpkgVersion('bash') ? '' : candidate);
+    expect(await onApt('latest_version', ['bash'], { refresh: false })).toBe(candidate === dpkgVersion('bash') ? '' : candidate);
   });
 
   test('removing a package that is not installed changes nothing and runs no package manager', async () => {

@@ -30,16 +30,31 @@ function targets(args: unknown[], kwargs: Dict): { name: string; version?: strin
   return names.map((n) => ({ name: n, version: names.length === 1 && version !== undefined && version !== null ? String(version) : undefined }));
 }
 
-/** Every installed package with its version. */
-export async function listPkgs(pkg: PkgProvider): Promise<Record<string, string>> {
+/**
+ * Salt's aptpkg.list_pkgs over `dpkg-query -W --showformat '${Status} ${Package} ${Version} ${Architecture}'`: a
+ * package counts when its selection is install or hold (`hold ok installed` too) and its status says installed; on
+ * an x86_64/amd64 host a package of another architecture (not `all`) is named `name:arch`, as Salt does.
+ */
+export function parseDpkgList(stdout: string, grains: Dict = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  const amd64 = grains['cpuarch'] === 'x86_64' && grains['osarch'] === 'amd64';
+  for (const line of stdout.split('\n')) {
+    const cols = line.split(/\s+/).filter(Boolean);
+    if (cols.length < 6) continue;
+    const [linetype, , status, name, version, arch] = cols as [string, string, string, string, string, string];
+    if (!((linetype.includes('install') || linetype.includes('hold')) && status.includes('installed'))) continue;
+    out[amd64 && arch !== 'all' && arch !== 'amd64' ? `${name}:${arch}` : name] = version;
+  }
+  return out;
+}
+
+/** Every installed package with its version (`grains` for the architecture suffix of apt's foreign packages). */
+export async function listPkgs(pkg: PkgProvider, grains: Dict = {}): Promise<Record<string, string>> {
   let out: Record<string, string> = {};
   if (pkg instanceof FakePkgProvider) out = (await pkg.read(reader)).installed;
   else if (pkg.name === 'apt') {
-    const r = await reader.probe(['dpkg-query', '-W', '-f', '${Package}\\t${Status}\\t${Version}\\n']);
-    for (const line of r.stdout.split('\n')) {
-      const [n, status, v] = line.split('\t');
-      if (n && v && status === 'install ok installed') out[n] = v;
-    }
+    const r = await reader.probe(['dpkg-query', '--showformat', '${Status} ${Package} ${Version} ${Architecture}\n', '-W']);
+    out = parseDpkgList(r.stdout, grains);
   } else if (pkg.name === 'dnf') {
     const r = await reader.probe(['rpm', '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n']);
     for (const line of r.stdout.split('\n')) {
@@ -60,7 +75,14 @@ function diff(before: Record<string, string | null>, after: Record<string, strin
   return out;
 }
 
+/** A provider that knows how to refresh its own database (a test double, a custom provider) offers this. */
+interface Refreshing {
+  refresh(host: HostWriter): Promise<unknown>;
+}
+
 async function refreshDb(pkg: PkgProvider, writer: HostWriter): Promise<unknown> {
+  const own = (pkg as Partial<Refreshing>).refresh;
+  if (typeof own === 'function') return own.call(pkg, writer);
   if (pkg.name === 'apt') {
     const r = await writer.run(['apt-get', '-q', 'update'], { env: APT_ENV });
     if (r.code !== 0) throw new Error(`apt-get update failed: ${r.stderr || r.stdout}`);
@@ -103,10 +125,12 @@ function removeFn(purge: boolean): ExecFn {
 }
 
 function versionsFn(pick: (installed: string | null, candidate: string | null) => string, needCandidate: boolean): ExecFn {
-  return async (args, _kwargs, env: ExecEnv) => {
+  return async (args, kwargs, env: ExecEnv) => {
     const names = args.map(String);
     if (!names.length) throw new UsageError('pkg: name at least one package');
     const pkg = env.providers().pkg;
+    // Salt's latest_version refreshes the package database first unless refresh=False.
+    if (needCandidate && truthy(kwargs['refresh'] ?? true)) await refreshDb(pkg, writerFor(env));
     const inst = await pkg.installed(names, reader);
     const cand: Record<string, string | null> = needCandidate ? await pkg.candidate(names, reader) : {};
     return oneOrMany(names, Object.fromEntries(names.map((n) => [n, pick(inst[n] ?? null, cand[n] ?? null)])));
@@ -120,8 +144,8 @@ export const pkgModule: ExecModule = {
     remove: "Remove packages (name or pkgs=). Returns {name: {old, new}} for what changed.",
     purge: "Remove packages with their configuration files (apt purge). Returns {name: {old, new}}.",
     version: "Installed version of each package; a string for one name, a dict for several; '' when not installed.",
-    latest_version: "The candidate version when newer than the installed one, else ''; a string for one name, a dict for several.",
-    list_pkgs: "Every installed package: {name: version}.",
+    latest_version: "The candidate version when newer than the installed one, else ''; a string for one name, a dict for several.\nRefreshes the package database first unless refresh=False.",
+    list_pkgs: "Every installed package: {name: version} (held ones too; name:arch for another architecture on amd64).",
     refresh_db: "Refresh the package database (apt-get update: {repo: True|None|False}; dnf makecache: True).",
     upgrade: "Upgrade every installed package (refresh=True, dist_upgrade=False). Returns {name: {old, new}}.",
   },
@@ -147,13 +171,13 @@ export const pkgModule: ExecModule = {
     purge: removeFn(true),
     version: versionsFn((i) => i ?? '', false),
     latest_version: versionsFn((i, c) => (c && c !== i ? c : ''), true),
-    list_pkgs: async (_a, _k, env) => listPkgs(env.providers().pkg),
+    list_pkgs: async (_a, _k, env) => listPkgs(env.providers().pkg, env.grains),
     refresh_db: async (_a, _k, env) => refreshDb(env.providers().pkg, writerFor(env)),
     upgrade: async (_a, kwargs, env) => {
       const pkg = env.providers().pkg;
       const writer = writerFor(env);
       if (truthy(kwargs['refresh'] ?? true)) await refreshDb(pkg, writer);
-      const before = await listPkgs(pkg);
+      const before = await listPkgs(pkg, env.grains);
       if (pkg instanceof FakePkgProvider) {
         const db = await pkg.read(reader);
         const todo = Object.keys(before).filter((n) => db.available[n] && db.available[n] !== before[n]).map((name) => ({ name }));
@@ -165,11 +189,11 @@ export const pkgModule: ExecModule = {
             : ['dnf', '-q', '-y', 'upgrade'];
         const r = await writer.run(argv, { env: APT_ENV });
         if (r.code !== 0) {
-          const changes = diff(before, await listPkgs(pkg));
+          const changes = diff(before, await listPkgs(pkg, env.grains));
           return new CallResult({ changes, result: { retcode: r.code, stdout: r.stdout, stderr: r.stderr } }, 'error');
         }
       }
-      return diff(before, await listPkgs(pkg));
+      return diff(before, await listPkgs(pkg, env.grains));
     },
   },
 };

@@ -1,7 +1,7 @@
 /** The registration point for custom modules: a load replaces the previous one; a shadowed built-in comes back whole. */
 import { MemoryLogger } from '@brine/core';
 import { listFunctions, lookupFunction, registerCustomModules, templateSalt } from './registry';
-import type { ExecEnv } from './types';
+import { InvalidArgumentsError, pyStr, type ExecEnv } from './types';
 
 const env = { id: 'm1', log: new MemoryLogger() } as unknown as ExecEnv;
 afterEach(() => registerCustomModules([]));
@@ -29,4 +29,37 @@ test('a custom function overrides a built-in of its name (also in templates); re
   expect(await lookupFunction('cmd.run')(['echo back'], {}, env)).toBe('back');
   expect(templateSalt(env)['cmd.run']!(['echo twin'], {})).toBe('twin');
   expect(await docOf()).toBe(before);
+});
+
+test('every built-in function has a non-empty doc (sys.doc)', async () => {
+  const docs = (await lookupFunction('sys.doc')([], {}, env)) as Record<string, string>;
+  const fns = listFunctions();
+  expect(fns.length).toBeGreaterThan(100);
+  expect(fns.filter((f) => typeof docs[f] !== 'string' || docs[f]!.trim() === '')).toEqual([]);
+});
+
+test("unknown keyword arguments are refused with Salt's message where a function declares its parameters", async () => {
+  await expect(Promise.resolve().then(() => lookupFunction('test.ping')([], { bogus: 1 }, env))).rejects.toThrow(new InvalidArgumentsError(['bogus=1']));
+  await expect(Promise.resolve().then(() => lookupFunction('test.ping')([], { bogus: 1, test: true }, env))).rejects.toThrow('The following keyword arguments are not valid: bogus=1, test=True');
+  // Salt's publication data (__pub_*) is not a keyword argument of the function.
+  expect(await lookupFunction('test.ping')([], { __pub_jid: '2026', __pub_fun: 'test.ping' }, env)).toBe(true);
+  expect(await lookupFunction('test.echo')([], { text: 'hi' }, env)).toBe('hi');
+  await expect(Promise.resolve().then(() => lookupFunction('grains.get')(['id'], { dflt: 'x' }, env))).rejects.toThrow('The following keyword arguments are not valid: dflt=x');
+  // **kwargs functions (test.arg, cmd.*, state.*) take anything, as in Salt.
+  expect(await lookupFunction('test.arg')([], { anything: 1 }, env)).toEqual({ args: [], kwargs: { anything: 1 } });
+  expect(await lookupFunction('cmd.run')(['echo ok'], { bogus: 1 }, env)).toBe('ok');
+});
+
+test('a custom function declares its keyword arguments or takes any; shadowing a built-in drops its declaration', async () => {
+  registerCustomModules([{ name: 'hello', functions: { strict: () => 's', loose: () => 'l' }, params: { strict: ['who'] } }, { name: 'test', functions: { ping: () => 'custom' } }]);
+  expect(await lookupFunction('hello.strict')([], { who: 'x' }, env)).toBe('s');
+  expect(() => lookupFunction('hello.strict')([], { whom: 'x' }, env)).toThrow('The following keyword arguments are not valid: whom=x');
+  expect(await lookupFunction('hello.loose')([], { whom: 'x' }, env)).toBe('l');
+  expect(await lookupFunction('test.ping')([], { bogus: 1 }, env)).toBe('custom');
+  registerCustomModules([]);
+  expect(() => lookupFunction('test.ping')([], { bogus: 1 }, env)).toThrow(InvalidArgumentsError);
+});
+
+test("pyStr prints values as Python's str() does in Salt's message", () => {
+  expect([pyStr(true), pyStr(null), pyStr('a b'), pyStr(1.5), pyStr([1, 'x']), pyStr({ a: false })]).toEqual(['True', 'None', 'a b', '1.5', "[1, 'x']", "{'a': False}"]);
 });

@@ -17,23 +17,26 @@ import { cpModule } from './cp';
 import { eventModule } from './event';
 import { cpRecvModule } from './cp-recv';
 import { saltutilExtraModule } from './saltutil';
-import { CallResult, type ExecEnv, type ExecFn, type ExecModule } from './types';
+import { CallResult, checkKwargs, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
 const registry = new Map<string, ExecFn>();
 /** Template-time twins (see ExecFn): templates call these instead of the asynchronous function of that name. */
 const templateTwins = new Map<string, ExecFn>();
 const docs = new Map<string, string>();
+/** The keyword arguments of functions that declare them (ExecModule.params); the others accept any. */
+const params = new Map<string, ReadonlySet<string>>();
 const sysModule = makeSysModule(() => listFunctions(), (name) => docs.get(name) ?? '');
 /** Names registered by custom modules (`_modules/*.js`), replaced as a whole at each load. */
 const custom = new Set<string>();
 /** Built-in functions a custom module shadowed (as in Salt, a custom module overrides a built-in of that name). */
-const shadowed = new Map<string, { fn: ExecFn; twin?: ExecFn; doc?: string }>();
+const shadowed = new Map<string, { fn: ExecFn; twin?: ExecFn; doc?: string; params?: ReadonlySet<string> }>();
 
 function register(m: ExecModule): void {
   for (const [f, fn] of Object.entries(m.functions)) registry.set(`${m.name}.${f}`, fn);
   for (const [f, fn] of Object.entries(m.templateFunctions ?? {})) templateTwins.set(`${m.name}.${f}`, fn);
   for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
+  for (const [f, p] of Object.entries(m.params ?? {})) params.set(`${m.name}.${f}`, new Set(p));
 }
 for (const m of [...modules, sysModule, cpModule, saltutilExtraModule, eventModule, cpRecvModule]) register(m);
 
@@ -45,11 +48,13 @@ export function registerCustomModules(mods: ExecModule[]): void {
   for (const name of custom) {
     registry.delete(name);
     docs.delete(name);
+    params.delete(name);
     const orig = shadowed.get(name);
     if (!orig) continue;
     registry.set(name, orig.fn);
     if (orig.twin) templateTwins.set(name, orig.twin);
     if (orig.doc !== undefined) docs.set(name, orig.doc);
+    if (orig.params) params.set(name, orig.params);
   }
   custom.clear();
   shadowed.clear();
@@ -57,20 +62,31 @@ export function registerCustomModules(mods: ExecModule[]): void {
     for (const [f, fn] of Object.entries(m.functions)) {
       const name = `${m.name}.${f}`;
       const had = registry.get(name);
-      if (had) shadowed.set(name, { fn: had, twin: templateTwins.get(name), doc: docs.get(name) });
+      if (had) shadowed.set(name, { fn: had, twin: templateTwins.get(name), doc: docs.get(name), params: params.get(name) });
       templateTwins.delete(name);
       docs.delete(name);
+      params.delete(name);
       registry.set(name, fn);
       custom.add(name);
     }
     for (const [f, d] of Object.entries(m.docs ?? {})) docs.set(`${m.name}.${f}`, d);
+    for (const [f, p] of Object.entries(m.params ?? {})) if (custom.has(`${m.name}.${f}`)) params.set(`${m.name}.${f}`, new Set(p));
   }
 }
 
+/**
+ * The function a job, `brine call` or module.run calls. A function that declares its keyword arguments
+ * (ExecModule.params) refuses others with Salt's message (InvalidArgumentsError) before it runs.
+ */
 export function lookupFunction(name: string): ExecFn {
   const fn = registry.get(name);
   if (!fn) throw new UsageError(`'${name}' is not available (brine run '*' sys.list_functions lists them)`);
-  return fn;
+  const accepted = params.get(name);
+  if (!accepted) return fn;
+  return (args, kwargs, env) => {
+    checkKwargs(accepted, kwargs);
+    return fn(args, kwargs, env);
+  };
 }
 
 export function listFunctions(): string[] {

@@ -64,9 +64,9 @@ export const saltutilExtraModule: ExecModule = {
     sync_states: "Sync _states/*.js; returns ['states.<name>', ...].",
     sync_grains: "Sync _grains/*.js and refresh the grains; returns ['grains.<name>', ...].",
     refresh_grains: "Recompute the grains (custom grains modules included) and report them to the master. Returns True.",
-    running: "The jobs running on this minion: [{jid, fun, arg, pid, tgt, tgt_type, user, id}].",
+    running: "The jobs running on this minion: [{jid, fun, arg, pid, tgt, tgt_type, user, id}] (pid: the job process's;\nabsent for a function that runs inside the minion daemon).",
     find_job: "The running job with this jid (its running entry), or {}.",
-    kill_job: "Kill a running job (its commands first). Returns 'Signal 9 sent to job <jid> at pid <pid>', or '' when not running.",
+    kill_job: "Kill a running job (its commands first). Returns 'Signal 9 sent to job <jid> at pid <pid>' (a job without a process\nof its own is cancelled and the answer says so), or '' when not running.",
   },
   functions: {
     sync_all: async (args, kwargs, env) => syncAll(env, { saltenv: arg(args, kwargs, 0, 'saltenv', 'base'), ...kwargs }),

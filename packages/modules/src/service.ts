@@ -31,6 +31,16 @@ function action(fun: 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disab
 
 export const serviceModule: ExecModule = {
   name: 'service',
+  // Salt 3006's systemd_service signatures of the functions without **kwargs (enable, disable, enabled take any).
+  params: {
+    start: ['name', 'no_block', 'unmask', 'unmask_runtime'],
+    stop: ['name', 'no_block'],
+    restart: ['name', 'no_block', 'unmask', 'unmask_runtime'],
+    reload: ['name', 'no_block', 'unmask', 'unmask_runtime'],
+    status: ['name', 'sig'],
+    available: ['name'],
+    missing: ['name'],
+  },
   docs: {
     start: "Start the named service. Returns True, False on failure.\n\nCLI Example:\n\n    brine run '*' service.start <service name>",
     stop: "Stop the named service. Returns True, False on failure.",

@@ -40,12 +40,31 @@ test("state.single runs one state from its arguments; Salt's return key; test=Tr
   expect((await call('state.single', ['test.fail_without_changes', 'n'])).outcome).toBe('failed');
 });
 
-test('state.sls_id runs only that ID (its requisites not followed); an unknown ID says so', async () => {
-  const r = await call('state.sls_id', [`${tmp}/a`, 'web']);
+test("state.sls_id runs that ID and the states its requisites name (as Salt's call_chunk), no other ID", async () => {
+  const roots = path.join(tmp, 'roots');
+  fs.mkdirSync(path.join(roots, 'app'));
+  fs.writeFileSync(
+    path.join(roots, 'app/init.sls'),
+    [
+      `${tmp}/one:\n  file.managed:\n    - contents: '1'`,
+      `${tmp}/zero:\n  file.managed:\n    - contents: '0'\n    - require_in:\n      - file: ${tmp}/one`,
+      `two:\n  file.managed:\n    - name: ${tmp}/two\n    - contents: '2'\n    - require:\n      - file: ${tmp}/one`,
+      `${tmp}/other:\n  file.managed:\n    - contents: x\n    - require:\n      - file: two`,
+      `${tmp}/listener:\n  file.managed:\n    - contents: l\n    - listen_in:\n      - file: two`,
+      `${tmp}/pre:\n  file.managed:\n    - contents: p\n    - prereq:\n      - file: two`,
+      '',
+    ].join('\n'),
+  );
+  const r = await call('state.sls_id', ['two', 'app']);
   expect(r.outcome).toBe('ok');
-  expect(Object.keys(r.ret as Ret)).toEqual([`file_|-${tmp}/a_|-${tmp}/a_|-managed`]);
-  expect(fs.existsSync(`${tmp}/a`)).toBe(true);
-  expect(fs.existsSync(`${tmp}/b`)).toBe(false);
+  // Salt 3006.1 (salt-call --local state.sls_id two app) runs zero, one, pre (it prereqs two) and two.
+  const keys = ['one', 'zero', 'pre'].map((f) => `file_|-${tmp}/${f}_|-${tmp}/${f}_|-managed`);
+  expect(Object.keys(r.ret as Ret).sort()).toEqual([...keys, `file_|-two_|-${tmp}/two_|-managed`].sort());
+  expect(['one', 'zero', 'pre', 'two'].map((f) => fs.existsSync(`${tmp}/${f}`))).toEqual([true, true, true, true]);
+  expect(['other', 'listener'].map((f) => fs.existsSync(`${tmp}/${f}`))).toEqual([false, false]);
+  // The SLS's first example: a requires b (in an included SLS), so both run.
+  const web = await call('state.sls_id', [`${tmp}/a`, 'web']);
+  expect(Object.keys(web.ret as Ret).sort()).toEqual([`file_|-${tmp}/a_|-${tmp}/a_|-managed`, `file_|-${tmp}/b_|-${tmp}/b_|-managed`]);
   const miss = await call('state.sls_id', ['nope', 'web']);
   expect([miss.outcome, miss.ret]).toEqual(['error', ["No matches for ID 'nope' found in SLS 'web' within saltenv 'base'"]]);
 });

@@ -1,5 +1,5 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
-import { BrineError, deepMerge, errorMessage, isDict, type Dict, type LowChunk, type StateReturn } from '@brine/core';
+import { BrineError, deepMerge, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
 import { Renderer } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
@@ -114,6 +114,53 @@ function syncAtHighstate(env: ExecEnv): void {
   }
 }
 
+/** Requisites Salt's call_chunk follows when it runs one chunk (listen is not one: it acts at the end of a whole run). */
+const FOLLOWED: readonly RequisiteType[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq'];
+
+function refMatches(ref: RequisiteRef, c: LowChunk): boolean {
+  if (ref.kind === 'sls') return globMatch(ref.target, c.sls);
+  return (ref.kind === 'id' || ref.kind === c.state) && (globMatch(ref.target, c.name) || globMatch(ref.target, c.id));
+}
+
+/**
+ * Salt's state.sls_id: the chunks of ID `id` and, transitively, the chunks their requisites name (require, watch,
+ * onchanges, onfail, prereq, `_in` forms included, and the states that prereq one of them: Salt's prerequired);
+ * every other ID of the SLS is left alone. References to chunks left out are dropped (a reference that matches
+ * nothing in the whole SLS is kept, so its error still shows).
+ */
+export function withRequisites(chunks: LowChunk[], id: string): LowChunk[] {
+  const keep = new Set<number>();
+  const queue: number[] = [];
+  const want = (i: number) => {
+    if (!keep.has(i)) {
+      keep.add(i);
+      queue.push(i);
+    }
+  };
+  chunks.forEach((c, i) => c.id === id && want(i));
+  while (queue.length) {
+    const c = chunks[queue.shift()!]!;
+    chunks.forEach((o, j) => {
+      if (keep.has(j)) return;
+      // c requires o; o is *_in to c; o prereqs c (c is then prerequired by o).
+      const forward = FOLLOWED.some((t) => (c.requisites[t] ?? []).some((ref) => refMatches(ref, o)));
+      const inverted = FOLLOWED.some((t) => (o.requisites[`${t}_in`] ?? []).some((ref) => refMatches(ref, c)));
+      const prereqd = (o.requisites.prereq ?? []).some((ref) => refMatches(ref, c));
+      if (forward || inverted || prereqd) want(j);
+    });
+  }
+  const kept = chunks.filter((_c, i) => keep.has(i));
+  const live = (ref: RequisiteRef) => kept.some((k) => refMatches(ref, k)) || !chunks.some((k) => refMatches(ref, k));
+  return kept.map((c) => {
+    const requisites: LowChunk['requisites'] = {};
+    for (const [k, refs] of Object.entries(c.requisites) as [RequisiteKey, RequisiteRef[]][]) {
+      const l = refs.filter(live);
+      if (l.length) requisites[k] = l;
+    }
+    return { ...c, requisites };
+  });
+}
+
 /** Keyword arguments that steer a run and are not state arguments (state.single). */
 const RUN_KWARGS = new Set(['test', 'pillar', 'queue', 'saltenv', 'pillarenv', 'concurrent', 'state_output', 'localconfig']);
 
@@ -134,11 +181,28 @@ async function runningStates(env: ExecEnv): Promise<string[]> {
   const jobs = (await h([], {})) as Dict[];
   return jobs
     .filter((j) => String(j['fun']).startsWith('state.') && !['state.running', 'state.show_state_usage'].includes(String(j['fun'])))
-    .map((j) => `The function "${String(j['fun'])}" is running as PID ${String(j['pid'])} and was started at ${String(j['started'] ?? '')} with jid ${String(j['jid'])}`);
+    .map((j) => `The function "${String(j['fun'])}" is running as PID ${String(j['pid'] ?? 'None')} and was started at ${String(j['started'] ?? '')} with jid ${String(j['jid'])}`);
 }
 
 export const stateModule: ExecModule = {
   name: 'state',
+  // Every other state function takes **kwargs in Salt (test, queue, saltenv, pillar, ... pass through).
+  params: { running: ['concurrent'] },
+  docs: {
+    apply: 'Apply the SLS files named, or the highstate when none is named (test=True for a dry run, pillar= to override).',
+    highstate: 'Apply the states the top file assigns to this minion.',
+    test: 'A dry run (test=True) of the SLS files named, or of the highstate.',
+    single: 'Run one state from its arguments: state.single pkg.installed name=vim.',
+    sls_id: 'Run one ID of the SLS files named, with the states its requisites name: state.sls_id ID web,db.',
+    running: 'The state jobs running on this minion, one line each.',
+    show_state_usage: 'Which SLS files of the tree the top file uses for this minion, and which it does not.',
+    show_highstate: 'The high data of this minion\'s highstate, without running it.',
+    sls: 'Apply the SLS files named: state.sls web,db.',
+    show_sls: 'The high data of the SLS files named, without running them.',
+    show_lowstate: 'The low chunks of this minion\'s highstate, without running them.',
+    show_top: 'The SLS files the top file assigns to this minion, by saltenv.',
+    show_low_sls: 'The low chunks of the SLS files named, without running them.',
+  },
   functions: {
     apply: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
@@ -170,8 +234,7 @@ export const stateModule: ExecModule = {
       if (!id || !mods.length) return new CallResult(['state.sls_id: give an ID and the SLS it is in (state.sls_id ID web,db)'], 'error');
       let missing = false;
       const res = runCompiled(env, kwargs, (r) => {
-        // Salt runs the ID's chunks alone: their requisites are not followed.
-        const chunks = r.compile(mods).filter((c) => c.id === id).map((c) => ({ ...c, requisites: {}, low: undefined }));
+        const chunks = withRequisites(r.compile(mods), id);
         missing = chunks.length === 0;
         return chunks;
       });

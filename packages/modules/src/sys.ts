@@ -12,6 +12,13 @@ export function makeSysModule(functions: () => string[], doc: (name: string) => 
   };
   return {
     name: 'sys',
+    docs: {
+      list_functions: 'The execution functions available, all or those matching the module names or globs given.',
+      list_modules: 'The execution modules available, all or those matching the globs given.',
+      doc: 'The one-line docs of the functions given (module names or globs), or of every function: {function: doc}.',
+      list_state_functions: 'The state functions available (file.managed, ...), all or those matching the names or globs given.',
+      list_state_modules: 'The state modules available.',
+    },
     functions: {
       list_functions: (args) => matching(args),
       list_modules: (args) => {

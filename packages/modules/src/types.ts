@@ -1,5 +1,5 @@
 /** Execution functions (`salt TARGET mod.fun args`): the contract shared by `brine call`, the minion and templates. */
-import type { Dict, FileRoots, Logger, Outcome } from '@brine/core';
+import { isDict, UsageError, type Dict, type FileRoots, type Logger, type Outcome } from '@brine/core';
 import type { Providers } from '@brine/engine';
 
 /** What a minion or a local call provides to execution functions. */
@@ -40,6 +40,26 @@ export class CallResult {
   ) {
     this.retcode = retcode ?? (outcome === 'ok' ? 0 : outcome === 'failed' ? 2 : 1);
   }
+
+  /**
+   * A function's raw return as the minion and `brine call` judge it, by Salt's rule (salt/minion.py, salt-call): a
+   * return with retcode 0 that is a dict whose `result` or `success` is falsy (False, None, 0, '', empty) fails with
+   * retcode 1 (an `error` outcome, exit 1), e.g. `network.connect` to a closed port.
+   */
+  static of(raw: unknown): CallResult {
+    const res = raw instanceof CallResult ? raw : new CallResult(raw);
+    if (res.retcode !== 0 || !isDict(res.ret)) return res;
+    const ret = res.ret;
+    if (['result', 'success'].every((k) => ret[k] === undefined || pyTruthy(ret[k]))) return res;
+    return new CallResult(ret, 'error', res.outputter, 1);
+  }
+}
+
+/** Python's truth value of a JSON-like value. */
+export function pyTruthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isDict(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
 }
 
 /**
@@ -58,6 +78,36 @@ export interface ExecModule {
   readonly templateFunctions?: Record<string, ExecFn>;
   /** Short docstrings by function name (sys.doc). */
   readonly docs?: Record<string, string>;
+  /**
+   * The keyword arguments a function accepts, by function name: Salt's named parameters for a Python function
+   * without `**kwargs`. A call with any other keyword (those starting with `__`, the publication data, aside) is
+   * refused as Salt refuses it. A function not listed accepts any keyword, like Salt's `**kwargs` functions.
+   */
+  readonly params?: Record<string, readonly string[]>;
+}
+
+/** Salt's SaltInvocationError for keyword arguments a function does not take (salt/utils/args.py invalid_kwargs). */
+export class InvalidArgumentsError extends UsageError {
+  constructor(readonly invalid: string[]) {
+    super(`The following keyword arguments are not valid: ${invalid.join(', ')}`);
+  }
+}
+
+/** A value as Python's str() prints it (the `key=value` of Salt's invalid_kwargs message). */
+export function pyStr(v: unknown, nested = false): string {
+  if (v === null || v === undefined) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') return nested ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v;
+  if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`;
+  if (isDict(v)) return `{${Object.entries(v).map(([k, x]) => `${pyStr(k, true)}: ${pyStr(x, true)}`).join(', ')}}`;
+  return String(v);
+}
+
+/** Refuse keyword arguments outside `accepted`, ignoring the `__pub_*` (any `__`) publication data. */
+export function checkKwargs(accepted: ReadonlySet<string>, kwargs: Dict): void {
+  const invalid = Object.entries(kwargs).filter(([k]) => !k.startsWith('__') && !accepted.has(k));
+  if (invalid.length) throw new InvalidArgumentsError(invalid.map(([k, v]) => `${k}=${pyStr(v)}`));
 }
 
 /** Positional arg i, or kwarg `name`, or the default. */

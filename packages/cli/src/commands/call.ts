@@ -30,7 +30,7 @@ export async function callCommand(fun: string, words: string[], o: CallOpts): Pr
   const env = localEnv(opts, log);
   const fn = lookupFunction(fun);
   const raw = await fn(args, kwargs, env);
-  const res = raw instanceof CallResult ? raw : new CallResult(raw);
+  const res = CallResult.of(raw); // Salt's rule: a dict with a false result/success fails
   for (const l of log.lines) if (l.level === 'warn' || l.level === 'error') process.stderr.write(`[${l.level.toUpperCase()}] ${l.msg}\n`);
   const preferred: OutName = res.outputter === 'highstate' ? 'highstate' : 'nested';
   process.stdout.write(format({ local: res.ret }, preferred, o.outOptions) + '\n');
