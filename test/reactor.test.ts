@@ -1,7 +1,8 @@
 /**
  * The reactor with a real master and minion: the issue's example, a `service` beacon on a real nginx (under the
  * supervisor provider) plus a reactor that runs `state.sls nginx` on the minion the event came from, brings a
- * stopped nginx back; and the loop guard stops a reaction whose own events keep re-triggering it.
+ * stopped nginx back; the loop guard stops a reaction whose own events keep re-triggering it, and never limits
+ * independent events (30 minions asking to be accepted in a row are all accepted by Salt's auto-accept reactor).
  */
 import * as fs from 'fs';
 import * as http from 'http';
@@ -92,6 +93,17 @@ describe('reactor', () => {
           ].join('\n'),
           // Salt's documented auto-accept: minions whose id starts with auto are accepted as they ask.
           'reactor/autoaccept.sls': "{% if data['act'] == 'pend' and data['id'].startswith('auto') %}\naccept:\n  wheel.key.accept:\n    - match: {{ data['id'] }}\n{% endif %}\n",
+          // 30 salt/auth events in a row (as 30 new minions asking at once), fired by one orchestration.
+          'orch/auth30.sls': [
+            '{% for i in range(1, 31) %}',
+            'auth_{{ i }}:',
+            '  salt.runner:',
+            '    - name: event.send',
+            '    - tag: salt/auth',
+            "    - data: {act: pend, result: true, id: {{ 'autobulk%02d' % i }}}",
+            '{% endfor %}',
+            '',
+          ].join('\n'),
           'reactor/report.sls': "who:\n  runner.manage.up:\n    - tgt: {{ data['id'] }}\n",
           'reactor/broken.sls': "oops:\n  local.test.ping:\n    - tgt: {{ data['data']['nope']['deeper'] }}\n",
           // A reaction that re-triggers itself: each test.echo return publishes another test.echo to its minion.
@@ -117,7 +129,6 @@ describe('reactor', () => {
       master: {
         reactor: [{ 'salt/beacon/*/service/*': ['salt://reactor/heal.sls'] }, { 'salt/job/*/ret/*': 'salt://reactor/loop.sls' }, { 'myco/broken': 'salt://reactor/broken.sls' }, { 'salt/auth': 'salt://reactor/autoaccept.sls' }, { 'myco/report': 'salt://reactor/report.sls' }],
         reactor_loop_limit: LIMIT,
-        reactor_loop_window: 300,
       },
       minion: () => ({
         beacons: { service: [{ services: { brnginx: { onchangeonly: true, emitatstartup: false } } }, { interval: 0.5 }] },
@@ -200,16 +211,46 @@ describe('reactor', () => {
     await waitFor(async () => logged(fleet, 'reactor: runner manage.up ran').length > 0, 20_000, 'the runner to finish');
   }, 60_000);
 
-  test('loop guard: a reaction whose own returns re-trigger it runs reactor_loop_limit times, then is stopped and logged', async () => {
+  test('loop guard: a reaction whose own returns re-trigger it runs reactor_loop_limit deep, then is stopped and logged once', async () => {
     expect((await onMasterAsync(fleet, ['run', 'r1', 'test.echo', 'loop', '--out', 'json'])).code).toBe(0);
     await waitFor(async () => logged(fleet, 'loop guard stopped').length > 0, 30_000, 'the loop guard to stop the reaction');
     const stop = JSON.parse(logged(fleet, 'loop guard stopped')[0]!) as Record<string, unknown>;
-    expect(stop).toMatchObject({ sls: 'salt://reactor/loop.sls', limit: LIMIT });
+    expect(stop).toMatchObject({ sls: 'salt://reactor/loop.sls', limit: LIMIT, depth: LIMIT + 1 });
     expect(String(stop['tag'])).toMatch(/^salt\/job\/\d{20}\/ret\/r1$/);
     expect(publishedBy(fleet, 'test.echo').length).toBe(LIMIT);
     // Stopped for good: nothing more was published once the guard refused (a later job of the operator's goes
     // through the master's queue after anything the loop could still have sent).
     expect((await onMasterAsync(fleet, ['run', 'r1', 'test.ping', '--out', 'json'])).code).toBe(0);
     expect(publishedBy(fleet, 'test.echo').length).toBe(LIMIT);
+    expect(logged(fleet, 'loop guard stopped').length).toBe(1);
+    // In firing order on the bus: each return comes before the job the reaction to it published (a reaction
+    // publishes inside the bus's delivery of its trigger; that job's `new` event waits its turn).
+    const jids = publishedBy(fleet, 'test.echo').map((m) => String(m['jid']));
+    await bus.next((e) => e.tag === `salt/job/${jids[LIMIT - 1]!}/ret/r1`, 20_000, 'the last loop job to return');
+    const echo = bus.events.filter((e) => /^salt\/job\/\d{20}\/(new|ret\/r1)$/.test(e.tag) && e.data['fun'] === 'test.echo').map((e) => e.tag.replace(/^salt\/job\/(\d{20})\//, (_, j: string) => `${jids.indexOf(j)}/`));
+    expect(echo).toEqual(['-1/new', '-1/ret/r1', '0/new', '0/ret/r1', '1/new', '1/ret/r1', '2/new', '2/ret/r1']);
   }, 60_000);
+
+  test('independent events are never limited: 30 salt/auth events in a row, 30 pending keys auto-accepted', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `autobulk${String(i + 1).padStart(2, '0')}`);
+    // 30 pending keys (r1's public key under 30 ids), as 30 new minions would leave them.
+    const pki = path.join(fleet.masterDir, 'pki', 'minions');
+    const pem = fs.readFileSync(path.join(pki, 'accepted', 'r1'), 'utf8');
+    for (const id of ids) fs.writeFileSync(path.join(pki, 'pending', id), pem);
+    await waitFor(async () => {
+      const r = await onMasterAsync(fleet, ['runner', 'key.list', 'pre', '--out', 'json']);
+      return r.code === 0 && ids.every((id) => r.stdout.includes(`"${id}"`));
+    }, 20_000, 'the master seeing the 30 pending keys');
+    const orch = await onMasterAsync(fleet, ['runner', 'state.orchestrate', 'orch.auth30', '--out', 'json']);
+    expect(orch.code).toBe(0);
+    await waitFor(async () => {
+      const r = await onMasterAsync(fleet, ['runner', 'key.list', 'acc', '--out', 'json']);
+      return r.code === 0 && ids.every((id) => (JSON.parse(r.stdout) as { minions: string[] }).minions.includes(id));
+    }, 30_000, 'all 30 keys accepted by the reactor');
+    // One reaction per event, each accepting its own key; none refused as a loop.
+    const accepted = logged(fleet, 'reactor: wheel key.accept').map((l) => (JSON.parse(l) as { minions: string[] }).minions).filter((m) => m.some((id) => id.startsWith('autobulk')));
+    expect(accepted.sort()).toEqual(ids.map((id) => [id]));
+    expect(logged(fleet, 'loop guard').filter((l) => l.includes('salt/auth'))).toEqual([]);
+    expect((await onMasterAsync(fleet, ['key', 'delete', 'autobulk*', '-y'])).code).toBe(0);
+  }, 90_000);
 });

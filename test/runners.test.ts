@@ -20,7 +20,14 @@ const runnerJson = <T = Record<string, unknown>>(...args: string[]): T => {
 
 beforeAll(async () => {
   dir = tempDir('brine-runners-');
-  writeFiles(path.join(dir, 'tree'), { 'top.sls': 'base: {}\n', 'web/init.sls': 'a: {test.nop: []}\n', 'web/files/x.conf': 'x\n' });
+  writeFiles(path.join(dir, 'tree'), {
+    'top.sls': 'base: {}\n',
+    'web/init.sls': 'a: {test.nop: []}\n',
+    'web/files/x.conf': 'x\n',
+    // Orchestrations run through `brine runner state.orchestrate` / `state.orch`.
+    'orch/ok.sls': ['pinged:', '  salt.function:', '    - name: test.ping', '    - tgt: r1', 'who:', '  salt.runner:', '    - name: manage.up', '    - tgt: r1', '    - require:', '      - salt: pinged', ''].join('\n'),
+    'orch/bad.sls': ['fails:', '  salt.function:', '    - name: cmd.run', '    - tgt: r1', '    - arg:', '      - exit 3', 'after:', '  salt.function:', '    - name: test.ping', '    - tgt: r1', '    - require:', '      - salt: fails', ''].join('\n'),
+  });
   writeFiles(path.join(dir, 'pillar'), { 'top.sls': "base:\n  '*':\n    - common\n", 'common.sls': 'site: lab\n' });
   fleet = await startFleet({
     dir,
@@ -61,9 +68,30 @@ test('manage.up, status, present, then down and not_present once a minion stops'
     return r.code === 0 && JSON.stringify(json(r)) === '["r2"]';
   }, 20_000, 'r2 not present');
   expect(runnerJson('manage.present')).toEqual(['r1']);
+  // Salt's positional order: up(tgt, tgt_type, timeout, gather_job_timeout), status/down(output|removekeys, tgt, ...).
+  expect(runnerJson('manage.up', '*', 'glob', '1', '2')).toEqual(['r1']);
+  expect(runnerJson('manage.down', 'False', 'r*', 'glob', '1')).toEqual(['r2']);
+  expect(runnerJson('manage.status', 'True', 'r2', 'glob', '1')).toEqual({ up: [], down: ['r2'] });
+  // present/not_present(subset, show_ip): subset is a list of ids (or a comma-separated string).
+  expect(runnerJson('manage.not_present', 'r1')).toEqual([]);
+  expect(runnerJson('manage.not_present', '[r1, r2]')).toEqual(['r2']);
+  expect(runnerJson('manage.present', 'r1,r2')).toEqual(['r1']);
   fleet.startMinion('r2');
   await waitFor(() => JSON.stringify(runnerJson('manage.up', 'timeout=1')) === JSON.stringify(IDS), 30_000, 'r2 back up');
 }, 90_000);
+
+test('manage.*: arguments outside Salt\'s signatures are refused, not ignored', () => {
+  // Salt's manage runner has no `exclude`; salt-run says "'exclude' is an invalid keyword argument".
+  const ex = runner('manage.up', 'exclude=r2');
+  expect(ex.code).toBe(1);
+  expect(ex.stderr).toMatch(/'exclude' is an invalid keyword argument for 'manage\.up'/);
+  const many = runner('manage.up', '*', 'glob', '1', '2', '3');
+  expect(many.code).toBe(1);
+  expect(many.stderr).toMatch(/manage\.up takes at most 4 positional arguments \(tgt, tgt_type, timeout, gather_job_timeout\), got 5/);
+  expect(runner('manage.status', 'True', 'r1', 'tgt=r2').stderr).toMatch(/argument 'tgt' given twice/);
+  expect(runner('manage.present', 'show_ip=True').stderr).toMatch(/show_ip=True is not supported/);
+  expect(runner('manage.down', 'timeout=soon').stderr).toMatch(/argument 'timeout': expected a number/);
+});
 
 test('jobs.list_jobs, lookup_jid, print_job and active', async () => {
   const r = onMaster(fleet, ['run', '*', 'test.arg', 'x', 'k=v', '--async']);
@@ -79,7 +107,7 @@ test('jobs.list_jobs, lookup_jid, print_job and active', async () => {
   const slow = onMaster(fleet, ['run', 'r1', 'test.sleep', '4', '--async']);
   const sjid = /job ID: (\d{20})/.exec(slow.stdout)![1]!;
   await waitFor(() => sjid in runnerJson('jobs.active'), 10_000, 'the sleep job active');
-  expect(runnerJson<Record<string, Record<string, unknown>>>('jobs.active')[sjid]).toMatchObject({ Function: 'test.sleep', Running: ['r1'], Returned: [] });
+  expect(runnerJson<Record<string, Record<string, unknown>>>('jobs.active')[sjid]).toMatchObject({ Function: 'test.sleep', Running: [{ r1: null }], Returned: [] });
   await waitFor(() => !(sjid in runnerJson('jobs.active')), 15_000, 'the sleep job done');
 
   const bad = runner('jobs.lookup_jid', 'nope');
@@ -100,7 +128,7 @@ test('jobs.lookup_jid of a state run answers with the highstate outputter', asyn
 }, 60_000);
 
 test('fileserver.file_list and cache.grains|pillar|mine', () => {
-  expect(runnerJson('fileserver.file_list')).toEqual(['top.sls', 'web/files/x.conf', 'web/init.sls']);
+  expect(runnerJson('fileserver.file_list')).toEqual(['orch/bad.sls', 'orch/ok.sls', 'top.sls', 'web/files/x.conf', 'web/init.sls']);
   expect(runner('fileserver.file_list', 'saltenv=prod').stderr).toMatch(/no saltenv 'prod'/);
   const grains = runnerJson<Record<string, Record<string, unknown>>>('cache.grains');
   expect(Object.keys(grains)).toEqual(IDS);
@@ -172,6 +200,33 @@ test('event.send fires on the master bus, tag as given', async () => {
   expect(run[1]!.data).toMatchObject({ fun_args: [], return: ['base'], success: true, user: 'root' });
   expect(runner('event.send', 'ops/x', 'notamap').stderr).toMatch(/data must be a mapping/);
 }, 60_000);
+
+test('state.orchestrate and state.orch run an orchestrate SLS: highstate data under the master id, exit code by outcome', async () => {
+  const ok = await onMasterAsync(fleet, ['runner', 'state.orchestrate', 'orch.ok', '--out', 'json']);
+  expect(ok.stderr).toBe('');
+  expect(ok.code).toBe(0);
+  const data = JSON.parse(ok.stdout) as Record<string, Record<string, { __id__: string; result: boolean; comment: string; changes: Record<string, unknown> }>>;
+  const master = Object.keys(data);
+  expect(master).toHaveLength(1);
+  expect(master[0]).toMatch(/_master$/);
+  const byId = Object.fromEntries(Object.values(data[master[0]!]!).map((s) => [s.__id__, s]));
+  expect(byId['pinged']).toMatchObject({ result: true, changes: { ret: { r1: true } } });
+  expect(byId['who']).toMatchObject({ result: true, comment: "Runner function 'manage.up' executed.", changes: { return: ['r1'] } });
+  // The default output is Salt's highstate of the orchestration.
+  const text = await onMasterAsync(fleet, ['runner', 'state.orch', 'orch.ok']);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toMatch(/^ {10}ID: pinged$/m);
+  expect(text.stdout).toMatch(/^Succeeded: 2 \(changed=2\)$/m);
+  // A failed step: the step requiring it fails too, and the command exits 2, as `brine orchestrate` does.
+  const bad = await onMasterAsync(fleet, ['runner', 'state.orchestrate', 'orch.bad', '--out', 'json']);
+  expect(bad.code).toBe(2);
+  const badData = JSON.parse(bad.stdout) as Record<string, Record<string, { __id__: string; result: boolean; comment: string }>>;
+  const badById = Object.fromEntries(Object.values(Object.values(badData)[0]!).map((s) => [s.__id__, s]));
+  expect(badById['fails']!.result).toBe(false);
+  expect(badById['after']!.result).toBe(false);
+  expect(badById['after']!.comment).toMatch(/requisite/i);
+  expect(runner('state.orchestrate', 'orch.nope').code).not.toBe(0);
+}, 90_000);
 
 test('an unknown runner is refused with suggestions', () => {
   const r = runner('manage.upp');

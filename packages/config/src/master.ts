@@ -55,9 +55,8 @@ export interface MasterOpts extends Dict {
   /** Reactions running at once, and reactions queued at most (beyond: dropped and logged), as Salt's. */
   reactor_worker_threads: number;
   reactor_worker_hwm: number;
-  /** Loop guard: one reactor SLS may react to one tag (jids folded) at most `reactor_loop_limit` times per window. */
+  /** Loop guard: how deep a chain of reactions caused by reactions may go (independent events are never limited). */
   reactor_loop_limit: number;
-  reactor_loop_window: number;
   /** Port of the Prometheus endpoint (GET /metrics); 0 (the default) serves none. */
   metrics_port: number;
   /** Address it binds to (default 127.0.0.1: this host only). */
@@ -142,7 +141,6 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     reactor_worker_threads: num('reactor_worker_threads', 10),
     reactor_worker_hwm: num('reactor_worker_hwm', 10000),
     reactor_loop_limit: num('reactor_loop_limit', 10),
-    reactor_loop_window: num('reactor_loop_window', 60),
     metrics_port: num('metrics_port', 0),
     metrics_host: String(raw['metrics_host'] ?? '127.0.0.1'),
   };

@@ -1,24 +1,52 @@
-import { foldTag, LoopGuard } from './guard';
+import { CauseTracker } from './guard';
 
-test('jids are folded out of tags, nothing else is', () => {
-  expect(foldTag('salt/job/20261202164512345678/ret/web1')).toBe('salt/job/<jid>/ret/web1');
-  expect(foldTag('salt/job/20261202164512345678/new')).toBe('salt/job/<jid>/new');
-  expect(foldTag('salt/beacon/web1/service/nginx')).toBe('salt/beacon/web1/service/nginx');
-  expect(foldTag('myco/12345/x')).toBe('myco/12345/x');
+const jid = (i: number) => `2026120216451234${String(i).padStart(4, '0')}`;
+
+test('independent events are never limited, however many', () => {
+  const g = new CauseTracker(2);
+  for (let i = 0; i < 1000; i++) {
+    const cause = g.causeOf('salt/auth', { id: `m${i}`, act: 'pend' }, undefined);
+    expect(cause).toBeUndefined();
+    expect(g.admit(cause).reaction).toEqual({ depth: 1, chain: expect.any(Number) });
+  }
+  // Returns of jobs nobody's reaction started: independent too.
+  expect(g.causeOf(`salt/job/${jid(1)}/ret/m1`, { jid: jid(1) }, undefined)).toBeUndefined();
+  expect(g.refused).toBe(0);
 });
 
-test('a key is allowed `limit` times per window, refused after (first refusal flagged once), free again after the window', () => {
-  let now = 0;
-  const g = new LoopGuard(3, 10_000, () => now);
-  const tag = (jid: string) => `salt/job/${jid}/ret/m1`;
-  expect([1, 2, 3].map((i) => g.check('salt://r.sls', tag(`2026120216451234567${i}`)).allowed)).toEqual([true, true, true]);
-  const r4 = g.check('salt://r.sls', tag('20261202164512345674'));
-  expect(r4).toEqual({ allowed: false, count: 4, firstRefusal: true });
-  expect(g.check('salt://r.sls', tag('20261202164512345675')).firstRefusal).toBe(false);
-  // Other minions, other files: their own budgets.
-  expect(g.check('salt://r.sls', 'salt/job/20261202164512345676/ret/m2').allowed).toBe(true);
-  expect(g.check('salt://other.sls', tag('20261202164512345677')).allowed).toBe(true);
+test('a chain through the jobs reactions publish is stopped beyond the limit, flagged once per chain', () => {
+  const g = new CauseTracker(3);
+  // The operator's job returns: a reaction at depth 1 publishes job 1 (its `new` event fired in the reaction's
+  // context marks it); its return causes depth 2, and so on.
+  let cause = g.causeOf(`salt/job/${jid(0)}/ret/m1`, {}, undefined);
+  const depths: number[] = [];
+  for (let i = 1; i <= 3; i++) {
+    const a = g.admit(cause);
+    if (!a.reaction) throw new Error('refused too early');
+    depths.push(a.reaction.depth);
+    expect(g.causeOf(`salt/job/${jid(i)}/new`, { jid: jid(i), user: 'Reactor' }, a.reaction)).toBe(a.reaction);
+    cause = g.causeOf(`salt/job/${jid(i)}/ret/m1`, { jid: jid(i) }, undefined);
+    expect(cause).toEqual(a.reaction);
+  }
+  expect(depths).toEqual([1, 2, 3]);
+  expect(g.admit(cause)).toEqual({ reaction: null, depth: 4, firstInChain: true });
+  expect(g.admit(cause)).toEqual({ reaction: null, depth: 4, firstInChain: false });
   expect(g.refused).toBe(2);
-  now = 10_001;
-  expect(g.check('salt://r.sls', tag('20261202164512345678')).allowed).toBe(true);
+  // Another chain's first refusal is flagged again; an independent event is still admitted meanwhile.
+  const other = { depth: 3, chain: cause!.chain + 100 };
+  expect(g.admit(other)).toMatchObject({ reaction: null, firstInChain: true });
+  expect(g.admit(undefined).reaction).toMatchObject({ depth: 1 });
+});
+
+test('attribution: runner jids, data.jid, events fired in a reaction context; minion events stay independent', () => {
+  const g = new CauseTracker(10);
+  const r = { depth: 2, chain: 7 };
+  expect(g.causeOf(`salt/run/${jid(5)}/new`, {}, r)).toBe(r);
+  expect(g.causeOf(`salt/run/${jid(5)}/ret`, {}, undefined)).toBe(r);
+  expect(g.causeOf('myco/custom', { jid: jid(5) }, undefined)).toBe(r);
+  expect(g.causeOf('salt/key', { id: 'm1', act: 'accept' }, r)).toBe(r);
+  // A `ret` fired in a reaction's context does not mark anything: only `new` events do.
+  g.causeOf(`salt/job/${jid(6)}/ret/m1`, {}, r);
+  expect(g.causeOf(`salt/job/${jid(6)}/ret/m2`, {}, undefined)).toBeUndefined();
+  expect(g.causeOf('salt/beacon/m1/service/nginx', { id: 'm1' }, undefined)).toBeUndefined();
 });

@@ -3,10 +3,14 @@
  * renders the mapped reactor SLS files with the event (`tag`, `data`) and carries out their reactions.
  *
  * As Salt's: reactions run in a pool of `reactor_worker_threads` workers with at most `reactor_worker_hwm` queued
- * (beyond, dropped and logged); events the reactor caused as the `Reactor` user are not reacted to; `local` actions
- * publish without waiting for the returns. Beyond Salt, the loop guard (guard.ts) bounds a reaction that keeps
- * re-triggering itself. A bad reactor file is logged with its file:line and never stops the master.
+ * (beyond, dropped and logged); events carrying the `Reactor` user are not reacted to (Salt's reactor skips them:
+ * its runner and wheel calls fire their events as that user; Brine's reactor also publishes its `local` jobs as
+ * `Reactor`, so their `salt/job/<jid>/new` is skipped too); `local` actions publish without waiting for the returns.
+ * Beyond Salt, the loop guard (guard.ts) stops a chain of reactions caused by reactions deeper than
+ * `reactor_loop_limit`; independent events are never limited. A bad reactor file is logged with its file:line and
+ * never stops the master.
  */
+import { AsyncLocalStorage } from 'async_hooks';
 import { BrineError, errorMessage, FileRoots, globMatch, isDict, type Dict, type Logger } from '@brine/core';
 import type { ReactorEntry } from '@brine/config';
 import { Renderer } from '@brine/render';
@@ -14,7 +18,7 @@ import type { BrineEvent } from '../events/bus';
 import type { RunnerContext } from '../runners/types';
 import type { Master } from '../server';
 import { masterId } from '../orchestrate/run';
-import { LoopGuard } from './guard';
+import { CauseTracker, type Cause } from './guard';
 import { renderReactions, type Reaction } from './reactions';
 
 /** Salt marks what its reactor does with this user, and skips events that carry it. */
@@ -26,6 +30,8 @@ interface Work {
   sls: string;
   tag: string;
   data: Dict;
+  /** The reaction that caused the event (undefined: an independent event). */
+  cause: Cause | undefined;
   /** When the event was seen (for the latency figure). */
   at: number;
 }
@@ -36,14 +42,19 @@ export interface ReactorStats {
   /** Reactions (actions) carried out, and those that failed. */
   actions: number;
   failed: number;
-  /** Refused by the loop guard; dropped because the queue was full. */
+  /** Refused by the loop guard (a chain of reactions too deep); dropped because the queue was full. */
   looped: number;
   dropped: number;
 }
 
 export class Reactor {
   readonly stats: ReactorStats = { started: 0, actions: 0, failed: 0, looped: 0, dropped: 0 };
-  private readonly guard: LoopGuard;
+  private readonly causes: CauseTracker;
+  /** The reaction whose action is running, across its awaits: events fired in it are caused by it. */
+  private readonly acting = new AsyncLocalStorage<Cause>();
+  /** Causes of the events fired, noted by the bus tap when they are fired (read when they are delivered). */
+  private readonly causeOf = new WeakMap<BrineEvent, Cause>();
+  private untap: (() => void) | undefined;
   private readonly queue: Work[] = [];
   private running = 0;
   private readonly roots: FileRoots;
@@ -54,13 +65,17 @@ export class Reactor {
 
   constructor(private readonly master: Master, private readonly entries: ReactorEntry[], private readonly callRunner: RunnerCaller, private readonly log: Logger) {
     const o = master.opts;
-    this.guard = new LoopGuard(Math.max(1, o.reactor_loop_limit), Math.max(0.001, o.reactor_loop_window) * 1000);
+    this.causes = new CauseTracker(Math.max(1, o.reactor_loop_limit));
     this.roots = new FileRoots(o.file_roots['base'] ?? []);
   }
 
   /** Start reacting (no-op without a `reactor:` map). */
   start(): this {
     if (this.entries.length && !this.unsubscribe) {
+      this.untap = this.master.events.tap((e) => {
+        const c = this.causes.causeOf(e.tag, e.data, this.acting.getStore());
+        if (c) this.causeOf.set(e, c);
+      });
       this.unsubscribe = this.master.events.subscribe((e) => this.onEvent(e));
       this.log.info('reactor started', { globs: this.entries.map((e) => e.tag) });
     }
@@ -70,11 +85,13 @@ export class Reactor {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.untap?.();
+    this.untap = undefined;
     this.queue.length = 0;
   }
 
   get refusedByGuard(): number {
-    return this.guard.refused;
+    return this.causes.refused;
   }
 
   private onEvent(e: BrineEvent): void {
@@ -89,20 +106,23 @@ export class Reactor {
         this.log.warn('reactor: queue full (reactor_worker_hwm): reaction dropped', { sls, tag: e.tag });
         continue;
       }
-      this.queue.push({ sls, tag: e.tag, data: e.data, at });
+      this.queue.push({ sls, tag: e.tag, data: e.data, cause: this.causeOf.get(e), at });
     }
     this.pump();
   }
 
-  /** The loop guard counts reactions that do something: a reactor SLS that renders nothing for an event is not a loop. */
-  private admitted(w: Work): boolean {
-    const v = this.guard.check(w.sls, w.tag);
-    if (v.allowed) return true;
+  /**
+   * The loop guard judges reactions that do something (a reactor SLS that renders nothing for an event is no link
+   * of a chain): the reaction's own cause, or null when the chain of reactions it would extend is too deep.
+   */
+  private admitted(w: Work): Cause | null {
+    const v = this.causes.admit(w.cause);
+    if (v.reaction) return v.reaction;
     this.stats.looped++;
-    const meta = { sls: w.sls, tag: w.tag, limit: this.master.opts.reactor_loop_limit, window_s: this.master.opts.reactor_loop_window };
-    if (v.firstRefusal) this.log.error('reactor: loop guard stopped a reaction that keeps re-triggering itself (its reactions to this tag are dropped until the window passes)', meta);
-    else this.log.debug('reactor: loop guard dropped a reaction', meta);
-    return false;
+    const meta = { sls: w.sls, tag: w.tag, depth: v.depth, limit: this.causes.limit };
+    if (v.firstInChain) this.log.error('reactor: loop guard stopped a chain of reactions caused by reactions (reactor_loop_limit deep); its further reactions are dropped', meta);
+    else this.log.debug('reactor: loop guard dropped a reaction of a stopped chain', meta);
+    return null;
   }
 
   private pump(): void {
@@ -132,10 +152,12 @@ export class Reactor {
       this.log.error(`reactor: ${e instanceof BrineError ? e.message : `${w.sls}: ${errorMessage(e)}`}`, { tag: w.tag });
       return;
     }
-    if (!reactions.length || !this.admitted(w)) return;
+    if (!reactions.length) return;
+    const cause = this.admitted(w);
+    if (!cause) return;
     for (const r of reactions) {
       try {
-        await this.act(r);
+        await this.acting.run(cause, () => this.act(r));
         this.stats.actions++;
       } catch (e) {
         this.stats.failed++;

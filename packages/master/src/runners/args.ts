@@ -39,3 +39,17 @@ export function numArg(args: unknown[], kwargs: Dict, i: number, name: string, d
 export function targetArgs(args: unknown[], kwargs: Dict, i = 0): { tgt: string; tgtType: TargetType } {
   return { tgt: strArg(args, kwargs, i, 'tgt', '*'), tgtType: parseTargetType(strArg(args, kwargs, i + 1, 'tgt_type', 'glob')) };
 }
+
+/**
+ * Salt's check of a runner's arguments against its signature (`params`, in order): more positional arguments than
+ * it takes, or a keyword it does not take, is an error (as salt-run's "'exclude' is an invalid keyword argument for
+ * ..."), never silently ignored. Keywords starting with `__` (Salt's internal ones) are let through. `extraKw` are
+ * keyword-only arguments Brine adds.
+ */
+export function checkSignature(fun: string, params: string[], args: unknown[], kwargs: Dict, extraKw: string[] = []): void {
+  if (args.length > params.length) throw new UsageError(`${fun} takes at most ${params.length} positional arguments (${params.join(', ')}), got ${args.length}`);
+  const bad = Object.keys(kwargs).filter((k) => !k.startsWith('__') && !params.includes(k) && !extraKw.includes(k));
+  if (bad.length === 1) throw new UsageError(`'${bad[0]}' is an invalid keyword argument for '${fun}' (it takes ${[...params, ...extraKw].join(', ')})`);
+  if (bad.length > 1) throw new UsageError(`${bad.slice(0, -1).map((k) => `'${k}'`).join(', ')} and '${bad[bad.length - 1]}' are invalid keyword arguments for '${fun}' (it takes ${[...params, ...extraKw].join(', ')})`);
+  for (const [i, p] of params.entries()) if (i < args.length && p in kwargs) throw new UsageError(`${fun}: argument '${p}' given twice (positionally and as ${p}=)`);
+}

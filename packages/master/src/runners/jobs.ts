@@ -66,13 +66,18 @@ export const jobsRunners: RunnerModule = {
     for (const r of master.jobs.returns(jid)) result[r.id] = { return: r.ret, retcode: r.retcode, success: r.success, ...(r.out ? { out: r.out } : {}) };
     return { [jid]: { ...describeJob(job), Minions: job.expected, Result: result } };
   },
-  /** Jobs some minion is still running (its `job.running` heartbeats): `Running` names them, `Returned` the rest. */
+  /**
+   * Jobs some minion is still running (its `job.running` heartbeats), in Salt's shape: `Running: [{<minion>: <pid>}]`
+   * and `Returned: [<minion>, ...]`. Salt takes the pid from each minion's `saltutil.running`; Brine's heartbeat
+   * carries only the jid, so the pid is null (what Salt itself reports for a running job whose proc data has no
+   * `pid`), never invented.
+   */
   'jobs.active': (_args, _kwargs, { master }) => {
     const out: Dict = {};
     for (const [jid, running] of master.running.active()) {
       const job = master.jobs.job(jid);
       if (!job) continue;
-      out[jid] = { ...describeJob(job), Running: running, Returned: master.jobs.returns(jid).map((r) => r.id).sort() };
+      out[jid] = { ...describeJob(job), Running: running.map((id) => ({ [id]: null })), Returned: master.jobs.returns(jid).map((r) => r.id).sort() };
     }
     return out;
   },
