@@ -61,7 +61,11 @@ const reconnectedMs = [];
 const authedMs = [];
 const spread = (xs) => (xs.length ? [...xs].sort((a, b) => a - b).filter((_, i, a) => i === 0 || i === a.length >> 1 || i === a.length - 1) : []);
 const returned = new Map(); // jid -> count
-for (const id of ids) {
+/** Minions start over this many ms (independent daemons do not all start in the same millisecond). */
+const START_SPREAD_MS = 5000;
+ids.forEach((id, i) => setTimeout(() => start(id), (i * START_SPREAD_MS) / ids.length));
+
+function start(id) {
   const opts = loadMinionOpts('/nonexistent-brine-config', {
     id,
     master: host,

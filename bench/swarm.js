@@ -14,8 +14,9 @@
  *  - master restart (SIGTERM, start again) -> every minion authenticated with the new master (auths per minion,
  *    peak auth requests per second over 1 s windows);
  *  - master peak RSS (VmHWM) and peak fds, per master process, sampled every 250 ms.
- * The worker processes run at nice 5: the minions would have their own hosts, and here they share the master's
- * two cores (with 42 of them at 10,000 minions the master would otherwise get a 1/40th share of the CPU).
+ * The worker processes run at nice 5 and the master at nice -10 (when root): the minions would have their own hosts,
+ * and here they share the master's two cores (with 42 of them at 10,000 minions, and other work on the machine,
+ * the master would otherwise get a small share of the CPU).
  * RSA keys come from a cache dir (bench/keys.js) so key generation is not measured.
  */
 'use strict';
@@ -76,6 +77,20 @@ function cpuS(pid) {
   return ticks / 100;
 }
 
+/**
+ * The master (and its publisher process) at nice -10 when permitted: on this shared 2-core machine the swarm's
+ * worker processes and whatever else runs would otherwise starve it, which a master on its own host is not.
+ */
+function prioritize(pid) {
+  for (const p of processTree(pid)) {
+    try {
+      os.setPriority(p, -10);
+    } catch {
+      /* not root: measured at normal priority */
+    }
+  }
+}
+
 function sample(pid, peaks) {
   for (const p of processTree(pid)) {
     let fds = 0;
@@ -129,6 +144,7 @@ async function run(n, procs) {
   try {
     await fleet.configure();
     await fleet.startMaster();
+    prioritize(fleet.master.pid);
     sampler = setInterval(() => fleet.master?.pid && sample(fleet.master.pid, peaks), 250);
     const pendingDir = path.join(fleet.masterDir, 'pki', 'minions', 'pending');
     const t0 = Date.now();
@@ -150,14 +166,19 @@ async function run(n, procs) {
     if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
 
     // Accept -> every minion authenticated.
+    await Promise.all(workers.map((w) => ask(w, 'mark', 'marked')));
     const before = sum(await status(), (s) => s.authAttempts);
     const t1 = Date.now();
     const cpu1 = cpuS(fleet.master.pid);
-    cli(fleet.masterDir, ['key', 'accept', '--all', '-y']);
+    r.acceptCliS = cli(fleet.masterDir, ['key', 'accept', '--all', '-y']).s;
     await waitFor(async () => sum(await status(), (s) => s.accepted) === n, 600_000, `all ${n} authenticated`);
     r.acceptToAuthS = (Date.now() - t1) / 1000;
     r.authsPerMinion = (sum(await status(), (s) => s.authAttempts) - before) / n;
     r.acceptMasterCpuS = cpuS(fleet.master.pid) - cpu1;
+    if (process.env.BENCH_DEBUG) {
+      const st = await status();
+      console.error(`accept (CLI ${r.acceptCliS} s); since: auth started`, JSON.stringify(st.map((x) => x.authCalls)), 'with delays', JSON.stringify(st.map((x) => x.authCallDelays)), 'authenticated', JSON.stringify(st.map((x) => x.authedMs)));
+    }
     if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
 
     // test.ping: the CLI command's wall time (the first may meet minions still subscribing; take the second).
@@ -169,7 +190,7 @@ async function run(n, procs) {
     r.pingReturned = Object.values(parseJson(ping.out)).filter((v) => v === true).length;
 
     // A state.apply peerfiles-sized job: every minion returned or named.
-    const apply = cli(fleet.masterDir, ['state', 'apply', 'peerfiles', '*', '--out', 'json', '-t', '60']);
+    const apply = cli(fleet.masterDir, ['state', 'apply', '*', 'peerfiles', '--out', 'json', '-t', '60']);
     const got = parseJson(apply.out);
     r.applyS = apply.s;
     r.applyReturned = Object.values(got).filter((v) => v && typeof v === 'object').length;
@@ -182,6 +203,7 @@ async function run(n, procs) {
     const beforeRestart = sum(await status(), (s) => s.authAttempts);
     const t2 = Date.now();
     await fleet.startMaster();
+    prioritize(fleet.master.pid);
     let last = beforeRestart;
     let lastAt = Date.now();
     r.peakAuthPerS = 0;
@@ -194,9 +216,10 @@ async function run(n, procs) {
         last = a;
         lastAt = now;
       }
-      return sum(st, (s) => s.authed) === n;
-    }, 600_000, `all ${n} back after the restart`);
-    r.restartToBackS = (Date.now() - t2) / 1000;
+      r.restartBack = sum(st, (s) => s.authed);
+      return r.restartBack === n;
+    }, 300_000, `all ${n} back after the restart`).catch(() => undefined); // reported as "k of n back" instead
+    r.restartToBackS = r.restartBack === n ? (Date.now() - t2) / 1000 : null;
     r.restartMasterCpuS = cpuS(fleet.master.pid);
     const st = await status();
     r.restartAuthsPerMinion = (sum(st, (s) => s.authAttempts) - beforeRestart) / n;
@@ -223,7 +246,7 @@ function table(rows) {
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.minions.toLocaleString('en')} (${r.processes} processes) | ${f(r.startToPendingS)} s | ${f(r.acceptToAuthS)} s (${f(r.authsPerMinion, 2)} auths per minion) | ${f(r.pingS, 2)} s (${r.pingReturned} of ${r.minions}) | ${f(r.applyS, 2)} s (${r.applyAccountedFor} of ${r.minions}, ${r.applyReturned} returned) | ${f(r.restartToBackS)} s (${f(r.restartAuthsPerMinion, 2)} auths per minion, peak ${r.peakAuthPerS}/s) | ${r.masterRssMb} MB | ${r.masterPeakFds} (limit ${r.fdLimit}) |`,
+      `| ${r.minions.toLocaleString('en')} (${r.processes} processes) | ${f(r.startToPendingS)} s | ${f(r.acceptToAuthS)} s (${f(r.authsPerMinion, 2)} auths per minion) | ${f(r.pingS, 2)} s (${r.pingReturned} of ${r.minions}) | ${f(r.applyS, 2)} s (${r.applyAccountedFor} of ${r.minions}, ${r.applyReturned} returned) | ${r.restartToBackS === null ? `not all back in 300 s: ${r.restartBack} of ${r.minions}` : `${f(r.restartToBackS)} s`} (${f(r.restartAuthsPerMinion, 2)} auths per minion, peak ${r.peakAuthPerS}/s) | ${r.masterRssMb} MB | ${r.masterPeakFds} (limit ${r.fdLimit}) |`,
     );
     const kids = Object.entries(r.masterProcesses).filter(([k]) => k !== 'master');
     for (const [k, v] of kids) console.log(`|  ${k} | | | | | | ${v.peakRssMb} MB | ${v.peakFds} |`);

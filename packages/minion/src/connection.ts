@@ -33,7 +33,10 @@ import { MasterError, MasterUnreachable, type Requester } from './requester';
 
 export { MasterError, MasterUnreachable };
 
-/** While pending, retries back off up to this many times acceptance_wait_time_max (the accept notice brings them forward). */
+/**
+ * While pending, retries start at acceptance_wait_time_max and back off up to this many times it (the accept notice
+ * brings them forward): a crowd of pending minions costs the master few answers, each an RSA signature.
+ */
 export const PENDING_RETRY_FACTOR = 3;
 
 /** The master's slot hint is unsigned: at most a minute, plus up to 250 ms of jitter. */
@@ -108,7 +111,7 @@ export class Connection implements Requester {
   private async authLoop(initialDelayMs: number): Promise<void> {
     const backoff = new Backoff(this.opts.acceptance_wait_time * 1000, this.opts.acceptance_wait_time_max * 1000);
     // While pending the master tells us when our key is accepted (accept notice): ask less often meanwhile.
-    const pendingBackoff = new Backoff(this.opts.acceptance_wait_time * 1000, PENDING_RETRY_FACTOR * this.opts.acceptance_wait_time_max * 1000);
+    const pendingBackoff = new Backoff(this.opts.acceptance_wait_time_max * 1000, PENDING_RETRY_FACTOR * this.opts.acceptance_wait_time_max * 1000);
     if (initialDelayMs > 0) await sleep(initialDelayMs);
     while (!this.stopped) {
       try {

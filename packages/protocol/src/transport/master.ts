@@ -108,7 +108,9 @@ export class MasterTransport {
       maxConnections: opts.maxConnections ?? 10_000,
       maxSubscriptions: opts.maxSubscriptions ?? 16,
       maxTopicBytes: MAX_TOPIC_BYTES,
-      handshakeMs: 10_000,
+      // libzmq's own handshake interval: a minion host busy with thousands of reconnects at once still gets in, and a
+      // peer that never finishes holds one connection slot for 30 s at most.
+      handshakeMs: 30_000,
     };
     let t: MasterTransport | undefined;
     const events = (role: 'pub' | 'router') => ({

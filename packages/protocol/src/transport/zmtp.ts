@@ -111,7 +111,9 @@ export class ZmtpPeer {
   constructor(readonly sock: net.Socket, private readonly server: ZmtpServer) {
     this.address = `${sock.remoteAddress ?? '?'}:${sock.remotePort ?? 0}`;
     sock.setNoDelay(true);
-    this.timer = setTimeout(() => this.state !== 'ready' && this.close('handshake not finished in time'), server.limits.handshakeMs);
+    // Judged after the next I/O poll: a master busy with thousands of connections at once may run this timer before
+    // reading a greeting that arrived in time, and must not close a minion for its own delay.
+    this.timer = setTimeout(() => setImmediate(() => this.state !== 'ready' && this.close('handshake not finished in time')), server.limits.handshakeMs);
     this.timer.unref();
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('error', () => this.close());
