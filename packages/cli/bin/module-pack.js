@@ -147,7 +147,8 @@ function install(name, root = REPO) {
   try {
     const dir = cacheDir();
     if (!dir || process.execArgv.some((f) => f.startsWith('--enable-source-maps') || f.startsWith('--inspect')) || !usable(dir)) return false;
-    file = path.join(dir, `${String(name).replace(/[^A-Za-z0-9_.-]/g, '_')}.pack`);
+    // One pack per command and checkout: two checkouts side by side (a clone beside an install) never evict each other.
+    file = path.join(dir, `${String(name).replace(/[^A-Za-z0-9_.-]/g, '_')}-${fnv1a(root).toString(16)}.pack`);
     stamp = layoutStamp(root);
   } catch {
     return false;

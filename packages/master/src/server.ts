@@ -148,6 +148,9 @@ export class Master {
     m.jobs.useReturnLog(); // replays returns a killed master acknowledged but had not written to their files
     m.jobs.prune();
     m.expirePending();
+    // The key store as it is at start: the baseline salt/key events compare with (a key accepted before the first
+    // periodic check must still fire its event).
+    m.keyEvents.check(m.keys.list());
     m.timers.push(setInterval(() => m.reconcileKeys(false), 2000), setInterval(() => m.jobs.prune(), 3600_000), setInterval(() => m.expirePending(), Math.max(1000, Math.min(60_000, (opts.pending_key_ttl * 3600_000) / 4))));
     if (opts['presence_events'] === true) {
       const presence = new Presence(m.events, Math.max(1, Number(opts['loop_interval'] ?? 60)) * 1000);

@@ -73,14 +73,26 @@ export class ControlServer {
   }
 
   private send(peer: Buffer, msg: Record<string, unknown>): void {
+    const key = peer.toString('hex');
     this.sendChain = this.sendChain
-      .then(() => this.sock.send([peer, JSON.stringify(msg)]))
+      .then(() => (this.gone.has(key) ? undefined : this.sock.send([peer, JSON.stringify(msg)])))
       .catch((e) => {
         if (this.closed) return;
-        // The client is gone (or not reading): whatever it still has open here is of no use to anyone.
+        // The client is gone (or not reading): whatever it still has open here is of no use to anyone, and what is
+        // still queued for it is dropped instead of each waiting out the send timeout (one slow client must not
+        // hold up the replies of the others).
         this.log.debug('control: send failed; the client is gone', { error: errorMessage(e) });
-        this.abortPeer(peer.toString('hex'));
+        this.markGone(key);
+        this.abortPeer(key);
       });
+  }
+
+  /** Clients whose last send failed (bounded; a client that speaks again is taken off). */
+  private readonly gone = new Set<string>();
+
+  private markGone(key: string): void {
+    if (this.gone.size >= 1024) this.gone.delete(this.gone.values().next().value as string);
+    this.gone.add(key);
   }
 
   private abortPeer(peer: string): void {
@@ -95,6 +107,7 @@ export class ControlServer {
       for await (const frames of this.sock) {
         const [peer, body] = frames as Buffer[];
         if (!peer || !body) continue;
+        this.gone.delete(peer.toString('hex'));
         this.onFrame(peer, body);
       }
     } catch (e) {
@@ -145,7 +158,7 @@ export class ControlServer {
     };
     const sink: ControlSink<typeof op> = {
       event: (event) => {
-        if (!ended) reply({ type: 'event', event });
+        if (!ended && !ctl.signal.aborted) reply({ type: 'event', event });
       },
       end: (r) => finish({ type: 'end', ok: true, reply: r }),
       fail: (error, code = 'error') => finish({ type: 'end', ok: false, code, error: error.slice(0, 8000) }),
@@ -161,7 +174,11 @@ export class ControlServer {
   async close(): Promise<void> {
     this.closed = true;
     for (const peer of [...this.open.keys()]) this.abortPeer(peer);
-    await this.sendChain.catch(() => undefined);
+    // Replies already queued get a moment to leave, never longer: a send stuck on a departed client must not keep
+    // the master from stopping (the socket's linger is 0, so closing drops what is left).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.sendChain.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     this.sock.close();
     fs.rmSync(controlPaths(this.sockDir).tokenFile, { force: true });
   }
