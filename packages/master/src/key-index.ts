@@ -10,7 +10,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { isValidMinionId } from '@brine/protocol';
+import { isValidMinionId } from '@brine/protocol/dist/limits';
 
 export type KeyState = 'pending' | 'accepted' | 'rejected' | 'denied';
 export const KEY_STATES: readonly KeyState[] = ['accepted', 'pending', 'rejected', 'denied'];

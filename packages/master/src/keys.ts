@@ -5,7 +5,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, globMatch, writeFileAtomicSync } from '@brine/core';
-import { fingerprint, isValidMinionId } from '@brine/protocol';
+// Protocol's submodules, not its index (which loads the transports and zeromq): `brine key` loads this file alone.
+import { fingerprint } from '@brine/protocol/dist/crypto/keys';
+import { isValidMinionId } from '@brine/protocol/dist/limits';
 import { KEY_STATES, KeyIndex, type KeyState } from './key-index';
 
 export { KEY_STATES, type KeyState };

@@ -5,7 +5,7 @@ import { loadMasterOpts } from '@brine/config';
 import { KeyStore, type KeyState } from '@brine/master/dist/keys';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fingerprint } from '@brine/protocol';
+import { fingerprint } from '@brine/protocol/dist/crypto/keys';
 import { stringify as toYaml } from 'yaml';
 import { EXIT } from '../exit';
 import type { GlobalOpts } from '../globals';
