@@ -104,10 +104,15 @@ export class MineStore {
   }
 
   private allowed(acl: MineAcl, requester: string, registry: Registry, nodegroups: Record<string, string | string[]>): boolean {
-    try {
-      return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, registry.subject(requester), { nodegroups, untrusted: true });
-    } catch {
-      return false; // a refused or malformed ACL target lets nobody read
-    }
+    return mineAclAllows(acl, registry.subject(requester), nodegroups);
+  }
+}
+
+/** May a minion (its targeting subject) read a mine function under this ACL? Both stores ask this. */
+export function mineAclAllows(acl: MineAcl, requester: ReturnType<Registry['subject']>, nodegroups: Record<string, string | string[]>): boolean {
+  try {
+    return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, requester, { nodegroups, untrusted: true });
+  } catch {
+    return false; // a refused or malformed ACL target lets nobody read
   }
 }

@@ -4,6 +4,7 @@ import type { QuotaRefusals } from '../../quota';
 import type { MineAcl, MineApi, Subjects } from '../types';
 import type { Db } from './connect';
 import { MINION_LOCK } from './migrations';
+import { mineAclAllows } from '../../mine';
 
 export type Quota = { bytes: number; refusals: QuotaRefusals };
 
@@ -68,9 +69,5 @@ export class PgMine implements MineApi {
 }
 
 function allowed(acl: MineAcl, requester: string, subjects: Subjects, nodegroups: Record<string, string | string[]>): boolean {
-  try {
-    return matchTarget({ tgt: acl.tgt, type: acl.tgtType }, subjects.subject(requester), { nodegroups, untrusted: true });
-  } catch {
-    return false; // a refused or malformed ACL target lets nobody read
-  }
+  return mineAclAllows(acl, subjects.subject(requester), nodegroups);
 }
