@@ -1,6 +1,6 @@
 /** A small unified diff (Myers' O(ND) on lines), hunks with 3 lines of context like `diff -u`. */
 
-type Op = { kind: ' ' | '-' | '+'; line: string };
+export type Op = { kind: ' ' | '-' | '+'; line: string };
 
 function splitLines(text: string): { lines: string[]; noEol: boolean } {
   if (text === '') return { lines: [], noEol: false };
@@ -79,18 +79,14 @@ function myers(a: string[], b: string[]): Op[] {
   return ops.reverse();
 }
 
-function range(start: number, len: number): string {
+/** A hunk header's range: `start,len`, as difflib writes it. */
+export function hunkRange(start: number, len: number): string {
   if (len === 1) return `${start}`;
   return `${len === 0 ? start - 1 : start},${len}`;
 }
 
-/** Unified diff of two texts; '' when equal. */
-export function unifiedDiff(oldText: string, newText: string, fromFile = '', toFile = '', context = 3): string {
-  if (oldText === newText) return '';
-  const A = splitLines(oldText);
-  const B = splitLines(newText);
-  const ops = diffLines(A.lines, B.lines);
-  // Position of every op in a and b (1-based line numbers of the next line).
+/** Where each op stands in a and in b (0-based index of the next line of each). */
+export function opPositions(ops: Op[]): { ai: number; bi: number }[] {
   const pos: { ai: number; bi: number }[] = [];
   let ai = 0;
   let bi = 0;
@@ -99,6 +95,30 @@ export function unifiedDiff(oldText: string, newText: string, fromFile = '', toF
     if (op.kind !== '+') ai++;
     if (op.kind !== '-') bi++;
   }
+  return pos;
+}
+
+/** The hunks of a unified diff, as [first, last] op indexes: each change with `context` lines around, merged. */
+export function groupHunks(ops: Op[], context: number): [number, number][] {
+  const hunks: [number, number][] = [];
+  ops.forEach((o, i) => {
+    if (o.kind === ' ') return;
+    const lo = Math.max(0, i - context);
+    const hi = Math.min(ops.length - 1, i + context);
+    const last = hunks[hunks.length - 1];
+    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
+    else hunks.push([lo, hi]);
+  });
+  return hunks;
+}
+
+/** Unified diff of two texts; '' when equal. */
+export function unifiedDiff(oldText: string, newText: string, fromFile = '', toFile = '', context = 3): string {
+  if (oldText === newText) return '';
+  const A = splitLines(oldText);
+  const B = splitLines(newText);
+  const ops = diffLines(A.lines, B.lines);
+  const pos = opPositions(ops);
   // Missing trailing newline on either side is a change of the last line.
   if (A.noEol !== B.noEol && A.lines.length && B.lines.length) {
     const lastA = ops.map((o) => o.kind).lastIndexOf(' ');
@@ -108,15 +128,7 @@ export function unifiedDiff(oldText: string, newText: string, fromFile = '', toF
       pos.splice(lastA, 1, pos[lastA], { ai: pos[lastA].ai + 1, bi: pos[lastA].bi });
     }
   }
-  const changed = ops.map((o, i) => (o.kind !== ' ' ? i : -1)).filter((i) => i >= 0);
-  const hunks: [number, number][] = [];
-  for (const i of changed) {
-    const lo = Math.max(0, i - context);
-    const hi = Math.min(ops.length - 1, i + context);
-    const last = hunks[hunks.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else hunks.push([lo, hi]);
-  }
+  const hunks = groupHunks(ops, context);
   const out = [`--- ${fromFile}`, `+++ ${toFile}`];
   const lastA = ops.reduce((acc, o, i) => (o.kind !== '+' ? i : acc), -1);
   const lastB = ops.reduce((acc, o, i) => (o.kind !== '-' ? i : acc), -1);
@@ -124,7 +136,7 @@ export function unifiedDiff(oldText: string, newText: string, fromFile = '', toF
     const slice = ops.slice(lo, hi + 1);
     const aLen = slice.filter((o) => o.kind !== '+').length;
     const bLen = slice.filter((o) => o.kind !== '-').length;
-    out.push(`@@ -${range(pos[lo].ai + 1, aLen)} +${range(pos[lo].bi + 1, bLen)} @@`);
+    out.push(`@@ -${hunkRange(pos[lo].ai + 1, aLen)} +${hunkRange(pos[lo].bi + 1, bLen)} @@`);
     for (let i = lo; i <= hi; i++) {
       const o = ops[i];
       out.push(`${o.kind}${o.line}`);

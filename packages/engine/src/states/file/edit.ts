@@ -6,7 +6,7 @@
 import type { Changes, LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, HostWriter, StateFunction } from '../../types';
 import { followLink } from './common';
-import { diffLines } from './diff';
+import { diffLines, groupHunks, hunkRange, opPositions } from './diff';
 
 export interface EditParams {
   name: string;
@@ -48,28 +48,12 @@ export function linesKeepEnds(text: string): string[] {
 export function saltDiff(oldText: string, newText: string): string {
   if (oldText === newText) return '';
   const ops = diffLines(linesKeepEnds(oldText), linesKeepEnds(newText));
-  const pos: { ai: number; bi: number }[] = [];
-  let ai = 0;
-  let bi = 0;
-  for (const op of ops) {
-    pos.push({ ai, bi });
-    if (op.kind !== '+') ai++;
-    if (op.kind !== '-') bi++;
-  }
-  const hunks: [number, number][] = [];
-  ops.forEach((o, i) => {
-    if (o.kind === ' ') return;
-    const lo = Math.max(0, i - 3);
-    const hi = Math.min(ops.length - 1, i + 3);
-    const last = hunks[hunks.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else hunks.push([lo, hi]);
-  });
-  const range = (start: number, len: number) => (len === 1 ? `${start}` : `${len === 0 ? start - 1 : start},${len}`);
+  const pos = opPositions(ops);
+  const hunks = groupHunks(ops, 3);
   let out = '--- \n+++ \n';
   for (const [lo, hi] of hunks) {
     const slice = ops.slice(lo, hi + 1);
-    out += `@@ -${range(pos[lo].ai + 1, slice.filter((o) => o.kind !== '+').length)} +${range(pos[lo].bi + 1, slice.filter((o) => o.kind !== '-').length)} @@\n`;
+    out += `@@ -${hunkRange(pos[lo].ai + 1, slice.filter((o) => o.kind !== '+').length)} +${hunkRange(pos[lo].bi + 1, slice.filter((o) => o.kind !== '-').length)} @@\n`;
     for (const o of slice) out += o.kind + o.line;
   }
   return out;
