@@ -109,6 +109,17 @@ test('jobs.list_jobs, lookup_jid, print_job and active', async () => {
   await waitFor(() => sjid in runnerJson('jobs.active'), 10_000, 'the sleep job active');
   expect(runnerJson<Record<string, Record<string, unknown>>>('jobs.active')[sjid]).toMatchObject({ Function: 'test.sleep', Running: [{ r1: null }], Returned: [] });
   await waitFor(() => !(sjid in runnerJson('jobs.active')), 15_000, 'the sleep job done');
+  // A job in a job process: Running carries that process's pid (alive while the job runs, not the daemon's).
+  const cmd = onMaster(fleet, ['run', 'r1', 'cmd.run', 'sleep 4', '--async']);
+  const cjid = /job ID: (\d{20})/.exec(cmd.stdout)![1]!;
+  const pidOf = () => ((runnerJson<Record<string, { Running: Record<string, number | null>[] }>>('jobs.active')[cjid]?.Running ?? [])[0] ?? {})['r1'];
+  await waitFor(() => typeof pidOf() === 'number', 10_000, 'the cmd job active with a pid');
+  const pid = pidOf() as number;
+  expect(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toMatch(/node/);
+  expect(pid).not.toBe(fleet.minions.get('r1')!.pid);
+  // Its parent is the minion daemon: the job process, not some other node.
+  expect(Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1])).toBe(fleet.minions.get('r1')!.pid);
+  await waitFor(() => !(cjid in runnerJson('jobs.active')), 15_000, 'the cmd job done');
 
   const bad = runner('jobs.lookup_jid', 'nope');
   expect(bad.code).toBe(1);

@@ -6,11 +6,11 @@
 const ALIVE_MS = 6000;
 
 export class RunningJobs {
-  private readonly beats = new Map<string, Map<string, number>>();
+  private readonly beats = new Map<string, Map<string, { t: number; pid: number | null }>>();
 
   private beatsSincePrune = 0;
 
-  beat(jid: string, id: string, now = Date.now()): void {
+  beat(jid: string, id: string, pid: number | null = null, now = Date.now()): void {
     // Minions that died mid-job never clear their entry: drop stale ones now and then.
     if (++this.beatsSincePrune >= 1000) {
       this.beatsSincePrune = 0;
@@ -18,7 +18,7 @@ export class RunningJobs {
     }
     let m = this.beats.get(jid);
     if (!m) this.beats.set(jid, (m = new Map()));
-    m.set(id, now);
+    m.set(id, { t: now, pid });
   }
 
   /** Has `id` reported `jid` running already (so it was checked as targeted)? */
@@ -33,13 +33,16 @@ export class RunningJobs {
     if (m.size === 0) this.beats.delete(jid);
   }
 
-  /** jid -> minions still running it (heartbeat within ALIVE_MS); stale entries are dropped. */
-  active(now = Date.now()): Map<string, string[]> {
-    const out = new Map<string, string[]>();
+  /**
+   * jid -> minions still running it (heartbeat within ALIVE_MS) with the pid of their job process (null for a job
+   * that runs inside the minion daemon); stale entries are dropped.
+   */
+  active(now = Date.now()): Map<string, { id: string; pid: number | null }[]> {
+    const out = new Map<string, { id: string; pid: number | null }[]>();
     for (const [jid, m] of this.beats) {
-      for (const [id, t] of m) if (now - t > ALIVE_MS) m.delete(id);
+      for (const [id, b] of m) if (now - b.t > ALIVE_MS) m.delete(id);
       if (m.size === 0) this.beats.delete(jid);
-      else out.set(jid, [...m.keys()].sort());
+      else out.set(jid, [...m].map(([id, b]) => ({ id, pid: b.pid })).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
     }
     return out;
   }

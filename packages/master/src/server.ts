@@ -329,12 +329,12 @@ export class Master {
         if (!watches) {
           // No one waits on it (an async job): noted for jobs.active if the minion was targeted (checked once).
           if (this.running.has(b.jid, id)) {
-            this.running.beat(b.jid, id);
+            this.running.beat(b.jid, id, b.pid ?? null);
             return true;
           }
           const job = this.jobs.job(b.jid);
           if (!job || !this.targetedBy(job, id)) return false;
-          this.running.beat(b.jid, id);
+          this.running.beat(b.jid, id, b.pid ?? null);
           return true;
         }
         // The watch knows who was expected: the job record is read from disk only for anyone else.
@@ -344,7 +344,7 @@ export class Master {
           this.log.warn('job.running from a minion the job did not target ignored', { minion: id, jid: b.jid });
           return false;
         }
-        this.running.beat(b.jid, id);
+        this.running.beat(b.jid, id, b.pid ?? null);
         for (const w of watches) w.onRunning(id);
         return true;
       }

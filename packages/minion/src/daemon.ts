@@ -124,7 +124,10 @@ export class Minion {
     this.log.info('job received', { jid: job.jid, fun: job.fun });
     // "Still running" heartbeats only for jobs that take a while: a test.ping returns before the first is due,
     // which spares the master one request per minion on every quick job.
-    const beat = () => this.connection.request({ kind: 'job.running', jid: job.jid }, 10_000).catch(() => undefined);
+    const beat = () => {
+      const pid = this.core.jobs.pidOf(job.jid);
+      return this.connection.request({ kind: 'job.running', jid: job.jid, ...(pid !== undefined ? { pid } : {}) }, 10_000).catch(() => undefined);
+    };
     let timer: NodeJS.Timeout | undefined;
     const first = setTimeout(() => {
       void beat();

@@ -61,6 +61,11 @@ export class JobTable {
     return [...this.jobs.values()].map((e) => this.view(e));
   }
 
+  /** The job process's pid for `jid`, if it runs in one. */
+  pidOf(jid: string): number | undefined {
+    return this.jobs.get(jid)?.pid;
+  }
+
   find(jid: string): Dict {
     const e = this.jobs.get(jid);
     return e ? this.view(e) : {};

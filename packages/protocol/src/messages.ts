@@ -153,7 +153,8 @@ export const requestBodySchemas = {
   'mine.get': obj({ kind: literal('mine.get'), tgt: oneOf(str({ max: 4096 }), arr(str({ max: 255 }))), fun: str({ min: 1, max: 255 }), tgtType: targetType() }),
   grains: obj({ kind: literal('grains'), grains: dict() }),
   /** The minion is still working on `jid` (sent on receipt and every few seconds until it returns). */
-  'job.running': obj({ kind: literal('job.running'), jid: jid() }),
+  /** The minion is still running job `jid`; `pid` is its job process, when it has one (jobs.active shows it). */
+  'job.running': obj({ kind: literal('job.running'), jid: jid(), pid: optional(int({ min: 1 })) }),
   /**
    * Liveness. `lastPubTs` (ts of the last publication the minion opened) and `epoch` tell the master that
    * the minion's SUB side is live and which publication key it holds.

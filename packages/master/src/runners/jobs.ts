@@ -68,16 +68,15 @@ export const jobsRunners: RunnerModule = {
   },
   /**
    * Jobs some minion is still running (its `job.running` heartbeats), in Salt's shape: `Running: [{<minion>: <pid>}]`
-   * and `Returned: [<minion>, ...]`. Salt takes the pid from each minion's `saltutil.running`; Brine's heartbeat
-   * carries only the jid, so the pid is null (what Salt itself reports for a running job whose proc data has no
-   * `pid`), never invented.
+   * and `Returned: [<minion>, ...]`. The pid is the one the minion's heartbeat carries: its job process's; null for
+   * a job that runs inside the minion daemon (what Salt reports for a running job whose proc data has no `pid`).
    */
   'jobs.active': (_args, _kwargs, { master }) => {
     const out: Dict = {};
     for (const [jid, running] of master.running.active()) {
       const job = master.jobs.job(jid);
       if (!job) continue;
-      out[jid] = { ...describeJob(job), Running: running.map((id) => ({ [id]: null })), Returned: master.jobs.returns(jid).map((r) => r.id).sort() };
+      out[jid] = { ...describeJob(job), Running: running.map((r) => ({ [r.id]: r.pid })), Returned: master.jobs.returns(jid).map((r) => r.id).sort() };
     }
     return out;
   },
