@@ -31,6 +31,8 @@ export interface LbLinkDownResult {
   backToBothMs: number | null;
   /** Probes answered by each balancer after the restore. */
   afterRestore: Record<string, number>;
+  /** The failed probes (the first 20): start after the link went down, the error or status, the balancer, duration. */
+  failures: { atMs: number; err: string; lb: string | null; ms: number }[];
   /** The VRRP master's NAT slot map and down set just before the restore (every slot on `other`, `node` down). */
   slotsDuringOutage: string[];
   downDuringOutage: string[];
@@ -127,6 +129,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     fullyOnOtherMs,
     backToBothMs: back ? back.t - t1 : null,
     afterRestore,
+    failures: pr.filter((x) => x.t >= t0 && !probeOk(x)).slice(0, 20).map((x) => ({ atMs: x.t - t0, err: x.err ?? `HTTP ${String(x.status)}`, lb: x.lb ?? null, ms: x.ms })),
     slotsDuringOutage: nat.slots,
     downDuringOutage: nat.down,
     established: establishedFate(kaRuns, node, t0),
