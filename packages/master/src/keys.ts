@@ -9,16 +9,13 @@ import { BrineError, globMatch, writeFileAtomicSync } from '@brine/core';
 import { fingerprint } from '@brine/protocol/dist/crypto/keys';
 import { isValidMinionId } from '@brine/protocol/dist/limits';
 import { KEY_STATES, KeyIndex, type KeyState } from './key-index';
+import { autosigned, samePem } from './store/key-rules';
 
 export { KEY_STATES, type KeyState };
 
 /** Minion ids become file names: the protocol's id rule (no slashes, no leading dot) keeps them safe. */
 export function validMinionId(id: unknown): id is string {
   return isValidMinionId(id);
-}
-
-function samePem(a: string, b: string): boolean {
-  return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
 }
 
 export interface AuthDecision {
@@ -127,19 +124,9 @@ export class KeyStore {
   }
 
   private autosigned(id: string): boolean {
-    if (this.opts.autoAccept) return true;
-    if (!this.opts.autosignFile) return false;
-    try {
-      return fs
-        .readFileSync(this.opts.autosignFile, 'utf8')
-        .split('\n')
-        .map((l) => l.trim())
-        .filter((l) => l && !l.startsWith('#'))
-        .some((g) => globMatch(g, id));
-    } catch {
-      return false;
-    }
+    return autosigned(this.opts, id);
   }
+
 
   /** What an `auth` request from `id` offering `pem` gets. Records new keys as pending (or accepted if autosigned). */
   decide(id: string, pem: string): AuthDecision {

@@ -1,7 +1,8 @@
 /** The rules an auth decision follows whatever the store (the same as KeyStore's): key comparison and autosigning. */
 import * as fs from 'fs';
 import { globMatch } from '@brine/core';
-import { fingerprint } from '@brine/protocol';
+// Protocol's key file, not its index: KeyStore uses these rules, and `brine key` loads KeyStore alone.
+import { fingerprint } from '@brine/protocol/dist/crypto/keys';
 
 export interface KeyPolicy {
   autoAccept?: boolean;
