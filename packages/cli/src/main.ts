@@ -74,8 +74,8 @@ export function buildProgram(setCode: (c: number) => void): Command {
 
   program
     .command('key')
-    .description('manage minion keys on the master: list, accept, reject, delete, finger (like salt-key, whose -L/-a/-A/-d/-D/-f/-r/-R flags work too)')
-    .argument('[action]', 'list | accept | reject | delete | finger (or a salt-key flag)')
+    .description('manage minion keys on the master (with cluster: in the master config, in the cluster\'s PostgreSQL store): list, accept, reject, delete, finger, history (like salt-key, whose -L/-a/-A/-d/-D/-f/-r/-R flags and --gen-keys work too)')
+    .argument('[action]', 'list | accept | reject | delete | finger | history (or a salt-key flag)')
     .argument('[match]', 'minion id or glob (list: all|accepted|pending|rejected|denied)')
     .option('--all', 'accept/reject/delete every key in the relevant state')
     .option('-L, --list-all', 'salt-key -L: list all keys')
@@ -87,12 +87,21 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .option('-D, --delete-all', 'salt-key -D: delete all keys')
     .option('-f, --finger <id>', 'salt-key -f: print the matching keys\' fingerprints')
     .option('-F, --finger-all', 'salt-key -F: print all fingerprints')
+    .option('--gen-keys <name>', 'salt-key --gen-keys: write NAME.pem and NAME.pub (e.g. a cluster\'s key: --gen-keys cluster)')
+    .option('--gen-keys-dir <dir>', 'salt-key --gen-keys-dir: where --gen-keys writes (default: the current directory)')
+    .option('--keysize <bits>', 'salt-key --keysize: --gen-keys key size, 2048 or 4096', '2048')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--include-rejected', 'accept: also accept rejected keys')
     .option('--include-accepted', 'reject: also reject accepted keys')
     .action(async (action: string | undefined, match: string | undefined, o: Record<string, unknown>, cmd: Command) => {
       const { keyCommand, saltKeyFlags } = await import('./commands/key');
       const k = saltKeyFlags(action, match, o);
+      if (k.action === 'gen-keys') {
+        // Needs no master configuration (run anywhere, copy the directory to the masters).
+        const { genKeysCommand } = await import('./commands/key-gen');
+        setCode(await genKeysCommand(k.match!, { dir: o['genKeysDir'] as string | undefined, keysize: o['keysize'] as string }));
+        return;
+      }
       setCode(await keyCommand(k.action, k.match, { ...globals(cmd), yes: Boolean(o['yes']), all: k.all, includeRejected: Boolean(o['includeRejected']), includeAccepted: Boolean(o['includeAccepted']) }));
     });
 
