@@ -9,11 +9,28 @@ import { optionReaders, rootsOption } from './common';
 import { ConfigError, isDict, saltYamlTags, type Dict } from '@brine/core';
 import { parse as parseYaml } from 'yaml';
 
+/** One master a minion may talk to: its host and its ret (request) port. */
+export interface MasterAddress {
+  host: string;
+  port: number;
+}
+
 export interface MinionOpts extends Dict {
   id: string;
   config_dir: string;
+  /** The (first) master's host; with a list, `masters` holds them all. */
   master: string;
+  /** The (first) master's ret port. */
   master_port: number;
+  /** Every master named by `master` (a string or a list), resolved, in the configured order. */
+  masters: MasterAddress[];
+  /** 'str': one master; 'failover': a list, one master at a time, the next when it stops answering. */
+  master_type: 'str' | 'failover';
+  /** Seconds without an answer from the current master before failing over (default 5 with a list; 0: single). */
+  master_alive_interval: number;
+  /** Shuffle the list at start (Salt's `master_shuffle`, newer `random_master`: either one turns it on). */
+  master_shuffle: boolean;
+  random_master: boolean;
   publish_port: number;
   ipv6: boolean;
   file_roots: Record<string, string[]>;
@@ -44,6 +61,70 @@ export interface MinionOpts extends Dict {
 
 function badBeacons(v: unknown): never {
   throw new ConfigError(`beacons: must map beacon names to their options, e.g. {service: [{services: {nginx: {}}}]}, got ${JSON.stringify(v).slice(0, 200)}`);
+}
+
+/**
+ * One `master` entry: `host`, `host:port`, `[v6addr]:port`, `[v6addr]` or a bare IPv6 literal; the port (the
+ * master's ret port) defaults to `master_port`.
+ */
+export function parseMasterAddress(entry: unknown, defaultPort: number): MasterAddress {
+  const shown = JSON.stringify(entry);
+  if (typeof entry !== 'string' && typeof entry !== 'number') throw new ConfigError(`master: each entry must be 'host', 'host:port' or '[v6addr]:port', got ${shown}`);
+  const s = String(entry).trim();
+  let host: string;
+  let port: string | undefined;
+  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
+  if (v6) {
+    host = v6[1]!;
+    port = v6[2];
+  } else if ((s.match(/:/g) ?? []).length === 1) [host, port] = s.split(':') as [string, string];
+  else host = s; // a name, an IPv4 address, or a bare IPv6 literal (several colons: no port)
+  if (!host || /\s|[[\]/]/.test(host)) throw new ConfigError(`master: ${shown} is not a valid master address (use 'host', 'host:port' or '[v6addr]:port')`);
+  if (port === undefined) return { host, port: defaultPort };
+  const n = /^\d+$/.test(port) ? Number(port) : NaN;
+  if (!(n >= 1 && n <= 65535)) throw new ConfigError(`master: ${shown}: the port must be a number from 1 to 65535`);
+  return { host, port: n };
+}
+
+function boolOption(raw: Dict, key: string): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new ConfigError(`${key}: must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** `master`, `master_port`, `master_type`, `master_alive_interval`, `master_shuffle`/`random_master`, resolved. */
+function masterOptions(raw: Dict, num: (k: string, d: number) => number): Pick<MinionOpts, 'master' | 'master_port' | 'masters' | 'master_type' | 'master_alive_interval' | 'master_shuffle' | 'random_master'> {
+  const defaultPort = num('master_port', 4506);
+  if (!(Number.isInteger(defaultPort) && defaultPort >= 1 && defaultPort <= 65535)) throw new ConfigError(`master_port: must be a port number from 1 to 65535, got ${defaultPort}`);
+  const v = raw['master'] ?? '127.0.0.1';
+  const isList = Array.isArray(v);
+  if (isList && v.length === 0) throw new ConfigError('master: the list of masters is empty');
+  const masters = (isList ? v : [v]).map((e) => parseMasterAddress(e, defaultPort));
+  const seen = new Set<string>();
+  for (const m of masters) {
+    const key = `${m.host}:${m.port}`;
+    if (seen.has(key)) throw new ConfigError(`master: ${key} is listed twice`);
+    seen.add(key);
+  }
+  const type = raw['master_type'] ?? (isList ? 'failover' : 'str');
+  if (type !== 'str' && type !== 'failover') throw new ConfigError(`master_type: must be 'str' or 'failover', got ${JSON.stringify(type)}`);
+  if (type === 'str' && masters.length > 1) {
+    throw new ConfigError(`master_type: 'str' with a list of ${masters.length} masters is not supported: only master_type: failover is supported for a list (one master at a time)`);
+  }
+  const failover = type === 'failover';
+  const alive = num('master_alive_interval', failover ? 5 : 0);
+  if (alive < 0 || (failover && alive === 0)) throw new ConfigError(`master_alive_interval: must be a positive number of seconds${failover ? ' with master_type: failover' : ''}, got ${alive}`);
+  const shuffle = boolOption(raw, 'master_shuffle') || boolOption(raw, 'random_master');
+  return {
+    master: masters[0]!.host,
+    master_port: masters[0]!.port,
+    masters,
+    master_type: type,
+    master_alive_interval: alive,
+    master_shuffle: shuffle,
+    random_master: shuffle,
+  };
 }
 
 export const DEFAULT_CONFIG_DIR = '/etc/brine';
@@ -81,8 +162,7 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     ...raw,
     id: String(raw['id'] ?? os.hostname()),
     config_dir: dir,
-    master: String(raw['master'] ?? '127.0.0.1'),
-    master_port: num('master_port', 4506),
+    ...masterOptions(raw, num),
     publish_port: num('publish_port', 4505),
     ipv6: Boolean(raw['ipv6'] ?? false),
     file_roots: rootsOption(raw['file_roots'], ['/srv/salt'], dir, 'file_roots'),

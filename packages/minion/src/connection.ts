@@ -1,6 +1,11 @@
 /**
  * The minion's authenticated link to its master: auth with backoff and jitter until accepted, master key pinning,
  * sealed requests (re-authenticating once when the master asks), and publication decryption.
+ *
+ * With several masters (`master:` a list, `master_type: failover`) it talks to one at a time: when the current one
+ * has not answered for `master_alive_interval` seconds (or was never reached), or offers a key other than the pinned
+ * master key, it closes that link and moves on to the next master in the list (round it), authenticates there and
+ * subscribes there. Requests cut by the switch reject with reason `reset`; callers retry (the daemon's return queue).
  */
 import { AuthError, errorMessage, type Logger } from '@brine/core';
 import {
@@ -29,6 +34,7 @@ import {
 } from '@brine/protocol';
 import type { MinionOpts } from '@brine/engine';
 import { Backoff, sleep } from './backoff';
+import { masterLabel, MasterList } from './masters';
 import { MasterError, MasterUnreachable, type Requester } from './requester';
 
 export { MasterError, MasterUnreachable };
@@ -49,7 +55,9 @@ export type AuthState = 'connecting' | 'pending' | 'rejected' | 'denied' | 'acce
 
 export class Connection implements Requester {
   readonly keys: MinionKeys;
-  readonly transport: MinionTransport;
+  /** The masters, in the order they are tried; `current` is the one this connection talks to. */
+  readonly masters: MasterList;
+  private link: MinionTransport;
   state: AuthState = 'connecting';
   private session: ClientSession | undefined;
   private receiver: PublicationReceiver | undefined;
@@ -69,21 +77,99 @@ export class Connection implements Requester {
   /** An accept notice that came while an auth attempt was in flight: the next retry comes this soon. */
   private noticeDelay: number | undefined;
   private readonly onJob: ((job: JobPublication) => void)[] = [];
+  private readonly onReconnected: (() => void)[] = [];
+  private readonly onFailover: ((from: string, to: string) => void)[] = [];
+  /** Checks the current master's liveness (failover with several masters only). */
+  private aliveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
     const kp = loadOrCreateKeyPair(opts.pki_dir, 'minion');
     this.keys = { id: opts.id, privatePem: kp.privatePem, publicPem: kp.publicPem };
-    this.transport = MinionTransport.connect({
-      host: opts.master,
-      publishPort: opts.publish_port,
-      requestPort: opts.master_port,
-      ipv6: opts.ipv6,
-      id: opts.id,
+    const failover = opts.master_type === 'failover';
+    const masters = opts.masters?.length ? opts.masters : [{ host: opts.master, port: opts.master_port }];
+    this.masters = new MasterList(masters, failover && (opts.master_shuffle === true || opts.random_master === true));
+    this.link = this.connectTo(this.masters.current);
+    if (failover && this.masters.size > 1) {
+      const aliveMs = opts.master_alive_interval * 1000;
+      this.aliveTimer = setInterval(() => this.checkAlive(aliveMs), Math.max(100, Math.min(1000, aliveMs / 4)));
+      this.aliveTimer.unref();
+    }
+  }
+
+  /** The transport to the current master (a new one after each failover). */
+  get transport(): MinionTransport {
+    return this.link;
+  }
+
+  /** The master talked to now, as `host:port`. */
+  get currentMaster(): string {
+    return masterLabel(this.masters.current);
+  }
+
+  private connectTo(m: { host: string; port: number }): MinionTransport {
+    const t = MinionTransport.connect({
+      host: m.host,
+      publishPort: this.opts.publish_port,
+      requestPort: m.port,
+      ipv6: this.opts.ipv6,
+      id: this.opts.id,
       requestTimeoutMs: 30_000,
-      logger: log.child({ part: 'transport' }),
+      logger: this.log.child({ part: 'transport', master: masterLabel(m) }),
     });
-    this.transport.onPublish((frames) => this.onPublish(frames));
-    this.transport.onReconnect(() => this.shortenRetry?.());
+    t.onPublish((frames) => {
+      if (t === this.link) this.onPublish(frames);
+    });
+    t.onReconnect(() => {
+      if (t !== this.link) return;
+      this.shortenRetry?.();
+      for (const f of this.onReconnected) f();
+    });
+    return t;
+  }
+
+  /** Failover: the current master has been silent for `aliveMs` (gone, never reached, or hung): try the next one. */
+  private checkAlive(aliveMs: number): void {
+    if (this.stopped) return;
+    const silent = this.link.silentForMs();
+    if (silent >= aliveMs) this.failover(`not answering for ${Math.round(silent / 1000)}s`, true);
+  }
+
+  /**
+   * Close the link to the current master and connect to the next one in the list; authenticate there (at once when
+   * `promptly`, else after the auth backoff: a list of masters that all refuse must not be asked in a tight loop).
+   * Requests in flight on the old link reject with reason `reset`.
+   */
+  private failover(why: string, promptly: boolean): void {
+    if (this.stopped || this.masters.size < 2) return;
+    const from = masterLabel(this.masters.current);
+    const to = masterLabel(this.masters.advance());
+    this.log.warn(`master ${from} ${why}: failing over to ${to}`, { from, to });
+    const old = this.link;
+    this.session = undefined;
+    this.receiver = undefined;
+    this.epoch = -1;
+    this.state = 'connecting';
+    this.pendingMasterPub = undefined;
+    this.timeouts = 0;
+    this.link = this.connectTo(this.masters.current);
+    if (promptly) {
+      this.noticeDelay = 0;
+      this.shortenRetry?.(0);
+    }
+    void old.close(`the master ${from} stopped answering: failing over to ${to}`);
+    for (const f of this.onFailover) {
+      try {
+        f(from, to);
+      } catch (e) {
+        this.log.warn('failover handler failed', { error: errorMessage(e) });
+      }
+    }
+    void this.authenticate();
+  }
+
+  /** `f(from, to)` runs after each failover to another master (`host:port` each), before authenticating there. */
+  whenFailedOver(f: (from: string, to: string) => void): void {
+    this.onFailover.push(f);
   }
 
   get accepted(): boolean {
@@ -96,7 +182,7 @@ export class Connection implements Requester {
 
   /** `f` runs when the request socket reaches the master again after losing it (the master is back). */
   whenReconnected(f: () => void): void {
-    this.transport.onReconnect(f);
+    this.onReconnected.push(f);
   }
 
   whenJob(f: (job: JobPublication) => void): void {
@@ -119,7 +205,9 @@ export class Connection implements Requester {
       } catch (e) {
         if (e instanceof AuthError && /master key|trusted master/.test(e.message)) {
           this.state = 'master-key-mismatch';
-          this.log.error(`MASTER KEY CHANGED: refusing this master. ${e.message}`);
+          this.log.error(`MASTER KEY CHANGED: refusing this master. ${e.message}`, { master: this.currentMaster });
+          // With several masters, another one may hold the pinned key: move on (after the backoff, not at once).
+          if (this.opts.master_type === 'failover') this.failover('refused: its key is not the pinned master key', false);
         } else {
           this.log.warn('auth attempt failed', { error: errorMessage(e) });
         }
@@ -157,7 +245,11 @@ export class Connection implements Requester {
   private async authOnce(): Promise<boolean> {
     const trusted = this.opts.master_finger || readPinnedMaster(this.opts.pki_dir);
     const sent = createAuthRequest(this.keys, { expectMaster: trusted });
-    const answer = decodeExpecting(await this.send(encode(sent), 10_000), ['auth.reply', 'error']) as AuthReply | ErrorReply;
+    const link = this.link;
+    const frames = await this.send(encode(sent), 10_000);
+    // An answer from the master this connection has just failed over from: no longer ours to act on.
+    if (link !== this.link) return false;
+    const answer = decodeExpecting(frames, ['auth.reply', 'error']) as AuthReply | ErrorReply;
     if (answer.kind === 'error') {
       // `busy`: the master rate-limits authentication (unsigned, so only a hint): try again after the backoff.
       this.log.debug('auth answered with an error: trying again later', { code: answer.code, message: answer.message });
@@ -167,6 +259,8 @@ export class Connection implements Requester {
     const reply = answer;
     const out = openAuthReply(reply, sent, this.keys, { trustedFingerprint: trusted || undefined });
     pinMasterKey(this.opts.pki_dir, out.masterPub, this.opts.master_finger || undefined);
+    // Verified and pinned: subscribe where this master publishes (several masters on one host each have a port).
+    if (out.publishPort !== undefined) link.usePublishPort(out.publishPort);
     if (out.status !== 'accepted') {
       if (out.status !== this.state) {
         const msg = out.status === 'pending' ? 'key pending acceptance on the master (brine key accept)' : `key ${out.status} by the master`;
@@ -182,7 +276,7 @@ export class Connection implements Requester {
     this.receiver.setKey(out.pubKeyEpoch, out.pubKey);
     this.epoch = out.pubKeyEpoch;
     this.state = 'accepted';
-    this.log.info('authenticated with the master', { master: out.masterFingerprint });
+    this.log.info('authenticated with the master', { master: out.masterFingerprint, ...(this.masters.size > 1 ? { address: this.currentMaster } : {}) });
     for (const f of this.onAccepted) f();
     return true;
   }
@@ -231,16 +325,17 @@ export class Connection implements Requester {
    * connection it closed on a protocol error, and a new socket costs nothing when the master is simply away.
    */
   private async send(frames: Buffer[], timeoutMs: number): Promise<Buffer[]> {
+    const link = this.link;
     try {
-      const rep = await this.transport.request(frames, timeoutMs);
+      const rep = await link.request(frames, timeoutMs);
       this.timeouts = 0;
       return rep;
     } catch (e) {
       // At most one reset a minute: when the master is simply away, the old socket would reconnect by itself.
-      if (e instanceof RequestError && e.reason === 'timeout' && ++this.timeouts >= 3 && Date.now() - this.lastReset > 60_000) {
+      if (e instanceof RequestError && e.reason === 'timeout' && link === this.link && ++this.timeouts >= 3 && Date.now() - this.lastReset > 60_000) {
         this.timeouts = 0;
         this.lastReset = Date.now();
-        this.transport.resetRequestSocket();
+        link.resetRequestSocket();
       }
       throw e;
     }
@@ -314,6 +409,7 @@ export class Connection implements Requester {
 
   async close(): Promise<void> {
     this.stopped = true;
-    await this.transport.close();
+    clearInterval(this.aliveTimer);
+    await this.link.close();
   }
 }

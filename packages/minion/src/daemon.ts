@@ -11,9 +11,20 @@ import { fireMaster } from './master-hooks';
 import { Beacons } from './beacons/beacons';
 import { LocalHostReader } from '@brine/engine';
 import { MasterError } from './requester';
+import { masterLabel } from './masters';
 import { ReturnQueue } from './return-queue';
 import { SeenJobs } from './seen-jobs';
 import { Scheduler } from './scheduler';
+
+/**
+ * How often the daemon pings its master (`ping_interval`, default 10 s). With failover, at least twice per
+ * `master_alive_interval`: the liveness check then always has a recent answer from a master that is alive.
+ */
+export function pingIntervalMs(opts: MinionOpts): number {
+  const ms = Number(opts['ping_interval'] ?? 10) * 1000;
+  if (opts.master_type !== 'failover' || !(opts.master_alive_interval > 0)) return ms;
+  return Math.min(ms, (opts.master_alive_interval * 1000) / 2);
+}
 
 export class Minion {
   readonly connection: Connection;
@@ -62,12 +73,16 @@ export class Minion {
     m.connection.whenJob((job) => void m.onJob(job));
     m.connection.whenAccepted(() => void m.afterAuth());
     void m.connection.authenticate();
-    const ping = setInterval(() => void m.ping(), Number(opts['ping_interval'] ?? 10) * 1000);
+    const ping = setInterval(() => void m.ping(), pingIntervalMs(opts));
     // A master that comes back is pinged at once: its answer (re-authenticate) brings the minion back in seconds.
     m.connection.whenReconnected(() => void m.ping());
+    // Another master now: a fresh start for the subscription check (returns kept meanwhile go out after its auth).
+    m.connection.whenFailedOver(() => {
+      m.unsubscribedPings = 0;
+    });
     m.timers.push(ping);
     m.scheduler.start();
-    log.info('minion started', { id: opts.id, master: opts.master, fingerprint: m.connection.fingerprint });
+    log.info('minion started', { id: opts.id, master: m.connection.currentMaster, ...(m.connection.masters.size > 1 ? { masters: m.connection.masters.all.map(masterLabel), master_type: opts.master_type } : {}), fingerprint: m.connection.fingerprint });
     return m;
   }
 

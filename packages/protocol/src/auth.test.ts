@@ -43,6 +43,22 @@ describe('auth handshake', () => {
     expect(openAuthReply(reply, req, web1).status).toBe('pending');
   });
 
+  it("the master's publish port travels signed in pending and accepted replies", () => {
+    const req = createAuthRequest(web1);
+    const v = verifyAuthRequest(req);
+    const pending = roundTrip(buildAuthReply(master, v, 'pending', { publishPort: 14505 }));
+    expect(openAuthReply(pending, req, web1).publishPort).toBe(14505);
+    const keys = { sessionKey: newAeadKey(), pubKey: newAeadKey(), pubKeyEpoch: 3 };
+    const accepted = roundTrip(buildAuthReply(master, v, 'accepted', { ...keys, publishPort: 24505 }));
+    expect(openAuthReply(accepted, req, web1).publishPort).toBe(24505);
+    // Changed in transit, or added to a reply signed without it: the signature no longer verifies.
+    expect(() => openAuthReply({ ...accepted, publishPort: 4505 }, req, web1)).toThrow(/signature does not verify/);
+    const without = buildAuthReply(master, v, 'pending');
+    expect(openAuthReply(without, req, web1).publishPort).toBeUndefined();
+    expect(() => openAuthReply({ ...without, publishPort: 4505 }, req, web1)).toThrow(/signature does not verify/);
+    expect(() => buildAuthReply(master, v, 'accepted', { publishPort: 4505 })).toThrow(/needs the session and publication keys/);
+  });
+
   it('master refuses a bad signature, a key not matching the signer, stale ts, a replayed nonce', () => {
     const req = createAuthRequest(web1);
     const bad = { ...req, sig: Buffer.from(req.sig) };

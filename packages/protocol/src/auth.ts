@@ -86,17 +86,27 @@ export interface AcceptedKeys {
   pubKeyEpoch: number;
 }
 
+/** The publish port is signed when present, and only then (a reply without it signs exactly as before). */
 function replyTranscript(r: Omit<AuthReply, 'kind' | 'sig'>): Buffer {
-  return transcript(T_AUTH_REPLY, r.status, r.id, r.nonce, r.ts, r.masterPub, r.sessionKey ?? null, r.pubKey ?? null, r.pubKeyEpoch ?? null);
+  const tail = r.publishPort !== undefined ? [r.publishPort] : [];
+  return transcript(T_AUTH_REPLY, r.status, r.id, r.nonce, r.ts, r.masterPub, r.sessionKey ?? null, r.pubKey ?? null, r.pubKeyEpoch ?? null, ...tail);
+}
+
+/** What a reply may say besides its status: the master's publish port (any status). */
+export interface AuthReplyExtras {
+  publishPort?: number;
 }
 
 /**
- * Master side: the signed reply. `keys` is required for `accepted` and ignored otherwise; they are wrapped to
- * `auth.pub` (the key the master verified, i.e. the one in its accepted/ directory).
+ * Master side: the signed reply. The keys in `extras` are required for `accepted` and ignored otherwise; they are
+ * wrapped to `auth.pub` (the key the master verified, i.e. the one in its accepted/ directory). `publishPort`, for
+ * any status, tells the minion where to subscribe (several masters on one host each have their own).
  */
-export function buildAuthReply(master: KeyPair, auth: VerifiedAuth, status: AuthStatus, keys?: AcceptedKeys, now = Date.now()): AuthReply {
+export function buildAuthReply(master: KeyPair, auth: VerifiedAuth, status: AuthStatus, extras?: AuthReplyExtras | (AcceptedKeys & AuthReplyExtras), now = Date.now()): AuthReply {
   const base: Omit<AuthReply, 'kind' | 'sig'> = { status, id: auth.id, nonce: auth.nonce, ts: now, masterPub: master.publicPem };
+  if (extras?.publishPort !== undefined) base.publishPort = extras.publishPort;
   if (status === 'accepted') {
+    const keys = extras && 'sessionKey' in extras ? extras : undefined;
     if (!keys) throw new AuthError(`auth ${auth.id}: accepted reply needs the session and publication keys`);
     base.sessionKey = rsaEncrypt(auth.key ?? auth.pub, keys.sessionKey);
     base.pubKey = rsaEncrypt(auth.key ?? auth.pub, keys.pubKey);
@@ -105,9 +115,10 @@ export function buildAuthReply(master: KeyPair, auth: VerifiedAuth, status: Auth
   return { kind: 'auth.reply', ...base, sig: sign(master.privatePem, replyTranscript(base)) };
 }
 
+/** `publishPort`: the master's publish port when its reply said (verified with the rest of the reply). */
 export type AuthOutcome =
-  | { status: 'pending' | 'rejected' | 'denied'; masterPub: string; masterFingerprint: string }
-  | ({ status: 'accepted'; masterPub: string; masterFingerprint: string } & AcceptedKeys);
+  | { status: 'pending' | 'rejected' | 'denied'; masterPub: string; masterFingerprint: string; publishPort?: number }
+  | ({ status: 'accepted'; masterPub: string; masterFingerprint: string; publishPort?: number } & AcceptedKeys);
 
 export interface OpenAuthReplyOptions {
   /**
@@ -132,12 +143,13 @@ export function openAuthReply(reply: AuthReply, sent: AuthRequest, me: MinionKey
   }
   if (!verify(reply.masterPub, replyTranscript(reply), reply.sig)) throw new AuthError('auth reply: master signature does not verify');
   const masterPub = normalizePublicPem(reply.masterPub);
-  if (reply.status !== 'accepted') return { status: reply.status, masterPub, masterFingerprint };
+  const port = reply.publishPort !== undefined ? { publishPort: reply.publishPort } : {};
+  if (reply.status !== 'accepted') return { status: reply.status, masterPub, masterFingerprint, ...port };
   if (!reply.sessionKey || !reply.pubKey || reply.pubKeyEpoch === undefined) throw new AuthError('auth reply: accepted without keys');
   const sessionKey = rsaDecrypt(me.privatePem, reply.sessionKey);
   const pubKey = rsaDecrypt(me.privatePem, reply.pubKey);
   if (sessionKey.length !== AEAD_KEY_BYTES || pubKey.length !== AEAD_KEY_BYTES) throw new AuthError('auth reply: wrapped keys have the wrong length');
-  return { status: 'accepted', masterPub, masterFingerprint, sessionKey, pubKey, pubKeyEpoch: reply.pubKeyEpoch };
+  return { status: 'accepted', masterPub, masterFingerprint, sessionKey, pubKey, pubKeyEpoch: reply.pubKeyEpoch, ...port };
 }
 
 /**

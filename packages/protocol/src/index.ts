@@ -67,7 +67,7 @@ export type { DecodeOptions } from './codec';
 export { ReplayCache, SeqWindow } from './replay';
 // auth handshake
 export { createAuthRequest, verifyAuthRequest, buildAuthReply, openAuthReply, checkMasterPin, readPinnedMaster, pinMasterKey, PINNED_MASTER_FILE } from './auth';
-export type { MinionKeys, VerifiedAuth, VerifyAuthOptions, AcceptedKeys, AuthOutcome, OpenAuthReplyOptions } from './auth';
+export type { MinionKeys, VerifiedAuth, VerifyAuthOptions, AcceptedKeys, AuthOutcome, OpenAuthReplyOptions, AuthReplyExtras } from './auth';
 // authenticated requests
 export { SessionError, RemoteError, sealRequest, openRequest, sealReply, openReply, requestAad, replyAad, newSessionState, ClientSession, SessionTable } from './session';
 export type { SessionFailure, SessionState, OpenRequestOptions, OpenedRequest } from './session';

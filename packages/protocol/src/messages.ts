@@ -46,6 +46,8 @@ export const wireSchemas = {
     /** RSA-OAEP(minion pub, 32-byte publication key of `pubKeyEpoch`). */
     pubKey: optional(bytes({ max: 1024 })),
     pubKeyEpoch: optional(int({ min: 0 })),
+    /** The master's publish port (as Salt's auth reply's `publish_port`): a minion subscribes there. Signed. */
+    publishPort: optional(int({ min: 1, max: 65535 })),
     sig: sig(),
   }),
   /** minion -> master: an authenticated request, sealed with the minion's session key. */

@@ -57,6 +57,8 @@ interface Pending {
   reject(e: Error): void;
   timer: NodeJS.Timeout;
   done: boolean;
+  /** When it was sent (ms): liveness counts from the oldest unanswered request. */
+  since: number;
 }
 
 export class MinionTransport {
@@ -73,9 +75,18 @@ export class MinionTransport {
   private readonly corrPrefix = Buffer.from(Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0'), 'hex');
   private counter = 0;
   private closed = false;
+  /** When the request socket lost its connection to the master (or was created); undefined while connected. */
+  private downSince: number | undefined = Date.now();
+  /** When the master last answered a request (0: never). */
+  private lastReplyAt = 0;
 
-  readonly publishEndpoint: string;
+  private publishEndpointNow: string;
   readonly requestEndpoint: string;
+
+  /** Where the SUB socket connects: the configured publish port, or the one the master named (`usePublishPort`). */
+  get publishEndpoint(): string {
+    return this.publishEndpointNow;
+  }
 
   private constructor(
     private sub: zmq.Subscriber,
@@ -85,7 +96,7 @@ export class MinionTransport {
     this.log = opts.logger ?? nullLogger;
     this.maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.defaultTimeout = opts.requestTimeoutMs ?? 30_000;
-    this.publishEndpoint = tcpEndpoint(opts.host, opts.publishPort ?? DEFAULT_PUBLISH_PORT);
+    this.publishEndpointNow = tcpEndpoint(opts.host, opts.publishPort ?? DEFAULT_PUBLISH_PORT);
     this.requestEndpoint = tcpEndpoint(opts.host, opts.requestPort ?? DEFAULT_REQUEST_PORT);
     this.queue = new SendQueue(dealer);
     this.topics.add(BROADCAST_TOPIC);
@@ -131,6 +142,7 @@ export class MinionTransport {
     const old = this.dealer;
     this.dealer = MinionTransport.newDealer(this.opts);
     this.queue = new SendQueue(this.dealer);
+    this.downSince ??= Date.now();
     this.dealer.connect(this.requestEndpoint);
     this.watchReconnects(this.dealer);
     this.track(this.replyLoop(this.dealer));
@@ -152,10 +164,12 @@ export class MinionTransport {
     let lost = true;
     dealer.events.on('disconnect', () => {
       lost = true;
+      if (dealer === this.dealer) this.downSince ??= Date.now();
     });
     dealer.events.on('handshake', () => {
       if (!lost || this.closed || dealer !== this.dealer) return;
       lost = false;
+      this.downSince = undefined;
       this.log.debug('request socket connected to the master again', { endpoint: this.requestEndpoint });
       for (const h of this.reconnectHandlers) {
         try {
@@ -170,13 +184,44 @@ export class MinionTransport {
   /** Replace the publication socket (same subscriptions), e.g. when the master no longer sees this minion's SUB. */
   resetPublishSocket(): void {
     if (this.closed) return;
+    this.replacePublishSocket();
+    this.log.warn('publication socket reset (the master did not see our subscription)', { endpoint: this.publishEndpoint });
+  }
+
+  private replacePublishSocket(): void {
     const old = this.sub;
     this.sub = new zmq.Subscriber(MinionTransport.common(this.opts));
     for (const t of this.topics) this.sub.subscribe(t);
     this.sub.connect(this.publishEndpoint);
     this.track(this.publishLoop(this.sub));
     old.close();
-    this.log.warn('publication socket reset (the master did not see our subscription)', { endpoint: this.publishEndpoint });
+  }
+
+  /**
+   * Subscribe on `port` of the same host from now on: the port the master gave in its (verified) auth reply, as
+   * Salt's minion does with the auth reply's `publish_port` (several masters on one host each have their own).
+   * Nothing happens when it is the port already in use.
+   */
+  usePublishPort(port: number): void {
+    const endpoint = tcpEndpoint(this.opts.host, port);
+    if (this.closed || endpoint === this.publishEndpointNow) return;
+    const before = this.publishEndpointNow;
+    this.publishEndpointNow = endpoint;
+    this.replacePublishSocket();
+    this.log.info('subscribing on the publish port the master gave', { from: before, to: endpoint });
+  }
+
+  /**
+   * How long the master has been silent (ms): since the request socket lost its connection (or was created
+   * without one), or since the oldest request still waiting for a reply was sent if nothing answered after it.
+   * 0 while connected with nothing unanswered. A minion with several masters fails over on this.
+   */
+  silentForMs(now = Date.now()): number {
+    let silent = this.downSince !== undefined ? now - this.downSince : 0;
+    let oldest: number | undefined;
+    for (const p of this.pending.values()) if (oldest === undefined || p.since < oldest) oldest = p.since;
+    if (oldest !== undefined) silent = Math.max(silent, now - Math.max(oldest, this.lastReplyAt));
+    return silent;
   }
 
   /** Create the sockets and start connecting (returns at once; ZeroMQ connects in the background). */
@@ -205,6 +250,7 @@ export class MinionTransport {
         resolve,
         reject,
         done: false,
+        since: Date.now(),
         timer: setTimeout(() => {
           p.done = true;
           this.pending.delete(key);
@@ -251,11 +297,15 @@ export class MinionTransport {
     }
   }
 
-  /** Close both sockets; pending requests reject. */
-  async close(): Promise<void> {
+  /**
+   * Close both sockets; pending requests reject, with reason `closed`, or with `reset` and `why` when the caller
+   * carries on elsewhere (a minion failing over to another master: its requests were not refused, just cut).
+   */
+  async close(why?: string): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.rejectPending('closed', 'request: transport closed before the reply arrived');
+    if (why !== undefined) this.rejectPending('reset', `request: ${why}`);
+    else this.rejectPending('closed', 'request: transport closed before the reply arrived');
     this.sub.close();
     this.dealer.close();
     await Promise.allSettled([...this.loops]);
@@ -266,6 +316,7 @@ export class MinionTransport {
       for await (const msg of dealer) {
         if (this.closed || dealer !== this.dealer) break;
         const [corr, ...frames] = msg;
+        this.lastReplyAt = Date.now();
         const key = corr?.toString('hex') ?? '';
         const p = this.pending.get(key);
         if (!p) {

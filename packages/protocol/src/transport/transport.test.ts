@@ -215,4 +215,39 @@ describe('transport', () => {
     }
     expect(got[0]).toBe('hello');
   });
+
+  it('usePublishPort moves the subscription to the port the master gave, same subscriptions', async () => {
+    const m = await master();
+    const wrong = await freePort();
+    const t = minion(m, { id: 'm8', publishPort: wrong });
+    const got: string[] = [];
+    t.onPublish((frames) => void got.push(String(frames[0])));
+    t.usePublishPort(m.publishPort);
+    expect(t.publishEndpoint).toBe(tcpEndpoint('127.0.0.1', m.publishPort));
+    await waitFor(() => m.isSubscribed('m8'));
+    for (let i = 0; i < 20 && got.length === 0; i++) {
+      await m.publish([Buffer.from('here')], minionTopic('m8'));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(got[0]).toBe('here');
+  });
+
+  it('silentForMs: 0 while the master answers; grows once it is gone and a request waits', async () => {
+    const m = await master();
+    m.onRequest(async (_peer, frames) => frames);
+    const t = minion(m);
+    await t.request([Buffer.from('a')], 2000);
+    expect(t.silentForMs()).toBe(0);
+    const port = m.requestPort;
+    await m.close();
+    const waiting = t.request([Buffer.from('b')], 1000).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(t.silentForMs()).toBeGreaterThanOrEqual(300);
+    await waiting;
+    // Never connected at all (nothing listens there): silent since it was created.
+    const lonely = MinionTransport.connect({ host: '127.0.0.1', requestPort: port, publishPort: await freePort(), reconnectIntervalMs: 50 });
+    closers.push(() => lonely.close());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lonely.silentForMs()).toBeGreaterThanOrEqual(250);
+  });
 });
