@@ -1,4 +1,5 @@
 /** Master configuration: YAML at `<config-dir>/master` (default /etc/brine/master), Salt's key names. */
+import * as os from 'os';
 import * as path from 'path';
 import { optionReaders, rootsOption } from './common';
 import { ConfigError, isDict, type Dict } from '@brine/core';
@@ -38,6 +39,8 @@ export interface MasterOpts extends Dict {
   /** Log file size (bytes) at which it is rotated, and rotated files kept. */
   log_max_bytes: number;
   log_backups: number;
+  /** Set: this master is one of a cluster sharing a PostgreSQL store (cluster/). */
+  cluster: ClusterOpts | null;
   /**
    * Grains the operator pins per minion id or glob (`{'kdct*': {roles: [kdct]}}`): they override what the minion
    * reports wherever the master matches on grains (pillar, mine ACLs, expected minions, returns). Files
@@ -99,6 +102,33 @@ function stringListOption(v: unknown, dflt: string[], key: string): string[] {
 }
 
 
+/** A master cluster sharing one PostgreSQL store (`cluster: {id, store, pki_dir, name}`); null when not set. */
+export interface ClusterOpts {
+  /** The cluster's name: every master of it gives the same. */
+  id: string;
+  /** `postgresql://user:password@host:port/db` (password may come from PGPASSWORD or ~/.pgpass). */
+  store: string;
+  /** Where the operator placed the cluster signing key (cluster.pem, cluster.pub), as Salt's `cluster_pki_dir`. */
+  pki_dir: string;
+  /** This master's name in the cluster (default: the host name and ret_port). */
+  name: string;
+}
+
+function clusterOption(v: unknown, dir: string, retPort: number): ClusterOpts | null {
+  if (v === undefined || v === null || v === false) return null;
+  if (!isDict(v)) throw new ConfigError(`cluster: must be a mapping {id, store, pki_dir}, got ${JSON.stringify(v)}`);
+  const c = v as Dict;
+  for (const k of ['id', 'store']) if (typeof c[k] !== 'string' || !(c[k] as string).trim()) throw new ConfigError(`cluster.${k}: required (a non-empty string)`);
+  for (const k of Object.keys(c)) if (!['id', 'store', 'pki_dir', 'name'].includes(k)) throw new ConfigError(`cluster.${k}: unknown option (known: id, store, pki_dir, name)`);
+  const host = os.hostname();
+  return {
+    id: String(c['id']),
+    store: String(c['store']),
+    pki_dir: path.resolve(dir, String(c['pki_dir'] ?? path.join(dir, 'pki/cluster'))),
+    name: String(c['name'] ?? `${host}:${retPort}`),
+  };
+}
+
 export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): MasterOpts {
   const dir = path.resolve(configDir);
   const raw = { ...readYamlConfig(path.join(dir, 'master')), ...overrides };
@@ -143,5 +173,6 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     reactor_loop_limit: num('reactor_loop_limit', 10),
     metrics_port: num('metrics_port', 0),
     metrics_host: String(raw['metrics_host'] ?? '127.0.0.1'),
+    cluster: clusterOption(raw['cluster'], dir, num('ret_port', 4506)),
   };
 }

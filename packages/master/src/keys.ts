@@ -156,6 +156,23 @@ export class KeyStore {
     return { state: 'pending', created: true };
   }
 
+  /**
+   * Make `id`'s keys what the cluster store holds (`held`: pem by state; empty: no key at all), writing only what
+   * differs. The master of a cluster keeps its key directories as a mirror of PostgreSQL (cluster/key-mirror.ts).
+   * Says whether the id became accepted here, or stopped being accepted.
+   */
+  mirror(id: string, held: Partial<Record<KeyState, string>>): { accepted: boolean; removedAccepted: boolean } {
+    const had = this.read('accepted', id) !== null;
+    for (const s of KEY_STATES) {
+      const want = held[s];
+      const have = this.read(s, id);
+      if (want === undefined) {
+        if (have !== null) this.remove(s, id);
+      } else if (have !== want) this.write(s, id, want);
+    }
+    return { accepted: !had && held.accepted !== undefined, removedAccepted: had && held.accepted === undefined };
+  }
+
   /** How many keys are in `state` (from memory in the master). */
   count(state: KeyState): number {
     if (this.index) return this.index.count(state);

@@ -43,9 +43,9 @@ import { minionEventData, minionTagRefusal, TAGS } from './events/tags';
 import { FileRecv, RequestRefused } from './file-recv';
 import { RunningJobs } from './running';
 import { FileServer } from './fileserver';
-import { JobCache, newJid, type JobRecord } from './jobcache';
+import { JobCache, newJid, type JobRecord, type ReturnRecord } from './jobcache';
 import { JobWatch, type WatchSink } from './jobs';
-import { KeyStore } from './keys';
+import { KeyStore, type AuthDecision } from './keys';
 import { MineStore, type MineAcl } from './mine';
 import { PillarCompiler } from './pillar';
 import { GrainPins } from './pinned-grains';
@@ -54,6 +54,11 @@ import { Registry } from './registry';
 import { MasterMetrics } from './metrics';
 import { Reactor } from './reactor/reactor';
 import { callRunner } from './runners/index';
+import { ClusterLink, type ClusterHost } from './cluster/link';
+import { loadClusterKey } from './cluster/identity';
+import { treeHash } from './cluster/tree-hash';
+import { samePem } from './store/key-rules';
+import { StoreUnavailable } from './store/pg/connect';
 
 /** A mine.update's `acl` (function name -> {tgt, tgtType}), validated by the schema. */
 function mineAcls(acl: Record<string, { tgt: string | string[]; tgtType: string }> | undefined): Record<string, MineAcl> {
@@ -75,7 +80,7 @@ function saltArgs(arg: unknown[], kwarg: Dict): unknown[] {
 /** A minion that has not pinged for this long is not counted as connected. */
 const LIVENESS_MS = 45_000;
 
-export class Master {
+export class Master implements ClusterHost {
   readonly keys: KeyStore;
   readonly jobs: JobCache;
   readonly registry: Registry;
@@ -109,9 +114,12 @@ export class Master {
   /** Keys accepted by `brine key` whose minions are told at the next notice flush (bounded by the key store). */
   private readonly toNotify = new Set<string>();
   private noticeTimer: NodeJS.Timeout | undefined;
+  /** Set when this master is one of a cluster (`cluster:`): the shared PostgreSQL store and the channel. */
+  cluster: ClusterLink | undefined;
 
   private constructor(readonly opts: MasterOpts, readonly log: Logger) {
-    this.identity = loadOrCreateKeyPair(opts.pki_dir, 'master');
+    // A cluster signs with one key every master holds (minions pin one fingerprint); a lone master with its own.
+    this.identity = opts.cluster ? loadClusterKey(opts.cluster.pki_dir) : loadOrCreateKeyPair(opts.pki_dir, 'master');
     this.keys = new KeyStore(path.join(opts.pki_dir, 'minions'), { autoAccept: opts.auto_accept, autosignFile: opts.autosign_file || undefined, maxPending: opts.max_pending_keys });
     this.authLimit = new AuthLimiter({ perSecond: opts.auth_rate, perPeerPerSecond: opts.auth_rate_per_peer });
     // Slots at 80% of the accepted-auth budget: a crowd coming back is answered, not told `busy`.
@@ -140,6 +148,14 @@ export class Master {
       linger: 0,
       logger: log.child({ part: 'transport' }),
     });
+    if (opts.cluster) {
+      try {
+        m.cluster = await ClusterLink.open(m, opts, m.fingerprint, () => treeHash(m.files, Object.keys(opts.file_roots)), m.quotaRefusals, log.child({ part: 'cluster' }));
+      } catch (e) {
+        await m.transport.close();
+        throw e;
+      }
+    }
     m.transport.onRequest((peer, frames) => m.onRequest(peer, frames));
     m.keys.watch((ids) => m.acceptedElsewhere(ids));
     m.control = await startControl(m, opts.sock_dir, log.child({ part: 'control' }));
@@ -174,6 +190,7 @@ export class Master {
     clearTimeout(this.noticeTimer);
     this.reactor?.stop();
     this.keys.unwatch();
+    await this.cluster?.close();
     this.jobs.flush();
     for (const set of this.watches.values()) for (const w of set) w.finish();
     await this.control.close();
@@ -187,7 +204,7 @@ export class Master {
   private async onRequest(peer: Buffer, frames: Buffer[]): Promise<Buffer[] | null> {
     try {
       const msg = decodeExpecting(frames, ['auth', 'req'], { maxBytes: this.opts.max_message_size });
-      return msg.kind === 'auth' ? this.metrics.auth(() => this.onAuth(msg, peer)) : await this.onSealed(msg);
+      return msg.kind === 'auth' ? await this.metrics.auth(() => this.onAuth(msg, peer)) : await this.onSealed(msg);
     } catch (e) {
       // Every request gets an answer, even a malformed one (the sender learns why instead of timing out).
       this.log.warn('request refused', { peer: peer.toString('hex'), error: errorMessage(e).slice(0, 300) });
@@ -204,7 +221,20 @@ export class Master {
     return encode({ kind: 'error', code: 'busy', message } satisfies ErrorReply);
   }
 
-  private onAuth(msg: AuthRequest, peer: Buffer): Buffer[] {
+  /**
+   * What an auth request gets. Alone, the key store answers from memory. In a cluster the mirror answers what it can
+   * (an accepted key offered again, a pending one retrying, a rejected one) and PostgreSQL decides the rest.
+   */
+  private async decide(id: string, pem: string): Promise<AuthDecision> {
+    if (!this.cluster) return this.keys.decide(id, pem);
+    const acc = this.keys.read('accepted', id);
+    const pend = this.keys.read('pending', id);
+    const local = acc !== null ? samePem(acc, pem) : this.keys.read('rejected', id) !== null || (pend !== null && samePem(pend, pem));
+    if (local) return this.keys.decide(id, pem);
+    return this.cluster.decide(id, pem);
+  }
+
+  private async onAuth(msg: AuthRequest, peer: Buffer): Promise<Buffer[]> {
     if (!this.authLimit.admit(peer.toString('hex'))) {
       this.log.warn('auth: rate limit reached, answered busy', { peer: peer.toString('hex'), minion: msg.id });
       this.metrics.refused('rate_limit');
@@ -212,7 +242,14 @@ export class Master {
     }
     // The key is parsed once here (and cached by its text); the key store answers from memory (keys.ts).
     const v = verifyAuthRequest(msg, { replay: this.authNonces });
-    const decision = this.keys.decide(v.id, v.pub);
+    let decision: AuthDecision;
+    try {
+      decision = await this.decide(v.id, v.pub);
+    } catch (e) {
+      if (!(e instanceof StoreUnavailable)) throw e;
+      this.metrics.refused('store_unavailable');
+      return this.busy('the cluster store is unreachable: new keys cannot be recorded now, try again later');
+    }
     if (decision.full) {
       this.log.warn('auth: pending keys at max_pending_keys; new key not recorded', { minion: v.id, max: this.opts.max_pending_keys });
       this.metrics.refused('pending_full');
@@ -234,16 +271,17 @@ export class Master {
       else this.log.debug(`auth: key ${decision.state}`, meta);
       this.events.fire(TAGS.auth, { result: decision.state === 'pending', act: decision.state === 'pending' ? 'pend' : decision.state === 'rejected' ? 'reject' : 'denied', id: v.id, fingerprint: v.fingerprint });
       this.metrics.refused(decision.state);
-      return encode(buildAuthReply(this.identity, v, decision.state));
+      return encode(buildAuthReply(this.identity, v, decision.state, { publishPort: this.transport.publishPort }));
     }
     const sessionKey = this.sessions.create(v.id);
     this.sessionPubs.set(v.id, v.pub);
     this.registry.seen(v.id);
     this.log.info('auth: accepted', { minion: v.id });
     this.metrics.accepted();
+    this.cluster?.touch();
     this.events.fire(TAGS.auth, { result: true, act: 'accept', id: v.id, fingerprint: v.fingerprint });
     const cur = this.pubKeys.current;
-    return encode(buildAuthReply(this.identity, v, 'accepted', { sessionKey, pubKey: cur.key, pubKeyEpoch: cur.epoch }));
+    return encode(buildAuthReply(this.identity, v, 'accepted', { sessionKey, pubKey: cur.key, pubKeyEpoch: cur.epoch, publishPort: this.transport.publishPort }));
   }
 
   private async onSealed(env: RequestEnvelope): Promise<Buffer[]> {
@@ -291,6 +329,7 @@ export class Master {
         return { epoch: this.pubKeys.current.epoch, subscribed: this.transport.isSubscribed(id) };
       case 'grains':
         this.registry.setGrains(id, b.grains);
+        this.cluster?.shareGrains(id, b.grains);
         return true;
       case 'return': {
         let job = this.jobs.job(b.jid);
@@ -318,6 +357,8 @@ export class Master {
         }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
         this.jobs.recordReturn(rec, scheduled);
+        // Shared with the cluster before the minion is answered (spooled on disk while PostgreSQL is away).
+        await this.cluster?.recordReturn(rec, scheduled);
         this.metrics.jobReturn(rec.outcome);
         this.running.returned(b.jid, id);
         for (const w of this.watches.get(b.jid) ?? []) w.onReturn(rec);
@@ -364,9 +405,22 @@ export class Master {
       }
       case 'mine.update':
         this.mine.update(id, b.data, mineAcls(b.acl));
+        await this.cluster?.mineUpdate(id, b.data, mineAcls(b.acl)).catch((e: unknown) => {
+          if (!(e instanceof StoreUnavailable)) throw e; // the local copy serves meanwhile; the minion updates again
+        });
         return true;
-      case 'mine.get':
-        return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, new Set(this.keys.list().accepted), this.opts.nodegroups, id);
+      case 'mine.get': {
+        const accepted = new Set(this.keys.list().accepted);
+        // In a cluster the mine is PostgreSQL's (minions of every master); this master's copy if it is away.
+        if (this.cluster?.online) {
+          try {
+            return await this.cluster.mineGet(b.tgt, b.fun, b.tgtType, this.registry, accepted, this.opts.nodegroups, id);
+          } catch (e) {
+            if (!(e instanceof StoreUnavailable)) throw e;
+          }
+        }
+        return this.mine.get(b.tgt, b.fun, b.tgtType, this.registry, accepted, this.opts.nodegroups, id);
+      }
       case 'event': {
         const refused = minionTagRefusal(id, b.tag);
         if (refused) throw new RequestRefused(refused);
@@ -406,12 +460,24 @@ export class Master {
 
   /** Forget pending keys older than `pending_key_ttl` hours (a stranger's flood does not stay forever). */
   expirePending(): void {
-    try {
-      const gone = this.keys.expirePending(this.opts.pending_key_ttl * 3600_000);
+    const done = (gone: string[]) => {
       if (gone.length) this.log.info('pending keys expired', { count: gone.length, ids: gone.slice(0, 20) });
-    } catch (e) {
-      this.log.warn('pending key expiry failed', { error: errorMessage(e) });
+    };
+    const failed = (e: unknown) => this.log.warn('pending key expiry failed', { error: errorMessage(e) });
+    if (this.cluster) {
+      // The cluster's pending keys are PostgreSQL's: expired there, then mirrored here.
+      this.cluster.expirePending(this.opts.pending_key_ttl * 3600_000).then(done, failed);
+      return;
     }
+    try {
+      done(this.keys.expirePending(this.opts.pending_key_ttl * 3600_000));
+    } catch (e) {
+      failed(e);
+    }
+  }
+
+  acceptedInCluster(ids: string[]): void {
+    this.acceptedElsewhere(ids);
   }
 
   /** Keys that became accepted outside this process: gather them for a moment, then tell their minions. */
@@ -467,7 +533,9 @@ export class Master {
       this.sessionPubs.delete(id);
       this.mine.delete(id);
       this.registry.forget(id);
+      this.cluster?.forgetMinion(id).catch(() => undefined); // idempotent: every master whose session ends does it
     }
+    this.cluster?.touch();
     const next = this.pubKeys.rotate();
     const recipients = [...this.sessionPubs].map(([id, pub]) => ({ id, pub }));
     for (const msg of buildRekey(this.identity.privatePem, next, recipients)) {
@@ -479,8 +547,18 @@ export class Master {
 
   // ------------------------------------------------------------------ jobs
 
+  /** Connected to this master: a session, a subscription, a ping within LIVENESS_MS. */
   connected(id: string): boolean {
     return this.sessions.get(id) !== undefined && this.transport.isSubscribed(id) && Date.now() - this.registry.info(id).lastSeen < LIVENESS_MS;
+  }
+
+  /** Connected to this master or, in a cluster, to another live one. */
+  connectedAnywhere(id: string): boolean {
+    return this.connected(id) || (this.cluster?.connectedElsewhere(id) ?? false);
+  }
+
+  connectedHere(): string[] {
+    return this.sessions.ids().filter((id) => this.connected(id));
   }
 
   /** The accepted minions a target should reach, from cached grains and pillar. */
@@ -505,16 +583,51 @@ export class Master {
     else if (tgtType === 'compound') tgt = expandNodegroups(String(tgt), this.opts.nodegroups);
     const expected = this.expectedMinions(tgt, tgtType);
     const jid = newJid();
-    this.jobs.recordJob({ jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() });
-    this.metrics.jobPublished(expected.length);
-    // Before the publication, as Salt's: no return can overtake its job's `new` event.
-    this.events.fire(TAGS.jobNew(jid), { jid, tgt: job.tgt, tgt_type: job.tgtType, fun: job.fun, arg: saltArgs(job.arg, job.kwarg), minions: expected, missing: [], user: job.user ?? 'root' });
-    if (expected.length > 0) {
-      const sealed = sealPublication(this.identity.privatePem, this.pubKeys.current, { jid, tgt, tgtType, fun: job.fun, arg: job.arg, kwarg: job.kwarg, user: job.user });
-      await this.metrics.fanout(() => this.transport.publish(encode(sealed)));
+    const rec: JobRecord = { jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() };
+    // In a cluster the job is PostgreSQL's first (one transaction; every master publishes it when it commits). While
+    // the store is away no new job starts: its returns could not be shared.
+    if (this.cluster) {
+      try {
+        await this.cluster.recordJob(rec);
+      } catch (e) {
+        if (e instanceof StoreUnavailable) throw new StoreUnavailable(e.where, 'new jobs are refused until it is back');
+        throw e;
+      }
     }
+    this.jobs.recordJob(rec);
+    this.metrics.jobPublished(expected.length);
+    await this.deliver(rec, tgt, tgtType);
     this.log.info('job published', { jid, fun: job.fun, tgt: job.tgt, expected: expected.length });
     return { jid, expected };
+  }
+
+  /** Fire the job's `new` event and publish it to the minions connected here (`tgt` with nodegroups expanded). */
+  private async deliver(rec: JobRecord, tgt: string | string[], tgtType: TargetType): Promise<void> {
+    // Before the publication, as Salt's: no return can overtake its job's `new` event.
+    this.events.fire(TAGS.jobNew(rec.jid), { jid: rec.jid, tgt: rec.tgt, tgt_type: rec.tgt_type, fun: rec.fun, arg: saltArgs(rec.arg, rec.kwarg), minions: rec.expected, missing: [], user: rec.user });
+    if (rec.expected.length === 0) return;
+    const sealed = sealPublication(this.identity.privatePem, this.pubKeys.current, { jid: rec.jid, tgt, tgtType, fun: rec.fun, arg: rec.arg, kwarg: rec.kwarg, user: rec.user });
+    await this.metrics.fanout(() => this.transport.publish(encode(sealed)));
+  }
+
+  /**
+   * A job another master of the cluster published: this master publishes it to its own minions too (a minion that
+   * moved here meanwhile still gets it; one that already ran it refuses the jid again, see the minion's SeenJobs).
+   */
+  async deliverRemoteJob(job: JobRecord): Promise<void> {
+    let tgt = job.tgt;
+    let tgtType = job.tgt_type as TargetType;
+    if (tgtType === 'nodegroup') [tgt, tgtType] = [expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), 'compound'];
+    else if (tgtType === 'compound') tgt = expandNodegroups(String(tgt), this.opts.nodegroups);
+    await this.deliver(job, tgt, tgtType);
+    this.log.info('cluster job published here', { jid: job.jid, fun: job.fun, expected: job.expected.length });
+  }
+
+  /** A return another master received: the watches here and the event bus hear of it as of their own. */
+  remoteReturn(job: JobRecord | null, rec: ReturnRecord): void {
+    this.running.returned(rec.jid, rec.id);
+    for (const w of this.watches.get(rec.jid) ?? []) w.onReturn(rec);
+    this.events.fire(TAGS.jobRet(rec.jid, rec.id), { cmd: '_return', id: rec.id, jid: rec.jid, fun: rec.fun, fun_args: job ? saltArgs(job.arg, job.kwarg) : [], return: rec.ret, retcode: rec.retcode, success: rec.success, ...(rec.out ? { out: rec.out } : {}) });
   }
 
   /** Stream a job's returns to `sink` until every expected minion returned or the watch times out. */
@@ -522,7 +635,7 @@ export class Master {
     sink = this.metrics.watchSink(sink);
     let set = this.watches.get(jid);
     if (!set) this.watches.set(jid, (set = new Set()));
-    const w = new JobWatch(jid, expected, sink, timeoutMs, maxWaitMs, (id) => this.connected(id), () => {
+    const w = new JobWatch(jid, expected, sink, timeoutMs, maxWaitMs, (id) => this.connectedAnywhere(id), () => {
       set!.delete(w);
       if (set!.size === 0) this.watches.delete(jid);
     });

@@ -1,6 +1,6 @@
 /**
- * A throwaway PostgreSQL server for tests: `initdb` into a temporary directory, `pg_ctl start` on a free port
- * (TCP on 127.0.0.1, its socket in the same directory), a role with a password and databases for the tests.
+ * A throwaway PostgreSQL server for tests and `brine demo --cluster`: `initdb` into a temporary directory, `pg_ctl start` on a free port
+ * (TCP on 127.0.0.1, its socket in the same directory), a role with a password and databases for the tests (or the demo).
  * Run as the `postgres` user when the tests run as root (PostgreSQL refuses root). The binaries are Debian's,
  * found under /usr/lib/postgresql/<version>/bin (not on PATH there); BRINE_PG_BIN overrides.
  */

@@ -16,10 +16,12 @@ export interface MetricsSource {
   keys: { list(): Record<KeyState, string[]> };
   connected(id: string): boolean;
   jobs: { dir: string };
+  /** Set on a master of a cluster. */
+  cluster?: { online: boolean; spooled: number; treeCount(): number };
 }
 
 /** Why an auth request got no session. */
-export type AuthRefusal = 'rate_limit' | 'pending_full' | 'pending' | 'rejected' | 'denied' | 'invalid';
+export type AuthRefusal = 'rate_limit' | 'pending_full' | 'pending' | 'rejected' | 'denied' | 'invalid' | 'store_unavailable';
 
 /** Request handling times: from a tenth of a millisecond (a ping) to seconds (a large pillar). */
 const REQUEST_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -51,6 +53,15 @@ export class MasterMetrics {
       } catch {
         /* the directory is gone: no sample */
       }
+    });
+    this.registry.gauge('brine_cluster_store_up', 'In a cluster: 1 while the PostgreSQL store answers, 0 while it is unreachable.', [], (g) => {
+      if (source.cluster) g.set({}, source.cluster.online ? 1 : 0);
+    });
+    this.registry.gauge('brine_cluster_spooled_returns', 'In a cluster: returns kept on disk until the store is back.', [], (g) => {
+      if (source.cluster) g.set({}, source.cluster.spooled);
+    });
+    this.registry.gauge('brine_cluster_state_trees', 'In a cluster: how many different state trees the live masters serve (more than 1: they disagree).', [], (g) => {
+      if (source.cluster) g.set({}, source.cluster.treeCount());
     });
     this.lag = registerProcessMetrics(this.registry);
   }

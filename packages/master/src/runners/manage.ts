@@ -45,6 +45,12 @@ async function status(m: Master, fun: string, params: string[], args: unknown[],
   return ping(m, a.tgt, a.tgtType, a.timeout, a.gather);
 }
 
+/** manage.status's answer; in a cluster also its members, and a warning when they serve different state trees. */
+async function statusWithCluster(m: Master, args: unknown[], kwargs: Dict) {
+  const s = await status(m, 'manage.status', ['output', ...PING_PARAMS], args, kwargs, 1);
+  return m.cluster ? { ...s, cluster: m.cluster.status() } : s;
+}
+
 /** Salt's `subset`: a list of minion ids (a comma-separated string too, as a command line gives it). */
 function subsetOf(fun: string, args: unknown[], kwargs: Dict): Set<string> | null {
   const v = argOf(args, kwargs, 0, 'subset');
@@ -59,11 +65,11 @@ function presence(m: Master, fun: string, args: unknown[], kwargs: Dict, present
   if (boolArg(args, kwargs, 1, 'show_ip', false)) throw new UsageError(`${fun}: show_ip=True is not supported (the master does not record the address each minion connects from)`);
   const subset = subsetOf(fun, args, kwargs);
   const { tgt, tgtType } = targetArgs([], kwargs);
-  return m.expectedMinions(tgt, tgtType).filter((id) => (!subset || subset.has(id)) && m.connected(id) === present);
+  return m.expectedMinions(tgt, tgtType).filter((id) => (!subset || subset.has(id)) && m.connectedAnywhere(id) === present);
 }
 
 export const manageRunners: RunnerModule = {
-  'manage.status': (args, kwargs, { master }) => status(master, 'manage.status', ['output', ...PING_PARAMS], args, kwargs, 1),
+  'manage.status': (args, kwargs, { master }) => statusWithCluster(master, args, kwargs),
   'manage.up': async (args, kwargs, { master }) => (await status(master, 'manage.up', PING_PARAMS, args, kwargs, 0)).up,
   /** `removekeys` deletes the keys of the minions that did not answer. */
   'manage.down': async (args, kwargs, { master, log }) => {

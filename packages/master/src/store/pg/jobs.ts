@@ -110,6 +110,23 @@ export class PgJobs implements JobCacheApi {
     return (await this.readReturns(jid)).returns;
   }
 
+  /**
+   * Jobs published and returns received since `t` (by the store's clock), oldest first: what a master whose channel
+   * was down missed (notifications sent meanwhile are lost).
+   */
+  async since(t: Date): Promise<{ jobs: JobRecord[]; returns: ReturnRecord[] }> {
+    const jobs = await this.db.query<{ record: JobRecord }>('SELECT record FROM brine_jobs WHERE published_at >= $1 ORDER BY published_at', [t]);
+    const returns = await this.db.query<{ record: ReturnRecord }>('SELECT record FROM brine_returns WHERE received_at >= $1 ORDER BY received_at', [t]);
+    return { jobs: jobs.map((r) => r.record), returns: returns.map((r) => r.record) };
+  }
+
+  /** One minion's return for a job; null when there is none. */
+  async returnOf(jid: string, id: string): Promise<ReturnRecord | null> {
+    if (!JID.test(jid)) return null;
+    const rows = await this.db.query<{ record: ReturnRecord }>('SELECT record FROM brine_returns WHERE jid = $1 AND minion_id = $2', [jid, id]);
+    return rows[0]?.record ?? null;
+  }
+
   async missing(jid: string): Promise<string[]> {
     if (!JID.test(jid)) return [];
     const rows = await this.db.query<{ minion_id: string }>(

@@ -53,6 +53,14 @@ export class PgKeys implements KeyStoreApi {
     return out;
   }
 
+  /** Every stored key (the masters of a cluster mirror them onto their disks); of `ids` only when given. */
+  async rows(ids?: string[]): Promise<{ id: string; state: KeyState; pem: string }[]> {
+    const rows = ids
+      ? await this.db.query<{ minion_id: string; state: KeyState; pem: string }>('SELECT minion_id, state, pem FROM brine_keys WHERE minion_id = ANY($1::text[])', [ids])
+      : await this.db.query<{ minion_id: string; state: KeyState; pem: string }>('SELECT minion_id, state, pem FROM brine_keys');
+    return rows.map((r) => ({ id: r.minion_id, state: r.state, pem: r.pem }));
+  }
+
   async count(state: KeyState): Promise<number> {
     const rows = await this.db.query<{ n: string }>('SELECT count(*) AS n FROM brine_keys WHERE state = $1', [state]);
     return Number(rows[0]?.n ?? 0);

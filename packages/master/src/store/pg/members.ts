@@ -23,6 +23,8 @@ export interface Member {
   treeHash: string | null;
   startedAt: string;
   seenAt: string;
+  /** The minions connected to it at its last heartbeat. */
+  connected: string[];
 }
 
 export interface JoinRequest {
@@ -61,9 +63,13 @@ export class PgMembers {
     });
   }
 
-  /** This master is alive, serving the tree with this hash. */
-  async heartbeat(treeHash?: string): Promise<void> {
-    await this.db.query('UPDATE brine_masters SET seen_at = clock_timestamp(), tree_hash = coalesce($2, tree_hash) WHERE name = $1', [this.master, treeHash ?? null]);
+  /** This master is alive, serving the tree with this hash (and, when given, with these minions connected). */
+  async heartbeat(treeHash?: string, connected?: string[]): Promise<void> {
+    await this.db.query('UPDATE brine_masters SET seen_at = clock_timestamp(), tree_hash = coalesce($2, tree_hash), connected = coalesce($3::json, connected) WHERE name = $1', [
+      this.master,
+      treeHash ?? null,
+      connected ? JSON.stringify(connected) : null,
+    ]);
   }
 
   async leave(): Promise<void> {
@@ -72,12 +78,12 @@ export class PgMembers {
 
   /** Members seen within `aliveMs` (all when not given), by name. */
   async members(aliveMs?: number): Promise<Member[]> {
-    const rows = await this.db.query<{ name: string; address: string | null; tree_hash: string | null; started_at: Date; seen_at: Date }>(
-      `SELECT name, address, tree_hash, started_at, seen_at FROM brine_masters
+    const rows = await this.db.query<{ name: string; address: string | null; tree_hash: string | null; started_at: Date; seen_at: Date; connected: string[] }>(
+      `SELECT name, address, tree_hash, started_at, seen_at, connected FROM brine_masters
        ${aliveMs === undefined ? '' : 'WHERE seen_at >= clock_timestamp() - $1 * interval \'1 millisecond\''} ORDER BY name COLLATE "C"`,
       aliveMs === undefined ? [] : [aliveMs],
     );
-    return rows.map((r) => ({ name: r.name, address: r.address, treeHash: r.tree_hash, startedAt: r.started_at.toISOString(), seenAt: r.seen_at.toISOString() }));
+    return rows.map((r) => ({ name: r.name, address: r.address, treeHash: r.tree_hash, startedAt: r.started_at.toISOString(), seenAt: r.seen_at.toISOString(), connected: Array.isArray(r.connected) ? r.connected : [] }));
   }
 
   /** Live members grouped by the tree hash they serve; more than one group: the masters serve different trees. */

@@ -105,6 +105,11 @@ CREATE TABLE brine_masters (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'the minions connected to each master (a job watch on one master waits for minions served by another)',
+    sql: `ALTER TABLE brine_masters ADD COLUMN connected json NOT NULL DEFAULT '[]';`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

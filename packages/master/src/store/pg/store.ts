@@ -13,7 +13,7 @@ import { PgMembers } from './members';
 import { migrate } from './migrations';
 import { PgGrains } from './grains';
 import { PgMine } from './mine';
-import { ClusterListener, type ListenerOptions } from './notify';
+import { CHANNEL, ClusterListener, payloads, type ClusterEvent, type ListenerOptions } from './notify';
 
 export interface PgStoreOptions {
   dsn: string;
@@ -66,6 +66,11 @@ export class PgStore implements Store {
   /** A listener on the master-to-master channel (started by the caller). */
   listener(o: ListenerOptions = {}): ClusterListener {
     return new ClusterListener(this.opts.dsn, { connectTimeoutMs: this.opts.connectTimeoutMs, ...o });
+  }
+
+  /** Tell the other masters of a change made outside a store transaction (e.g. a minion's grains). */
+  async announce(e: ClusterEvent): Promise<void> {
+    for (const p of payloads(e)) await this.db.query('SELECT pg_notify($1, $2)', [CHANNEL, p]);
   }
 
   async close(): Promise<void> {
