@@ -238,9 +238,10 @@ export function buildProgram(setCode: (c: number) => void): Command {
     .description('start a master and three minions here, accept their keys, run a highstate and print its summary')
     .option('--keep', 'keep the demo directory (configs, keys, logs, rendered files)')
     .option('--dir <dir>', 'use this directory instead of a temporary one (kept)')
+    .option('--cluster', 'three masters sharing a throwaway PostgreSQL, six minions, and a master killed to show the failover')
     .action(async (o: Record<string, unknown>, cmd: Command) => {
       const { demoCommand } = await import('./commands/demo');
-      setCode(await demoCommand({ ...globals(cmd, true), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined }));
+      setCode(await demoCommand({ ...globals(cmd, true), keep: Boolean(o['keep']), dir: o['dir'] as string | undefined, cluster: Boolean(o['cluster']) }));
     });
 
   program

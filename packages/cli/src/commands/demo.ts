@@ -11,28 +11,47 @@ import { EXIT } from '../exit';
 import type { GlobalOpts } from '../globals';
 import { ControlClient } from '../control-client';
 
-const ASSETS = path.resolve(__dirname, '../../assets/demo');
+/** The demo's embedded state tree and pillar (shared with `brine demo --cluster`). */
+export const DEMO_ASSETS = path.resolve(__dirname, '../../assets/demo');
+const ASSETS = DEMO_ASSETS;
 const MINIONS: Record<string, string[]> = { web1: ['web'], web2: ['web'], db1: ['db'] };
 
 export interface DemoOpts extends GlobalOpts {
   keep?: boolean;
   dir?: string;
+  /** Three masters sharing a throwaway PostgreSQL, six minions and a failover (demo-cluster.ts). */
+  cluster?: boolean;
 }
 
-function say(s: string): void {
+export function say(s: string): void {
   process.stderr.write(process.stderr.isTTY ? `\x1b[1m==>\x1b[0m ${s}\n` : `==> ${s}\n`);
 }
 
-async function run(fleet: Fleet, args: string[]): Promise<number> {
+/** A brine command against the master of `masterDir`, in this process (its output printed as the CLI prints it). */
+export async function runBrine(masterDir: string, args: string[]): Promise<number> {
   const { main } = await import('../main');
-  return main([process.execPath, 'brine', '-c', fleet.masterDir, ...args]);
+  return main([process.execPath, 'brine', '-c', masterDir, ...args]);
 }
 
-export async function demoCommand(o: DemoOpts): Promise<number> {
-  const dir = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'brine-demo-'));
+async function run(fleet: Fleet, args: string[]): Promise<number> {
+  return runBrine(fleet.masterDir, args);
+}
+
+/** The demo's pillar under `dir` (its rendered files go to dir/out); returns the pillar directory. */
+export function writeDemoPillar(dir: string): string {
   const pillar = path.join(dir, 'pillar');
   fs.cpSync(path.join(ASSETS, 'pillar'), pillar, { recursive: true });
   fs.writeFileSync(path.join(pillar, 'demo.sls'), `demo:\n  root: ${path.join(dir, 'out')}\n  somaxconn: 4096\n`);
+  return pillar;
+}
+
+export async function demoCommand(o: DemoOpts): Promise<number> {
+  if (o.cluster) {
+    const { demoClusterCommand } = await import('./demo-cluster');
+    return demoClusterCommand(o);
+  }
+  const dir = o.dir ? path.resolve(o.dir) : fs.mkdtempSync(path.join(os.tmpdir(), 'brine-demo-'));
+  const pillar = writeDemoPillar(dir);
   const fleet = new Fleet({
     dir,
     minions: Object.keys(MINIONS),
