@@ -259,15 +259,17 @@ export class ClusterLink {
   touch(): void {
     this.soon ??= setTimeout(() => {
       this.soon = undefined;
-      void this.heartbeat();
+      void this.heartbeat(true);
     }, 250);
     this.soon.unref?.();
   }
 
-  private async heartbeat(): Promise<void> {
+  /** `announce`: the minions here changed; the other masters read the members again now, not at their next beat. */
+  private async heartbeat(announce = false): Promise<void> {
     if (this.closed) return;
     try {
       await this.use(() => this.store.members.heartbeat(this.treeHash(), this.host.connectedHere()));
+      if (announce) await this.use(() => this.store.announce({ kind: 'members', master: this.name }));
       this.setMembers(await this.use(() => this.store.members.members()));
       const w = this.status().warning;
       if (w) this.log.warn(w);
@@ -366,6 +368,9 @@ export class ClusterLink {
         if (g) this.setLocalGrains(e.id, g);
         return;
       }
+      case 'members':
+        if (e.master !== this.name) this.setMembers(await this.use(() => this.store.members.members()));
+        return;
       default: {
         const never: never = e;
         throw new Error(`cluster event '${String((never as { kind?: unknown }).kind)}' has no handler`);

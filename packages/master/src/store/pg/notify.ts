@@ -16,7 +16,8 @@ export type ClusterEvent =
   | { kind: 'job'; jid: string; master: string }
   | { kind: 'return'; jid: string; id: string; master: string }
   | { kind: 'key'; ids: string[]; state: KeyState | null; master: string }
-  | { kind: 'grains'; id: string; master: string };
+  | { kind: 'grains'; id: string; master: string }
+  | { kind: 'members'; master: string };
 
 /** Most ids one key notification carries (longer lists are split, well within the 8000-byte payload limit). */
 const IDS_PER_NOTICE = 40;
@@ -37,7 +38,7 @@ export async function notify(c: ClientBase, e: ClusterEvent): Promise<void> {
 function parse(payload: string | undefined): ClusterEvent | null {
   try {
     const e = JSON.parse(payload ?? '') as ClusterEvent;
-    return e && typeof e === 'object' && (e.kind === 'job' || e.kind === 'return' || e.kind === 'key' || e.kind === 'grains') && typeof e.master === 'string' ? e : null;
+    return e && typeof e === 'object' && (e.kind === 'job' || e.kind === 'return' || e.kind === 'key' || e.kind === 'grains' || e.kind === 'members') && typeof e.master === 'string' ? e : null;
   } catch {
     return null;
   }
