@@ -38,7 +38,8 @@ function fleet(name: string, minions: string[], own: Ports, all: Ports[]): Fleet
     fileRoots: [path.join(dir, 'tree')],
     pillarRoots: [path.join(dir, 'pillar')],
     ports: own,
-    minion: () => ({ master: all.map(retEndpoint), master_alive_interval: 2 }),
+    // publish_port unset: the minion subscribes where each master says it publishes.
+    minion: () => ({ master: all.map(retEndpoint), master_alive_interval: 2, publish_port: null }),
   });
   fleets.push(f);
   return f;

@@ -32,6 +32,11 @@ export interface MinionOpts extends Dict {
   master_shuffle: boolean;
   random_master: boolean;
   publish_port: number;
+  /**
+   * `publish_port` was set in the config: the minion subscribes there whatever the master says (a proxy or a port
+   * forward between them). Unset, it follows the port each master names in its auth reply.
+   */
+  publish_port_set: boolean;
   ipv6: boolean;
   file_roots: Record<string, string[]>;
   pillar_roots: Record<string, string[]>;
@@ -164,6 +169,7 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     config_dir: dir,
     ...masterOptions(raw, num),
     publish_port: num('publish_port', 4505),
+    publish_port_set: raw['publish_port'] !== undefined && raw['publish_port'] !== null,
     ipv6: Boolean(raw['ipv6'] ?? false),
     file_roots: rootsOption(raw['file_roots'], ['/srv/salt'], dir, 'file_roots'),
     pillar_roots: rootsOption(raw['pillar_roots'], ['/srv/pillar'], dir, 'pillar_roots'),

@@ -259,8 +259,9 @@ export class Connection implements Requester {
     const reply = answer;
     const out = openAuthReply(reply, sent, this.keys, { trustedFingerprint: trusted || undefined });
     pinMasterKey(this.opts.pki_dir, out.masterPub, this.opts.master_finger || undefined);
-    // Verified and pinned: subscribe where this master publishes (several masters on one host each have a port).
-    if (out.publishPort !== undefined) link.usePublishPort(out.publishPort);
+    // Verified and pinned: subscribe where this master publishes (several masters on one host each have a port),
+    // unless the config names the publish port (a proxy or port forward between minion and master).
+    if (out.publishPort !== undefined && !this.opts.publish_port_set) link.usePublishPort(out.publishPort);
     if (out.status !== 'accepted') {
       if (out.status !== this.state) {
         const msg = out.status === 'pending' ? 'key pending acceptance on the master (brine key accept)' : `key ${out.status} by the master`;

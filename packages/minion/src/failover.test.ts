@@ -97,12 +97,12 @@ function minionDir(): string {
   return dir;
 }
 
-/** Minion options for `masters` (`host:port` each), publishing configured on the first one's port. */
-function options(dir: string, masters: string[], publishPort: number) {
+/** Minion options for `masters` (`host:port` each); publish_port unset, so it follows each master's auth reply. */
+function options(dir: string, masters: string[]) {
   return loadMinionOpts(dir, {
     id: 'web1',
     master: masters,
-    publish_port: publishPort,
+    publish_port: null,
     master_alive_interval: 1,
     pki_dir: 'pki',
     cachedir: 'cache',
@@ -136,7 +136,7 @@ describe('Connection with several masters', () => {
     const a = await master();
     const b = await master();
     const log = new MemoryLogger();
-    const conn = new Connection(options(minionDir(), [a.label, b.label], a.transport.publishPort), log);
+    const conn = new Connection(options(minionDir(), [a.label, b.label]), log);
     cleanups.push(() => conn.close());
     await conn.request({ kind: 'ping', epoch: undefined }, 5000);
     expect(conn.currentMaster).toBe(a.label);
@@ -156,7 +156,7 @@ describe('Connection with several masters', () => {
     const deadLabel = dead.label;
     await dead.close();
     const b = await master();
-    const conn = new Connection(options(minionDir(), [deadLabel, b.label], 4505), new MemoryLogger());
+    const conn = new Connection(options(minionDir(), [deadLabel, b.label]), new MemoryLogger());
     cleanups.push(() => conn.close());
     await conn.request({ kind: 'ping', epoch: undefined }, 8000);
     expect(conn.currentMaster).toBe(b.label);
@@ -169,7 +169,7 @@ describe('Connection with several masters', () => {
     fs.mkdirSync(path.join(dir, 'pki'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'pki', PINNED_MASTER_FILE), identity.publicPem);
     const log = new MemoryLogger();
-    const conn = new Connection(options(dir, [bad.label, good.label], bad.transport.publishPort), log);
+    const conn = new Connection(options(dir, [bad.label, good.label]), log);
     cleanups.push(() => conn.close());
     await conn.request({ kind: 'ping', epoch: undefined }, 8000);
     expect(conn.currentMaster).toBe(good.label);
@@ -185,7 +185,7 @@ describe('Minion daemon with several masters', () => {
     const a = await master();
     const b = await master();
     const log = new MemoryLogger();
-    const m = Minion.start(options(minionDir(), [a.label, b.label], a.transport.publishPort), log);
+    const m = Minion.start(options(minionDir(), [a.label, b.label]), log);
     cleanups.push(() => m.stop());
     await waitFor(() => a.kinds().includes('grains'), 10_000, 'the minion reporting to a');
     await a.close();

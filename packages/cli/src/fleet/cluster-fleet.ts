@@ -66,7 +66,8 @@ export class ClusterFleet {
         pillarRoots: this.o.pillarRoots,
         ports: ports[i],
         master: { cluster: { id: this.o.clusterId ?? 'demo', store: this.dsn, pki_dir: 'pki/cluster', name: this.masterName(i) }, ...this.o.master },
-        minion: (id) => ({ master: list, master_type: 'failover', master_shuffle: true, master_alive_interval: 5, ...this.o.minion?.(id) }),
+        // publish_port unset: each master names its own in its auth reply.
+        minion: (id) => ({ master: list, master_type: 'failover', master_shuffle: true, master_alive_interval: 5, publish_port: null, ...this.o.minion?.(id) }),
       });
       await f.configure();
       this.masters.push(f);
