@@ -16,20 +16,25 @@ test('a master SIGKILLed right after acknowledging 500 returns: every acknowledg
   // The master's job cache in a process of its own (the build), killed at once after its last acknowledgement.
   const script = `
     const { JobCache } = require(${JSON.stringify(path.resolve(__dirname, '../dist/jobcache.js'))});
-    const [dir, jid] = process.argv.slice(1);
+    const fs = require('fs');
+    const [dir, jid, ackFile] = process.argv.slice(1);
+    // Acknowledgements go to a file with a synchronous write: once written they survive the SIGKILL (a pipe's
+    // buffered stdout may not, which would make the acknowledged set look smaller than it was).
+    const ack = fs.openSync(ackFile, 'a');
     const jc = new JobCache(dir, 24);
     jc.useReturnLog();
     const ids = Array.from({ length: 500 }, (_, i) => 'm' + i);
     jc.recordJob({ jid, fun: 'test.ping', arg: [], kwarg: {}, tgt: '*', tgt_type: 'glob', expected: ids, user: 'root', started: '' });
     for (const id of ids) {
       jc.recordReturn({ id, jid, fun: 'test.ping', ret: true, retcode: 0, success: true, received: '' });
-      process.stdout.write('acked ' + id + '\\n');
+      fs.writeSync(ack, 'acked ' + id + '\\n');
     }
     process.kill(process.pid, 'SIGKILL');
   `;
-  const r = spawnSync(process.execPath, ['-e', script, dir, jid], { encoding: 'utf8' });
+  const ackFile = path.join(dir, 'acked');
+  const r = spawnSync(process.execPath, ['-e', script, dir, jid, ackFile], { encoding: 'utf8' });
   expect(r.signal).toBe('SIGKILL');
-  const acked = r.stdout.split('\n').filter((l) => l.startsWith('acked ')).map((l) => l.slice(6));
+  const acked = fs.readFileSync(ackFile, 'utf8').split('\n').filter((l) => l.startsWith('acked ')).map((l) => l.slice(6));
   expect(acked).toHaveLength(500);
   // Most were still only in the log when it died (so this proves the log, not the files).
   const jobDir = path.join(dir, 'jobs', jid);
