@@ -152,6 +152,23 @@ test('the master of a third of the fleet SIGKILLed: its minions answer through a
   }, 20_000, 'the killed master\'s minions answering elsewhere');
   const failoverMs = Date.now() - t0;
   expect(failoverMs).toBeLessThanOrEqual(10_000);
+  // Each moved once and re-authenticated once: its key is accepted cluster-wide.
+  for (const id of moved) {
+    const since = fs
+      .readFileSync(path.join(c.minionFleet.minionDir(id), 'minion.log'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as { message: string; timestamp: string }];
+        } catch {
+          return []; // a line being written
+        }
+      })
+      .filter((e) => Date.parse(e.timestamp) >= t0 - 1000);
+    expect(since.filter((e) => e.message === 'authenticated with the master')).toHaveLength(1);
+    expect(since.filter((e) => /not answering for \d+s: failing over to/.test(e.message))).toHaveLength(1);
+  }
   await waitFor(async () => {
     const r = await on(live[1]!, ['jobs', 'show', jid, '--out', 'json']);
     const rets = r.code === 0 ? json<Record<string, unknown>>(r) : {};

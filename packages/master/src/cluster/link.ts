@@ -49,6 +49,8 @@ const HEARTBEAT_MS = 2000;
 export const MEMBER_ALIVE_MS = 20_000;
 /** How far before the channel was lost a catch-up reads (clock differences between masters and the store). */
 const CATCH_UP_MARGIN_MS = 60_000;
+/** Ids mirrored per read of the store. */
+const KEY_BATCH = 1000;
 
 export class ClusterLink {
   /** Returns go through the spool when the store is unreachable (or still holds older ones). */
@@ -102,8 +104,8 @@ export class ClusterLink {
     }
     const link = new ClusterLink(store, listener, host, c, treeHash, log, path.join(m.cachedir, 'cluster-spool'), m.publish_ttl * 1000);
     await link.resync();
-    listener.on('event', (e: ClusterEvent) => link.onEvent(e).catch((err) => log.warn('cluster event not applied (read again at the next resync)', { kind: e.kind, error: errorMessage(err) })));
-    listener.on('connected', () => void link.resync().catch((err) => log.warn('cluster resync failed', { error: errorMessage(err) })));
+    listener.on('event', (e: ClusterEvent) => link.enqueue(e));
+    listener.on('connected', () => link.resyncSoon(0));
     listener.on('disconnected', (err: Error) => {
       link.lostAt ??= Date.now();
       log.warn('cluster channel lost: reconnecting', { error: err.message });
@@ -135,6 +137,8 @@ export class ClusterLink {
       if (this.downSince) {
         this.log.info('cluster store reachable again', { downForS: Math.round((Date.now() - this.downSince) / 1000) });
         this.downSince = 0;
+        // What was announced while it was away may not have been applied here: read the store again.
+        this.resyncSoon();
       }
       return out;
     } catch (e) {
@@ -273,6 +277,7 @@ export class ClusterLink {
       this.setMembers(await this.use(() => this.store.members.members()));
       const w = this.status().warning;
       if (w) this.log.warn(w);
+      if (this.resyncDue) this.resyncSoon(0);
       await this.flushSpool();
     } catch (e) {
       this.log.debug('cluster heartbeat failed', { error: errorMessage(e) });
@@ -334,6 +339,58 @@ export class ClusterLink {
     }
   }
 
+  /** Events are applied one at a time, in order; key events arriving together are mirrored as one batch. */
+  private queue: Promise<void> = Promise.resolve();
+  private keyIds = new Set<string>();
+  private keyFlushQueued = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  /** A resync failed or was asked for while the store was away: the next heartbeat tries it again. */
+  private resyncDue = false;
+
+  enqueue(e: ClusterEvent): void {
+    if (this.closed) return;
+    if (e.kind === 'key') {
+      // 10,000 keys accepted at once arrive as hundreds of notices: one read of the store for all of them.
+      for (const id of e.ids) this.keyIds.add(id);
+      if (this.keyFlushQueued) return;
+      this.keyFlushQueued = true;
+      this.chain(async () => {
+        this.keyFlushQueued = false;
+        const ids = [...this.keyIds];
+        this.keyIds.clear();
+        for (let i = 0; i < ids.length; i += KEY_BATCH) await this.mirror(ids.slice(i, i + KEY_BATCH));
+      }, 'key');
+      return;
+    }
+    this.chain(() => this.onEvent(e), e.kind);
+  }
+
+  private chain(f: () => Promise<void>, kind: string): void {
+    this.queue = this.queue.then(f).catch((err) => {
+      this.log.warn('cluster event not applied: reading the store again', { kind, error: errorMessage(err) });
+      this.resyncSoon();
+    });
+  }
+
+  /** Read the store again in full shortly (debounced); retried at each heartbeat until it succeeds. */
+  resyncSoon(delayMs = 1000): void {
+    this.resyncDue = true;
+    if (this.resyncTimer || this.closed) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      this.chain(async () => {
+        this.resyncDue = false;
+        try {
+          await this.resync();
+        } catch (err) {
+          this.resyncDue = true;
+          throw err;
+        }
+      }, 'resync');
+    }, delayMs);
+    this.resyncTimer.unref?.();
+  }
+
   private async onEvent(e: ClusterEvent): Promise<void> {
     if (this.closed) return;
     switch (e.kind) {
@@ -382,6 +439,7 @@ export class ClusterLink {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     clearTimeout(this.soon);
+    clearTimeout(this.resyncTimer);
     await this.listener.close();
     await this.store.members.leave().catch(() => undefined);
     await this.store.close().catch(() => undefined);
