@@ -20,7 +20,7 @@
  * and the tail of each master's log before failing; everything is stopped and removed either way.
  */
 'use strict';
-const { spawnSync, fork } = require('child_process');
+const { fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -28,54 +28,14 @@ const { Client } = require('pg');
 const { ClusterFleet } = require('../packages/cli/dist/fleet/cluster-fleet.js');
 const { waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
+const { cli, parseJson, processTree, prioritize } = require('./proc');
 
-const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
 const PEER = path.resolve(__dirname, 'peer');
 const MASTERS = 3;
 /** As bench/swarm.js: SUB, DEALER and the two sockets of its event monitor per minion; libzmq allows 1,023 a process. */
 const PER_PROCESS = 240;
 const PING_S = 10;
 const WAIT_MS = Number(process.env.BENCH_WAIT_S || 900) * 1000;
-
-function cli(masterDir, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BRINE, '-c', masterDir, ...args], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' } });
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, code: r.status, out: r.stdout ?? '', err: r.stderr ?? '' };
-}
-
-function parseJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
-}
-
-/** A process and its descendants. */
-function processTree(pid) {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const t of fs.readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = fs.readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-function prioritize(pid) {
-  for (const p of processTree(pid)) {
-    try {
-      os.setPriority(p, -10);
-    } catch {
-      /* not root: measured at normal priority */
-    }
-  }
-}
 
 /** Peak RSS (VmHWM, KiB) of a master and of each of its children, kept in `peaks` under `m1`, `m1 child <pid>`. */
 function sample(name, pid, peaks) {

@@ -17,28 +17,21 @@
  * minions on each (issue 13's test.ping at 3 x 3,000 is `--swarm 3000`).
  */
 'use strict';
-const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Client } = require('pg');
 const { ClusterFleet } = require('../packages/cli/dist/fleet/cluster-fleet.js');
 const { waitFor } = require('../packages/cli/dist/fleet/fleet.js');
-const { ControlClient } = require('../packages/protocol/dist');
+const { cli } = require('./proc');
+const { allPresent: allPresentIn, quietPing, servedBy } = require('../packages/cli/dist/fleet/cluster-probe.js');
 
-const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
 const PEER = path.resolve(__dirname, 'peer');
 const MASTERS = 3;
 const MINIONS = 30;
 const ALIVE_INTERVAL_S = 5;
 /** Brine's job tables: a job's record, its expected minions, their returns. */
 const JOB_TABLES = ['brine_jobs', 'brine_job_minions', 'brine_returns'];
-
-function cli(masterDir, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BRINE, '-c', masterDir, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' } });
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, code: r.status, out: r.stdout, err: r.stderr };
-}
 
 function returnedAll(r, n) {
   if (r.code !== 0) return false;
@@ -52,42 +45,9 @@ function returnedAll(r, n) {
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-async function control(masterDir, f) {
-  const c = new ControlClient(path.join(masterDir, 'sock'));
-  try {
-    return await f(c);
-  } finally {
-    c.close();
-  }
-}
-
-async function servedBy(masterDir) {
-  const s = await control(masterDir, (c) => c.request('status', {}));
-  return Object.entries(s.minions).filter(([, v]) => v === 'connected').map(([id]) => id);
-}
-
-/** test.ping on '*' through the control channel: who answered true, and when the last of them did. */
-async function quietPing(masterDir, timeoutS) {
-  const answered = new Set();
-  let lastAt = 0;
-  await control(masterDir, (c) =>
-    c.request('publish', { tgt: '*', fun: 'test.ping', timeout: timeoutS, max_wait: timeoutS * 4 }, {
-      timeoutMs: (timeoutS * 4 + 5) * 1000,
-      onEvent: (e) => {
-        if (e.event === 'return' && e.ret === true) {
-          answered.add(e.minion);
-          lastAt = Date.now();
-        }
-      },
-    }),
-  );
-  return { answered, lastAt };
-}
-
 /** Every minion connected somewhere and every given master knowing it (manage.present: the cluster's view, no ping). */
-async function allPresent(c, masters, ids) {
-  const present = await Promise.all(masters.map((i) => control(c.masters[i].masterDir, (k) => k.request('runner', { fun: 'manage.present', arg: [], kwarg: {} }))));
-  return present.every((p) => Array.isArray(p.return) && ids.every((id) => p.return.includes(id)));
+function allPresent(c, masters, ids) {
+  return allPresentIn(masters.map((i) => c.masters[i].masterDir), ids);
 }
 
 async function pgSizes(db) {

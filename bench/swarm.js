@@ -20,76 +20,18 @@
  * RSA keys come from a cache dir (bench/keys.js) so key generation is not measured.
  */
 'use strict';
-const { spawnSync, fork } = require('child_process');
+const { fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
+const { cli, parseJson, processTree, cpuS, prioritize } = require('./proc');
 
-const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
 const PEER = path.resolve(__dirname, 'peer');
 /** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
 const PER_PROCESS = 240;
 const PING_S = 10;
-
-function cli(masterDir, args) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BRINE, '-c', masterDir, ...args], { encoding: 'utf8', maxBuffer: 512 * 2 ** 20, env: { ...process.env, NO_COLOR: '1' } });
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function parseJson(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return {};
-  }
-}
-
-/** The master's process and its children (a publisher process, if any): pid -> {rssKiB peak, fds}. */
-function processTree(pid) {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const t of fs.readdirSync(`/proc/${out[i]}/task`)) {
-        const kids = fs.readFileSync(`/proc/${out[i]}/task/${t}/children`, 'utf8').trim();
-        if (kids) out.push(...kids.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-/** CPU seconds (user + system) of the master and its children so far. */
-function cpuS(pid) {
-  let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      const f = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      /* gone */
-    }
-  }
-  return ticks / 100;
-}
-
-/**
- * The master (and its publisher process) at nice -10 when permitted: on this shared 2-core machine the swarm's
- * worker processes and whatever else runs would otherwise starve it, which a master on its own host is not.
- */
-function prioritize(pid) {
-  for (const p of processTree(pid)) {
-    try {
-      os.setPriority(p, -10);
-    } catch {
-      /* not root: measured at normal priority */
-    }
-  }
-}
 
 function sample(pid, peaks) {
   for (const p of processTree(pid)) {

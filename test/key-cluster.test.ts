@@ -7,7 +7,6 @@
 import * as crypto from 'crypto';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { nullLogger } from '@brine/core';
@@ -17,6 +16,7 @@ import { createKeyPair, fingerprint } from '@brine/protocol/dist/crypto/keys';
 import { EXIT } from '../packages/cli/src/exit';
 import { BRINE, brine, json, type CliResult } from './helpers/cli';
 import { startPostgres, type PgServer } from './helpers/postgres';
+import { freePort } from '../packages/cli/src/fleet/fleet';
 
 let pg: PgServer;
 let dir: string;
@@ -34,17 +34,6 @@ function masterConfig(name: string, cluster?: Record<string, string>): string {
   if (cluster) lines.push('cluster:', ...Object.entries(cluster).map(([k, v]) => `  ${k}: '${v}'`));
   fs.writeFileSync(path.join(d, 'master'), lines.join('\n') + '\n');
   return d;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 const key = (args: string[], env?: NodeJS.ProcessEnv): CliResult => brine(['-c', conf, 'key', ...args], { env });

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { errorMessage } from '@brine/core';
 import { ClusterFleet } from '../fleet/cluster-fleet';
 import { waitFor } from '../fleet/fleet';
-import { ControlClient } from '../control-client';
+import { allPresent, quietPing, servedBy } from '../fleet/cluster-probe';
 import { EXIT } from '../exit';
 import { DEMO_ASSETS, runBrine, say, writeDemoPillar, type DemoOpts } from './demo';
 
@@ -23,42 +23,6 @@ const ALIVE_INTERVAL_S = 5;
 /** A step of the demo that did not happen as it should. */
 class DemoFailed extends Error {}
 
-/** Ask a master's control channel; undefined when that master is not running. */
-async function control<T>(masterDir: string, f: (c: ControlClient) => Promise<T>): Promise<T> {
-  const c = new ControlClient(path.join(masterDir, 'sock'));
-  try {
-    return await f(c);
-  } finally {
-    c.close();
-  }
-}
-
-/** The minions connected to this master (its control-channel status). */
-async function servedBy(masterDir: string): Promise<string[]> {
-  const s = await control(masterDir, (c) => c.request('status', {}));
-  return Object.entries(s.minions)
-    .filter(([, v]) => v === 'connected')
-    .map(([id]) => id);
-}
-
-/** test.ping from one master, printing nothing: the minions that answered True within `timeoutS` of silence, and when the last did. */
-async function quietPing(masterDir: string, timeoutS: number): Promise<{ answered: Set<string>; lastAt: number }> {
-  const answered = new Set<string>();
-  let lastAt = 0;
-  await control(masterDir, (c) =>
-    c.request('publish', { tgt: '*', fun: 'test.ping', timeout: timeoutS, max_wait: timeoutS * 4 }, {
-      timeoutMs: (timeoutS * 4 + 5) * 1000,
-      onEvent: (e) => {
-        if (e.event === 'return' && e.ret === true) {
-          answered.add(e.minion);
-          lastAt = Date.now();
-        }
-      },
-    }),
-  );
-  return { answered, lastAt };
-}
-
 /**
  * Every minion is connected to some master, and every running master knows it: a master learns which minions the
  * others serve from their heartbeats (manage.present, which pings nobody), and a job watch counts a minion it
@@ -67,8 +31,7 @@ async function quietPing(masterDir: string, timeoutS: number): Promise<{ answere
 async function everyMasterSeesAll(c: ClusterFleet, alive: Set<number>): Promise<boolean> {
   const served = (await Promise.all([...alive].map((i) => servedBy(c.masters[i]!.masterDir)))).flat();
   if (!IDS.every((id) => served.includes(id))) return false;
-  const present = await Promise.all([...alive].map((i) => control(c.masters[i]!.masterDir, (k) => k.request('runner', { fun: 'manage.present', arg: [], kwarg: {} }))));
-  return present.every((p) => Array.isArray(p.return) && IDS.every((id) => (p.return as unknown[]).includes(id)));
+  return allPresent([...alive].map((i) => c.masters[i]!.masterDir), IDS);
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -6,10 +6,10 @@
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
+import { freePort } from './fleet';
 
 export interface PgServer {
   /** DSN of the test database (`brine`), as the test role with its password over TCP. */
@@ -46,17 +46,6 @@ function run(cmd: string, args: string[], asUser: string | null, cwd: string, ti
     execFile(file, argv, { timeout: timeoutMs, encoding: 'utf8', cwd }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
     });
   });
 }
