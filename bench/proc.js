@@ -66,4 +66,18 @@ function prioritize(pid) {
   }
 }
 
-module.exports = { BRINE, cli, parseJson, processTree, cpuS, prioritize };
+/** Send `what` to a forked worker and resolve with its first message carrying `key`. */
+function askWorker(w, what, key) {
+  return new Promise((res) => {
+    const on = (m) => {
+      if (m && typeof m === 'object' && key in m) {
+        w.off('message', on);
+        res(m);
+      }
+    };
+    w.on('message', on);
+    w.send(what);
+  });
+}
+
+module.exports = { BRINE, cli, parseJson, processTree, cpuS, prioritize, askWorker };

@@ -26,7 +26,7 @@ const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, cpuS, prioritize } = require('./proc');
+const { cli, parseJson, processTree, cpuS, prioritize , askWorker } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
 /** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
@@ -69,17 +69,7 @@ async function run(n, procs) {
   const workers = [];
   const peaks = new Map();
   let sampler;
-  const ask = (w, what, key) =>
-    new Promise((res) => {
-      const on = (m) => {
-        if (m && typeof m === 'object' && key in m) {
-          w.off('message', on);
-          res(m);
-        }
-      };
-      w.on('message', on);
-      w.send(what);
-    });
+  const ask = askWorker;
   const status = () => Promise.all(workers.map((w) => ask(w, 'status', 'accepted')));
   const sum = (xs, f) => xs.reduce((a, x) => a + f(x), 0);
   const r = { minions: n, processes: procs, keysGenerated: made };

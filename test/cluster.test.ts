@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ClusterFleet } from '../packages/cli/src/fleet/cluster-fleet';
-import { ControlClient } from '../packages/cli/src/control-client';
+import { servedBy } from '../packages/cli/src/fleet/cluster-probe';
 import { brineAsync, json, type CliResult } from './helpers/cli';
 import { tempDir, waitFor, writeFiles } from './helpers/fleet';
 
@@ -20,15 +20,9 @@ function on(i: number, args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return brineAsync(['-c', c.masters[i]!.masterDir, ...args], { timeoutMs });
 }
 
-/** The minions connected to master `i` (its own view, over its control socket). */
+/** The minions connected to master `i` (its own view, over its control socket), sorted. */
 async function connectedTo(i: number): Promise<string[]> {
-  const cc = new ControlClient(path.join(c.masters[i]!.masterDir, 'sock'));
-  try {
-    const s = await cc.request('status', {});
-    return Object.entries(s.minions).filter(([, v]) => v === 'connected').map(([id]) => id).sort();
-  } finally {
-    cc.close();
-  }
+  return (await servedBy(c.masters[i]!.masterDir)).sort();
 }
 
 /** Ids that answered a test.ping published on master `i`. */

@@ -575,12 +575,17 @@ export class Master implements ClusterHost {
       .sort();
   }
 
+  /** Nodegroups expanded (to the compound expression minions receive); other targets as they are. */
+  expandTarget(tgt: string | string[], tgtType: TargetType): { tgt: string | string[]; tgtType: TargetType } {
+    if (tgtType === 'nodegroup') return { tgt: expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), tgtType: 'compound' };
+    if (tgtType === 'compound') return { tgt: expandNodegroups(String(tgt), this.opts.nodegroups), tgtType };
+    return { tgt, tgtType };
+  }
+
   async publish(job: { tgt: string | string[]; tgtType: TargetType; fun: string; arg: unknown[]; kwarg: Dict; user?: string }): Promise<{ jid: string; expected: string[] }> {
     this.reconcileKeys(false); // a key deleted a moment ago gets nothing, even without the notification
     // Nodegroups are expanded here; minions receive the compound expression.
-    let { tgt, tgtType } = job;
-    if (tgtType === 'nodegroup') [tgt, tgtType] = [expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), 'compound'];
-    else if (tgtType === 'compound') tgt = expandNodegroups(String(tgt), this.opts.nodegroups);
+    const { tgt, tgtType } = this.expandTarget(job.tgt, job.tgtType);
     const expected = this.expectedMinions(tgt, tgtType);
     const jid = newJid();
     const rec: JobRecord = { jid, fun: job.fun, arg: job.arg, kwarg: job.kwarg, tgt: job.tgt, tgt_type: job.tgtType, expected, user: job.user ?? 'root', started: new Date().toISOString() };
@@ -615,10 +620,7 @@ export class Master implements ClusterHost {
    * moved here meanwhile still gets it; one that already ran it refuses the jid again, see the minion's SeenJobs).
    */
   async deliverRemoteJob(job: JobRecord): Promise<void> {
-    let tgt = job.tgt;
-    let tgtType = job.tgt_type as TargetType;
-    if (tgtType === 'nodegroup') [tgt, tgtType] = [expandNodegroups(`N@${String(tgt)}`, this.opts.nodegroups), 'compound'];
-    else if (tgtType === 'compound') tgt = expandNodegroups(String(tgt), this.opts.nodegroups);
+    const { tgt, tgtType } = this.expandTarget(job.tgt, job.tgt_type as TargetType);
     await this.deliver(job, tgt, tgtType);
     this.log.info('cluster job published here', { jid: job.jid, fun: job.fun, expected: job.expected.length });
   }

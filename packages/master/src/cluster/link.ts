@@ -312,9 +312,12 @@ export class ClusterLink {
       n++;
     }
     let r = 0;
+    // This master's copy of each job's returns, read once per job (not once per return).
+    const held = new Map<string, Map<string, string>>();
     for (const rec of returns) {
-      const have = this.host.jobs.returns(rec.jid).find((x) => x.id === rec.id);
-      if (have && have.received === rec.received) continue;
+      let mine = held.get(rec.jid);
+      if (!mine) held.set(rec.jid, (mine = new Map(this.host.jobs.returns(rec.jid).map((x) => [x.id, x.received]))));
+      if (mine.get(rec.id) === rec.received) continue;
       this.applyReturn(this.host.jobs.job(rec.jid), rec);
       r++;
     }
@@ -391,13 +394,10 @@ export class ClusterLink {
     this.resyncTimer.unref?.();
   }
 
-  private async onEvent(e: ClusterEvent): Promise<void> {
+  /** Every event but `key` (mirrored in batches by `enqueue`, our own changes too). */
+  private async onEvent(e: Exclude<ClusterEvent, { kind: 'key' }>): Promise<void> {
     if (this.closed) return;
     switch (e.kind) {
-      case 'key':
-        // Our own changes too: the mirror is written from the store, whoever changed it.
-        await this.mirror(e.ids);
-        return;
       case 'job': {
         if (e.master === this.name) return;
         const job = await this.use(() => this.store.jobs.job(e.jid));

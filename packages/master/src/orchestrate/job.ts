@@ -2,7 +2,7 @@
  * Jobs run from inside the master (orchestrate steps, reactor actions): publish, then gather the returns through the
  * same watch the CLI uses, as a promise. `batch` runs Salt's sliding window over the expected minions.
  */
-import { expandNodegroups, UsageError, worseOutcome, type Dict, type Outcome, type TargetType } from '@brine/core';
+import { UsageError, worseOutcome, type Dict, type Outcome, type TargetType } from '@brine/core';
 import type { Master } from '../server';
 
 export interface JobSpec {
@@ -67,9 +67,8 @@ export function batchSize(spec: string | number, total: number): number {
 
 /** The minions a target would reach now (nodegroups expanded as `publish` expands them). */
 export function targetedMinions(master: Master, tgt: string | string[], tgtType: TargetType): string[] {
-  if (tgtType === 'nodegroup') return master.expectedMinions(expandNodegroups(`N@${String(tgt)}`, master.opts.nodegroups), 'compound');
-  if (tgtType === 'compound') return master.expectedMinions(expandNodegroups(String(tgt), master.opts.nodegroups), 'compound');
-  return master.expectedMinions(tgt, tgtType);
+  const t = master.expandTarget(tgt, tgtType);
+  return master.expectedMinions(t.tgt, t.tgtType);
 }
 
 /** Salt's batch: `size` minions at work at any time, the next one starting as soon as one returns. */
