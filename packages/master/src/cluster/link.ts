@@ -51,6 +51,8 @@ export const MEMBER_ALIVE_MS = 20_000;
 const CATCH_UP_MARGIN_MS = 60_000;
 /** Ids mirrored per read of the store. */
 const KEY_BATCH = 1000;
+/** Returns read back from the store in one query at most. */
+const RETURN_READ_BATCH = 1000;
 
 export class ClusterLink {
   /** Returns go through the spool when the store is unreachable (or still holds older ones). */
@@ -365,7 +367,42 @@ export class ClusterLink {
       }, 'key');
       return;
     }
+    if (e.kind === 'return') {
+      if (e.master === this.name) return;
+      // Returns announced one after another are read back together (one query for thousands), as long as nothing
+      // else came between: a job announced after them is applied after them, and its returns after it.
+      if (this.returnsWaiting) {
+        this.returnsWaiting.push(...e.rets);
+        return;
+      }
+      const rets = (this.returnsWaiting = [...e.rets]);
+      this.chain(async () => {
+        if (this.returnsWaiting === rets) this.returnsWaiting = undefined;
+        await this.applyReturns(rets);
+      }, 'return');
+      return;
+    }
+    this.returnsWaiting = undefined;
     this.chain(() => this.onEvent(e), e.kind);
+  }
+
+  /** Returns announced but not read yet, still open to more (undefined once another kind of event came). */
+  private returnsWaiting: [string, string][] | undefined;
+
+  /** Returns other masters stored: read in batches, each applied to its job (read from the store if not here yet). */
+  private async applyReturns(rets: [string, string][]): Promise<void> {
+    for (let i = 0; i < rets.length; i += RETURN_READ_BATCH) {
+      const recs = await this.use(() => this.store.jobs.returnsOf(rets.slice(i, i + RETURN_READ_BATCH)));
+      for (const rec of recs) {
+        let job = this.host.jobs.job(rec.jid);
+        if (!job) {
+          // A minion's scheduled run, recorded with its return by another master.
+          job = await this.use(() => this.store.jobs.job(rec.jid));
+          if (job) this.host.jobs.recordJob(job);
+        }
+        this.applyReturn(job, rec);
+      }
+    }
   }
 
   private chain(f: () => Promise<void>, kind: string): void {
@@ -394,8 +431,8 @@ export class ClusterLink {
     this.resyncTimer.unref?.();
   }
 
-  /** Every event but `key` (mirrored in batches by `enqueue`, our own changes too). */
-  private async onEvent(e: Exclude<ClusterEvent, { kind: 'key' }>): Promise<void> {
+  /** Every event but `key` and `return` (both applied in batches by `enqueue`). */
+  private async onEvent(e: Exclude<ClusterEvent, { kind: 'key' | 'return' }>): Promise<void> {
     if (this.closed) return;
     switch (e.kind) {
       case 'job': {
@@ -404,19 +441,6 @@ export class ClusterLink {
         if (!job || this.host.jobs.job(job.jid)) return;
         this.host.jobs.recordJob(job);
         await this.host.deliverRemoteJob(job);
-        return;
-      }
-      case 'return': {
-        if (e.master === this.name) return;
-        const rec = await this.use(() => this.store.jobs.returnOf(e.jid, e.id));
-        if (!rec) return;
-        let job = this.host.jobs.job(e.jid);
-        if (!job) {
-          // A minion's scheduled run, recorded with its return by another master.
-          job = await this.use(() => this.store.jobs.job(e.jid));
-          if (job) this.host.jobs.recordJob(job);
-        }
-        this.applyReturn(job, rec);
         return;
       }
       case 'grains': {

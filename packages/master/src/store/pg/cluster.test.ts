@@ -13,7 +13,7 @@ import type { KeyPolicy } from '../key-rules';
 import { StoreConfigError, StoreUnavailable } from './connect';
 import { migrate, MIGRATIONS, MINION_LOCK, SCHEMA_VERSION, SchemaTooNew, schemaVersion } from './migrations';
 import { ClusterMismatch } from './members';
-import { ClusterListener, notify, type ClusterEvent } from './notify';
+import { ClusterListener, notify, payloads, type ClusterEvent } from './notify';
 import { PgStore } from './store';
 
 let pg: PgServer;
@@ -111,7 +111,7 @@ test('LISTEN/NOTIFY: key changes, jobs and returns on A reach B; nothing is sent
   expect(await a.jobs.recordJob(job(jid, ['web1']))).toBe(true);
   expect(await next((e) => e.kind === 'job')).toEqual({ kind: 'job', jid, master: 'master-a' });
   await a.jobs.recordReturn({ id: 'web1', jid, fun: 'test.ping', ret: true, retcode: 0, success: true, received: new Date().toISOString() });
-  expect(await next((e) => e.kind === 'return')).toEqual({ kind: 'return', jid, id: 'web1', master: 'master-a' });
+  expect(await next((e) => e.kind === 'return')).toEqual({ kind: 'return', rets: [[jid, 'web1']], master: 'master-a' });
   // The rolled-back notification never arrived, and the three came in commit order.
   expect(events.map((e) => e.kind)).toEqual(['key', 'job', 'return']);
   const ids = Array.from({ length: 100 }, (_, i) => `m${String(i).padStart(3, '0')}`);
@@ -143,6 +143,69 @@ test('the same job published by two masters at once is recorded once, and each m
   await Promise.all(minions.flatMap((m) => [a.jobs.recordReturn(r(m, 'a')), b.jobs.recordReturn(r(m, 'b'))]));
   expect((await b.jobs.returns(j.jid)).map((x) => x.id).sort()).toEqual([...minions].sort());
   expect(await a.jobs.missing(j.jid)).toEqual([]);
+});
+
+test('returns arriving together are written as one batch with one notice; a quota refusal and a row the store refuses fail alone', async () => {
+  const dsn = await freshDb();
+  const refusals = new QuotaRefusals(nullLogger);
+  const a = await PgStore.open({ dsn, master: 'master-a', keepJobsHours: 24, connectTimeoutMs: 3000, quota: { jobCacheBytes: 2 * 4096, mineBytes: 1e7, grainsBytes: 1e7, refusals } });
+  opened.push(a);
+  const b = await openStore(dsn, 'master-b');
+  const { events, next } = await listen(b);
+  const minions = Array.from({ length: 300 }, (_, i) => `batch${String(i).padStart(3, '0')}`);
+  const jids = [newJid(), newJid(), newJid()];
+  for (const jid of jids) await a.jobs.recordJob(job(jid, [...minions, 'hog', 'bad']));
+  // A quota of 2 blocks a minion: its third return in one batch is over it.
+  const ret = (id: string, jid: string) => ({ id, jid, fun: 'test.ping', ret: true, retcode: 0, success: true, received: new Date().toISOString() });
+  const before = events.length;
+  const all = [...minions.map((m) => ret(m, jids[0]!)), ...jids.map((jid) => ret('hog', jid))];
+  const outcomes = await Promise.allSettled(all.map((r) => a.jobs.recordReturn(r)));
+  const failed = outcomes.map((o, i) => (o.status === 'rejected' ? `${all[i]!.id} ${all[i]!.jid === jids[2] ? 'third' : ''}`.trim() : '')).filter(Boolean);
+  expect(failed).toEqual(['hog third']);
+  expect(String((outcomes[minions.length + 2] as PromiseRejectedResult).reason)).toMatch(/over its job cache quota/);
+  expect(refusals.count('hog', 'job cache')).toBe(1);
+  expect((await b.jobs.returns(jids[0]!)).map((r) => r.id)).toEqual([...minions, 'hog'].sort());
+  expect((await b.jobs.returns(jids[1]!)).map((r) => r.id)).toEqual(['hog']);
+  expect(await b.jobs.returns(jids[2]!)).toEqual([]);
+  // Every stored return was announced, in order, in far fewer notices than returns (and none for the refused).
+  await next((e) => e.kind === 'return' && e.rets.some(([jid, id]) => jid === jids[1] && id === 'hog'));
+  const announced = events.slice(before).flatMap((e) => (e.kind === 'return' ? e.rets : []));
+  expect(announced.map(([jid, id]) => `${id} ${jid}`).sort()).toEqual([...minions.map((m) => `${m} ${jids[0]}`), `hog ${jids[0]}`, `hog ${jids[1]}`].sort());
+  expect(events.slice(before).filter((e) => e.kind === 'return').length).toBeLessThan(20);
+  // The store refuses the row of minion 'bad' (a trigger standing in for any row-level refusal): the returns that
+  // came with it are stored all the same.
+  await a.db.query(`CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.minion_id = 'bad' THEN RAISE EXCEPTION 'no returns from bad'; END IF; RETURN NEW; END $$`);
+  await a.db.query('CREATE TRIGGER refuse_bad BEFORE INSERT ON brine_returns FOR EACH ROW EXECUTE FUNCTION refuse_bad()');
+  const more = [...minions.slice(0, 50).map((m) => ret(m, jids[1]!)), ret('bad', jids[1]!), ...minions.slice(50, 100).map((m) => ret(m, jids[1]!))];
+  const second = await Promise.allSettled(more.map((r) => a.jobs.recordReturn(r)));
+  expect(second.map((o, i) => (o.status === 'rejected' ? more[i]!.id : '')).filter(Boolean)).toEqual(['bad']);
+  expect(String((second[50] as PromiseRejectedResult).reason)).toMatch(/no returns from bad/);
+  expect((await b.jobs.returns(jids[1]!)).map((r) => r.id)).toEqual([...minions.slice(0, 100), 'hog'].sort());
+  // Read back by pairs, in the order asked, unknown pairs left out.
+  const asked: [string, string][] = [[jids[1]!, 'hog'], [jids[2]!, 'hog'], [jids[0]!, 'batch007'], [jids[1]!, 'bad']];
+  expect((await b.jobs.returnsOf(asked)).map((r) => `${r.id} ${r.jid === jids[1] ? 1 : 0}`)).toEqual(['hog 1', 'batch007 0']);
+});
+
+test('notices stay under PostgreSQL\'s payload limit with the longest minion ids', async () => {
+  const long = (i: number) => `${String(i).padStart(4, '0')}${'x'.repeat(196)}`;
+  const ids = Array.from({ length: 120 }, (_, i) => long(i));
+  for (const e of [
+    { kind: 'key' as const, ids, state: 'accepted' as const, master: 'm' },
+    { kind: 'return' as const, rets: ids.map((id): [string, string] => ['20261203000000000001', id]), master: 'm' },
+  ]) {
+    const out = payloads(e);
+    expect(out.length).toBeGreaterThan(1);
+    for (const p of out) expect(Buffer.byteLength(p)).toBeLessThan(8000);
+    const back = out.map((p) => JSON.parse(p) as ClusterEvent);
+    expect(back.flatMap((x) => (x.kind === 'key' ? x.ids : x.kind === 'return' ? x.rets.map((r) => r[1]) : []))).toEqual(ids);
+  }
+  // And through a real server: 120 accepted keys of 200 characters each, announced.
+  const dsn = await freshDb();
+  const a = await openStore(dsn, 'master-a');
+  const { next } = await listen(a);
+  for (const id of ids) await a.keys.decide(id, key());
+  expect((await a.keys.accept('*')).length).toBe(120);
+  await next((e) => e.kind === 'key' && e.state === 'accepted' && e.ids.includes(long(119)));
 });
 
 test('two masters deciding on one new minion at once: one pending key, and a second, different key is denied; max_pending_keys holds across masters', async () => {

@@ -9,12 +9,15 @@ import { JID, type JobRecord, type ReturnRecord } from '../../jobcache';
 import { validMinionId } from '../../keys';
 import { diskBytes, type QuotaRefusals } from '../../quota';
 import type { JobCacheApi } from '../types';
-import type { Db } from './connect';
+import type { PoolClient } from 'pg';
+import { StoreUnavailable, type Db } from './connect';
 import { MINION_LOCK } from './migrations';
 import { notify } from './notify';
 
+const badJid = (jid: string): BrineError => new BrineError('job-cache', `jid '${jid}' is not valid (20 digits)`);
+
 function checkJid(jid: string): void {
-  if (!JID.test(jid)) throw new BrineError('job-cache', `jid '${jid}' is not valid (20 digits)`);
+  if (!JID.test(jid)) throw badJid(jid);
 }
 
 /** The first 14 digits of a jid for a time (YYYYMMDDhhmmss, UTC). */
@@ -30,7 +33,23 @@ function scheduleOwner(job: JobRecord): string | null {
 }
 
 /** What a minion holds against its job-cache quota: its returns and the records of its scheduled jobs. */
-const USED = `SELECT (SELECT coalesce(sum(charge), 0) FROM brine_returns WHERE minion_id = $1) + (SELECT coalesce(sum(charge), 0) FROM brine_jobs WHERE owner = $1) AS n`;
+const USED_BY = (id: string): string =>
+  `(SELECT coalesce(sum(charge), 0) FROM brine_returns WHERE minion_id = ${id}) + (SELECT coalesce(sum(charge), 0) FROM brine_jobs WHERE owner = ${id})`;
+
+/** Returns written in one transaction at most (group commit), and transactions writing returns at once. */
+const RETURN_BATCH = 500;
+const MAX_IN_FLIGHT = 2;
+
+interface PendingReturn {
+  r: ReturnRecord;
+  scheduled?: JobRecord;
+  text: string;
+  jobText: string;
+  charge: number;
+  jobCharge: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
 
 export class PgJobs implements JobCacheApi {
   constructor(
@@ -59,39 +78,133 @@ export class PgJobs implements JobCacheApi {
     });
   }
 
-  async recordReturn(r: ReturnRecord, scheduled?: JobRecord): Promise<void> {
-    if (!validMinionId(r.id)) return;
-    checkJid(r.jid);
+  /**
+   * Store a return. Returns arriving together are written in one transaction (group commit: one commit, one
+   * notification and a few statements for the lot, however many), at most MAX_IN_FLIGHT transactions at a time; each
+   * caller is answered for its own return (a quota refusal is that minion's alone). A batch the store refuses for
+   * another reason than being unreachable is tried again one return per transaction, so one bad return fails alone.
+   */
+  recordReturn(r: ReturnRecord, scheduled?: JobRecord): Promise<void> {
+    if (!validMinionId(r.id)) return Promise.resolve();
+    if (!JID.test(r.jid)) return Promise.reject(badJid(r.jid));
     const text = JSON.stringify(r);
     const jobText = scheduled ? JSON.stringify(scheduled) : '';
-    const jobCharge = scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0;
-    const charge = diskBytes(Buffer.byteLength(text));
-    await this.db.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [MINION_LOCK.quota, r.id]);
-      if (this.quota) {
-        const prev = Number((await c.query<{ charge: string }>('SELECT charge FROM brine_returns WHERE jid = $1 AND minion_id = $2', [r.jid, r.id])).rows[0]?.charge ?? 0);
-        const more = charge + jobCharge - prev;
-        const used = Number((await c.query<{ n: string }>(USED, [r.id])).rows[0]?.n ?? 0);
-        if (more > 0 && used + more > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, more, this.quota.bytes);
-      }
-      if (scheduled) {
-        await c.query(
-          `INSERT INTO brine_jobs (jid, record, owner, charge, published_by) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (jid) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, charge = EXCLUDED.charge`,
-          [scheduled.jid, jobText, scheduleOwner(scheduled), jobCharge, this.master],
-        );
-        await c.query('INSERT INTO brine_job_minions (jid, minion_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [scheduled.jid, scheduled.expected]);
-      }
-      await c.query(
-        `INSERT INTO brine_returns (jid, minion_id, record, charge, received_by) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (jid, minion_id) DO UPDATE SET record = EXCLUDED.record, charge = EXCLUDED.charge, received_by = EXCLUDED.received_by, received_at = clock_timestamp()`,
-        [r.jid, r.id, text, charge, this.master],
-      );
-      await notify(c, { kind: 'return', jid: r.jid, id: r.id, master: this.master });
-    }).catch((e: unknown) => {
-      if (e instanceof BrineError) throw e;
-      throw new LocalStorageError(`job cache: could not store the return of ${r.id} for ${r.jid} in PostgreSQL`, e);
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({
+        r,
+        scheduled,
+        text,
+        jobText,
+        charge: diskBytes(Buffer.byteLength(text)),
+        jobCharge: scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0,
+        resolve,
+        reject,
+      });
+      this.writeSoon();
     });
+  }
+
+  private waiting: PendingReturn[] = [];
+  private inFlight = 0;
+  private soon = false;
+
+  /** The next batch goes when a transaction slot is free; returns received in the same turn of the loop join it. */
+  private writeSoon(): void {
+    if (this.soon || this.inFlight >= MAX_IN_FLIGHT || this.waiting.length === 0) return;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      while (this.inFlight < MAX_IN_FLIGHT && this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, RETURN_BATCH);
+        this.inFlight++;
+        void this.write(batch).finally(() => {
+          this.inFlight--;
+          this.writeSoon();
+        });
+      }
+    });
+  }
+
+  private async write(batch: PendingReturn[]): Promise<void> {
+    let refused: Map<PendingReturn, unknown>;
+    try {
+      refused = await this.db.tx((c) => this.writeBatch(c, batch));
+    } catch (e) {
+      if (batch.length > 1 && !(e instanceof StoreUnavailable)) {
+        // One return the store refuses must not fail the others: each on its own.
+        for (const one of batch) await this.write([one]);
+        return;
+      }
+      const err = e instanceof BrineError ? e : undefined;
+      for (const p of batch) p.reject(err ?? new LocalStorageError(`job cache: could not store the return of ${p.r.id} for ${p.r.jid} in PostgreSQL`, e));
+      return;
+    }
+    for (const p of batch) {
+      if (refused.has(p)) p.reject(refused.get(p));
+      else p.resolve();
+    }
+  }
+
+  /** One transaction for `batch`: the minions' quota locks, their quota, the scheduled jobs, the returns, one notice. */
+  private async writeBatch(c: PoolClient, batch: PendingReturn[]): Promise<Map<PendingReturn, unknown>> {
+    const refused = new Map<PendingReturn, unknown>();
+    const ids = [...new Set(batch.map((p) => p.r.id))];
+    // Always in the same (hash) order, so two masters' batches never wait for each other in a circle.
+    await c.query('SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(id) AS h FROM unnest($2::text[]) AS id ORDER BY h) AS l', [MINION_LOCK.quota, ids]);
+    if (this.quota) {
+      const pair = (jid: string, id: string): string => `${jid}\0${id}`;
+      const prev = new Map<string, number>();
+      const old = await c.query<{ jid: string; minion_id: string; charge: string }>(
+        'SELECT r.jid, r.minion_id, r.charge FROM brine_returns r JOIN unnest($1::text[], $2::text[]) AS p(jid, id) ON r.jid = p.jid AND r.minion_id = p.id',
+        [batch.map((p) => p.r.jid), batch.map((p) => p.r.id)],
+      );
+      for (const row of old.rows) prev.set(pair(row.jid, row.minion_id), Number(row.charge));
+      const used = new Map<string, number>();
+      for (const row of (await c.query<{ id: string; n: string }>(`SELECT id, ${USED_BY('id')} AS n FROM unnest($1::text[]) AS id`, [ids])).rows) used.set(row.id, Number(row.n));
+      for (const p of batch) {
+        const k = pair(p.r.jid, p.r.id);
+        const more = p.charge + p.jobCharge - (prev.get(k) ?? 0);
+        const u = used.get(p.r.id) ?? 0;
+        if (more > 0 && u + more > this.quota.bytes) {
+          try {
+            this.quota.refusals.refuse(p.r.id, 'job cache', u, more, this.quota.bytes);
+          } catch (e) {
+            refused.set(p, e);
+          }
+          continue;
+        }
+        used.set(p.r.id, u + more);
+        prev.set(k, p.charge);
+      }
+    }
+    const kept = batch.filter((p) => !refused.has(p));
+    for (const { scheduled, jobText, jobCharge } of kept) {
+      if (!scheduled) continue;
+      await c.query(
+        `INSERT INTO brine_jobs (jid, record, owner, charge, published_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (jid) DO UPDATE SET record = EXCLUDED.record, owner = EXCLUDED.owner, charge = EXCLUDED.charge`,
+        [scheduled.jid, jobText, scheduleOwner(scheduled), jobCharge, this.master],
+      );
+      await c.query('INSERT INTO brine_job_minions (jid, minion_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [scheduled.jid, scheduled.expected]);
+    }
+    // A minion's later return for the same job wins, as it would one transaction after the other (and one INSERT may
+    // not touch a row twice).
+    const last = new Map<string, PendingReturn>();
+    for (const p of kept) {
+      const k = `${p.r.jid}\0${p.r.id}`;
+      last.delete(k);
+      last.set(k, p);
+    }
+    const rows = [...last.values()];
+    if (rows.length === 0) return refused;
+    await c.query(
+      `INSERT INTO brine_returns (jid, minion_id, record, charge, received_by)
+       SELECT jid, id, record::json, charge, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t(jid, id, record, charge)
+       ON CONFLICT (jid, minion_id) DO UPDATE SET record = EXCLUDED.record, charge = EXCLUDED.charge, received_by = EXCLUDED.received_by, received_at = clock_timestamp()`,
+      [rows.map((p) => p.r.jid), rows.map((p) => p.r.id), rows.map((p) => p.text), rows.map((p) => p.charge), this.master],
+    );
+    await notify(c, { kind: 'return', rets: rows.map((p) => [p.r.jid, p.r.id]), master: this.master });
+    return refused;
   }
 
   async job(jid: string): Promise<JobRecord | null> {
@@ -120,11 +233,16 @@ export class PgJobs implements JobCacheApi {
     return { jobs: jobs.map((r) => r.record), returns: returns.map((r) => r.record) };
   }
 
-  /** One minion's return for a job; null when there is none. */
-  async returnOf(jid: string, id: string): Promise<ReturnRecord | null> {
-    if (!JID.test(jid)) return null;
-    const rows = await this.db.query<{ record: ReturnRecord }>('SELECT record FROM brine_returns WHERE jid = $1 AND minion_id = $2', [jid, id]);
-    return rows[0]?.record ?? null;
+  /** The returns named by [jid, minion id] pairs, in that order (those the store does not have left out). */
+  async returnsOf(pairs: [string, string][]): Promise<ReturnRecord[]> {
+    const ok = pairs.filter(([jid, id]) => JID.test(jid) && validMinionId(id));
+    if (ok.length === 0) return [];
+    const rows = await this.db.query<{ record: ReturnRecord }>(
+      `SELECT r.record FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS p(jid, id, n)
+       JOIN brine_returns r ON r.jid = p.jid AND r.minion_id = p.id ORDER BY p.n`,
+      [ok.map((p) => p[0]), ok.map((p) => p[1])],
+    );
+    return rows.map((r) => r.record);
   }
 
   async missing(jid: string): Promise<string[]> {
@@ -164,6 +282,6 @@ export class PgJobs implements JobCacheApi {
   }
 
   async used(id: string): Promise<number> {
-    return Number((await this.db.query<{ n: string }>(USED, [id]))[0]?.n ?? 0);
+    return Number((await this.db.query<{ n: string }>(`SELECT ${USED_BY('$1')} AS n`, [id]))[0]?.n ?? 0);
   }
 }

@@ -14,20 +14,42 @@ export const CHANNEL = 'brine_cluster';
 
 export type ClusterEvent =
   | { kind: 'job'; jid: string; master: string }
-  | { kind: 'return'; jid: string; id: string; master: string }
+  /** Returns stored in one transaction: [jid, minion id] each, in the order they were received. */
+  | { kind: 'return'; rets: [string, string][]; master: string }
   | { kind: 'key'; ids: string[]; state: KeyState | null; master: string }
   | { kind: 'grains'; id: string; master: string }
   | { kind: 'members'; master: string };
 
-/** Most ids one key notification carries (longer lists are split, well within the 8000-byte payload limit). */
-const IDS_PER_NOTICE = 40;
+/**
+ * Longest payload sent (PostgreSQL refuses one of 8000 bytes or more). Key ids and returns are split by size: 200
+ * characters is a valid minion id, so a fixed count per notice could overrun it.
+ */
+const MAX_PAYLOAD = 7000;
 
-/** The notifications announcing `e` (a key event naming many ids becomes several). */
-export function payloads(e: ClusterEvent): string[] {
-  if (e.kind !== 'key' || e.ids.length <= IDS_PER_NOTICE) return [JSON.stringify(e)];
+/** Split `items` into as few lists as fit `render` under MAX_PAYLOAD each. */
+function bySize<T>(items: T[], render: (part: T[]) => string): string[] {
   const out: string[] = [];
-  for (let i = 0; i < e.ids.length; i += IDS_PER_NOTICE) out.push(JSON.stringify({ ...e, ids: e.ids.slice(i, i + IDS_PER_NOTICE) }));
+  let part: T[] = [];
+  let size = render([]).length;
+  for (const x of items) {
+    const add = JSON.stringify(x).length + 1;
+    if (part.length > 0 && size + add > MAX_PAYLOAD) {
+      out.push(render(part));
+      part = [];
+      size = render([]).length;
+    }
+    part.push(x);
+    size += add;
+  }
+  if (part.length > 0 || out.length === 0) out.push(render(part));
   return out;
+}
+
+/** The notifications announcing `e` (a key or return event naming many becomes several). */
+export function payloads(e: ClusterEvent): string[] {
+  if (e.kind === 'key') return bySize(e.ids, (ids) => JSON.stringify({ ...e, ids }));
+  if (e.kind === 'return') return bySize(e.rets, (rets) => JSON.stringify({ ...e, rets }));
+  return [JSON.stringify(e)];
 }
 
 /** Send `e` on `c` (inside a transaction: on commit). */
@@ -35,10 +57,24 @@ export async function notify(c: ClientBase, e: ClusterEvent): Promise<void> {
   for (const p of payloads(e)) await c.query('SELECT pg_notify($1, $2)', [CHANNEL, p]);
 }
 
+const isPair = (x: unknown): x is [string, string] => Array.isArray(x) && x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string';
+
 function parse(payload: string | undefined): ClusterEvent | null {
   try {
     const e = JSON.parse(payload ?? '') as ClusterEvent;
-    return e && typeof e === 'object' && (e.kind === 'job' || e.kind === 'return' || e.kind === 'key' || e.kind === 'grains' || e.kind === 'members') && typeof e.master === 'string' ? e : null;
+    if (!e || typeof e !== 'object' || typeof e.master !== 'string') return null;
+    switch (e.kind) {
+      case 'return':
+        return Array.isArray(e.rets) && e.rets.every(isPair) ? e : null;
+      case 'key':
+        return Array.isArray(e.ids) && e.ids.every((x) => typeof x === 'string') ? e : null;
+      case 'job':
+      case 'grains':
+      case 'members':
+        return e;
+      default:
+        return null;
+    }
   } catch {
     return null;
   }
