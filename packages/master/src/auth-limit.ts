@@ -38,18 +38,32 @@ export class AuthLimiter {
     this.checks = new TokenBucket(o.perSecond * 4, o.perSecond * 8);
     this.accepted = new TokenBucket(o.perSecond * 4, o.perSecond * 8);
     this.overall = new TokenBucket(o.perSecond, o.perSecond * 2);
-    this.signing = new TokenBucket(Math.max(1, o.perSecond / 5), Math.max(2, o.perSecond / 2));
+    this.signing = new TokenBucket(this.signsPerSecond, Math.max(2, o.perSecond / 2));
   }
 
-  /** May this connection have its auth request checked now? */
-  admit(peer: string): boolean {
+  /**
+   * May this connection have its auth request checked now? Undefined if so; otherwise which limit refused it: its
+   * own (`peer`) or everyone's (`overall`: a crowd, told when to come back).
+   */
+  admit(peer: string): 'peer' | 'overall' | undefined {
     let b = this.perPeer.get(peer);
     if (!b) {
       if (this.perPeer.size >= (this.o.maxPeers ?? 10_000)) this.perPeer.delete(this.perPeer.keys().next().value!);
       b = new TokenBucket(this.o.perPeerPerSecond, this.o.perPeerPerSecond * 2);
       this.perPeer.set(peer, b);
     }
-    return b.take() && this.checks.take();
+    if (!b.take()) return 'peer';
+    return this.checks.take() ? undefined : 'overall';
+  }
+
+  /** The rate auth requests are checked at overall. */
+  get checksPerSecond(): number {
+    return this.o.perSecond * 4;
+  }
+
+  /** The rate answers to minions whose key is not accepted are signed at. */
+  get signsPerSecond(): number {
+    return Math.max(1, this.o.perSecond / 5);
   }
 
   /** May a minion whose key is accepted get its session now? */

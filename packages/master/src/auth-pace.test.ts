@@ -1,4 +1,5 @@
-import { AuthPace } from './auth-pace';
+import { AuthLimiter } from './auth-limit';
+import { AuthPace, MAX_SLOT_S } from './auth-pace';
 
 test('slots are handed out at the rate, one after the other', () => {
   const p = new AuthPace(100); // 10 ms apart
@@ -15,4 +16,23 @@ test('the horizon is bounded by the minions really waiting (strangers cannot pus
   for (let i = 0; i < 10_000; i++) p.slot(3, now);
   expect(p.slot(3, now)).toBe(30);
   expect(p.slot(0, now)).toBe(10);
+});
+
+test('no slot is further than a minute away, however large the crowd', () => {
+  const p = new AuthPace(1);
+  const now = 1_000_000;
+  for (let i = 0; i < 500; i++) p.slot(10_000, now);
+  expect(p.slot(10_000, now)).toBe(MAX_SLOT_S * 1000);
+});
+
+test('a refusal says which limit: the connection\'s own, or everyone\'s (the crowd, given a slot)', () => {
+  const l = new AuthLimiter({ perSecond: 1, perPeerPerSecond: 100 });
+  // Checks overall: 4 a second, bursts of 8, whichever connection asks.
+  const overall = Array.from({ length: 12 }, (_, i) => l.admit(`peer${i}`));
+  expect(overall.slice(0, 8)).toEqual(Array(8).fill(undefined));
+  expect(overall.slice(8)).toEqual(Array(4).fill('overall'));
+  const own = new AuthLimiter({ perSecond: 100, perPeerPerSecond: 1 });
+  expect([own.admit('p'), own.admit('p'), own.admit('p')]).toEqual([undefined, undefined, 'peer']);
+  expect(own.checksPerSecond).toBe(400);
+  expect(own.signsPerSecond).toBe(20);
 });

@@ -9,6 +9,9 @@
  * perSecond ahead, so requests from strangers naming accepted ids cannot push real minions' slots far away
  * while the fleet is up. O(1) memory.
  */
+/** The furthest slot handed out (the minion caps a slot at a minute too). */
+export const MAX_SLOT_S = 60;
+
 export class AuthPace {
   private next = 0;
 
@@ -17,7 +20,7 @@ export class AuthPace {
   /** The delay to hand out now; `waiting`: accepted keys without a session (the crowd's size). */
   slot(waiting: number, now = Date.now()): number {
     const step = 1000 / this.perSecond;
-    const horizon = now + (Math.max(1, waiting) * step);
+    const horizon = now + Math.min(Math.max(1, waiting) * step, MAX_SLOT_S * 1000);
     this.next = Math.min(Math.max(this.next, now) + step, horizon);
     return Math.round(this.next - now);
   }

@@ -33,7 +33,8 @@ import {
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
 import { AuthLimiter } from './auth-limit';
-import { AuthPace } from './auth-pace';
+import { AuthPace, MAX_SLOT_S } from './auth-pace';
+import { ThrottledWarning } from './throttled-warning';
 import { EventBus } from './events/bus';
 import type { ControlServer } from '@brine/protocol';
 import { startControl } from './control';
@@ -111,6 +112,11 @@ export class Master implements ClusterHost {
   private readonly sessionPubs = new Map<string, string>();
   private readonly authLimit: AuthLimiter;
   private readonly authPace: AuthPace;
+  /** Slots for auth requests refused by the overall check budget, and for pending minions refused a signed answer. */
+  private readonly checkPace: AuthPace;
+  private readonly pendingPace: AuthPace;
+  /** Busy answers are logged at most every 10 s, with their count (a crowd gets thousands). */
+  private readonly busyLog: ThrottledWarning;
   /** Keys accepted by `brine key` whose minions are told at the next notice flush (bounded by the key store). */
   private readonly toNotify = new Set<string>();
   private noticeTimer: NodeJS.Timeout | undefined;
@@ -124,6 +130,9 @@ export class Master implements ClusterHost {
     this.authLimit = new AuthLimiter({ perSecond: opts.auth_rate, perPeerPerSecond: opts.auth_rate_per_peer });
     // Slots at 80% of the accepted-auth budget: a crowd coming back is answered, not told `busy`.
     this.authPace = new AuthPace(this.authLimit.acceptedPerSecond * 0.8);
+    this.checkPace = new AuthPace(this.authLimit.checksPerSecond * 0.8);
+    this.pendingPace = new AuthPace(this.authLimit.signsPerSecond * 0.8);
+    this.busyLog = new ThrottledWarning(log, 10_000);
     const refusals = (this.quotaRefusals = new QuotaRefusals(log.child({ part: 'quota' })));
     this.jobs = new JobCache(opts.cachedir, opts.keep_jobs, { bytes: opts.minion_quota_job_cache_bytes, refusals });
     const pins = new GrainPins(opts.minion_grains, path.join(opts.config_dir, 'minion_grains'), opts.minion_grains_only, log.child({ part: 'grains' }));
@@ -221,6 +230,11 @@ export class Master implements ClusterHost {
     return encode({ kind: 'error', code: 'busy', message } satisfies ErrorReply);
   }
 
+  /** `busy` with the slot to come back in (ms from now; unsigned, so only a hint the minion caps). */
+  private busyUntil(retryMs: number): Buffer[] {
+    return encode({ kind: 'error', code: 'busy', message: 'too many authentication attempts: try again later', retryMs } satisfies ErrorReply);
+  }
+
   /**
    * What an auth request gets. Alone, the key store answers from memory. In a cluster the mirror answers what it can
    * (an accepted key offered again, a pending one retrying, a rejected one) and PostgreSQL decides the rest.
@@ -235,9 +249,13 @@ export class Master implements ClusterHost {
   }
 
   private async onAuth(msg: AuthRequest, peer: Buffer): Promise<Buffer[]> {
-    if (!this.authLimit.admit(peer.toString('hex'))) {
-      this.log.warn('auth: rate limit reached, answered busy', { peer: peer.toString('hex'), minion: msg.id });
+    const over = this.authLimit.admit(peer.toString('hex'));
+    if (over) {
+      this.busyLog.note(over === 'peer' ? 'one connection over its auth rate' : 'auth requests over auth_rate', { peer: peer.toString('hex'), minion: msg.id });
       this.metrics.refused('rate_limit');
+      // A crowd (many minions starting at once) is told when to come back, at the rate requests are checked; a
+      // connection over its own rate just backs off.
+      if (over === 'overall') return this.busyUntil(this.checkPace.slot(this.checkPace.perSecond * MAX_SLOT_S));
       return this.busy('too many authentication attempts: try again later');
     }
     // The key is parsed once here (and cached by its text); the key store answers from memory (keys.ts).
@@ -259,7 +277,10 @@ export class Master implements ClusterHost {
     if (decision.state === 'accepted' ? !this.authLimit.acceptedAuth() : !this.authLimit.otherAuth() || !this.authLimit.sign()) {
       this.metrics.refused('rate_limit');
       // An accepted minion gets a slot to come back in (auth-pace.ts); the others back off.
-      if (decision.state === 'accepted') return encode({ kind: 'error', code: 'busy', message: 'too many authentication attempts: try again later', retryMs: this.authSlot() } satisfies ErrorReply);
+      if (decision.state === 'accepted') return this.busyUntil(this.authSlot());
+      // A pending key is recorded: its minion comes back at the rate pending answers are signed (the accept notice
+      // brings it forward when the key is accepted, see accept-notice.ts).
+      if (decision.state === 'pending') return this.busyUntil(this.pendingPace.slot(this.keys.count('pending')));
       return this.busy('too many authentication attempts: try again later');
     }
     if (decision.damaged) this.log.error(`auth: the accepted key file ${decision.damaged} is damaged (not a public key): the minion waits as pending (brine key delete ${v.id}, then accept it again)`, { minion: v.id });

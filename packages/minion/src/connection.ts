@@ -25,6 +25,8 @@ import {
   RemoteError,
   RequestError,
   openAcceptNotice,
+  acceptNoticeDelay,
+  type AcceptNotice,
   type AuthReply,
   type ErrorReply,
   type JobPublication,
@@ -367,7 +369,7 @@ export class Connection implements Requester {
   }
 
   private onPublish(frames: Buffer[]): void {
-    if (!this.receiver && this.state !== 'pending') return;
+    if (!this.receiver && this.state === 'accepted') return;
     let msg;
     try {
       msg = decode(frames);
@@ -376,13 +378,7 @@ export class Connection implements Requester {
       return;
     }
     if (msg.kind === 'auth.notice') {
-      // Only a prompt: the signed auth reply decides. Acted on only while pending, from the master that said so.
-      if (this.state !== 'pending' || !this.pendingMasterPub) return;
-      const delay = openAcceptNotice(msg, this.pendingMasterPub, this.keys.id);
-      if (delay === undefined) return;
-      this.log.info('the master accepted our key: authenticating', { inMs: delay });
-      if (this.shortenRetry) this.shortenRetry(delay);
-      else this.noticeDelay = delay;
+      this.onAcceptNotice(msg);
       return;
     }
     if (!this.receiver) return;
@@ -406,6 +402,22 @@ export class Connection implements Requester {
         this.log.warn('publication refused', { reason: e instanceof PublicationError ? e.reason : errorMessage(e) });
       }
     }
+  }
+
+  /**
+   * An accept notice is only a prompt to authenticate now (after its random delay): the signed auth reply decides.
+   * A pending minion acts on one signed by the master that answered it pending. A minion the master has not yet
+   * answered with a signature (a crowd of new minions is mostly answered `busy`, see the master's auth limits) has
+   * no key to check it with and acts on any fresh notice naming it: a forged one can only make it ask once more,
+   * which it does anyway.
+   */
+  private onAcceptNotice(msg: AcceptNotice): void {
+    if (this.session || (this.state !== 'pending' && this.state !== 'connecting')) return;
+    const delay = this.pendingMasterPub ? openAcceptNotice(msg, this.pendingMasterPub, this.keys.id) : acceptNoticeDelay(msg, this.keys.id);
+    if (delay === undefined) return;
+    this.log.info('the master accepted our key: authenticating', { inMs: delay });
+    if (this.shortenRetry) this.shortenRetry(delay);
+    else this.noticeDelay = delay;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { buildAcceptNotices, NOTICE_IDS, openAcceptNotice } from './accept-notice';
+import { acceptNoticeDelay, buildAcceptNotices, NOTICE_IDS, openAcceptNotice } from './accept-notice';
 import { createKeyPair } from './crypto/keys';
 import { decode, encode } from './codec';
 import type { AcceptNotice } from './messages';
@@ -25,4 +25,14 @@ test('refused: not listed, another key, edited ids or spread, stale', () => {
   expect(openAcceptNotice(old!, master.publicPem, 'a')).toBeUndefined();
   const [forged] = buildAcceptNotices(other.privatePem, ['a'], 1000);
   expect(openAcceptNotice(forged!, master.publicPem, 'a')).toBeUndefined();
+});
+
+test('without a key to check with (first contact, answered busy): a fresh notice naming the minion is a prompt, anything else is not', () => {
+  const [n] = buildAcceptNotices(other.privatePem, ['a', 'b'], 1000);
+  expect(acceptNoticeDelay(n!, 'a', Date.now(), half)).toBe(500);
+  expect(acceptNoticeDelay(n!, 'c')).toBeUndefined();
+  expect(acceptNoticeDelay({ ...n!, ts: Date.now() - 3600_000 }, 'a')).toBeUndefined();
+  expect(acceptNoticeDelay({ ...n!, spreadMs: -1 }, 'a')).toBeUndefined();
+  expect(acceptNoticeDelay({ ...n!, spreadMs: 1e12 }, 'a', Date.now(), half)).toBe(300_000);
+  expect(acceptNoticeDelay({ ...n!, ids: 'a' as unknown as string[] }, 'a')).toBeUndefined();
 });

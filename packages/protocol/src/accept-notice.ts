@@ -6,9 +6,11 @@
  *
  * One signature covers up to 64 ids (a 10,000-key accept costs 157 signatures, not 10,000); each minion gets the
  * notice on its own topic. A minion acts on it only while pending, only if its id is listed, the timestamp is
- * fresh and the signature verifies with the master key it pinned. All it does is authenticate after a random
- * delay in [0, spreadMs): the signed, nonce-bound auth reply still decides everything. A replayed or forged
- * notice can at most make a pending minion ask once more (which it does anyway).
+ * fresh and the signature verifies with the master key that answered it pending. A minion the master has not yet
+ * answered with a signature (a crowd of new minions is mostly answered `busy`) has no key to check with: it acts on
+ * a fresh notice naming it unchecked. All a minion does is authenticate after a random delay in [0, spreadMs): the
+ * signed, nonce-bound auth reply still decides everything. A replayed or forged notice can at most make a waiting
+ * minion ask once more (which it does anyway).
  */
 import { sign, verify, type PrivateKeyInput, type PublicKeyInput } from './crypto/rsa';
 import { transcript } from './crypto/transcript';
@@ -34,12 +36,22 @@ export function buildAcceptNotices(masterPriv: PrivateKeyInput, ids: string[], s
 }
 
 /**
+ * Minion side, for a minion the master has not yet answered with a signature (no key to check one with): the delay
+ * before authenticating if `n` is fresh and names `id`; undefined otherwise. Only a prompt, see the top of this file.
+ */
+export function acceptNoticeDelay(n: AcceptNotice, id: string, now = Date.now(), rand: () => number = Math.random): number | undefined {
+  if (!Array.isArray(n.ids) || !n.ids.includes(id)) return undefined;
+  if (typeof n.ts !== 'number' || Math.abs(now - n.ts) > AUTH_FRESHNESS_MS) return undefined;
+  if (typeof n.spreadMs !== 'number' || !(n.spreadMs >= 0)) return undefined;
+  return Math.floor(rand() * Math.min(n.spreadMs, 600_000));
+}
+
+/**
  * Minion side: the delay before authenticating (ms, random in [0, spreadMs)) if `n` is a genuine, fresh notice
- * naming `id`; undefined otherwise.
+ * naming `id`, signed with `masterPub`; undefined otherwise.
  */
 export function openAcceptNotice(n: AcceptNotice, masterPub: PublicKeyInput, id: string, now = Date.now(), rand: () => number = Math.random): number | undefined {
-  if (!n.ids.includes(id)) return undefined;
-  if (Math.abs(now - n.ts) > AUTH_FRESHNESS_MS) return undefined;
-  if (!verify(masterPub, noticeTranscript(n), n.sig)) return undefined;
-  return Math.floor(rand() * n.spreadMs);
+  const delay = acceptNoticeDelay(n, id, now, rand);
+  if (delay === undefined || !verify(masterPub, noticeTranscript(n), n.sig)) return undefined;
+  return delay;
 }

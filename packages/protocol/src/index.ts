@@ -75,7 +75,7 @@ export type { SessionFailure, SessionState, OpenRequestOptions, OpenedRequest } 
 export { PublicationError, PublicationKeys, PublicationKeyring, PublicationReceiver, sealPublication, buildRekey, openRekey, publicationAad } from './publication';
 export type { PublicationFailure, EpochKey, JobInput, PublicationCheckOptions, Recipient } from './publication';
 // transport
-export { buildAcceptNotices, openAcceptNotice, NOTICE_IDS } from './accept-notice';
+export { acceptNoticeDelay, buildAcceptNotices, openAcceptNotice, NOTICE_IDS } from './accept-notice';
 
 export { MasterTransport } from './transport/master';
 export type { MasterTransportOptions, RequestHandler } from './transport/master';
