@@ -66,7 +66,7 @@ const RECENT_JOBS = 32;
 export class JobCache {
   readonly dir: string;
   /** The latest job records read or written, with their expected minions as a set (LRU, RECENT_JOBS). */
-  private readonly recent = new Map<string, { job: JobRecord; expected: Set<string> }>();
+  private readonly recent = new Map<string, { job: JobRecord; expected: Set<string>; sizes?: Map<string, number> }>();
   /** Disk bytes per minion (whole blocks), counted from the disk on first use and again after each prune. */
   private usage: Map<string, number> | null = null;
   /** The master's write-ahead log for crowds of returns; undefined in `brine jobs` (which only reads). */
@@ -144,14 +144,27 @@ export class JobCache {
   }
 
   recordJob(job: JobRecord): void {
-    this.write(this.jobDir(job.jid), 'job.json', job);
-    this.remember(job);
+    const dir = this.jobDir(job.jid);
+    // A job new to this cache (the usual case: a jid just made) has no returns yet: their sizes are then known here,
+    // and the quota needs no stat of a previous return's file for each return.
+    const fresh = this.quota !== undefined && !fs.existsSync(dir) && (this.log?.pendingIn(job.jid).size ?? 0) === 0;
+    this.write(dir, 'job.json', job);
+    this.remember(job, fresh ? new Map() : undefined);
   }
 
-  private remember(job: JobRecord): void {
+  private remember(job: JobRecord, sizes?: Map<string, number>): void {
     this.recent.delete(job.jid);
     if (this.recent.size >= RECENT_JOBS) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(job.jid, { job, expected: new Set(job.expected) });
+    this.recent.set(job.jid, { job, expected: new Set(job.expected), sizes });
+  }
+
+  /** The size of the return of `id` for `jid` already stored (0: none), for the quota's charge. */
+  private storedSize(jid: string, id: string, dir: string): number {
+    const sizes = this.recent.get(jid)?.sizes;
+    if (sizes) return sizes.get(id) ?? 0;
+    const logged = this.log?.pending(`${jid}/${id}.ret.json`);
+    if (logged !== undefined) return Buffer.byteLength(logged);
+    return fs.statSync(path.join(dir, `${id}.ret.json`), { throwIfNoEntry: false })?.size ?? 0;
   }
 
   /** Was `id` among the minions `job` expected (O(1) for a recent job)? */
@@ -171,8 +184,8 @@ export class JobCache {
     const jobText = scheduled ? JSON.stringify(scheduled) : '';
     let charge = diskBytes(Buffer.byteLength(text)) + (scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0);
     if (this.quota) {
-      const prev = fs.statSync(path.join(dir, `${r.id}.ret.json`), { throwIfNoEntry: false });
-      if (prev) charge -= diskBytes(prev.size);
+      const prev = this.storedSize(r.jid, r.id, dir);
+      if (prev > 0) charge -= diskBytes(prev);
       const used = this.used(r.id);
       if (charge > 0 && used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
     }
@@ -188,6 +201,7 @@ export class JobCache {
       if (scheduled) this.write(dir, 'job.json', jobText);
       this.write(dir, `${r.id}.ret.json`, text);
     }
+    this.recent.get(r.jid)?.sizes?.set(r.id, Buffer.byteLength(text));
     if (this.usage) this.usage.set(r.id, Math.max(0, (this.usage.get(r.id) ?? 0) + charge));
   }
 

@@ -94,7 +94,9 @@ export class Fleet {
 
   private spawnDaemon(kind: 'master' | 'minion', dir: string): ChildProcess {
     const out = fs.openSync(path.join(dir, `${kind}.out`), 'a');
-    const flags = kind === 'minion' ? MINION_NODE_FLAGS : [];
+    // BRINE_MASTER_CPU_PROF=<dir>: the master writes a V8 CPU profile there when it exits (benchmark analysis).
+    const prof = process.env.BRINE_MASTER_CPU_PROF;
+    const flags = kind === 'minion' ? MINION_NODE_FLAGS : prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
     const p = spawn(process.execPath, [...flags, BRINE_BIN, kind, '-c', dir], { stdio: ['ignore', out, out], env: { ...process.env, NO_COLOR: '1' } });
     fs.closeSync(out);
     return p;
