@@ -2,6 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { writeFileAtomicSync } from '@brine/core';
 import { createKeyPair } from '@brine/protocol';
 import { KeyStore } from './keys';
 
@@ -75,4 +76,19 @@ test('a removed key is caught by the directory check (verifyListing) and keys ac
   ks.verifyListing();
   expect(ks.stateOf('web2')).toBeNull();
   expect(ks.decide('web2', b)).toEqual({ state: 'pending', created: true });
+});
+
+test('keys written atomically by another process (a temporary file, then a rename) are read once they have their name', async () => {
+  const accepted: string[] = [];
+  ks.watch((ids) => accepted.push(...ids));
+  expect(ks.list().accepted).toEqual([]);
+  for (const id of ['db1', 'db2', 'db3']) writeFileAtomicSync(path.join(dir, 'accepted', id), a, 0o644);
+  await until(() => accepted.length === 3, 'the three keys to be noticed');
+  expect(accepted.sort()).toEqual(['db1', 'db2', 'db3']);
+  expect(ks.list().accepted).toEqual(['db1', 'db2', 'db3']);
+  // Moved to rejected/ by rename: gone from accepted, there in rejected, from the events alone.
+  fs.renameSync(path.join(dir, 'accepted', 'db2'), path.join(dir, 'rejected', 'db2'));
+  await until(() => ks.stateOf('db2') === 'rejected', 'the move to be noticed');
+  expect(ks.decide('db2', a)).toEqual({ state: 'rejected' });
+  expect(fs.readdirSync(path.join(dir, 'accepted')).filter((n) => n.includes('.tmp-'))).toEqual([]);
 });

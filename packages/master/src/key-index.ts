@@ -2,7 +2,8 @@
  * The master's in-memory copy of its key store (pending/, accepted/, rejected/, denied/), so an auth request reads
  * no file. It is kept true by:
  *  - the store's own writes (recorded here as they are made);
- *  - fs.watch on the four directories: an event names a file, and only that minion's entries are read again;
+ *  - fs.watch on the four directories: an event names a file, and only that file is read again (once per turn of
+ *    the event loop, however many events a write made);
  *  - `brine key`'s `keys.changed` notice and any watcher error or nameless event: everything is read again;
  *  - `verifyListing()` (the master's 2 s reconcile): the directory names are compared with the index, so a missed
  *    event cannot leave a removed key trusted for longer than that.
@@ -32,8 +33,9 @@ export class KeyIndex {
     for (const s of KEY_STATES) {
       try {
         const w = fs.watch(path.join(this.dir, s), { persistent: false }, (_ev, name) => {
-          if (typeof name === 'string' && name.length > 0) this.refresh(name.includes('.tmp-') ? name.slice(0, name.indexOf('.tmp-')) : name);
-          else this.invalidate();
+          if (typeof name !== 'string' || name.length === 0) this.invalidate();
+          // A temporary file of an atomic write: its rename to the final name has an event of its own.
+          else if (!name.includes('.tmp-')) this.touched(s, name);
         });
         w.on('error', () => this.invalidate());
         this.watchers.push(w);
@@ -107,11 +109,29 @@ export class KeyIndex {
     e[s] = pem;
   }
 
-  /** Read one minion's four files again (a file event named it). */
-  refresh(id: string): void {
+  /** Files named by events, read again once each at the next turn (a write makes several events). */
+  private dirty = new Map<string, Set<KeyState>>();
+  private dirtyQueued = false;
+
+  private touched(state: KeyState, id: string): void {
+    let states = this.dirty.get(id);
+    if (!states) this.dirty.set(id, (states = new Set()));
+    states.add(state);
+    if (this.dirtyQueued) return;
+    this.dirtyQueued = true;
+    setImmediate(() => {
+      this.dirtyQueued = false;
+      const all = this.dirty;
+      this.dirty = new Map();
+      for (const [id, states] of all) this.refresh(id, states);
+    });
+  }
+
+  /** Read one minion's files again (all four, or those of `states`: a file event named them). */
+  refresh(id: string, states: Iterable<KeyState> = KEY_STATES): void {
     if (this.stale || !isValidMinionId(id)) return;
     const wasAccepted = this.byId.get(id)?.accepted !== undefined;
-    for (const s of KEY_STATES) this.put(id, s, this.readFile(s, id));
+    for (const s of states) this.put(id, s, this.readFile(s, id));
     if (!wasAccepted && this.byId.get(id)?.accepted !== undefined) this.onAccepted?.([id]);
   }
 

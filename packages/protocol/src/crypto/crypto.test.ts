@@ -1,9 +1,11 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthError } from '@brine/core';
 import { aeadOpen, aeadSeal, newAeadKey, AEAD_OVERHEAD } from './aead';
 import { createKeyPair, fingerprint, fingerprintsEqual, generateKeyPair, loadOrCreateKeyPair, normalizePublicPem } from './keys';
+import { parsePublicKey } from './parsed-key';
 import { randomId } from './random';
 import { rsaDecrypt, rsaEncrypt, sign, verify } from './rsa';
 import { transcript } from './transcript';
@@ -132,4 +134,19 @@ describe('helpers', () => {
     expect(transcript('t', 'ab', 'c').equals(transcript('t', 'a', 'bc'))).toBe(false);
     expect(transcript('t', 1, 'x').equals(transcript('t', '1', 'x'))).toBe(true);
   });
+});
+
+test('a canonical SPKI PEM and the same key written otherwise parse to the same canonical PEM and fingerprint', () => {
+  const { publicPem } = createKeyPair();
+  const der = crypto.createPublicKey(publicPem).export({ type: 'spki', format: 'der' });
+  const expected = crypto.createHash('sha256').update(der).digest('hex').match(/../g)!.join(':');
+  const crlf = publicPem.replace(/\n/g, '\r\n');
+  const wide = `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`;
+  const pkcs1 = crypto.createPublicKey(publicPem).export({ type: 'pkcs1', format: 'pem' }) as string;
+  for (const pem of [publicPem, crlf, wide, pkcs1]) {
+    const p = parsePublicKey(pem);
+    expect(p.spkiPem).toBe(publicPem);
+    expect(p.fingerprint).toBe(expected);
+    expect(p.acceptable).toBe(true);
+  }
 });

@@ -23,9 +23,19 @@ export const PARSED_KEY_CACHE_MAX = 20_000;
 
 const cache = new Map<string, ParsedPublicKey>();
 
+const SPKI_PEM = /^-----BEGIN PUBLIC KEY-----\n([A-Za-z0-9+/=\n]+)\n-----END PUBLIC KEY-----\n?$/;
+
+/** The DER of `pem` when it is already canonical SPKI PEM (what minions send): no export needed to know it. */
+function canonicalDer(pem: string): Buffer | undefined {
+  const m = SPKI_PEM.exec(pem);
+  if (!m) return undefined;
+  const der = Buffer.from(m[1]!.replace(/\n/g, ''), 'base64');
+  return der.toString('base64').match(/.{1,64}/g)!.join('\n') === m[1] ? der : undefined;
+}
+
 function parse(pem: string): ParsedPublicKey {
   const key = crypto.createPublicKey(pem);
-  const der = key.export({ type: 'spki', format: 'der' });
+  const der = canonicalDer(pem) ?? key.export({ type: 'spki', format: 'der' });
   const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
   const d = key.asymmetricKeyDetails;
   const bits = d?.modulusLength ?? 0;
