@@ -105,6 +105,15 @@ describe('AEAD', () => {
     expect(aeadOpen(key, s1, 'ctx').toString()).toBe('secret');
   });
 
+  it('no nonce comes twice, across refills of the nonce pool, and a box still opens after the pool moved on', () => {
+    const first = aeadSeal(key, 'kept');
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) seen.add(aeadSeal(key, 'x').subarray(0, 12).toString('hex'));
+    expect(seen.size).toBe(5000);
+    expect(seen.has(first.subarray(0, 12).toString('hex'))).toBe(false);
+    expect(aeadOpen(key, first).toString()).toBe('kept');
+  });
+
   it('any flipped byte, wrong aad, wrong key, or truncation throws', () => {
     const sealed = aeadSeal(key, Buffer.from('payload'), Buffer.from('aad'));
     for (let i = 0; i < sealed.length; i++) {
