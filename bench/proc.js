@@ -39,6 +39,13 @@ function processTree(pid) {
 }
 
 /** CPU seconds (user + system) of a process and its children so far. */
+/** The machine's CPU time so far (all cores, in ticks): busy and total, from /proc/stat. */
+function machineCpu() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - (f[4] || 0), total };
+}
+
 function cpuS(pid) {
   let ticks = 0;
   for (const p of processTree(pid)) {
@@ -80,4 +87,4 @@ function askWorker(w, what, key) {
   });
 }
 
-module.exports = { BRINE, cli, parseJson, processTree, cpuS, prioritize, askWorker };
+module.exports = { BRINE, cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker };

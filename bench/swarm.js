@@ -26,7 +26,7 @@ const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, cpuS, prioritize , askWorker } = require('./proc');
+const { cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
 /** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
@@ -67,6 +67,7 @@ async function run(n, procs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-bench-swarm-'));
   const fleet = new Fleet({ dir, minions: [], fileRoots: [PEER], master: { max_pending_keys: n + 100, max_connections: n + 2000, keep_jobs: 1 } });
   const workers = [];
+  const workersCpuS = () => workers.reduce((a, w) => a + cpuS(w.pid), 0);
   const peaks = new Map();
   let sampler;
   const ask = askWorker;
@@ -116,8 +117,14 @@ async function run(n, procs) {
     // test.ping: the CLI command's wall time (the first may meet minions still subscribing; take the second).
     cli(fleet.masterDir, ['run', '*', 'test.ping', '--out', 'json', '-t', '10']);
     const cpu2 = cpuS(fleet.master.pid);
+    const wcpu2 = workersCpuS();
+    const busy2 = machineCpu();
     const ping = cli(fleet.masterDir, ['run', '*', 'test.ping', '--out', 'json', '-t', '10']);
     r.pingMasterCpuS = cpuS(fleet.master.pid) - cpu2;
+    // Where the rest of the machine's CPU went meanwhile: the simulated minions, and how busy both cores were.
+    r.pingWorkersCpuS = Math.round((workersCpuS() - wcpu2) * 100) / 100;
+    const busy3 = machineCpu();
+    r.pingMachineBusyPct = Math.round((100 * (busy3.busy - busy2.busy)) / Math.max(1, busy3.total - busy2.total));
     r.pingS = ping.s;
     r.pingReturned = Object.values(parseJson(ping.out)).filter((v) => v === true).length;
 
