@@ -94,8 +94,14 @@ async function run(n, procs) {
       }
       workers.push(w);
     }
+    const cpu0 = cpuS(fleet.master.pid);
+    const busy0 = machineCpu();
     await waitFor(() => fs.readdirSync(pendingDir).filter((x) => !x.includes('.tmp-')).length >= n, 600_000, `all ${n} pending`);
     r.startToPendingS = (Date.now() - t0) / 1000;
+    r.startMasterCpuS = Math.round((cpuS(fleet.master.pid) - cpu0) * 100) / 100;
+    r.startWorkersCpuS = Math.round(workersCpuS() * 100) / 100;
+    const busy1 = machineCpu();
+    r.startMachineBusyPct = Math.round((100 * (busy1.busy - busy0.busy)) / Math.max(1, busy1.total - busy0.total));
     if (process.env.BENCH_DEBUG) console.error(JSON.stringify(r));
 
     // Accept -> every minion authenticated.
