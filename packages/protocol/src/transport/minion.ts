@@ -13,6 +13,7 @@ import { ProtocolError, nullLogger, type Logger } from '@brine/core';
 import { framesSize } from '../codec';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT } from '../limits';
 import { BROADCAST_TOPIC, isIpv6Host, minionTopic, tcpEndpoint } from './endpoints';
+import { retryEintr } from './eintr';
 import { SendQueue } from './send-queue';
 
 /** Why a request got no reply: callers decide on the reason, not on the message text. */
@@ -101,9 +102,9 @@ export class MinionTransport {
     this.queue = new SendQueue(dealer);
     this.topics.add(BROADCAST_TOPIC);
     if (opts.id !== undefined) this.topics.add(minionTopic(opts.id));
-    for (const t of this.topics) sub.subscribe(t);
-    sub.connect(this.publishEndpoint);
-    dealer.connect(this.requestEndpoint);
+    for (const t of this.topics) retryEintr(() => sub.subscribe(t));
+    retryEintr(() => sub.connect(this.publishEndpoint));
+    retryEintr(() => dealer.connect(this.requestEndpoint));
     this.watchReconnects(dealer);
     this.track(this.replyLoop(dealer));
     this.track(this.publishLoop(sub));
@@ -143,7 +144,8 @@ export class MinionTransport {
     this.dealer = MinionTransport.newDealer(this.opts);
     this.queue = new SendQueue(this.dealer);
     this.downSince ??= Date.now();
-    this.dealer.connect(this.requestEndpoint);
+    const dealer = this.dealer;
+    retryEintr(() => dealer.connect(this.requestEndpoint));
     this.watchReconnects(this.dealer);
     this.track(this.replyLoop(this.dealer));
     old.close();
@@ -191,8 +193,9 @@ export class MinionTransport {
   private replacePublishSocket(): void {
     const old = this.sub;
     this.sub = new zmq.Subscriber(MinionTransport.common(this.opts));
-    for (const t of this.topics) this.sub.subscribe(t);
-    this.sub.connect(this.publishEndpoint);
+    const sub = this.sub;
+    for (const t of this.topics) retryEintr(() => sub.subscribe(t));
+    retryEintr(() => sub.connect(this.publishEndpoint));
     this.track(this.publishLoop(this.sub));
     old.close();
   }
@@ -280,12 +283,12 @@ export class MinionTransport {
 
   subscribe(topic: string): void {
     this.topics.add(topic);
-    this.sub.subscribe(topic);
+    retryEintr(() => this.sub.subscribe(topic));
   }
 
   unsubscribe(topic: string): void {
     this.topics.delete(topic);
-    this.sub.unsubscribe(topic);
+    retryEintr(() => this.sub.unsubscribe(topic));
   }
 
   private rejectPending(reason: RequestError['reason'], message: string): void {
