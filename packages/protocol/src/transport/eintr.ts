@@ -1,7 +1,7 @@
 /**
- * libzmq's connect and setsockopt can fail with EINTR when a signal arrives while they wait on the socket's command
- * queue (a child exiting, a profiler): nothing was done, and the call is to be made again. Left alone, the error
- * ended a minion starting or replacing a socket.
+ * libzmq's connect, setsockopt and socket monitor can fail with EINTR when a signal arrives while they wait on the
+ * socket's command queue (a child exiting, a profiler): nothing was done, and the call is to be made again. Left
+ * alone, the error ended a minion starting or replacing a socket.
  */
 
 /** Times a call is made again after EINTR before the error is let through. */

@@ -164,11 +164,13 @@ export class MinionTransport {
   /** Every handshake after none or after a disconnect (a new socket's first one included: a master that came up). */
   private watchReconnects(dealer: zmq.Dealer): void {
     let lost = true;
-    dealer.events.on('disconnect', () => {
+    // The socket monitor is made on first use (zmq_socket_monitor, which a signal can interrupt too).
+    const events = retryEintr(() => dealer.events);
+    events.on('disconnect', () => {
       lost = true;
       if (dealer === this.dealer) this.downSince ??= Date.now();
     });
-    dealer.events.on('handshake', () => {
+    events.on('handshake', () => {
       if (!lost || this.closed || dealer !== this.dealer) return;
       lost = false;
       this.downSince = undefined;
