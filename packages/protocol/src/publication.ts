@@ -18,6 +18,7 @@
  */
 import { AuthError } from '@brine/core';
 import { AEAD_KEY_BYTES, aeadOpen, aeadSeal, newAeadKey } from './crypto/aead';
+import { tryParsePublicKey } from './crypto/parsed-key';
 import { randomId } from './crypto/random';
 import { rsaDecrypt, rsaEncrypt, sign, verify, type PrivateKeyInput, type PublicKeyInput } from './crypto/rsa';
 import { transcript } from './crypto/transcript';
@@ -126,6 +127,14 @@ export interface PublicationCheckOptions {
 }
 
 /**
+ * The master key parsed once: every publication is verified with it, and a PEM would be hashed on each verify to
+ * find its parsed key (a tenth of a minion's work per job). One that does not parse stays a PEM (verify then fails).
+ */
+function parsedOnce(pub: PublicKeyInput): PublicKeyInput {
+  return typeof pub === 'string' ? (tryParsePublicKey(pub)?.key ?? pub) : pub;
+}
+
+/**
  * Minion side: verifies, opens and de-duplicates publications, and installs rekeys addressed to it.
  * `masterPub` is the pinned master key.
  */
@@ -135,11 +144,14 @@ export class PublicationReceiver {
   private readonly maxAgeMs: number;
   private readonly maxFutureMs: number;
 
+  private masterPub: PublicKeyInput;
+
   constructor(
-    private masterPub: PublicKeyInput,
+    masterPub: PublicKeyInput,
     private readonly me: { id: string; privatePem: PrivateKeyInput },
     opts: PublicationCheckOptions & { keyring?: PublicationKeyring } = {},
   ) {
+    this.masterPub = parsedOnce(masterPub);
     this.keyring = opts.keyring ?? new PublicationKeyring();
     this.maxAgeMs = opts.maxAgeMs ?? PUBLICATION_MAX_AGE_MS;
     this.maxFutureMs = opts.maxFutureMs ?? PUBLICATION_MAX_FUTURE_MS;
@@ -153,7 +165,7 @@ export class PublicationReceiver {
 
   /** A different pinned master key (only after an operator re-pins). */
   setMasterPub(pub: PublicKeyInput): void {
-    this.masterPub = pub;
+    this.masterPub = parsedOnce(pub);
   }
 
   /** Open a publication; throws PublicationError with the reason to drop it. */
