@@ -23,6 +23,8 @@ test('no slot is further than a minute away, however large the crowd', () => {
   const now = 1_000_000;
   for (let i = 0; i < 500; i++) p.slot(10_000, now);
   expect(p.slot(10_000, now)).toBe(MAX_SLOT_S * 1000);
+  // A crowd of unknown size: the same bound.
+  expect(p.slot(undefined, now)).toBe(MAX_SLOT_S * 1000);
 });
 
 test('a refusal says which limit: the connection\'s own, or everyone\'s (the crowd, given a slot)', () => {

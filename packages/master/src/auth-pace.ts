@@ -17,8 +17,11 @@ export class AuthPace {
 
   constructor(readonly perSecond: number) {}
 
-  /** The delay to hand out now; `waiting`: accepted keys without a session (the crowd's size). */
-  slot(waiting: number, now = Date.now()): number {
+  /**
+   * The delay to hand out now; `waiting`: accepted keys without a session (the crowd's size). Without it (a crowd of
+   * unknown size) slots are bounded by MAX_SLOT_S only.
+   */
+  slot(waiting = Infinity, now = Date.now()): number {
     const step = 1000 / this.perSecond;
     const horizon = now + Math.min(Math.max(1, waiting) * step, MAX_SLOT_S * 1000);
     this.next = Math.min(Math.max(this.next, now) + step, horizon);

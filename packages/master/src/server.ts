@@ -33,7 +33,7 @@ import {
 } from '@brine/protocol';
 import type { MasterOpts } from '@brine/config';
 import { AuthLimiter } from './auth-limit';
-import { AuthPace, MAX_SLOT_S } from './auth-pace';
+import { AuthPace } from './auth-pace';
 import { ThrottledWarning } from './throttled-warning';
 import { EventBus } from './events/bus';
 import type { ControlServer } from '@brine/protocol';
@@ -255,7 +255,7 @@ export class Master implements ClusterHost {
       this.metrics.refused('rate_limit');
       // A crowd (many minions starting at once) is told when to come back, at the rate requests are checked; a
       // connection over its own rate just backs off.
-      if (over === 'overall') return this.busyUntil(this.checkPace.slot(this.checkPace.perSecond * MAX_SLOT_S));
+      if (over === 'overall') return this.busyUntil(this.checkPace.slot());
       return this.busy('too many authentication attempts: try again later');
     }
     // The key is parsed once here (and cached by its text); the key store answers from memory (keys.ts).
@@ -276,7 +276,7 @@ export class Master implements ClusterHost {
     // Accepted minions share their own budget; answers to the rest are limited, and their RSA signatures more so.
     if (decision.state === 'accepted' ? !this.authLimit.acceptedAuth() : !this.authLimit.otherAuth() || !this.authLimit.sign()) {
       this.metrics.refused('rate_limit');
-      // An accepted minion gets a slot to come back in (auth-pace.ts); the others back off.
+      // An accepted minion gets a slot to come back in (auth-pace.ts), at the rate accepted auths are answered.
       if (decision.state === 'accepted') return this.busyUntil(this.authSlot());
       // A pending key is recorded: its minion comes back at the rate pending answers are signed (the accept notice
       // brings it forward when the key is accepted, see accept-notice.ts).
