@@ -1,14 +1,15 @@
 /**
  * Simulated minions for the swarm benchmark: many identities in one process, each with its own RSA key, ZeroMQ
  * sockets (a SUB, a DEALER and its event monitor: four of libzmq's 1,023 per process), authentication and session, and
- * the daemon's liveness ping (every ping_interval, and at once when the master is reachable again). Jobs are
+ * the daemon's liveness ping (every ping_interval or the longer interval the master asks for, and at once when the
+ * master is reachable again). Jobs are
  * answered through the real protocol: test.ping with true, state.apply with a return the size of a real
  * `state.apply peerfiles` (its three file states, with the "running" heartbeat first, as the daemon sends it).
  * argv: <host> <publishPort> <requestPort> <keysDir> [pingIntervalS] <id>...
  * IPC: 'status' -> counts; 'mark' -> start counting auths afresh; 'stop'.
  */
 'use strict';
-const { Connection } = require('../packages/minion/dist');
+const { Connection, PingPacer } = require('../packages/minion/dist');
 const { loadMinionOpts } = require('../packages/engine/dist');
 const { nullLogger, matchTarget } = require('../packages/core/dist');
 const path = require('path');
@@ -93,10 +94,12 @@ function start(id) {
     if (apply) c.request({ kind: 'job.running', jid: job.jid }).catch(() => undefined).then(() => setTimeout(answer, 50));
     else answer();
   });
+  const pacer = new PingPacer(Number(pingS) * 1000, true);
   const ping = () => {
-    if (!c.accepted) return;
-    c.request({ kind: 'ping' }, 10_000).then(
+    if (!c.accepted) return Promise.resolve();
+    return c.request({ kind: 'ping' }, 10_000).then(
       (r) => {
+        pacer.heard(r);
         if (typeof r?.epoch === 'number') c.checkEpoch(r.epoch);
         if (r?.subscribed === true) subscribed.add(id);
         else subscribed.delete(id);
@@ -104,8 +107,10 @@ function start(id) {
       () => subscribed.delete(id),
     );
   };
-  // The daemon's liveness ping, first ones spread over the interval as independent daemons would be.
-  setTimeout(() => setInterval(ping, Number(pingS) * 1000), Math.random() * Number(pingS) * 1000);
+  // The daemon's liveness ping (at the interval the master asks for when longer), the first ones spread over the
+  // interval as independent daemons would be.
+  const loop = () => setTimeout(() => ping().finally(loop), pacer.next());
+  setTimeout(loop, Math.random() * Number(pingS) * 1000);
   c.whenReconnected(ping);
   void c.authenticate();
   conns.push(c);

@@ -33,6 +33,8 @@ export interface MasterOpts extends Dict {
   /** Auth requests per second, overall and per connection (beyond: an unsigned `busy` answer). */
   auth_rate: number;
   auth_rate_per_peer: number;
+  /** Liveness pings a second the master asks its minions to stay within (0: the minions' own `ping_interval`). */
+  max_ping_rate: number;
   /** Pending keys held at most, and hours before an unaccepted pending key is forgotten. */
   max_pending_keys: number;
   pending_key_ttl: number;
@@ -158,6 +160,7 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     max_connections: num('max_connections', 10_000),
     auth_rate: num('auth_rate', 200),
     auth_rate_per_peer: num('auth_rate_per_peer', 5),
+    max_ping_rate: num('max_ping_rate', 200),
     max_pending_keys: num('max_pending_keys', 1000),
     pending_key_ttl: num('pending_key_ttl', 24),
     log_max_bytes: num('log_max_bytes', 10 * 1024 * 1024),

@@ -60,6 +60,7 @@ import { loadClusterKey } from './cluster/identity';
 import { treeHash } from './cluster/tree-hash';
 import { samePem } from './store/key-rules';
 import { StoreUnavailable } from './store/pg/connect';
+import { livenessWindowMs, pingHintS } from './ping-pace';
 
 /** A mine.update's `acl` (function name -> {tgt, tgtType}), validated by the schema. */
 function mineAcls(acl: Record<string, { tgt: string | string[]; tgtType: string }> | undefined): Record<string, MineAcl> {
@@ -77,9 +78,6 @@ function unhandledRequest(b: never): never {
 function saltArgs(arg: unknown[], kwarg: Dict): unknown[] {
   return Object.keys(kwarg).length ? [...arg, { ...kwarg, __kwarg__: true }] : arg;
 }
-
-/** A minion that has not pinged for this long is not counted as connected. */
-const LIVENESS_MS = 45_000;
 
 export class Master implements ClusterHost {
   readonly keys: KeyStore;
@@ -345,9 +343,12 @@ export class Master implements ClusterHost {
     const id = req.id;
     const b = req.body;
     switch (b.kind) {
-      case 'ping':
+      case 'ping': {
         // `subscribed`: whether this minion's SUB is connected here (it resets that socket when it is not).
-        return { epoch: this.pubKeys.current.epoch, subscribed: this.transport.isSubscribed(id) };
+        // `pingS`: how often to ping, so that all of this master's minions stay within max_ping_rate (ping-pace.ts).
+        const pingS = pingHintS(this.sessions.size, this.opts.max_ping_rate);
+        return { epoch: this.pubKeys.current.epoch, subscribed: this.transport.isSubscribed(id), ...(pingS !== undefined ? { pingS } : {}) };
+      }
       case 'grains':
         this.registry.setGrains(id, b.grains);
         this.cluster?.shareGrains(id, b.grains);
@@ -568,9 +569,10 @@ export class Master implements ClusterHost {
 
   // ------------------------------------------------------------------ jobs
 
-  /** Connected to this master: a session, a subscription, a ping within LIVENESS_MS. */
+  /** Connected to this master: a session, a subscription, a request within the liveness window (ping-pace.ts). */
   connected(id: string): boolean {
-    return this.sessions.get(id) !== undefined && this.transport.isSubscribed(id) && Date.now() - this.registry.info(id).lastSeen < LIVENESS_MS;
+    const window = livenessWindowMs(pingHintS(this.sessions.size, this.opts.max_ping_rate));
+    return this.sessions.get(id) !== undefined && this.transport.isSubscribed(id) && Date.now() - this.registry.info(id).lastSeen < window;
   }
 
   /** Connected to this master or, in a cluster, to another live one. */

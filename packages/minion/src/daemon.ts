@@ -15,6 +15,7 @@ import { masterLabel } from './masters';
 import { ReturnQueue } from './return-queue';
 import { SeenJobs } from './seen-jobs';
 import { Scheduler } from './scheduler';
+import { PingPacer } from './ping-pacer';
 
 /**
  * How often the daemon pings its master (`ping_interval`, default 10 s). With failover, at least twice per
@@ -22,8 +23,13 @@ import { Scheduler } from './scheduler';
  */
 export function pingIntervalMs(opts: MinionOpts): number {
   const ms = Number(opts['ping_interval'] ?? 10) * 1000;
-  if (opts.master_type !== 'failover' || !(opts.master_alive_interval > 0)) return ms;
+  if (!checksMasterAlive(opts)) return ms;
   return Math.min(ms, (opts.master_alive_interval * 1000) / 2);
+}
+
+/** A failover minion checking its master's liveness: its pings keep their interval (ping-pacer.ts). */
+function checksMasterAlive(opts: MinionOpts): boolean {
+  return opts.master_type === 'failover' && opts.master_alive_interval > 0;
 }
 
 export class Minion {
@@ -33,7 +39,9 @@ export class Minion {
   readonly scheduler: Scheduler;
   readonly beacons: Beacons;
   private readonly mine: MineReporter;
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** The next liveness ping: at `ping_interval`, or at the longer interval the master asks for. */
+  private readonly pacer: PingPacer;
+  private pingTimer: NodeJS.Timeout | undefined;
   /** Returns that could not be delivered yet (master away); sent again after re-authentication. On disk. */
   private readonly undelivered: ReturnQueue;
   private stopped = false;
@@ -47,6 +55,7 @@ export class Minion {
 
   private constructor(readonly opts: MinionOpts, readonly log: Logger) {
     this.connection = new Connection(opts, log);
+    this.pacer = new PingPacer(pingIntervalMs(opts), !checksMasterAlive(opts));
     this.core = new MinionCore(opts, this.connection, log);
     this.runner = new JobRunner(this.core, log.child({ part: 'jobs' }));
     this.undelivered = new ReturnQueue(path.join(opts.cachedir, 'returns.json'), log.child({ part: 'returns' }));
@@ -73,14 +82,13 @@ export class Minion {
     m.connection.whenJob((job) => void m.onJob(job));
     m.connection.whenAccepted(() => void m.afterAuth());
     void m.connection.authenticate();
-    const ping = setInterval(() => void m.ping(), pingIntervalMs(opts));
+    m.schedulePing();
     // A master that comes back is pinged at once: its answer (re-authenticate) brings the minion back in seconds.
     m.connection.whenReconnected(() => void m.ping());
     // Another master now: a fresh start for the subscription check (returns kept meanwhile go out after its auth).
     m.connection.whenFailedOver(() => {
       m.unsubscribedPings = 0;
     });
-    m.timers.push(ping);
     m.scheduler.start();
     log.info('minion started', { id: opts.id, master: m.connection.currentMaster, ...(m.connection.masters.size > 1 ? { masters: m.connection.masters.all.map(masterLabel), master_type: opts.master_type } : {}), fingerprint: m.connection.fingerprint });
     return m;
@@ -109,10 +117,17 @@ export class Minion {
     await this.flushReturns();
   }
 
+  /** The next liveness ping, one interval after the last one ended (each answer may change the interval). */
+  private schedulePing(): void {
+    if (this.stopped) return;
+    this.pingTimer = setTimeout(() => void this.ping().finally(() => this.schedulePing()), this.pacer.next());
+  }
+
   private async ping(): Promise<void> {
     if (!this.connection.accepted || this.stopped) return;
     try {
       const r = (await this.connection.request({ kind: 'ping', epoch: undefined }, 10_000)) as { epoch?: number; subscribed?: boolean };
+      this.pacer.heard(r);
       if (typeof r?.epoch === 'number') this.connection.checkEpoch(r.epoch);
       // Twice in a row the master did not see our subscription: the publication socket is dead; start a new one.
       // At most once a minute: a publish port that is simply unreachable gains nothing from faster resets.
@@ -224,7 +239,7 @@ export class Minion {
       await Promise.race([this.fireMaster(`salt/minion/${this.opts.id}/stop`, `Minion ${this.opts.id} stopped at ${new Date().toString()}`).catch(() => false), new Promise((r) => setTimeout(r, 1000).unref())]);
     }
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    clearTimeout(this.pingTimer);
     this.scheduler.stop();
     this.beacons.stop();
     this.mine.stop();

@@ -7,3 +7,4 @@ export { MineCache } from './mine';
 export { parseMineFunctions, MineReporter } from './mine-reporter';
 export { parseSchedule, Scheduler, scheduleJid } from './scheduler';
 export { Backoff } from './backoff';
+export { PingPacer } from './ping-pacer';

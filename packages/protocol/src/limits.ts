@@ -27,6 +27,11 @@ export const SEQ_WINDOW = 1024;
 export const REPLAY_CACHE_SIZE = 100_000;
 /** Publication keys a minion keeps (the current one and the previous, for publications in flight at a rekey). */
 export const PUB_KEYS_KEPT = 2;
+/**
+ * The longest liveness-ping interval a master may ask of its minions (`pingS` in its answer to a ping; see the
+ * master's ping-pace.ts). A larger value from a master is read as this one.
+ */
+export const PING_HINT_MAX_S = 120;
 /** Minion ids per rekey message. 500 ids x ~300 bytes = ~150 KiB per chunk. */
 export const REKEY_CHUNK = 500;
 

@@ -46,7 +46,7 @@ export class MasterMetrics {
       const list = source.keys.list();
       for (const s of ['accepted', 'pending', 'rejected', 'denied'] as KeyState[]) g.set({ state: s }, list[s].length);
     });
-    this.registry.gauge('brine_minions_connected', 'Accepted minions connected now (a session, a subscription, a ping within 45 s).', [], (g) => g.set({}, source.keys.list().accepted.filter((id) => source.connected(id)).length));
+    this.registry.gauge('brine_minions_connected', 'Accepted minions connected now (a session, a subscription, a request within the liveness window: 45 s, or 2.5 times the ping interval the master asks for).', [], (g) => g.set({}, source.keys.list().accepted.filter((id) => source.connected(id)).length));
     this.registry.gauge('brine_job_cache_jobs', 'Jobs held in the job cache.', [], (g) => {
       try {
         g.set({}, fs.readdirSync(source.jobs.dir).filter((n) => JID.test(n)).length);
