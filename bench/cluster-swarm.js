@@ -20,7 +20,6 @@
  * and the tail of each master's log before failing; everything is stopped and removed either way.
  */
 'use strict';
-const { fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -28,7 +27,7 @@ const { Client } = require('pg');
 const { ClusterFleet } = require('../packages/cli/dist/fleet/cluster-fleet.js');
 const { waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, prioritize , askWorker } = require('./proc');
+const { cli, parseJson, processTree, prioritize, askWorker, forkSwarm, startSwarm } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
 const MASTERS = 3;
@@ -167,21 +166,22 @@ async function run(n) {
     const keyCount = async (state) => Number((await db.query('SELECT count(*) AS n FROM brine_keys WHERE state = $1', [state])).rows[0].n);
 
     stage = `start -> all ${total} pending`;
-    const t0 = Date.now();
+    const argvs = [];
+    const groupOf = [];
     for (let g = 0; g < MASTERS; g++) {
       const per = Math.ceil(n / procsPer);
       for (let i = 0; i < procsPer; i++) {
         const mine = groups[g].slice(i * per, (i + 1) * per);
         if (mine.length === 0) break;
-        const w = fork(path.join(__dirname, 'swarm-worker.js'), ['127.0.0.1', String(c.ports[g].publish), String(c.ports[g].request), keysDir, String(PING_S), ...mine], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-        try {
-          os.setPriority(w.pid, 5);
-        } catch {
-          /* not permitted: measured at equal priority */
-        }
-        workers.push({ w, group: g });
+        argvs.push(['127.0.0.1', String(c.ports[g].publish), String(c.ports[g].request), keysDir, String(PING_S), ...mine]);
+        groupOf.push(g);
       }
     }
+    // The simulated minions would run on their own hosts: on this one they yield the CPU to the masters (nice 5).
+    const forked = await forkSwarm(argvs, 5);
+    forked.forEach((w, i) => workers.push({ w, group: groupOf[i] }));
+    const t0 = Date.now();
+    startSwarm(forked);
     await waitFor(async () => (await keyCount('pending')) >= total, WAIT_MS, `all ${total} pending`);
     r.swarmStartToPendingS = (Date.now() - t0) / 1000;
     // The check the brief names: the CLI's view (PostgreSQL in cluster mode) agrees.

@@ -6,12 +6,13 @@
  *  - test.ping for 1,000 simulated minions (many identities in a few processes) against the real master
  */
 'use strict';
-const { spawnSync, fork } = require('child_process');
+const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
+const { forkSwarm, startSwarm } = require('./proc');
 
 const BRINE = path.join(__dirname, '../packages/cli/bin/brine.js');
 const PEER = path.resolve(__dirname, 'peer');
@@ -98,10 +99,10 @@ async function swarm(rows, n, procs) {
     await fleet.configure();
     await fleet.startMaster();
     const per = Math.ceil(n / procs);
-    for (let i = 0; i < procs; i++) {
-      const w = fork(path.join(__dirname, 'swarm-worker.js'), ['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, ...all.slice(i * per, (i + 1) * per)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-      workers.push(w);
-    }
+    const argvs = [];
+    for (let i = 0; i < procs; i++) argvs.push(['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, ...all.slice(i * per, (i + 1) * per)]);
+    workers.push(...(await forkSwarm(argvs)));
+    startSwarm(workers);
     await fleet.waitForKeys(all, 'pending', 300_000);
     const t0 = Date.now();
     cli(fleet.masterDir, ['key', 'accept', '--all', '-y']);

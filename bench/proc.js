@@ -1,6 +1,6 @@
 /** Helpers the benchmarks share: the CLI timed, lenient JSON, a process tree from /proc, its CPU time and priority. */
 'use strict';
-const { spawnSync } = require('child_process');
+const { fork, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -87,4 +87,45 @@ function askWorker(w, what, key) {
   });
 }
 
-module.exports = { BRINE, cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker };
+/**
+ * Fork simulated-minion worker processes (bench/swarm-worker.js, one argv each) at `nice` when permitted, and wait
+ * until every one has loaded: their minions start at `startSwarm`, so a benchmark's clock measures the minions and
+ * the master, not Node loading the harness's worker processes (each minion host would do that on its own CPU).
+ */
+async function forkSwarm(argvs, nice) {
+  const workers = argvs.map((argv) => {
+    const w = fork(path.join(__dirname, 'swarm-worker.js'), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    if (nice !== undefined) {
+      try {
+        os.setPriority(w.pid, nice);
+      } catch {
+        /* not permitted: measured at equal priority */
+      }
+    }
+    return w;
+  });
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          const gone = (code) => reject(new Error(`a swarm worker exited (${code}) before it was ready`));
+          const on = (m) => {
+            if (!m || typeof m !== 'object' || !('ready' in m)) return;
+            w.off('message', on);
+            w.off('exit', gone);
+            resolve();
+          };
+          w.on('message', on);
+          w.once('exit', gone);
+        }),
+    ),
+  );
+  return workers;
+}
+
+/** Start the minions of workers from forkSwarm (each spreads its starts over a few seconds). */
+function startSwarm(workers) {
+  for (const w of workers) w.send('go');
+}
+
+module.exports = { BRINE, cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker, forkSwarm, startSwarm };

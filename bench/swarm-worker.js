@@ -6,7 +6,8 @@
  * answered through the real protocol: test.ping with true, state.apply with a return the size of a real
  * `state.apply peerfiles` (its three file states, with the "running" heartbeat first, as the daemon sends it).
  * argv: <host> <publishPort> <requestPort> <keysDir> [pingIntervalS] <id>...
- * IPC: 'status' -> counts; 'mark' -> start counting auths afresh; 'stop'.
+ * IPC: sends {ready} once loaded; 'go' -> start the minions; 'status' -> counts; 'mark' -> start counting auths afresh;
+ * 'stop'.
  */
 'use strict';
 const { Connection, PingPacer } = require('../packages/minion/dist');
@@ -64,7 +65,6 @@ const spread = (xs) => (xs.length ? [...xs].sort((a, b) => a - b).filter((_, i, 
 const returned = new Map(); // jid -> count
 /** Minions start over this many ms (independent daemons do not all start in the same millisecond). */
 const START_SPREAD_MS = 5000;
-ids.forEach((id, i) => setTimeout(() => start(id), (i * START_SPREAD_MS) / ids.length));
 
 function start(id) {
   const opts = loadMinionOpts('/nonexistent-brine-config', {
@@ -117,7 +117,9 @@ function start(id) {
 }
 
 process.on('message', (m) => {
-  if (m === 'status') {
+  if (m === 'go') {
+    ids.forEach((id, i) => setTimeout(() => start(id), (i * START_SPREAD_MS) / ids.length));
+  } else if (m === 'status') {
     process.send({
       accepted: conns.filter((c) => c.accepted).length,
       notAccepted: conns.filter((c) => !c.accepted).map((c) => c.keys.id),

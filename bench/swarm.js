@@ -5,7 +5,8 @@
  * shipped defaults except the limits a fleet this size must raise (max_pending_keys, max_connections).
  *
  * Measured, in order:
- *  - start -> all pending: workers started until every key is in pending/;
+ *  - start -> all pending: from the simulated minions starting (their worker processes loaded) until every key is
+ *    in pending/;
  *  - accept -> all authenticated: `brine key accept --all` until every minion has a session (auths per minion:
  *    auth requests the minions sent meanwhile, over N);
  *  - test.ping on '*' (wall time of the CLI command, returns counted);
@@ -20,13 +21,12 @@
  * RSA keys come from a cache dir (bench/keys.js) so key generation is not measured.
  */
 'use strict';
-const { fork } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker } = require('./proc');
+const { cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker, forkSwarm, startSwarm } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
 /** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
@@ -80,20 +80,16 @@ async function run(n, procs) {
     prioritize(fleet.master.pid);
     sampler = setInterval(() => fleet.master?.pid && sample(fleet.master.pid, peaks), 250);
     const pendingDir = path.join(fleet.masterDir, 'pki', 'minions', 'pending');
-    const t0 = Date.now();
     const per = Math.ceil(n / procs);
+    const argvs = [];
     for (let i = 0; i < procs; i++) {
       const mine = ids.slice(i * per, (i + 1) * per);
-      if (mine.length === 0) break;
-      const w = fork(path.join(__dirname, 'swarm-worker.js'), ['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, String(PING_S), ...mine], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-      // The simulated minions would run on their own hosts: on this one they yield the CPU to the master.
-      try {
-        os.setPriority(w.pid, 5);
-      } catch {
-        /* not permitted: measured at equal priority */
-      }
-      workers.push(w);
+      if (mine.length > 0) argvs.push(['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, String(PING_S), ...mine]);
     }
+    // The simulated minions would run on their own hosts: on this one they yield the CPU to the master (nice 5).
+    workers.push(...(await forkSwarm(argvs, 5)));
+    const t0 = Date.now();
+    startSwarm(workers);
     const cpu0 = cpuS(fleet.master.pid);
     const busy0 = machineCpu();
     await waitFor(() => fs.readdirSync(pendingDir).filter((x) => !x.includes('.tmp-')).length >= n, 600_000, `all ${n} pending`);

@@ -4,7 +4,7 @@
  * pending, then each minion authenticated after `key accept --all`, then each one's test.ping return. No timing is
  * asserted (the swarm benchmark measures that); the waits are only generous upper bounds, and nothing is retried.
  */
-import { fork, type ChildProcess } from 'child_process';
+import { type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,6 +12,8 @@ import { json, onMasterAsync, PEER, startFleet, tempDir, waitFor, type Fleet } f
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ensureKeys } = require('../bench/keys') as { ensureKeys: (dir: string, ids: string[], parallel?: number) => Promise<number> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { forkSwarm, startSwarm } = require('../bench/proc') as { forkSwarm: (argvs: string[][], nice?: number) => Promise<ChildProcess[]>; startSwarm: (workers: ChildProcess[]) => void };
 
 const N = 1000;
 const PER_PROCESS = 200;
@@ -51,9 +53,10 @@ beforeAll(async () => {
   for (const id of ids) fs.rmSync(path.join(keysDir, id, 'minion_master.pub'), { force: true });
   dir = tempDir('brine-swarm1000-');
   fleet = await startFleet({ dir, minions: [], fileRoots: [PEER], master: { max_pending_keys: N + 100 } });
-  for (let i = 0; i < N; i += PER_PROCESS) {
-    workers.push(fork(path.join(__dirname, '../bench/swarm-worker.js'), ['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, '2', ...ids.slice(i, i + PER_PROCESS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
-  }
+  const argvs: string[][] = [];
+  for (let i = 0; i < N; i += PER_PROCESS) argvs.push(['127.0.0.1', String(fleet.publishPort), String(fleet.requestPort), keysDir, '2', ...ids.slice(i, i + PER_PROCESS)]);
+  workers.push(...(await forkSwarm(argvs)));
+  startSwarm(workers);
 }, 900_000);
 
 afterAll(async () => {

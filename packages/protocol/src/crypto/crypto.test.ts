@@ -47,6 +47,20 @@ describe('key files', () => {
     expect(() => loadOrCreateKeyPair(dir, 'm')).toThrow(AuthError);
   });
 
+  it('accepts a .pub in another encoding of the same key, and names the file it cannot read', () => {
+    const kp = generateKeyPair(dir, 'enc');
+    const pkcs1 = crypto.createPublicKey(kp.publicPem).export({ type: 'pkcs1', format: 'pem' }).toString();
+    fs.writeFileSync(kp.publicPath, pkcs1);
+    expect(loadOrCreateKeyPair(dir, 'enc').publicPem).toBe(pkcs1);
+    fs.writeFileSync(kp.publicPath, kp.publicPem.replace(/\n/g, '\r\n'));
+    expect(fingerprint(loadOrCreateKeyPair(dir, 'enc').publicPem)).toBe(fingerprint(kp.publicPem));
+    fs.writeFileSync(kp.publicPath, 'not a key');
+    expect(() => loadOrCreateKeyPair(dir, 'enc')).toThrow(/enc\.pub: does not match/);
+    fs.chmodSync(kp.privatePath, 0o600);
+    fs.writeFileSync(kp.privatePath, 'not a key either');
+    expect(() => loadOrCreateKeyPair(dir, 'enc')).toThrow(/enc\.pem: not a readable RSA private key/);
+  });
+
   it('rejects key names that are paths', () => {
     expect(() => generateKeyPair(dir, '../evil')).toThrow(RangeError);
   });

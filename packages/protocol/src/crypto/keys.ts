@@ -6,7 +6,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { AuthError } from '@brine/core';
-import { parsePublicKey, tryParsePublicKey } from './parsed-key';
+import { fingerprintOfDer, parsePublicKey, spkiPemOfDer, tryParsePublicKey } from './parsed-key';
+import { parsePrivateKey } from './rsa';
 
 export interface KeyPair {
   /** PKCS#8 PEM. */
@@ -71,19 +72,22 @@ export function loadOrCreateKeyPair(dir: string, name: string, opts: GenerateKey
     return generateKeyPair(dir, name, opts);
   }
   const privatePem = fs.readFileSync(privatePath, 'utf8');
-  let derived: string;
+  let derivedDer: Buffer;
   try {
-    derived = publicPemFromPrivate(privatePem);
+    // Parsed once, and kept for signing (rsa.ts): a minion's start costs one private-key parse, not three.
+    derivedDer = crypto.createPublicKey(parsePrivateKey(privatePem)).export({ type: 'spki', format: 'der' });
   } catch (e) {
     throw new AuthError(`${privatePath}: not a readable RSA private key (remove it to generate a new one)`, { cause: e });
   }
+  const derived = spkiPemOfDer(derivedDer);
   if (!fs.existsSync(publicPath)) {
     fs.writeFileSync(publicPath, derived, { mode: 0o644 });
     fs.chmodSync(publicPath, 0o644);
     return { privatePem, publicPem: derived, privatePath, publicPath };
   }
   const publicPem = fs.readFileSync(publicPath, 'utf8');
-  if (fingerprint(publicPem) !== fingerprint(derived)) {
+  // The same text as derived (what Brine writes) needs no parse; any other encoding is compared by fingerprint.
+  if (publicPem !== derived && tryParsePublicKey(publicPem)?.fingerprint !== fingerprintOfDer(derivedDer)) {
     throw new AuthError(`${publicPath}: does not match ${privatePath} (remove the .pub to re-derive it)`);
   }
   return { privatePem, publicPem, privatePath, publicPath };
@@ -91,7 +95,7 @@ export function loadOrCreateKeyPair(dir: string, name: string, opts: GenerateKey
 
 /** The SPKI PEM of a private key's public half. */
 export function publicPemFromPrivate(privatePem: string): string {
-  return crypto.createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+  return spkiPemOfDer(crypto.createPublicKey(parsePrivateKey(privatePem)).export({ type: 'spki', format: 'der' }));
 }
 
 /** Canonical SPKI PEM for any accepted public key PEM (PKCS#1 `RSA PUBLIC KEY` too); throws on garbage. */

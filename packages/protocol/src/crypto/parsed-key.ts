@@ -33,16 +33,25 @@ function canonicalDer(pem: string): Buffer | undefined {
   return der.toString('base64').match(/.{1,64}/g)!.join('\n') === m[1] ? der : undefined;
 }
 
+/** Canonical SPKI PEM of a DER SubjectPublicKeyInfo. */
+export function spkiPemOfDer(der: Buffer): string {
+  return `-----BEGIN PUBLIC KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
+}
+
+/** The fingerprint of a DER SubjectPublicKeyInfo: its SHA-256, hex pairs joined by ':'. */
+export function fingerprintOfDer(der: Buffer): string {
+  return crypto.createHash('sha256').update(der).digest('hex').match(/../g)!.join(':');
+}
+
 function parse(pem: string): ParsedPublicKey {
   const key = crypto.createPublicKey(pem);
   const der = canonicalDer(pem) ?? key.export({ type: 'spki', format: 'der' });
-  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
   const d = key.asymmetricKeyDetails;
   const bits = d?.modulusLength ?? 0;
   return {
     key,
-    spkiPem: `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`,
-    fingerprint: crypto.createHash('sha256').update(der).digest('hex').match(/../g)!.join(':'),
+    spkiPem: spkiPemOfDer(der),
+    fingerprint: fingerprintOfDer(der),
     acceptable: key.asymmetricKeyType === 'rsa' && bits >= 2048 && bits <= 4096 && d?.publicExponent === 65537n,
   };
 }

@@ -30,7 +30,12 @@ export type PrivateKeyInput = string | crypto.KeyObject;
 export type PublicKeyInput = string | crypto.KeyObject;
 
 function privKey(k: PrivateKeyInput): crypto.KeyObject {
-  return typeof k === 'string' ? cached(privCache, k, crypto.createPrivateKey) : k;
+  return typeof k === 'string' ? parsePrivateKey(k) : k;
+}
+
+/** The parsed private key of `pem`, cached: signing with the same PEM later parses nothing. Throws on garbage. */
+export function parsePrivateKey(pem: string): crypto.KeyObject {
+  return cached(privCache, pem, crypto.createPrivateKey);
 }
 
 function pubKey(k: PublicKeyInput): crypto.KeyObject {
