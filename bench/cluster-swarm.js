@@ -3,8 +3,8 @@
  * (issue 13's case is N = 3,000). A throwaway PostgreSQL server and 3 masters sharing it and the cluster key
  * (packages/cli/src/fleet/cluster-fleet.ts, no real minions), each master configured for the fleet size as
  * bench/swarm.js does (max_pending_keys, max_connections, keep_jobs: 1); N simulated minions per master
- * (bench/swarm-worker.js: real RSA keys, sessions and liveness pings), at most 240 a worker process as in
- * bench/swarm.js (four sockets a minion, libzmq's 1,023 a process), the workers of group i pointed at master i's
+ * (bench/swarm-worker.js: real RSA keys, sessions and liveness pings), at most 2,000 a worker process as in
+ * bench/swarm.js (bench/proc.js SWARM_PER_PROCESS), the workers of group i pointed at master i's
  * host, publish port and ret port.
  *
  * Measured, in order:
@@ -27,12 +27,10 @@ const { Client } = require('pg');
 const { ClusterFleet } = require('../packages/cli/dist/fleet/cluster-fleet.js');
 const { waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, prioritize, askWorker, forkSwarm, startSwarm } = require('./proc');
+const { cli, parseJson, processTree, prioritize, askWorker, forkSwarm, startSwarm, SWARM_PER_PROCESS } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
 const MASTERS = 3;
-/** As bench/swarm.js: SUB, DEALER and the two sockets of its event monitor per minion; libzmq allows 1,023 a process. */
-const PER_PROCESS = 240;
 const PING_S = 10;
 const WAIT_MS = Number(process.env.BENCH_WAIT_S || 900) * 1000;
 
@@ -91,7 +89,7 @@ async function run(n) {
     master: { max_pending_keys: total + 100, max_connections: n + 2000, keep_jobs: 1 },
   });
   fs.mkdirSync(path.join(dir, 'pillar'), { recursive: true });
-  const procsPer = Math.ceil(n / PER_PROCESS);
+  const procsPer = Math.ceil(n / SWARM_PER_PROCESS);
   const workers = []; // { w, group }
   const peaks = new Map();
   let sampler;

@@ -1,6 +1,6 @@
 /**
  * Simulated minions for the swarm benchmark: many identities in one process, each with its own RSA key, ZeroMQ
- * sockets (a SUB, a DEALER and its event monitor: four of libzmq's 1,023 per process), authentication and session, and
+ * sockets (a SUB, a DEALER and its event monitor: four; the process raises libzmq's 1,023-socket limit to fit), authentication and session, and
  * the daemon's liveness ping (every ping_interval or the longer interval the master asks for, and at once when the
  * master is reachable again). Jobs are
  * answered through the real protocol: test.ping with true, state.apply with a return the size of a real
@@ -14,11 +14,14 @@ const { Connection, PingPacer } = require('../packages/minion/dist');
 const { loadMinionOpts } = require('../packages/engine/dist');
 const { nullLogger, matchTarget } = require('../packages/core/dist');
 const path = require('path');
+const zmq = require('zeromq');
 
 const [host, pub, req, keysDir, ...rest] = process.argv.slice(2);
 // bench/fleet.js passes no ping interval: the shipped 10 s.
 const pingS = /^\d+(\.\d+)?$/.test(rest[0] ?? '') ? rest.shift() : '10';
 const ids = rest;
+// libzmq allows 1,023 sockets a process unless told otherwise (ZMQ_MAX_SOCKETS, up to 65,535): room for these minions.
+zmq.context.maxSockets = Math.min(zmq.context.maxSocketsLimit, Math.max(1023, ids.length * 4 + 64));
 
 /** A return shaped like one minion's idempotent `state.apply peerfiles` (bench/peer/peerfiles.sls: three file states). */
 function peerfilesReturn(id) {

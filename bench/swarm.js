@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- swarm --minions N [--out json] [--procs P]`: N simulated minions (real RSA keys, real
- * sessions, the daemon's liveness ping; bench/swarm-worker.js) in as many processes as libzmq's 1,023 sockets
- * per process need (four sockets a minion with its event monitor: at most 240 minions a process), against a real master process with the
+ * sessions, the daemon's liveness ping; bench/swarm-worker.js), 2,000 a worker process (bench/proc.js
+ * SWARM_PER_PROCESS: the worker raises libzmq's per-process socket limit for them), against a real master process with the
  * shipped defaults except the limits a fleet this size must raise (max_pending_keys, max_connections).
  *
  * Measured, in order:
@@ -26,11 +26,9 @@ const os = require('os');
 const path = require('path');
 const { Fleet, waitFor } = require('../packages/cli/dist/fleet/fleet.js');
 const { ensureKeys } = require('./keys');
-const { cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker, forkSwarm, startSwarm } = require('./proc');
+const { cli, parseJson, processTree, cpuS, machineCpu, prioritize, askWorker, forkSwarm, startSwarm, SWARM_PER_PROCESS } = require('./proc');
 
 const PEER = path.resolve(__dirname, 'peer');
-/** Sockets per simulated minion: SUB, DEALER and the two of its event monitor; libzmq allows 1,023 a process. */
-const PER_PROCESS = 240;
 const PING_S = 10;
 
 function sample(pid, peaks) {
@@ -202,7 +200,7 @@ async function main(argv = process.argv.slice(2)) {
   const sizes = String(opt('minions', process.env.BENCH_SWARM || '1000')).split(',').map(Number);
   const rows = [];
   for (const n of sizes) {
-    const procs = Number(opt('procs', Math.ceil(n / PER_PROCESS)));
+    const procs = Number(opt('procs', Math.ceil(n / SWARM_PER_PROCESS)));
     rows.push(await run(n, procs));
   }
   if (opt('out', 'table') === 'json') console.log(JSON.stringify(rows.length === 1 ? rows[0] : rows, null, 2));
