@@ -67,3 +67,20 @@ test('returns of a crowd are readable at once, the newest per minion wins, and a
   jc.flush();
   expect(fs.statSync(path.join(dir, 'jobs', 'returns.wal')).size).toBe(0);
 });
+
+test("a crowd's return whose job dir does not exist yet (a minion's scheduled run) reaches its file all the same", async () => {
+  const jc = new JobCache(dir, 24);
+  jc.useReturnLog();
+  const jid = newJid();
+  jc.recordJob({ jid, fun: 'test.ping', arg: [], kwarg: {}, tgt: '*', tgt_type: 'glob', expected: [], user: 'root', started: '' });
+  for (let i = 0; i < 50; i++) jc.recordReturn(ret(`m${i}`, jid)); // a crowd: what follows goes through the log
+  const own = newJid();
+  expect(fs.existsSync(path.join(dir, 'jobs', own))).toBe(false);
+  const job = { jid: own, fun: 'state.apply', arg: [], kwarg: {}, tgt: 'm1', tgt_type: 'list' as const, expected: ['m1'], user: 'schedule:hourly', started: '' };
+  jc.recordReturn({ ...ret('m1', own, 'scheduled'), fun: 'state.apply' }, job);
+  const other = new JobCache(dir, 24); // reads the files only
+  const end = Date.now() + 10_000;
+  while (other.returns(own).length < 1 && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+  expect(other.returns(own).map((r) => r.ret)).toEqual(['scheduled']);
+  expect(other.job(own)?.user).toBe('schedule:hourly');
+});

@@ -103,17 +103,22 @@ export class ReturnLog {
   /** Write the pending files in the background, a batch at a time; empty the log when all are written. */
   private drain(): void {
     if (this.writing) return;
-    const batch = [...this.unwritten].slice(0, 64);
-    if (batch.length === 0) {
+    // The first 64 (not a copy of the whole map per batch: 10,000 pending returns made that quadratic).
+    const batch = new Map<string, string>();
+    for (const [rel, text] of this.unwritten) {
+      batch.set(rel, text);
+      if (batch.size === 64) break;
+    }
+    if (batch.size === 0) {
       if (this.fd !== undefined) fs.ftruncateSync(this.fd, 0);
       return;
     }
     this.writing = true;
-    void Promise.all(batch.map(([rel, text]) => writeAtomic(path.join(this.dir, rel), text).then(() => rel))).then(
+    void Promise.all([...batch].map(([rel, text]) => writeAtomic(path.join(this.dir, rel), text).then(() => rel))).then(
       (done) => {
         this.writing = false;
         // A newer text for the same file may have arrived meanwhile: only what was written leaves the map.
-        for (const rel of done) if (this.unwritten.get(rel) === batch.find(([r]) => r === rel)![1]) this.unwritten.delete(rel);
+        for (const rel of done) if (this.unwritten.get(rel) === batch.get(rel)) this.unwritten.delete(rel);
         this.drain();
       },
       () => {
@@ -144,10 +149,14 @@ function safeRel(rel: unknown): rel is string {
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   try {
-    await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+    // The job's dir almost always exists (its job.json is written first): make it only when the write says not.
+    await fs.promises.writeFile(tmp, text, { mode: 0o600 }).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await fs.promises.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      await fs.promises.writeFile(tmp, text, { mode: 0o600 });
+    });
     await fs.promises.rename(tmp, file);
   } catch (e) {
     await fs.promises.rm(tmp, { force: true });

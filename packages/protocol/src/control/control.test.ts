@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Dealer } from 'zeromq';
 import { BrineError, MemoryLogger, ProtocolError, UsageError } from '@brine/core';
-import { ControlClient, ControlServer, controlPaths, type ControlHandlers, type ControlSink } from './transport';
+import { ControlClient, ControlServer, controlPaths, EVENT_BATCH_BYTES, type ControlHandlers, type ControlSink } from './transport';
 
 let dir: string;
 let server: ControlServer | undefined;
@@ -71,6 +71,45 @@ test('a stream: events in order, then the end', async () => {
   const reply = await client().request('publish', { tgt: '*', fun: 'test.arg', arg: [1] }, { onEvent: (e) => seen.push(e.event) });
   expect(seen).toEqual(['job', 'running', 'return']);
   expect(reply).toEqual({ jid: '20260101000000000001', missing: { a: 'Timed out' } });
+});
+
+test('events of one turn share frames (bounded in bytes), in order, and all arrive before the end', async () => {
+  const N = 5000;
+  await start(
+    handlers({
+      'event.listen': async (_r, s) => {
+        for (let i = 0; i < N; i++) s.event({ tag: `t/${i}`, data: { pad: 'x'.repeat(300) } });
+        await new Promise((r) => setTimeout(r, 20));
+        s.event({ tag: 'later', data: {} });
+        s.end({});
+      },
+    }),
+  );
+  const raw = new Dealer({ linger: 0 });
+  raw.connect(controlPaths(dir).endpoint);
+  const token = fs.readFileSync(controlPaths(dir).tokenFile, 'utf8');
+  try {
+    await raw.send(JSON.stringify({ id: '1', token, op: 'event.listen', body: {} }));
+    const frames: Record<string, unknown>[] = [];
+    for (;;) {
+      const [body] = await raw.receive();
+      expect(body!.length).toBeLessThan(EVENT_BATCH_BYTES + 1000);
+      const f = JSON.parse(String(body)) as Record<string, unknown>;
+      frames.push(f);
+      if (f['type'] === 'end') break;
+    }
+    const events = frames.filter((f) => f['type'] === 'events').flatMap((f) => f['events'] as { tag: string }[]);
+    expect(events.map((e) => e.tag)).toEqual([...Array.from({ length: N }, (_, i) => `t/${i}`), 'later']);
+    // About 1.6 MB of events in one turn: two frames (the byte bound), then one for the later event, then the end.
+    expect(frames.map((f) => f['type'])).toEqual(['events', 'events', 'events', 'end']);
+  } finally {
+    raw.close();
+  }
+  // The client delivers each event of a batch, validated, in order.
+  const got: string[] = [];
+  await client().request('event.listen', {}, { onEvent: (e) => got.push(e.tag) });
+  expect(got.length).toBe(N + 1);
+  expect(got[N - 1]).toBe(`t/${N - 1}`);
 });
 
 test("the master refuses a bad token, an unknown operation and a body that does not fit the operation's schema", async () => {

@@ -6,7 +6,8 @@
  *
  * Frames (one JSON document each):
  *   client -> master  `{id, token, op, body}`
- *   master -> client  `{id, type: 'event', event}` (any number), then `{id, type: 'end', ok: true, reply}` or
+ *   master -> client  `{id, type: 'events', events: [...]}` (any number; the events of one event-loop turn share
+ *                     a frame), then `{id, type: 'end', ok: true, reply}` or
  *                     `{id, type: 'end', ok: false, error, code?}`
  */
 import { MAX_MINION_ID, MINION_ID_RE } from '../limits';
@@ -106,7 +107,7 @@ export const controlRequestFrame = obj({ id: str({ min: 1, max: 64 }), token: st
 export type ControlRequestFrame = Infer<typeof controlRequestFrame>;
 
 export const controlReplyFrame = oneOf(
-  obj({ id: str({ min: 1, max: 64 }), type: literal('event'), event: json() }),
+  obj({ id: str({ min: 1, max: 64 }), type: literal('events'), events: arr(json()) }),
   obj({ id: str({ min: 1, max: 64 }), type: literal('end'), ok: literal(true), reply: json() }),
   obj({ id: str({ min: 1, max: 64 }), type: literal('end'), ok: literal(false), error: str({ max: 8192 }), code: optional(literal('bad-token', 'bad-request', 'usage', 'error')) }),
 );
