@@ -250,4 +250,18 @@ describe('transport', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(lonely.silentForMs()).toBeGreaterThanOrEqual(250);
   });
+
+  it("answers libzmq's heartbeats: a minion that times out after 300 ms of silence stays connected", async () => {
+    const m = await master();
+    m.onRequest(async () => [Buffer.from('ok')]);
+    const t = minion(m, { heartbeatIntervalMs: 100 }); // timeout 3x: 300 ms
+    let reconnects = 0;
+    t.onReconnect(() => reconnects++);
+    expect((await t.request([Buffer.from('hello')], 5000))[0]!.toString()).toBe('ok');
+    const before = reconnects;
+    // Nothing but heartbeats for five timeouts' worth: without PONGs libzmq drops the connection and reconnects.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(reconnects - before).toBe(0);
+    expect((await t.request([Buffer.from('again')], 5000))[0]!.toString()).toBe('ok');
+  });
 });

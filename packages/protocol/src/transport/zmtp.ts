@@ -249,14 +249,15 @@ export class ZmtpPeer {
         const type = peerSocketType(data);
         const ok = this.server.role === 'pub' ? type === 'SUB' || type === 'XSUB' : type === 'DEALER' || type === 'REQ';
         if (!ok) return this.refuse(`peer socket type ${String(type)}`);
-        for (const b of readyCommand(this.server.role === 'pub' ? 'XPUB' : 'ROUTER')) this.sock.write(b);
+        this.sock.write(Buffer.concat(readyCommand(this.server.role === 'pub' ? 'XPUB' : 'ROUTER')));
         this.state = 'ready';
         clearTimeout(this.timer);
         return;
       }
       case 'PING': {
-        // ZMTP 3.1 heartbeat: answer with the context the peer sent.
-        for (const b of command('PONG', data.subarray(2, 18))) this.sock.write(b);
+        // ZMTP 3.1 heartbeat: answer with the context the peer sent, in one write (one syscall: with 10,000 minions
+        // heartbeating on two sockets each, 2,000 a second).
+        this.sock.write(Buffer.concat(command('PONG', data.subarray(2, 18))));
         return;
       }
       case 'SUBSCRIBE':
