@@ -175,9 +175,10 @@ export class JobCache {
 
   /**
    * Store a return; `scheduled`: the record of the minion's own scheduled job, created with it. Both count against
-   * the minion's quota: over it nothing is written and QuotaExceeded is thrown.
+   * the minion's quota: over it nothing is written and QuotaExceeded is thrown. In a crowd the return goes through
+   * the return log: the promise returned then settles once it is there (answer the minion after it).
    */
-  recordReturn(r: ReturnRecord, scheduled?: JobRecord): void {
+  recordReturn(r: ReturnRecord, scheduled?: JobRecord): Promise<void> | undefined {
     if (!validMinionId(r.id)) return;
     const dir = this.jobDir(r.jid);
     const text = JSON.stringify(r);
@@ -190,12 +191,14 @@ export class JobCache {
       if (charge > 0 && used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
     }
     if (scheduled) this.recent.delete(r.jid);
+    let logged: Promise<void> | undefined;
     if (this.log?.crowded()) {
       const files = [...(scheduled ? [{ rel: `${r.jid}/job.json`, text: jobText }] : []), { rel: `${r.jid}/${r.id}.ret.json`, text }];
+      const failed = (e: unknown) => new LocalStorageError(`job cache: could not log the return of ${r.id} for ${r.jid}`, e);
       try {
-        this.log.append({ files });
+        logged = this.log.append({ files }).catch((e: unknown) => Promise.reject(failed(e)));
       } catch (e) {
-        throw new LocalStorageError(`job cache: could not log the return of ${r.id} for ${r.jid}`, e);
+        throw failed(e);
       }
     } else {
       if (scheduled) this.write(dir, 'job.json', jobText);
@@ -203,6 +206,7 @@ export class JobCache {
     }
     this.recent.get(r.jid)?.sizes?.set(r.id, Buffer.byteLength(text));
     if (this.usage) this.usage.set(r.id, Math.max(0, (this.usage.get(r.id) ?? 0) + charge));
+    return logged;
   }
 
   /** The job's record; null when there is none; JobCacheDamaged when its file cannot be read. */

@@ -1,8 +1,8 @@
 /**
  * The job cache's write-ahead log for returns that arrive in a crowd. Creating a file costs this machine's ext4
  * about 0.7 ms of the master's only thread (create, write, rename), so 10,000 returns to one test.ping cost 7 s.
- * When returns come faster than a few per 100 ms, each is appended to `<jobs>/returns.wal` instead (one small
- * write, ~25 µs) before the minion is answered, and its `<jid>/<id>.ret.json` is written later by libuv's worker
+ * When returns come faster than a few per 100 ms, each is appended to `<jobs>/returns.wal` instead (those of one
+ * event-loop turn in one write) before the minion is answered, and its `<jid>/<id>.ret.json` is written later by libuv's worker
  * threads, off the event loop. Until then the master reads it from memory.
  *
  * What survives: a return the master acknowledged is in the kernel (the file, or the log) before the answer
@@ -25,8 +25,16 @@ export const MAX_UNWRITTEN = 50_000;
 /** Returns within one 100 ms window before new ones go through the log. */
 const CROWD = 16;
 
+/** Log lines of one event-loop turn, written together; `settle` resolves (or rejects) everyone waiting on them. */
+interface Batch {
+  lines: string[];
+  done: Promise<void>;
+  settle: (e?: unknown) => void;
+}
+
 export class ReturnLog {
   private fd: number | undefined;
+  private batch: Batch | undefined;
   /** Written to the log, not yet to its file: rel path -> text (the newest wins). */
   private readonly unwritten = new Map<string, string>();
   private writing = false;
@@ -73,12 +81,37 @@ export class ReturnLog {
     return this.unwritten.size > 0 || this.inWindow > CROWD;
   }
 
-  /** Append to the log (synchronously: the caller answers the minion after this). Throws when it cannot. */
-  append(e: LoggedReturn): void {
+  /**
+   * Append to the log. The returns of one event-loop turn share one write (one syscall for a crowd, not one each):
+   * the promise settles once that write is done, and the caller answers the minion only then. Throws at once when
+   * the log is full or cannot be opened.
+   */
+  append(e: LoggedReturn): Promise<void> {
     if (this.unwritten.size >= MAX_UNWRITTEN) throw new Error(`${MAX_UNWRITTEN} returns wait to be written to the job cache`);
     this.fd ??= fs.openSync(this.file, 'a', 0o600);
-    fs.writeSync(this.fd, `${JSON.stringify(e)}\n`);
+    let b = this.batch;
+    if (!b) {
+      let settle!: (e?: unknown) => void;
+      const done = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+      b = this.batch = { lines: [], done, settle };
+      const mine = b;
+      setImmediate(() => this.writeBatch(mine));
+    }
+    b.lines.push(`${JSON.stringify(e)}\n`);
     for (const f of e.files) this.unwritten.set(f.rel, f.text);
+    return b.done;
+  }
+
+  private writeBatch(b: Batch): void {
+    if (this.batch !== b) return; // already written by flushSync
+    this.batch = undefined;
+    try {
+      fs.writeSync(this.fd!, b.lines.join(''));
+      b.settle();
+    } catch (e) {
+      // Not acknowledged: the minions send these returns again (their files are still written below, at most twice).
+      b.settle(e);
+    }
     this.drain();
   }
 
@@ -110,7 +143,8 @@ export class ReturnLog {
       if (batch.size === 64) break;
     }
     if (batch.size === 0) {
-      if (this.fd !== undefined) fs.ftruncateSync(this.fd, 0);
+      // Everything is in its file: the log can be emptied, unless lines of this turn still wait to be appended.
+      if (this.fd !== undefined && !this.batch) fs.ftruncateSync(this.fd, 0);
       return;
     }
     this.writing = true;
@@ -136,6 +170,9 @@ export class ReturnLog {
     clearTimeout(this.retryTimer);
     for (const [rel, text] of this.unwritten) writeFileAtomicSync(path.join(this.dir, rel), text);
     this.unwritten.clear();
+    // Lines not yet appended: their returns are in their files now, which is what the waiting answers need.
+    this.batch?.settle();
+    this.batch = undefined;
     if (this.fd !== undefined) {
       fs.ftruncateSync(this.fd, 0);
       fs.closeSync(this.fd);

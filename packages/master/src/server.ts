@@ -378,7 +378,8 @@ export class Master implements ClusterHost {
           return false;
         }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
-        this.jobs.recordReturn(rec, scheduled);
+        // Stored before the minion is answered: in a crowd, with the other returns of this turn (return-log.ts).
+        await this.jobs.recordReturn(rec, scheduled);
         // Shared with the cluster before the minion is answered (spooled on disk while PostgreSQL is away).
         await this.cluster?.recordReturn(rec, scheduled);
         this.metrics.jobReturn(rec.outcome);

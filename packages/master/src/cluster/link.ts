@@ -327,11 +327,12 @@ export class ClusterLink {
   }
 
   private applyReturn(job: JobRecord | null, rec: ReturnRecord): void {
+    // The cluster store holds it; this copy is for `brine jobs`, watches and events here.
+    const notCached = (err: unknown) => this.log.warn('cluster return not cached here', { minion: rec.id, jid: rec.jid, error: errorMessage(err) });
     try {
-      this.host.jobs.recordReturn(rec);
+      this.host.jobs.recordReturn(rec)?.catch(notCached);
     } catch (err) {
-      // The cluster store holds it; this copy is for `brine jobs`, watches and events here.
-      this.log.warn('cluster return not cached here', { minion: rec.id, jid: rec.jid, error: errorMessage(err) });
+      notCached(err);
     }
     this.host.remoteReturn(job, rec);
   }

@@ -128,7 +128,7 @@ export class DiskJobs implements JobCacheApi {
   }
 
   async recordReturn(r: ReturnRecord, scheduled?: JobRecord): Promise<void> {
-    this.cache.recordReturn(r, scheduled);
+    await this.cache.recordReturn(r, scheduled);
   }
 
   async job(jid: string): Promise<JobRecord | null> {
