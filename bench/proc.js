@@ -103,7 +103,7 @@ const SWARM_PER_PROCESS = 2000;
  */
 async function forkSwarm(argvs, nice) {
   const workers = argvs.map((argv) => {
-    const w = fork(path.join(__dirname, 'swarm-worker.js'), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: (process.env.SWARM_NODE_FLAGS ?? '').split(' ').filter(Boolean) });
+    const w = fork(path.join(__dirname, 'swarm-worker.js'), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     if (nice !== undefined) {
       try {
         os.setPriority(w.pid, nice);
