@@ -165,19 +165,19 @@ async function run(n) {
 
     stage = `start -> all ${total} pending`;
     const argvs = [];
-    const groupOf = [];
+    const workerGroup = [];
     for (let g = 0; g < MASTERS; g++) {
       const per = Math.ceil(n / procsPer);
       for (let i = 0; i < procsPer; i++) {
         const mine = groups[g].slice(i * per, (i + 1) * per);
         if (mine.length === 0) break;
         argvs.push(['127.0.0.1', String(c.ports[g].publish), String(c.ports[g].request), keysDir, String(PING_S), ...mine]);
-        groupOf.push(g);
+        workerGroup.push(g);
       }
     }
     // The simulated minions would run on their own hosts: on this one they yield the CPU to the masters (nice 5).
     const forked = await forkSwarm(argvs, 5);
-    forked.forEach((w, i) => workers.push({ w, group: groupOf[i] }));
+    forked.forEach((w, i) => workers.push({ w, group: workerGroup[i] }));
     const t0 = Date.now();
     startSwarm(forked);
     await waitFor(async () => (await keyCount('pending')) >= total, WAIT_MS, `all ${total} pending`);
