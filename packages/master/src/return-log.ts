@@ -2,8 +2,8 @@
  * The job cache's write-ahead log for returns that arrive in a crowd. Creating a file costs this machine's ext4
  * about 0.7 ms of the master's only thread (create, write, rename), so 10,000 returns to one test.ping cost 7 s.
  * When returns come faster than a few per 100 ms, each is appended to `<jobs>/returns.wal` instead (those of one
- * event-loop turn in one write) before the minion is answered, and its `<jid>/<id>.ret.json` is written later by libuv's worker
- * threads, off the event loop. Until then the master reads it from memory.
+ * event-loop turn in one write) before the minion is answered, and its `<jid>/<id>.ret.json` is written later by
+ * libuv's worker threads, off the event loop. Until then the master reads it from memory.
  *
  * What survives: a return the master acknowledged is in the kernel (the file, or the log) before the answer
  * leaves, so a master killed at any moment (SIGKILL, OOM) loses none it acknowledged: at start the log is replayed
