@@ -1,4 +1,7 @@
-/** Helpers the benchmarks share: the CLI timed, lenient JSON, a process tree from /proc, its CPU time and priority. */
+/**
+ * Helpers the benchmarks share: the CLI timed, lenient JSON, a process tree from /proc, its CPU time and priority,
+ * and the simulated-minion worker processes of the swarm benchmarks.
+ */
 'use strict';
 const { fork, spawnSync } = require('child_process');
 const fs = require('fs');

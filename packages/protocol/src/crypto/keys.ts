@@ -74,8 +74,7 @@ export function loadOrCreateKeyPair(dir: string, name: string, opts: GenerateKey
   const privatePem = fs.readFileSync(privatePath, 'utf8');
   let derivedDer: Buffer;
   try {
-    // Parsed once, and kept for signing (rsa.ts): a minion's start costs one private-key parse, not three.
-    derivedDer = crypto.createPublicKey(parsePrivateKey(privatePem)).export({ type: 'spki', format: 'der' });
+    derivedDer = publicDerFromPrivate(privatePem);
   } catch (e) {
     throw new AuthError(`${privatePath}: not a readable RSA private key (remove it to generate a new one)`, { cause: e });
   }
@@ -95,7 +94,15 @@ export function loadOrCreateKeyPair(dir: string, name: string, opts: GenerateKey
 
 /** The SPKI PEM of a private key's public half. */
 export function publicPemFromPrivate(privatePem: string): string {
-  return spkiPemOfDer(crypto.createPublicKey(parsePrivateKey(privatePem)).export({ type: 'spki', format: 'der' }));
+  return spkiPemOfDer(publicDerFromPrivate(privatePem));
+}
+
+/**
+ * The DER SPKI of a private key's public half. The private key is parsed once and kept for signing (rsa.ts): a
+ * minion's start costs one private-key parse, not three.
+ */
+function publicDerFromPrivate(privatePem: string): Buffer {
+  return crypto.createPublicKey(parsePrivateKey(privatePem)).export({ type: 'spki', format: 'der' });
 }
 
 /** Canonical SPKI PEM for any accepted public key PEM (PKCS#1 `RSA PUBLIC KEY` too); throws on garbage. */
