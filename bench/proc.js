@@ -92,10 +92,10 @@ function askWorker(w, what, key) {
 
 /**
  * Simulated minions per worker process. Each has four ZeroMQ sockets (a SUB, a DEALER and the two of its event
- * monitor) and about six fds. libzmq allows 1,023 sockets a process unless told otherwise; the worker raises that
- * (ZMQ_MAX_SOCKETS) to what its minions need. 2,000 a process stay well inside a 20,000-fd limit, and fewer, larger
- * processes cost this shared machine less than 42 small ones (at 10,000 minions: 34 CPU-seconds to start instead
- * of 46, 3.7 for a test.ping instead of 6.7).
+ * monitor) and about six fds; the worker puts every 25 in a libzmq context of their own (bench/swarm-worker.js
+ * PER_CONTEXT), well inside libzmq's 1,023 sockets a context. 2,000 a process stay well inside a 20,000-fd limit,
+ * and fewer, larger processes cost this shared machine less than 42 small ones (at 10,000 minions: 34 CPU-seconds
+ * to start instead of 46, 3.7 for a test.ping instead of 6.7).
  */
 const SWARM_PER_PROCESS = 2000;
 

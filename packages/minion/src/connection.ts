@@ -31,6 +31,7 @@ import {
   type ErrorReply,
   type JobPublication,
   type MinionKeys,
+  type MinionTransportOptions,
   type ReplyEnvelope,
   type RequestBody,
 } from '@brine/protocol';
@@ -84,7 +85,12 @@ export class Connection implements Requester {
   /** Checks the current master's liveness (failover with several masters only). */
   private aliveTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: MinionOpts, private readonly log: Logger) {
+  /** `socketContext`: the libzmq context for this minion's sockets (MinionTransportOptions.context). */
+  constructor(
+    private readonly opts: MinionOpts,
+    private readonly log: Logger,
+    private readonly socketContext?: MinionTransportOptions['context'],
+  ) {
     const kp = loadOrCreateKeyPair(opts.pki_dir, 'minion');
     this.keys = { id: opts.id, privatePem: kp.privatePem, publicPem: kp.publicPem };
     const failover = opts.master_type === 'failover';
@@ -116,6 +122,7 @@ export class Connection implements Requester {
       ipv6: this.opts.ipv6,
       id: this.opts.id,
       requestTimeoutMs: 30_000,
+      ...(this.socketContext ? { context: this.socketContext } : {}),
       logger: this.log.child({ part: 'transport', master: masterLabel(m) }),
     });
     t.onPublish((frames) => {

@@ -50,6 +50,12 @@ export interface MinionTransportOptions {
   sendHighWaterMark?: number;
   receiveHighWaterMark?: number;
   linger?: number;
+  /**
+   * The libzmq context the two sockets belong to; default the process's. A process that runs many minions (the swarm
+   * benchmark) gives each group its own: libzmq cancels a timer by scanning its I/O thread's whole timer list, once
+   * per heartbeat answer, so one context for thousands of sockets costs time no real minion host pays.
+   */
+  context?: zmq.Context;
   logger?: Logger;
 }
 
@@ -120,6 +126,7 @@ export class MinionTransport {
     const hb = opts.heartbeatIntervalMs ?? 10_000;
     return {
       ipv6: opts.ipv6 ?? isIpv6Host(opts.host),
+      ...(opts.context ? { context: opts.context } : {}),
       linger: opts.linger ?? 0,
       reconnectInterval: opts.reconnectIntervalMs ?? 1000,
       reconnectMaxInterval: opts.reconnectMaxIntervalMs ?? 2000,
