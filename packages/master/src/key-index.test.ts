@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomicSync } from '@brine/core';
 import { createKeyPair } from '@brine/protocol';
+import { KeyIndex, RELIST_MS, SETTLED_MS } from './key-index';
 import { KeyStore } from './keys';
 
 let dir: string;
@@ -91,4 +92,76 @@ test('keys written atomically by another process (a temporary file, then a renam
   await until(() => ks.stateOf('db2') === 'rejected', 'the move to be noticed');
   expect(ks.decide('db2', a)).toEqual({ state: 'rejected' });
   expect(fs.readdirSync(path.join(dir, 'accepted')).filter((n) => n.includes('.tmp-'))).toEqual([]);
+});
+
+describe('the directory check lists a directory again only when it may have changed', () => {
+  const old = (ms: number) => new Date(Date.now() - ms);
+  /** Remove a file behind the index's back and give its directory the mtime it had: a change the mtime cannot show. */
+  function hiddenRemove(state: string, id: string): void {
+    const d = path.join(dir, state);
+    const before = fs.statSync(d);
+    fs.rmSync(path.join(d, id));
+    fs.utimesSync(d, before.atime, before.mtime);
+  }
+
+  test('a settled, unchanged directory is trusted; any change to it, or RELIST_MS, lists it again', () => {
+    for (const id of ['web1', 'web2', 'web3']) cli().decide(id, a);
+    cli().accept('web*');
+    const acc = path.join(dir, 'accepted');
+    fs.utimesSync(acc, old(10_000), old(10_000));
+    const idx = new KeyIndex(dir);
+    expect(idx.list().accepted).toEqual(['web1', 'web2', 'web3']);
+    expect(idx.verifyListing()).toBe(0); // listed, found settled: trusted from now on
+    hiddenRemove('accepted', 'web3');
+    expect(idx.verifyListing()).toBe(0); // not listed: the mtime says nothing changed
+    expect(idx.stateOf('web3')).toBe('accepted');
+    // A real change moves the mtime: the listing finds it, and the hidden one with it.
+    fs.rmSync(path.join(acc, 'web2'));
+    expect(idx.verifyListing()).toBe(2);
+    expect(idx.list().accepted).toEqual(['web1']);
+    // Settled again, then a hidden change: found once RELIST_MS has passed, whatever the mtime says.
+    fs.utimesSync(acc, old(10_000), old(10_000));
+    expect(idx.verifyListing()).toBe(0);
+    hiddenRemove('accepted', 'web1');
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now + RELIST_MS - 1000);
+    try {
+      expect(idx.verifyListing()).toBe(0);
+      clock.mockReturnValue(now + RELIST_MS + 1000);
+      expect(idx.verifyListing()).toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(idx.stateOf('web1')).toBeNull();
+  });
+
+  test('a directory changed less than SETTLED_MS ago is listed every time (a change in the same clock tick)', () => {
+    for (const id of ['db1', 'db2']) cli().decide(id, a);
+    const idx = new KeyIndex(dir);
+    expect(idx.list().pending).toEqual(['db1', 'db2']);
+    expect(Date.now() - fs.statSync(path.join(dir, 'pending')).mtimeMs).toBeLessThan(SETTLED_MS);
+    expect(idx.verifyListing()).toBe(0);
+    hiddenRemove('pending', 'db2');
+    expect(idx.verifyListing()).toBe(1);
+    expect(idx.list().pending).toEqual(['db1']);
+  });
+
+  test('version moves with every change to the keys and with nothing else', () => {
+    cli().decide('app1', a);
+    const idx = new KeyIndex(dir);
+    idx.list();
+    const v0 = idx.version;
+    idx.verifyListing();
+    idx.recorded('pending', 'app1', a); // the same key again
+    expect(idx.version).toBe(v0);
+    idx.recorded('pending', 'app1', b);
+    expect(idx.version).toBeGreaterThan(v0);
+    const v1 = idx.version;
+    idx.recorded('pending', 'app1', undefined);
+    expect(idx.version).toBeGreaterThan(v1);
+    const v2 = idx.version;
+    idx.invalidate();
+    idx.list();
+    expect(idx.version).toBeGreaterThan(v2);
+  });
 });

@@ -80,6 +80,11 @@ export class KeyStore {
     this.index?.verifyListing();
   }
 
+  /** Changes whenever a key does (undefined without the in-memory copy: then nothing can tell). */
+  get version(): number | undefined {
+    return this.index?.version;
+  }
+
   read(state: KeyState, id: string): string | null {
     if (this.index) {
       this.file(state, id); // validates the id

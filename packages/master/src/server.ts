@@ -79,6 +79,9 @@ function saltArgs(arg: unknown[], kwarg: Dict): unknown[] {
   return Object.keys(kwarg).length ? [...arg, { ...kwarg, __kwarg__: true }] : arg;
 }
 
+/** reconcileKeys does a full pass at least this often (ms), even when no key changed. */
+const RECONCILE_FULL_MS = 30_000;
+
 export class Master implements ClusterHost {
   readonly keys: KeyStore;
   readonly jobs: JobCache;
@@ -93,6 +96,9 @@ export class Master implements ClusterHost {
   /** Counts and timings for /metrics (metrics/; served when metrics_port is set). Read only when scraped. */
   readonly metrics = new MasterMetrics(this);
   private readonly sessions = new SessionTable();
+  /** Sessions begun so far, and what reconcileKeys last did a full pass for. */
+  private sessionsBegun = 0;
+  private reconciled: { version: number | undefined; sessions: number; at: number } = { version: undefined, sessions: -1, at: 0 };
   private readonly pubKeys = new PublicationKeys();
   private readonly authNonces = new ReplayCache(100_000, AUTH_FRESHNESS_MS);
   readonly files: FileServer;
@@ -293,6 +299,7 @@ export class Master implements ClusterHost {
       return encode(buildAuthReply(this.identity, v, decision.state, { publishPort: this.transport.publishPort }));
     }
     const sessionKey = this.sessions.create(v.id);
+    this.sessionsBegun++;
     this.sessionPubs.set(v.id, v.pub);
     this.registry.seen(v.id);
     this.log.info('auth: accepted', { minion: v.id });
@@ -540,6 +547,13 @@ export class Master implements ClusterHost {
   reconcileKeys(reread = true): string[] {
     if (reread) this.keys.invalidate();
     else this.keys.verifyListing();
+    // Nothing to do while the keys are as they were at the last full pass and no session began since (an auth that
+    // was deciding while a key went away), at most RECONCILE_FULL_MS apart: at 10,000 minions the pass sorts and
+    // walks every id, every 2 s and before each job.
+    const version = this.keys.version;
+    const now = Date.now();
+    if (!reread && version !== undefined && version === this.reconciled.version && this.sessionsBegun === this.reconciled.sessions && now - this.reconciled.at < RECONCILE_FULL_MS) return [];
+    this.reconciled = { version, sessions: this.sessionsBegun, at: now };
     const list = this.keys.list();
     this.keyEvents.check(list);
     const accepted = new Set(list.accepted);
