@@ -62,7 +62,10 @@ export class ClusterLink {
   /** The last time a call to the store failed for want of it (0: it answered last). */
   private downSince = 0;
   private members: Member[] = [];
-  /** When the channel went down (null while it is up): on reconnection, what happened since is read back. */
+  /**
+   * When the channel went down, or an announced event could not be applied (null otherwise): at the next resync, what
+   * happened since (less CATCH_UP_MARGIN_MS) is read back.
+   */
   lostAt: number | null = null;
   /** Minions connected to the other live masters, as of their last heartbeats. */
   private elsewhere = new Set<string>();
@@ -409,6 +412,9 @@ export class ClusterLink {
   private chain(f: () => Promise<void>, kind: string): void {
     this.queue = this.queue.then(f).catch((err) => {
       this.log.warn('cluster event not applied: reading the store again', { kind, error: errorMessage(err) });
+      // The event itself is gone (a return another master stored, a job it published): only a catch-up brings it
+      // back. A resync alone rereads keys, grains and members.
+      this.lostAt ??= Date.now();
       this.resyncSoon();
     });
   }
