@@ -1,7 +1,8 @@
 /**
  * Simulated minions for the swarm benchmark: many identities in one process, each with its own RSA key, ZeroMQ
- * sockets (a SUB, a DEALER and its event monitor: four, in a libzmq context shared by 25 minions), authentication and session, and the daemon's liveness ping (every ping_interval or the longer interval the master
- * asks for, and at once when the master is reachable again). Jobs are answered through the real protocol:
+ * sockets (a SUB, a DEALER and its event monitor: four, in a libzmq context shared by 25 minions), authentication
+ * and session, and the daemon's liveness ping (every ping_interval or the longer interval the master asks for, and
+ * at once when the master is reachable again). Jobs are answered through the real protocol:
  * test.ping with true, state.apply with a return the size of a real `state.apply peerfiles` (its three file states,
  * with the "running" heartbeat first, as the daemon sends it).
  * argv: <host> <publishPort> <requestPort> <keysDir> [pingIntervalS] <id>...
