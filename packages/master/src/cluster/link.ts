@@ -21,7 +21,7 @@ import type { QuotaRefusals } from '../quota';
 import type { Registry } from '../registry';
 import type { Subjects } from '../store/types';
 import { StoreUnavailable } from '../store/pg/connect';
-import type { ClusterEvent, ClusterListener } from '../store/pg/notify';
+import type { ClusterEvent, ClusterListener, ListenerOptions } from '../store/pg/notify';
 import { ReturnSpool, SpooledJobs } from '../store/pg/spool';
 import { PgStore } from '../store/pg/store';
 import type { Member } from '../store/pg/members';
@@ -67,6 +67,8 @@ export class ClusterLink {
    * happened since (less CATCH_UP_MARGIN_MS) is read back.
    */
   lostAt: number | null = null;
+  /** How many times the channel dropped: a catch-up made while it was down, or as it dropped again, is not the last. */
+  private drops = 0;
   /** Minions connected to the other live masters, as of their last heartbeats. */
   private elsewhere = new Set<string>();
 
@@ -87,7 +89,7 @@ export class ClusterLink {
    * Connect, migrate, join (refused for another cluster id or another signing key), mirror the store, listen.
    * Every configuration mistake is an error here, at the master's start.
    */
-  static async open(host: ClusterHost, m: MasterOpts, fingerprint: string, treeHash: () => string, refusals: QuotaRefusals, log: Logger): Promise<ClusterLink> {
+  static async open(host: ClusterHost, m: MasterOpts, fingerprint: string, treeHash: () => string, refusals: QuotaRefusals, log: Logger, listen: ListenerOptions = {}): Promise<ClusterLink> {
     const c = m.cluster!;
     const store = await PgStore.open({
       dsn: c.store,
@@ -100,7 +102,7 @@ export class ClusterLink {
     let listener: ClusterListener | undefined;
     try {
       await store.members.join({ clusterId: c.id, fingerprint, address: `${m.interface}:${m.ret_port}`, treeHash: treeHash() });
-      listener = store.listener();
+      listener = store.listener(listen);
       await listener.start();
     } catch (e) {
       await listener?.close();
@@ -113,6 +115,7 @@ export class ClusterLink {
     listener.on('connected', () => link.resyncSoon(0));
     listener.on('disconnected', (err: Error) => {
       link.lostAt ??= Date.now();
+      link.drops++;
       log.warn('cluster channel lost: reconnecting', { error: err.message });
     });
     link.timers.push(setInterval(() => void link.heartbeat(), HEARTBEAT_MS));
@@ -295,9 +298,14 @@ export class ClusterLink {
   async resync(): Promise<void> {
     await this.mirror();
     if (this.lostAt !== null) {
+      // Done while the channel is down (the store answers again before the listener is back), the catch-up cannot
+      // be the last: what is announced between it and the LISTEN would be missed. The resync at 'connected' does
+      // it again from the same point.
+      const drops = this.drops;
+      const listening = this.listener.connected;
       // A margin for the clocks of this host and the store's.
       await this.catchUp(new Date(this.lostAt - CATCH_UP_MARGIN_MS));
-      this.lostAt = null;
+      if (listening && this.drops === drops) this.lostAt = null;
     }
     const all = await this.use(() => this.store.grains.all());
     for (const [id, g] of Object.entries(all)) this.setLocalGrains(id, g);
