@@ -20,11 +20,16 @@ test('a damaged return or job.json: jobs show prints what is readable and names 
   expect(r.code).toBe(0);
   const jobs = path.join(fleet.masterDir, 'cache', 'jobs');
   const jid = fs.readdirSync(jobs).sort().pop()!;
-  const bad = path.join(jobs, jid, 'm1.ret.json');
-  fs.writeFileSync(bad, '{"id": "m1", "ret": "hel');
+  // m1's line of the job's returns file cut short: named by file and line.
+  const file = path.join(jobs, jid, 'returns.jsonl');
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.startsWith('{"id":"m1"'));
+  expect(at).toBeGreaterThanOrEqual(0);
+  lines[at] = '{"id":"m1","ret":"hel';
+  fs.writeFileSync(file, lines.join('\n'));
   let shown = onMaster(fleet, ['jobs', 'show', jid, '--out', 'json']);
   expect(json(shown)).toEqual({ m2: 'hello', m1: 'Minion did not return.' });
-  expect(shown.stderr).toContain(bad);
+  expect(shown.stderr).toContain(`${file}:${at + 1}`);
   expect(shown.code).toBe(1);
 
   const jobFile = path.join(jobs, jid, 'job.json');

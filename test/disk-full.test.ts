@@ -6,7 +6,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { acceptAll, Fleet, masterLog, onMasterAsync, tempDir, waitFor, writeFiles } from './helpers/fleet';
+import { acceptAll, cachedReturns, Fleet, masterLog, onMasterAsync, tempDir, waitFor, writeFiles } from './helpers/fleet';
 
 const root = process.getuid?.() === 0;
 const maybe = root ? describe : describe.skip;
@@ -96,12 +96,11 @@ maybe('full disks', () => {
     expect(pub.code).toBe(0);
     const jid = /job ID: (\d{20})/.exec(pub.stdout)![1]!;
     const filler = fill(path.join(fleet.masterDir, 'cache'));
-    const jobDir = path.join(fleet.masterDir, 'cache', 'jobs', jid);
     // Both minions try while the disk is full, and are told to send again later.
     await waitFor(() => (masterLog(fleet).match(/request not stored/g) ?? []).length >= 2, 20_000, 'returns refused for a full disk');
-    expect(fs.readdirSync(jobDir).filter((n) => n.endsWith('.ret.json'))).toEqual([]);
+    expect(cachedReturns(fleet, jid)).toEqual([]);
     fs.rmSync(filler);
-    await waitFor(() => fs.readdirSync(jobDir).filter((n) => n.endsWith('.ret.json')).length === 2, 30_000, 'both returns in the job cache');
+    await waitFor(() => cachedReturns(fleet, jid).length === 2, 30_000, 'both returns in the job cache');
     const shown = await onMasterAsync(fleet, ['jobs', 'show', jid, '--out', 'json']);
     expect(shown.code).toBe(0);
     const rets = JSON.parse(shown.stdout) as Record<string, string>;

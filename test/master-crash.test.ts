@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { brineAsync } from './helpers/cli';
-import { acceptedFleet, onMasterAsync, removeFleet, waitFor, type Fleet } from './helpers/fleet';
+import { acceptedFleet, cachedReturns, onMasterAsync, removeFleet, waitFor, type Fleet } from './helpers/fleet';
 
 let fleet: Fleet;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,7 +30,7 @@ test("a command exiting non-zero: `call --local` and `run` exit 1 and log the fa
   expect(remote.stderr).toMatch(/non-zero exit code/);
   // Salt's retcode stays in the job cache as data.
   const jid = fs.readdirSync(path.join(fleet.masterDir, 'cache', 'jobs')).sort().pop()!;
-  const rec = JSON.parse(fs.readFileSync(path.join(fleet.masterDir, 'cache', 'jobs', jid, 'm1.ret.json'), 'utf8')) as { retcode: number; outcome: string };
+  const rec = cachedReturns(fleet, jid).find((x) => x.id === 'm1');
   expect(rec).toMatchObject({ retcode: 3, outcome: 'error' });
 }, 60_000);
 
@@ -66,8 +66,7 @@ test('a master killed mid-job: the CLI says so with the jid (exit 3); right afte
   expect([0, 3]).toContain(after.code);
 
   // The minions finished while the master was away: their returns reach the job cache after it is back.
-  const jobDir = path.join(fleet.masterDir, 'cache', 'jobs', jid!);
-  await waitFor(() => fs.existsSync(jobDir) && fs.readdirSync(jobDir).filter((n) => n.endsWith('.ret.json')).length === 2, 45_000, 'both returns after the restart');
+  await waitFor(() => cachedReturns(fleet, jid!).length === 2, 45_000, 'both returns after the restart');
   const shown = await onMasterAsync(fleet, ['jobs', 'show', jid!, '--out', 'json']);
   expect(shown.code).toBe(0);
   expect(JSON.parse(shown.stdout)).toEqual({ m1: 'finished', m2: 'finished' });

@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { json, masterLog, onMasterAsync, startFleet, tempDir, waitFor, writeFiles, type Fleet } from './helpers/fleet';
+import { cachedReturns, json, masterLog, onMasterAsync, startFleet, tempDir, waitFor, writeFiles, type Fleet } from './helpers/fleet';
 
 const REPO = path.resolve(__dirname, '..');
 const IDS = ['kdct1', 'rogue', 'flooder'];
@@ -96,8 +96,7 @@ test('a minion claiming roles: [kdct] gets no secret pillar, no kdct-only mine d
   await waitFor(() => masterLines().some((l) => l.message === 'return from a minion the job did not target dropped' && l.minion === 'rogue'), 15_000, "rogue's return dropped");
   const jobs = json<{ jobs: Record<string, { Function: string; Target: string }> }>(await run(['jobs', 'list', '--out', 'json']));
   const jid = Object.entries(jobs.jobs).find(([, j]) => j.Function === 'test.echo' && j.Target === 'roles:kdct')![0];
-  const rets = fs.readdirSync(path.join(fleet.masterDir, 'cache', 'jobs', jid)).filter((n) => n.endsWith('.ret.json'));
-  expect(rets).toEqual(['kdct1.ret.json']);
+  expect(cachedReturns(fleet, jid).map((x) => x.id)).toEqual(['kdct1']);
 }, 60_000);
 
 test('large scheduled returns stay within the minion job cache quota; refusals are logged with a count', async () => {
@@ -113,11 +112,13 @@ test('large scheduled returns stay within the minion job cache quota; refusals a
   const jobsDir = path.join(fleet.masterDir, 'cache', 'jobs');
   let bytes = 0;
   let returns = 0;
-  for (const jid of fs.readdirSync(jobsDir)) {
-    const ret = path.join(jobsDir, jid, 'flooder.ret.json');
-    if (!fs.existsSync(ret)) continue;
+  for (const jid of fs.readdirSync(jobsDir).filter((n) => /^\d{20}$/.test(n))) {
+    // Every line of flooder's in the job's returns file (a return sent again is a line more), and the job's record.
+    const file = path.join(jobsDir, jid, 'returns.jsonl');
+    const mine = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"id":"flooder"')) : [];
+    if (mine.length === 0) continue;
     returns++;
-    bytes += fs.statSync(ret).size + fs.statSync(path.join(jobsDir, jid, 'job.json')).size;
+    bytes += mine.reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) + fs.statSync(path.join(jobsDir, jid, 'job.json')).size;
   }
   expect(returns).toBeGreaterThan(3);
   expect(bytes).toBeLessThanOrEqual(JOB_QUOTA);

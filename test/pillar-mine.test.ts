@@ -222,10 +222,16 @@ test('another id\'s pillar is out of reach, and secrets are in no log and in no 
   const jobsDir = path.join(fleet.masterDir, 'cache', 'jobs');
   let own = 0;
   for (const f of walk(jobsDir)) {
-    const text = fs.readFileSync(f, 'utf8');
-    const base = path.basename(f);
-    if (base === 'm1.ret.json' && text.includes(SECRET1)) own++;
-    expect({ f, leak1: base !== 'm1.ret.json' && text.includes(SECRET1), leak2: base !== 'm2.ret.json' && text.includes(SECRET2) }).toEqual({ f, leak1: false, leak2: false });
+    // A job's returns file holds one line per return, each starting with its minion's id: only m1's may hold m1's
+    // pillar, only m2's m2's. Every other file of the job cache holds neither.
+    const lines = fs.readFileSync(f, 'utf8').split('\n');
+    const owned = path.basename(f) === 'returns.jsonl';
+    lines.forEach((text, i) => {
+      const owner = owned ? /^\{"id":"([^"]+)"/.exec(text)?.[1] : undefined;
+      if (owner === 'm1' && text.includes(SECRET1)) own++;
+      const at = `${f}:${i + 1}`;
+      expect({ at, leak1: owner !== 'm1' && text.includes(SECRET1), leak2: owner !== 'm2' && text.includes(SECRET2) }).toEqual({ at, leak1: false, leak2: false });
+    });
   }
   expect(own).toBeGreaterThan(0); // the check above looked at the files that do hold m1's pillar
   for (const id of IDS) {

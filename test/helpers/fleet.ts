@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Fleet, type FleetOptions } from '../../packages/cli/src/fleet/fleet';
+import { JobCache, type ReturnRecord } from '../../packages/master/src/jobcache';
 import { brine, brineAsync, json, type CliResult } from './cli';
 
 export { Fleet, waitFor } from '../../packages/cli/src/fleet/fleet';
@@ -39,6 +40,11 @@ export function minionLog(f: Fleet, id: string): string {
   } catch {
     return '';
   }
+}
+
+/** The returns the master's job cache holds for `jid`, read from its disk as `brine jobs` does (none: no such job). */
+export function cachedReturns(f: Fleet, jid: string): ReturnRecord[] {
+  return new JobCache(path.join(f.masterDir, 'cache'), 24).returns(jid);
 }
 
 export function masterLog(f: Fleet): string {

@@ -34,25 +34,26 @@ test('records jobs and returns, lists them, prunes what is older than keep_jobs'
   }
 });
 
-test('quota: a minion returning again for a job is charged the difference, whether the cache knows the job from memory or from disk', () => {
+test('quota: every return a minion sends counts (a block each at least), a return sent again too, whether counted from memory or from disk', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-jobs-'));
   try {
     const refusals = new QuotaRefusals(nullLogger);
-    // Two blocks: the job's return (one block) may be replaced any number of times; a second job's return fits, a third does not.
-    const quota = { bytes: 2 * 4096, refusals };
-    const jc = new JobCache(dir, 24, quota);
     const job = (jid: string) => ({ jid, fun: 'test.ping', arg: [], kwarg: {}, tgt: '*', tgt_type: 'glob', expected: ['m1'], user: 'root', started: '' });
     const ret = (jid: string, n: number) => ({ id: 'm1', jid, fun: 'test.ping', ret: 'x'.repeat(n), retcode: 0, success: true, received: '' });
-    const [a, b, c] = [newJid(), newJid(), newJid()];
-    for (const jid of [a, b, c]) jc.recordJob(job(jid));
-    for (let i = 0; i < 5; i++) jc.recordReturn(ret(a, 100 + i));
-    jc.recordReturn(ret(b, 100));
-    expect(() => jc.recordReturn(ret(c, 100))).toThrow(/over its job cache quota/);
-    // A cache started afresh over the same directory reads the sizes from disk: the same answers.
+    const [a, b] = [newJid(), newJid()];
+    // Room for four returns (a block each) and not five.
+    const quota = { bytes: 4 * 4096 + 100, refusals };
+    const jc = new JobCache(dir, 24, quota);
+    for (const jid of [a, b]) jc.recordJob(job(jid));
+    for (let i = 0; i < 3; i++) jc.recordReturn(ret(a, 1000 + i)); // the same job three times: three lines on disk
+    jc.recordReturn(ret(b, 1000));
+    expect(jc.used('m1')).toBe(4 * 4096);
+    expect(() => jc.recordReturn(ret(b, 10))).toThrow(/over its job cache quota/);
+    // A cache started afresh over the same directory counts the lines on disk: the same answers.
     const again = new JobCache(dir, 24, quota);
-    again.recordReturn(ret(a, 200));
-    expect(() => again.recordReturn(ret(c, 100))).toThrow(/over its job cache quota/);
-    expect(again.returns(a)[0]!.ret).toBe('x'.repeat(200));
+    expect(again.used('m1')).toBe(4 * 4096);
+    expect(() => again.recordReturn(ret(a, 10))).toThrow(/over its job cache quota/);
+    expect(again.returns(a)[0]!.ret).toBe('x'.repeat(1002)); // the newest line
     expect(refusals.count('m1', 'job cache')).toBe(2);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,14 @@
 /**
- * The job cache, on disk under `<cachedir>/jobs/<jid>/`: `job.json` (function, target, expected minions) and
- * one `<minion>.ret.json` return each. Written atomically; pruned after `keep_jobs` hours. Returns that arrive in a
- * crowd go through a write-ahead log first and reach their files from worker threads (return-log.ts).
+ * The job cache, on disk under `<cachedir>/jobs/<jid>/`: `job.json` (function, target, expected minions, written
+ * atomically) and `returns.jsonl`, the job's returns appended one line each (return-file.ts). Pruned after
+ * `keep_jobs` hours.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { BrineError, errorMessage, LocalStorageError, type Outcome, writeFileAtomicSync } from '@brine/core';
 import { validMinionId } from './keys';
 import { diskBytes, type QuotaRefusals } from './quota';
-import { ReturnLog } from './return-log';
+import { lineOwner, ReturnFiles, RETURNS_FILE, returnLine } from './return-file';
 
 export interface JobRecord {
   jid: string;
@@ -66,25 +66,26 @@ const RECENT_JOBS = 32;
 export class JobCache {
   readonly dir: string;
   /** The latest job records read or written, with their expected minions as a set (LRU, RECENT_JOBS). */
-  private readonly recent = new Map<string, { job: JobRecord; expected: Set<string>; sizes?: Map<string, number> }>();
+  private readonly recent = new Map<string, { job: JobRecord; expected: Set<string> }>();
   /** Disk bytes per minion (whole blocks), counted from the disk on first use and again after each prune. */
   private usage: Map<string, number> | null = null;
-  /** The master's write-ahead log for crowds of returns; undefined in `brine jobs` (which only reads). */
-  private log: ReturnLog | undefined;
+  /** The jobs' returns files, and the lines of this turn not yet appended. */
+  private readonly files: ReturnFiles;
 
   constructor(cachedir: string, private readonly keepHours: number, private readonly quota?: JobCacheQuota) {
     this.dir = path.join(cachedir, 'jobs');
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.files = new ReturnFiles(this.dir);
   }
 
-  /** The master: replay a log a previous run left, and send crowds of returns through the log from now on. */
-  useReturnLog(): void {
-    this.log ??= new ReturnLog(this.dir);
+  /** The master at start: returns an earlier Brine acknowledged but left in its write-ahead log, into their jobs. */
+  replayLegacyLog(): void {
+    this.files.replayLegacyLog();
   }
 
-  /** Write everything still only in the log (the master stops). */
+  /** Append every return still waiting for this turn's write (the master stops). */
   flush(): void {
-    this.log?.flushSync();
+    this.files.flush();
   }
 
   /** What `id` holds in the job cache now (bytes of disk). */
@@ -105,6 +106,20 @@ export class JobCache {
         continue;
       }
       for (const n of names) {
+        if (n === RETURNS_FILE) {
+          // Every line counts, replaced or not: each is on the disk.
+          let text = '';
+          try {
+            text = fs.readFileSync(path.join(d, n), 'utf8');
+          } catch {
+            continue;
+          }
+          for (const line of text.split('\n')) {
+            const owner = lineOwner(line);
+            if (owner) add(owner, diskBytes(Buffer.byteLength(line) + 1));
+          }
+          continue;
+        }
         const size = fs.statSync(path.join(d, n), { throwIfNoEntry: false })?.size;
         if (size === undefined) continue;
         if (n.endsWith('.ret.json')) add(n.slice(0, -'.ret.json'.length), diskBytes(size));
@@ -144,27 +159,14 @@ export class JobCache {
   }
 
   recordJob(job: JobRecord): void {
-    const dir = this.jobDir(job.jid);
-    // A job new to this cache (the usual case: a jid just made) has no returns yet: their sizes are then known here,
-    // and the quota needs no stat of a previous return's file for each return.
-    const fresh = this.quota !== undefined && !fs.existsSync(dir) && (this.log?.pendingIn(job.jid).size ?? 0) === 0;
-    this.write(dir, 'job.json', job);
-    this.remember(job, fresh ? new Map() : undefined);
+    this.write(this.jobDir(job.jid), 'job.json', job);
+    this.remember(job);
   }
 
-  private remember(job: JobRecord, sizes?: Map<string, number>): void {
+  private remember(job: JobRecord): void {
     this.recent.delete(job.jid);
     if (this.recent.size >= RECENT_JOBS) this.recent.delete(this.recent.keys().next().value!);
-    this.recent.set(job.jid, { job, expected: new Set(job.expected), sizes });
-  }
-
-  /** The size of the return of `id` for `jid` already stored (0: none), for the quota's charge. */
-  private storedSize(jid: string, id: string, dir: string): number {
-    const sizes = this.recent.get(jid)?.sizes;
-    if (sizes) return sizes.get(id) ?? 0;
-    const logged = this.log?.pending(`${jid}/${id}.ret.json`);
-    if (logged !== undefined) return Buffer.byteLength(logged);
-    return fs.statSync(path.join(dir, `${id}.ret.json`), { throwIfNoEntry: false })?.size ?? 0;
+    this.recent.set(job.jid, { job, expected: new Set(job.expected) });
   }
 
   /** Was `id` among the minions `job` expected (O(1) for a recent job)? */
@@ -174,39 +176,35 @@ export class JobCache {
   }
 
   /**
-   * Store a return; `scheduled`: the record of the minion's own scheduled job, created with it. Both count against
-   * the minion's quota: over it nothing is written and QuotaExceeded is thrown. In a crowd the return goes through
-   * the return log: the promise returned then settles once it is there (answer the minion after it).
+   * Store a return (appended to its job's returns file); `scheduled`: the record of the minion's own scheduled job,
+   * created with it. Both count against the minion's quota, every line it sent (a return sent again is a new line):
+   * over it nothing is written and QuotaExceeded is thrown. In a crowd the return is appended with the others of
+   * this turn: the promise returned then settles once it is written (answer the minion after it).
    */
   recordReturn(r: ReturnRecord, scheduled?: JobRecord): Promise<void> | undefined {
     if (!validMinionId(r.id)) return;
     const dir = this.jobDir(r.jid);
-    const text = JSON.stringify(r);
+    const line = returnLine(r);
     const jobText = scheduled ? JSON.stringify(scheduled) : '';
-    let charge = diskBytes(Buffer.byteLength(text)) + (scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0);
+    // A block per return at least, as every store counts it (store/contract.test.ts).
+    const charge = diskBytes(Buffer.byteLength(line)) + (scheduled ? diskBytes(Buffer.byteLength(jobText)) + 4096 : 0);
     if (this.quota) {
-      const prev = this.storedSize(r.jid, r.id, dir);
-      if (prev > 0) charge -= diskBytes(prev);
       const used = this.used(r.id);
-      if (charge > 0 && used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
+      if (used + charge > this.quota.bytes) this.quota.refusals.refuse(r.id, 'job cache', used, charge, this.quota.bytes);
     }
-    if (scheduled) this.recent.delete(r.jid);
-    let logged: Promise<void> | undefined;
-    if (this.log?.crowded()) {
-      const files = [...(scheduled ? [{ rel: `${r.jid}/job.json`, text: jobText }] : []), { rel: `${r.jid}/${r.id}.ret.json`, text }];
-      const failed = (e: unknown) => new LocalStorageError(`job cache: could not log the return of ${r.id} for ${r.jid}`, e);
-      try {
-        logged = this.log.append({ files }).catch((e: unknown) => Promise.reject(failed(e)));
-      } catch (e) {
-        throw failed(e);
-      }
-    } else {
-      if (scheduled) this.write(dir, 'job.json', jobText);
-      this.write(dir, `${r.id}.ret.json`, text);
+    if (scheduled) {
+      this.recent.delete(r.jid);
+      this.write(dir, 'job.json', jobText);
     }
-    this.recent.get(r.jid)?.sizes?.set(r.id, Buffer.byteLength(text));
-    if (this.usage) this.usage.set(r.id, Math.max(0, (this.usage.get(r.id) ?? 0) + charge));
-    return logged;
+    const failed = (e: unknown) => new LocalStorageError(`job cache: could not write the return of ${r.id} to ${path.join(dir, RETURNS_FILE)}`, e);
+    let written: Promise<void> | undefined;
+    try {
+      written = this.files.append(r.jid, line)?.catch((e: unknown) => Promise.reject(failed(e)));
+    } catch (e) {
+      throw failed(e);
+    }
+    if (this.usage) this.usage.set(r.id, (this.usage.get(r.id) ?? 0) + charge);
+    return written;
   }
 
   /** The job's record; null when there is none; JobCacheDamaged when its file cannot be read. */
@@ -217,7 +215,7 @@ export class JobCache {
     const file = path.join(this.jobDir(jid), 'job.json');
     let text: string;
     try {
-      text = this.log?.pending(`${jid}/job.json`) ?? fs.readFileSync(file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new JobCacheDamaged(file, e);
@@ -232,27 +230,9 @@ export class JobCache {
     return job;
   }
 
-  /** Every readable return of a job; the files that could not be read are named in `damaged`. */
+  /** Every readable return of a job; the files (or `file:line`) that could not be read are named in `damaged`. */
   readReturns(jid: string): { returns: ReturnRecord[]; damaged: string[] } {
-    const d = this.jobDir(jid);
-    const out = { returns: [] as ReturnRecord[], damaged: [] as string[] };
-    const logged = this.log?.pendingIn(jid) ?? new Map<string, string>();
-    let names: string[];
-    try {
-      names = fs.readdirSync(d);
-    } catch {
-      names = [];
-    }
-    for (const n of [...new Set([...names, ...logged.keys()])].filter((x) => x.endsWith('.ret.json')).sort()) {
-      try {
-        const r = JSON.parse(logged.get(n) ?? fs.readFileSync(path.join(d, n), 'utf8')) as ReturnRecord;
-        if (typeof r?.id !== 'string') throw new Error('no minion id');
-        out.returns.push(r);
-      } catch {
-        out.damaged.push(path.join(d, n));
-      }
-    }
-    return out;
+    return this.files.read(jid, this.jobDir(jid));
   }
 
   returns(jid: string): ReturnRecord[] {
@@ -282,7 +262,7 @@ export class JobCache {
       if (now - ts > this.keepHours * 3600_000) {
         fs.rmSync(path.join(this.dir, jid), { recursive: true, force: true });
         this.recent.delete(jid);
-        this.log?.forget(jid);
+        this.files.forget(jid);
         n++;
       }
     }

@@ -174,7 +174,7 @@ export class Master implements ClusterHost {
     m.control = await startControl(m, opts.sock_dir, log.child({ part: 'control' }));
     m.reactor = new Reactor(m, opts.reactor, callRunner, log.child({ part: 'reactor' })).start();
     await m.metrics.serve(opts);
-    m.jobs.useReturnLog(); // replays returns a killed master acknowledged but had not written to their files
+    m.jobs.replayLegacyLog(); // an earlier Brine's write-ahead log, if one was left: its returns into their jobs
     m.jobs.prune();
     m.expirePending();
     // The key store as it is at start: the baseline salt/key events compare with (a key accepted before the first
@@ -385,7 +385,7 @@ export class Master implements ClusterHost {
           return false;
         }
         const rec = { id, jid: b.jid, fun: b.fun, ret: b.ret, outcome: b.outcome ?? (b.success ? 'ok' : 'error'), retcode: b.retcode, success: b.success, out: b.out, received: new Date().toISOString() };
-        // Stored before the minion is answered: in a crowd, with the other returns of this turn (return-log.ts).
+        // Stored before the minion is answered: in a crowd, with the other returns of this turn (return-file.ts).
         await this.jobs.recordReturn(rec, scheduled);
         // Shared with the cluster before the minion is answered (spooled on disk while PostgreSQL is away).
         await this.cluster?.recordReturn(rec, scheduled);
