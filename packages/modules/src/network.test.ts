@@ -81,3 +81,12 @@ describe('active_tcp and netstat (Salt 3006, Linux)', () => {
     ]);
   });
 });
+
+test("network.calc_net: the network of an address and mask, as Salt's salt.utils.network.calc_net", () => {
+  const calc = (...a: unknown[]) => networkModule.functions.calc_net!(a, {}, env);
+  expect(calc('10.0.0.5', '255.255.255.0')).toBe('10.0.0.0/24');
+  expect(calc('192.168.7.130', '25')).toBe('192.168.7.128/25');
+  expect(calc('10.1.2.3/16')).toBe('10.1.0.0/16');
+  expect(calc('2001:db8::17', '64')).toBe('2001:db8::/64');
+  expect(() => calc('not-an-ip', '24')).toThrow(/network.calc_net: 'not-an-ip\/24' is not an IP network/);
+});

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import { UsageError } from '@brine/core';
+import { networkOf } from '@brine/render';
 import { runCommand } from './exec';
 import { arg, truthy, type ExecModule } from './types';
 
@@ -92,6 +93,7 @@ export const networkModule: ExecModule = {
     active_tcp: 'The established TCP connections, from /proc/net/tcp and tcp6.',
     netstat: 'Listening and connected sockets, parsed from netstat -tulpnea.',
     ping: 'Ping host (4 packets, or 1 with timeout=): ping\'s output, or True/False with return_boolean=True.',
+    calc_net: 'The network of ip_addr with netmask (a mask or prefix length; or ip_addr already in CIDR form), as CIDR: calc_net(\'10.0.0.5\', \'255.255.255.0\') is 10.0.0.0/24.',
     connect: 'Try a TCP connection (proto=udp: send) to host and port: {result, comment}.',
   },
   functions: {
@@ -108,6 +110,14 @@ export const networkModule: ExecModule = {
       return out;
     },
     get_hostname: () => os.hostname(),
+    calc_net: (args, kwargs) => {
+      const ip = String(arg(args, kwargs, 0, 'ip_addr', ''));
+      const mask = arg(args, kwargs, 1, 'netmask', null);
+      const text = mask === null || mask === undefined ? ip : `${ip}/${String(mask)}`;
+      const net = networkOf(text);
+      if (net === null) throw new UsageError(`network.calc_net: '${text}' is not an IP network`);
+      return net;
+    },
     active_tcp: () => activeTcp(),
     netstat: async (_a, _k, env) => {
       let r;

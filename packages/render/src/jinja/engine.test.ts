@@ -65,3 +65,12 @@ describe('documented differences', () => {
     expect(e.message).toMatch(/\\N\{\.\.\.\} escapes are not supported/);
   });
 });
+
+describe("Jinja2's random filter (its value is random: its shape is what can be compared)", () => {
+  test('an item of the sequence, a character of a string, undefined for an empty one', () => {
+    for (let i = 0; i < 20; i++) expect(['a', 'b', 'c']).toContain(render("{{ ['a', 'b', 'c'] | random }}"));
+    expect(render('{{ [7] | random }} {{ "x" | random }} {{ (range(3, 4) | random) + 1 }}')).toBe('7 x 4');
+    expect(render('{{ ([] | random) is defined }}')).toBe('False');
+    expect(thrown(() => render('{{ ([] | random) + 1 }}')).message).toMatch(/No random item, sequence was empty/);
+  });
+});

@@ -400,6 +400,11 @@ const F: Record<string, FilterFn> = {
   },
   length: (v) => pyLen(v),
   list: (v) => list(v),
+  random: (v) => {
+    // Jinja2's random.choice: any item of the sequence (a character of a string), undefined when it is empty.
+    const items = Array.isArray(v) ? v : list(v);
+    return items.length ? items[Math.floor(Math.random() * items.length)] : new Undefined('No random item, sequence was empty.');
+  },
   lower: (v) => softStr(v).toLowerCase(),
   map: (v, a, kw, x) => {
     const items = list(v);

@@ -150,6 +150,12 @@ function netmaskOf(version: 4 | 6, prefix: number): bigint {
   return ((1n << max) - 1n) ^ ((1n << (max - BigInt(prefix))) - 1n);
 }
 
+/** str(ipaddress.ip_network(text, strict=False)): `10.0.0.5/255.255.255.0` -> `10.0.0.0/24`; null when not an address. */
+export function networkOf(text: string): string | null {
+  const n = ipNetwork(text, false);
+  return n && ipText({ version: n.version, ip: n.net, scope: null, prefix: n.prefix });
+}
+
 /** ipaddress.ip_network(text, strict=...) as [network address, prefix], or null. */
 export function ipNetwork(v: unknown, strict: boolean): { version: 4 | 6; net: bigint; prefix: number } | null {
   const i = ipInterface(v);

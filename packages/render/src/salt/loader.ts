@@ -1,10 +1,11 @@
 /**
  * The `salt` template variable, as Salt's LazyLoader behaves in Jinja: `salt['mod.fun'](...)` and
- * `salt.mod.fun(...)` call a function; `'mod.fun' in salt` tests for one. A function Brine does not have fails
- * the render naming it (the engine adds file:line) instead of printing `'dict object' has no attribute`.
+ * `salt.mod.fun(...)` call a function; `'mod.fun' in salt` tests for one. A function (or module) Brine does not
+ * have is undefined, as in Salt: `salt['x.y'] is defined` is false and `| default(...)` applies; using it fails the
+ * render naming it (the engine adds file:line) instead of printing `'dict object' has no attribute`.
  */
 import { TemplateError } from '../jinja/errors';
-import { MISSING, toPlain, type Dict } from '../jinja/values';
+import { MISSING, toPlain, Undefined, type Dict } from '../jinja/values';
 import { PyFunction } from '../jinja/runtime';
 import type { SaltFunction } from '../types';
 
@@ -25,16 +26,18 @@ class SaltModule {
     private readonly mod: string,
   ) {}
   pyGetAttr(fun: string): unknown {
-    return this.loader.fn(`${this.mod}.${fun}`);
+    return this.loader.lookup(`${this.mod}.${fun}`);
   }
   pyGetItem(fun: unknown): unknown {
-    return this.loader.fn(`${this.mod}.${String(fun)}`);
+    return this.loader.lookup(`${this.mod}.${String(fun)}`);
   }
 }
 
 export class SaltLoader {
   readonly pyType = 'LazyLoader';
   private readonly fns = new Map<string, PyFunction>();
+  /** Module names (`pkg` of `pkg.version`): `salt.<module>` is defined for these only. */
+  private readonly mods = new Set<string>();
 
   constructor(native: Record<string, TemplateFunction>, external: Record<string, SaltFunction>) {
     for (const [name, f] of Object.entries(external)) {
@@ -44,6 +47,7 @@ export class SaltLoader {
       }));
     }
     for (const [name, f] of Object.entries(native)) this.fns.set(name, new PyFunction(name, f));
+    for (const name of this.fns.keys()) this.mods.add(name.slice(0, name.indexOf('.')));
   }
 
   fn(name: string): PyFunction {
@@ -52,13 +56,19 @@ export class SaltLoader {
     return f;
   }
 
+  /** The function, or an undefined naming it (what Jinja gives for a key the loader does not have). */
+  lookup(name: string): PyFunction | Undefined {
+    return this.fns.get(name) ?? new Undefined(missing(name).message);
+  }
+
   pyGetItem(key: unknown): unknown {
     if (typeof key !== 'string') return MISSING;
-    return this.fn(key);
+    return this.lookup(key);
   }
 
   pyGetAttr(mod: string): unknown {
     if (mod.includes('.')) return MISSING;
+    if (!this.mods.has(mod)) return new Undefined(`salt module '${mod}' is not available in Brine (check the name; Brine's template functions are listed in the README)`);
     return new SaltModule(this, mod);
   }
 
