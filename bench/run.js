@@ -1,4 +1,4 @@
-/** `npm run bench [-- cli|local|large-sls|fleet|fault|swarm --minions N|cluster [--swarm N]]`: every benchmark, numbers printed as Markdown tables. */
+/** `npm run bench [-- cli|local|large-sls|jobcache|fleet|fault|swarm --minions N|cluster [--swarm N]]`: every benchmark, numbers printed as Markdown tables. */
 'use strict';
 const which = process.argv.slice(2);
 const all = which.length === 0;
@@ -6,6 +6,7 @@ const all = which.length === 0;
   if (all || which.includes('cli')) await require('./cli').main();
   if (all || which.includes('local')) require('./local').main();
   if (all || which.includes('large-sls')) require('./large-sls').main();
+  if (all || which.includes('jobcache')) await require('./jobcache').main();
   if (all || which.includes('fleet')) await require('./fleet').main();
   if (all || which.includes('fault')) await require('./fault').main();
   if (all || which.includes('events')) await require('./events').main();
