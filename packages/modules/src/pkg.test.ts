@@ -45,6 +45,18 @@ test('version and latest_version: a string for one name, a dict for several; upg
   expect(await call('upgrade')).toEqual({});
 });
 
+test('in a template: version and list_pkgs read the same database without waiting; a damaged one is named', () => {
+  const twin = (fun: string, args: unknown[] = []) => pkgModule.templateFunctions![fun]!(args, {}, env);
+  expect(twin('version', ['vim'])).toBe('9.0');
+  expect(twin('version', ['vim', 'nginx'])).toEqual({ vim: '9.0', nginx: '' });
+  expect(twin('list_pkgs')).toEqual({ vim: '9.0' });
+  expect(() => twin('version')).toThrow(/name at least one package/);
+  fs.writeFileSync(db, '{"installed": ');
+  expect(() => twin('version', ['vim'])).toThrow(new RegExp(`fake package DB ${db}: invalid JSON`));
+  fs.rmSync(db);
+  expect(twin('version', ['vim'])).toBe('');
+});
+
 test('latest_version refreshes the package database first (Salt: refresh=True), not with refresh=False', async () => {
   const fake = new FakePkgProvider(db);
   const refreshed: string[] = [];
@@ -104,6 +116,13 @@ describe('over apt on this host (real dpkg and apt-cache reads)', () => {
     const policy = execFileSync('apt-cache', ['policy', 'bash'], { encoding: 'utf8' });
     const candidate = /Candidate: (\S+)/.exec(policy)![1]!;
     expect(await onApt('latest_version', ['bash'], { refresh: false })).toBe(candidate === dpkgVersion('bash') ? '' : candidate);
+  });
+
+  test("in a template (blocking twins, as Salt's renderer calls them): version and list_pkgs agree with the job's", async () => {
+    const twin = (fun: string, args: unknown[] = []) => pkgModule.templateFunctions![fun]!(args, {}, apt);
+    expect(twin('version', ['bash'])).toBe(dpkgVersion('bash'));
+    expect(twin('version', ['bash', 'no-such-package-xyz'])).toEqual({ bash: dpkgVersion('bash'), 'no-such-package-xyz': '' });
+    expect(twin('list_pkgs')).toEqual(await onApt('list_pkgs'));
   });
 
   test('removing a package that is not installed changes nothing and runs no package manager', async () => {

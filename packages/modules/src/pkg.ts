@@ -3,6 +3,8 @@
  * install/remove/purge/upgrade return {name: {old, new}} for what changed, version/latest_version a string for one
  * name and a dict for several, list_pkgs {name: version}.
  */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import { UsageError, type Dict } from '@brine/core';
 import { LocalHostReader, type HostWriter } from '@brine/engine';
 import { APT_ENV } from '@brine/engine';
@@ -48,21 +50,51 @@ export function parseDpkgList(stdout: string, grains: Dict = {}): Record<string,
   return out;
 }
 
+/** The command listing installed packages for a provider, and the parser of its output. */
+function packageQuery(pkg: PkgProvider, grains: Dict): { argv: string[]; parse: (stdout: string) => Record<string, string> } {
+  if (pkg.name === 'apt') return { argv: ['dpkg-query', '--showformat', '${Status} ${Package} ${Version} ${Architecture}\n', '-W'], parse: (o) => parseDpkgList(o, grains) };
+  if (pkg.name === 'dnf') {
+    const parse = (stdout: string): Record<string, string> => {
+      const out: Record<string, string> = {};
+      for (const line of stdout.split('\n')) {
+        const [n, v] = line.split('\t');
+        if (n && v) out[n] = v.replace(/^0:/, '');
+      }
+      return out;
+    };
+    return { argv: ['rpm', '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'], parse };
+  }
+  throw new UsageError(`pkg.list_pkgs: not supported by the '${pkg.name}' provider`);
+}
+
+const sortedByName = (out: Record<string, string>): Record<string, string> => Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+
 /** Every installed package with its version (`grains` for the architecture suffix of apt's foreign packages). */
 export async function listPkgs(pkg: PkgProvider, grains: Dict = {}): Promise<Record<string, string>> {
-  let out: Record<string, string> = {};
-  if (pkg instanceof FakePkgProvider) out = (await pkg.read(reader)).installed;
-  else if (pkg.name === 'apt') {
-    const r = await reader.probe(['dpkg-query', '--showformat', '${Status} ${Package} ${Version} ${Architecture}\n', '-W']);
-    out = parseDpkgList(r.stdout, grains);
-  } else if (pkg.name === 'dnf') {
-    const r = await reader.probe(['rpm', '-qa', '--qf', '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n']);
-    for (const line of r.stdout.split('\n')) {
-      const [n, v] = line.split('\t');
-      if (n && v) out[n] = v.replace(/^0:/, '');
+  if (pkg instanceof FakePkgProvider) return sortedByName((await pkg.read(reader)).installed);
+  const q = packageQuery(pkg, grains);
+  return sortedByName(q.parse((await reader.probe(q.argv)).stdout));
+}
+
+/** The same, read with blocking calls: what a template sees (Salt's renderer calls pkg.version as it renders). */
+export function listPkgsSync(pkg: PkgProvider, grains: Dict = {}): Record<string, string> {
+  if (pkg instanceof FakePkgProvider) {
+    let text: string;
+    try {
+      text = fs.readFileSync(pkg.dbPath, 'utf8');
+    } catch {
+      return {}; // no package database yet: nothing installed
     }
-  } else throw new UsageError(`pkg.list_pkgs: not supported by the '${pkg.name}' provider`);
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+    try {
+      return sortedByName({ ...(JSON.parse(text) as { installed?: Record<string, string> }).installed });
+    } catch (e) {
+      throw new Error(`fake package DB ${pkg.dbPath}: invalid JSON (${(e as Error).message})`);
+    }
+  }
+  const q = packageQuery(pkg, grains);
+  const r = spawnSync(q.argv[0]!, q.argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new UsageError(`pkg: ${q.argv[0]} could not run (${r.error.message})`);
+  return sortedByName(q.parse(r.stdout));
 }
 
 function diff(before: Record<string, string | null>, after: Record<string, string | null>): Changes {
@@ -195,5 +227,15 @@ export const pkgModule: ExecModule = {
       }
       return diff(before, await listPkgs(pkg, env.grains));
     },
+  },
+  // Templates cannot wait: version and list_pkgs read the package database with blocking calls there.
+  templateFunctions: {
+    version: (args, _k, env) => {
+      const names = args.map(String);
+      if (!names.length) throw new UsageError('pkg: name at least one package');
+      const inst = listPkgsSync(env.providers().pkg, env.grains);
+      return oneOrMany(names, Object.fromEntries(names.map((n) => [n, inst[n] ?? ''])));
+    },
+    list_pkgs: (_a, _k, env) => listPkgsSync(env.providers().pkg, env.grains),
   },
 };
