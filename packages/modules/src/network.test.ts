@@ -90,3 +90,14 @@ test("network.calc_net: the network of an address and mask, as Salt's salt.utils
   expect(calc('2001:db8::17', '64')).toBe('2001:db8::/64');
   expect(() => calc('not-an-ip', '24')).toThrow(/network.calc_net: 'not-an-ip\/24' is not an IP network/);
 });
+
+test('network.ip_in_subnet: an address (or any of a list) inside a network, as Salt', () => {
+  const inNet = (...a: unknown[]) => networkModule.functions.ip_in_subnet!(a, {}, env);
+  expect(inNet('10.0.0.5', '10.0.0.0/24')).toBe(true);
+  expect(inNet('10.0.1.5', '10.0.0.0/24')).toBe(false);
+  expect(inNet('10.0.0.5', '10.0.0.9/8')).toBe(true);
+  expect(inNet(['192.168.1.1', '10.0.0.5'], '10.0.0.0/24')).toBe(true);
+  expect(inNet('2001:db8::1', '2001:db8::/32')).toBe(true);
+  expect(inNet('10.0.0.5', '2001:db8::/32')).toBe(false);
+  expect(() => inNet('nope', '10.0.0.0/24')).toThrow(/not an IP address and network/);
+});

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import { UsageError } from '@brine/core';
-import { networkOf } from '@brine/render';
+import { inSubnet, networkOf } from '@brine/render';
 import { runCommand } from './exec';
 import { arg, truthy, type ExecModule } from './types';
 
@@ -94,6 +94,7 @@ export const networkModule: ExecModule = {
     netstat: 'Listening and connected sockets, parsed from netstat -tulpnea.',
     ping: 'Ping host (4 packets, or 1 with timeout=): ping\'s output, or True/False with return_boolean=True.',
     calc_net: 'The network of ip_addr with netmask (a mask or prefix length; or ip_addr already in CIDR form), as CIDR: calc_net(\'10.0.0.5\', \'255.255.255.0\') is 10.0.0.0/24.',
+    ip_in_subnet: 'Whether ip_addr (an address, or a list: any of them) is inside the network cidr.',
     connect: 'Try a TCP connection (proto=udp: send) to host and port: {result, comment}.',
   },
   functions: {
@@ -110,6 +111,16 @@ export const networkModule: ExecModule = {
       return out;
     },
     get_hostname: () => os.hostname(),
+    ip_in_subnet: (args, kwargs) => {
+      const ip = arg(args, kwargs, 0, 'ip_addr', '');
+      const cidr = String(arg(args, kwargs, 1, 'cidr', ''));
+      const one = (a: unknown): boolean => {
+        const r = inSubnet(String(a), cidr);
+        if (r === null) throw new UsageError(`network.ip_in_subnet: '${String(a)}' in '${cidr}': not an IP address and network`);
+        return r;
+      };
+      return Array.isArray(ip) ? ip.some(one) : one(ip);
+    },
     calc_net: (args, kwargs) => {
       const ip = String(arg(args, kwargs, 0, 'ip_addr', ''));
       const mask = arg(args, kwargs, 1, 'netmask', null);

@@ -2,4 +2,4 @@ export { Renderer, type RendererOptions } from './renderer';
 export { compilePillar, type PillarOptions } from './pillar';
 export { loadSaltYaml, parseSaltYaml, saltYamlTags, type ParsedYaml } from './yaml/load';
 export type { RenderContext, HighState, SaltFunction } from './types';
-export { networkOf } from './salt/ipaddr';
+export { inSubnet, networkOf } from './salt/ipaddr';

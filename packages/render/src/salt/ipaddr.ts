@@ -291,6 +291,13 @@ export function networkSize(entry: string): number | bigint {
   return size <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(size) : size;
 }
 
+/** `ipaddress.ip_address(addr) in ipaddress.ip_network(cidr, strict=False)`; null when either does not parse. */
+export function inSubnet(addr: string, cidr: string): boolean | null {
+  const a = ipAddress(addr);
+  const n = ipNetwork(cidr, false);
+  return a && n ? addrInNetwork(a, n) : null;
+}
+
 /** `ip in network` for a network parsed with strict=True. */
 export function addrInNetwork(a: IpAddr, n: { version: 4 | 6; net: bigint; prefix: number }): boolean {
   return a.version === n.version && (a.ip & netmaskOf(n.version, n.prefix)) === n.net;
