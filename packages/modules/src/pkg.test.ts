@@ -57,6 +57,15 @@ test('in a template: version and list_pkgs read the same database without waitin
   expect(twin('version', ['vim'])).toBe('');
 });
 
+test('version_cmp: -1, 0 or 1 by Debian rules, in a job and in a template', () => {
+  const cmp = (...a: unknown[]) => pkgModule.functions.version_cmp!(a, {}, env);
+  expect(cmp('1.2', '1.10')).toBe(-1);
+  expect(cmp('1.0', '1.0~rc1')).toBe(1);
+  expect(cmp('2:1.0', '1:1.0')).toBe(1);
+  expect(pkgModule.functions.version_cmp!(['2:1.0', '1:1.0'], { ignore_epoch: true }, env)).toBe(0);
+  expect(() => cmp('1.0')).toThrow(/give pkg1 and pkg2/);
+});
+
 test('latest_version refreshes the package database first (Salt: refresh=True), not with refresh=False', async () => {
   const fake = new FakePkgProvider(db);
   const refreshed: string[] = [];

@@ -10,6 +10,7 @@ import { LocalHostReader, type HostWriter } from '@brine/engine';
 import { APT_ENV } from '@brine/engine';
 import { FakePkgProvider } from '@brine/engine';
 import type { PkgProvider } from '@brine/engine';
+import { debVersionCmp } from './deb-version';
 import { CancellableWriter } from './exec';
 import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
@@ -178,6 +179,7 @@ export const pkgModule: ExecModule = {
     version: "Installed version of each package; a string for one name, a dict for several; '' when not installed.",
     latest_version: "The candidate version when newer than the installed one, else ''; a string for one name, a dict for several.\nRefreshes the package database first unless refresh=False.",
     list_pkgs: "Every installed package: {name: version} (held ones too; name:arch for another architecture on amd64).",
+    version_cmp: 'Compare two package versions: -1, 0 or 1 as pkg1 sorts before, with or after pkg2 (ignore_epoch=False); Debian rules (dpkg).',
     refresh_db: "Refresh the package database (apt-get update: {repo: True|None|False}; dnf makecache: True).",
     upgrade: "Upgrade every installed package (refresh=True, dist_upgrade=False). Returns {name: {old, new}}.",
   },
@@ -205,6 +207,14 @@ export const pkgModule: ExecModule = {
     latest_version: versionsFn((i, c) => (c && c !== i ? c : ''), true),
     list_pkgs: async (_a, _k, env) => listPkgs(env.providers().pkg, env.grains),
     refresh_db: async (_a, _k, env) => refreshDb(env.providers().pkg, writerFor(env)),
+    version_cmp: (args, kwargs, env) => {
+      const pkg = env.providers().pkg;
+      if (pkg.name === 'dnf') throw new UsageError("pkg.version_cmp: RPM's comparison is not in Brine yet (Debian's is)");
+      const a = arg(args, kwargs, 0, 'pkg1', null);
+      const b = arg(args, kwargs, 1, 'pkg2', null);
+      if (a === null || b === null) throw new UsageError('pkg.version_cmp: give pkg1 and pkg2');
+      return debVersionCmp(String(a), String(b), truthy(arg(args, kwargs, 2, 'ignore_epoch', false)));
+    },
     upgrade: async (_a, kwargs, env) => {
       const pkg = env.providers().pkg;
       const writer = writerFor(env);
