@@ -69,3 +69,17 @@ describe('master: a string or a list (failover)', () => {
     expect(load('master: [a]\nmaster_type: str\n').masters).toEqual([{ host: 'a', port: 4506 }]);
   });
 });
+
+test("Salt's defaults for options templates read (opts, config.get): hash_type, renderer, state_output...; the file wins", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cfg-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'minion'), 'id: m1\nhash_type: sha512\n');
+    const o = loadMinionOpts(dir, {}) as unknown as Record<string, unknown>;
+    expect(o['renderer']).toBe('jinja|yaml');
+    expect(o['state_output']).toBe('full');
+    expect(o['top_file_merging_strategy']).toBe('merge');
+    expect(o['hash_type']).toBe('sha512');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

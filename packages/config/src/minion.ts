@@ -159,9 +159,29 @@ export function readYamlConfig(file: string): Dict {
 }
 
 
+/**
+ * Salt 3006's defaults (DEFAULT_MINION_OPTS) for options Brine does not act on but templates read through `opts` and
+ * `config.get` (formulas ask for `hash_type`, `renderer`, `state_output`...): the values salt-call --local shows.
+ */
+const SALT_MINION_DEFAULTS: Dict = {
+  renderer: 'jinja|yaml',
+  hash_type: 'sha256',
+  state_output: 'full',
+  state_verbose: true,
+  state_output_diff: false,
+  state_aggregate: false,
+  state_events: false,
+  state_auto_order: true,
+  default_top: 'base',
+  top_file_merging_strategy: 'merge',
+  jinja_trim_blocks: false,
+  jinja_lstrip_blocks: false,
+  grains_cache: false,
+};
+
 export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict = {}): MinionOpts {
   const dir = path.resolve(configDir);
-  const raw = { ...readYamlConfig(path.join(dir, 'minion')), ...overrides };
+  const raw = { ...SALT_MINION_DEFAULTS, ...readYamlConfig(path.join(dir, 'minion')), ...overrides };
   const { path: p, num } = optionReaders(raw, dir);
   return {
     ...raw,
