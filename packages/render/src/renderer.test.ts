@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { FileRoots, RenderError } from '@brine/core';
 import { Renderer } from './renderer';
@@ -118,4 +119,22 @@ test('requisites are resolved when running, not compiling; an unknown order word
   ]);
   expect(renderer('.').compile(['bad.missing_sls_req'])[0]!.requisites).toEqual({ require: [{ kind: 'sls', target: 'nosuch' }] });
   expect(renderer('.').compile(['bad.order'])[0]!.order).toBe(1);
+});
+
+test('an SLS that renders itself (slsutil.renderer) fails once, at its line, not once per level of the recursion', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-selfrender-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'r.sls'), "t:\n  test.nop:\n    - v: {{ salt['slsutil.renderer']('salt://r.sls') | length }}\n");
+    const r = new Renderer({ roots: new FileRoots([dir]), context: { id: 'web1', grains: { id: 'web1' }, pillar: {}, opts: {}, salt: {} } });
+    let err: unknown;
+    try {
+      r.showLowSls(['r']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RenderError);
+    expect((err as Error).message).toBe('r.sls:3: jinja: maximum recursion depth exceeded (fix the template at this line)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

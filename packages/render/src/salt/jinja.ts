@@ -122,6 +122,10 @@ export function toRenderError(e: unknown, file: string): RenderError {
       const what = `template not found: ${e.message} (the name is relative to the file roots, or to the importing template's directory when it starts with ./ or ../)`;
       return new RenderError(e.file ?? file, e.line, `jinja: ${what}`, { cause: e });
     }
+    const at = `${e.file ?? file}${e.line !== undefined ? `:${e.line}` : ''}: `;
+    // A template rendering itself (slsutil.renderer, until the recursion limit) fails at the same place at every
+    // level: said once, not once per level.
+    if (e.message.startsWith(`${at}jinja: `)) return new RenderError(e.file ?? file, e.line, e.message.slice(at.length), { cause: e });
     return new RenderError(e.file ?? file, e.line, `jinja: ${e.message} (fix the template at this line)`, { cause: e });
   }
   return new RenderError(file, undefined, `jinja: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
