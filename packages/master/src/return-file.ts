@@ -2,10 +2,11 @@
  * A job's returns in one append-only file: `<jobs>/<jid>/returns.jsonl`, one JSON line per return with the minion's
  * id as its first key. A minion's newest line wins (a return sent again replaces the earlier one).
  *
- * Why one file per job and not one per minion: creating a file costs this machine's ext4 0.1-0.25 ms of CPU (create,
- * write, rename; mostly kernel time), so the 10,000 returns of one test.ping cost the master 1.4-2.6 CPU-seconds,
- * more than everything else it does for that job, while appending them costs milliseconds. A job also takes two
- * inodes instead of one per minion.
+ * Why one file per job and not one per minion: creating a file costs this machine's ext4 0.1-0.4 ms of CPU (create,
+ * write, rename; mostly kernel and thread-pool time), so the 10,000 returns of one test.ping cost the master 1.1-4.4
+ * CPU-seconds with the write-ahead log that fed those files (`npm run bench -- jobcache` on that code), about as much
+ * as everything else it does for that job; appending them costs 0.06-0.09. A job also takes two inodes instead of one
+ * per minion.
  *
  * What survives: a return is appended (in the kernel) before the minion is answered, so a master killed at any moment
  * loses none it acknowledged. Like every job cache file it is not fsync'd. A crash in the middle of an append leaves
