@@ -4,7 +4,6 @@
  * name and a dict for several, list_pkgs {name: version}.
  */
 import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import { UsageError, type Dict } from '@brine/core';
 import { LocalHostReader, type HostWriter } from '@brine/engine';
 import { APT_ENV } from '@brine/engine';
@@ -79,19 +78,7 @@ export async function listPkgs(pkg: PkgProvider, grains: Dict = {}): Promise<Rec
 
 /** The same, read with blocking calls: what a template sees (Salt's renderer calls pkg.version as it renders). */
 export function listPkgsSync(pkg: PkgProvider, grains: Dict = {}): Record<string, string> {
-  if (pkg instanceof FakePkgProvider) {
-    let text: string;
-    try {
-      text = fs.readFileSync(pkg.dbPath, 'utf8');
-    } catch {
-      return {}; // no package database yet: nothing installed
-    }
-    try {
-      return sortedByName({ ...(JSON.parse(text) as { installed?: Record<string, string> }).installed });
-    } catch (e) {
-      throw new Error(`fake package DB ${pkg.dbPath}: invalid JSON (${(e as Error).message})`);
-    }
-  }
+  if (pkg instanceof FakePkgProvider) return sortedByName(pkg.readSync().installed);
   const q = packageQuery(pkg, grains);
   const r = spawnSync(q.argv[0]!, q.argv.slice(1), { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new UsageError(`pkg: ${q.argv[0]} could not run (${r.error.message})`);

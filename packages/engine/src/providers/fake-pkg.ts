@@ -3,6 +3,7 @@
  * Its "package database" is a JSON file: `{"available": {"name": "version"}, "installed": {"name": "version"}}`.
  * Reads go through the HostReader and writes through the HostWriter, so test mode cannot change it either.
  */
+import * as fs from 'fs';
 import type { HostReader, HostWriter, PkgProvider } from '../types';
 
 interface Db {
@@ -19,7 +20,21 @@ export class FakePkgProvider implements PkgProvider {
   ) {}
 
   async read(host: HostReader): Promise<Db> {
-    const buf = await host.readFile(this.dbPath);
+    return this.parse(await host.readFile(this.dbPath));
+  }
+
+  /** The same, with a blocking read: for templates, which cannot wait (pkg.version in Jinja). */
+  readSync(): Db {
+    let buf: Buffer | null = null;
+    try {
+      buf = fs.readFileSync(this.dbPath);
+    } catch {
+      /* no database yet: nothing installed */
+    }
+    return this.parse(buf);
+  }
+
+  private parse(buf: Buffer | null): Db {
     let db: Partial<Db> = {};
     if (buf) {
       try {

@@ -4,19 +4,14 @@
  * have is undefined, as in Salt: `salt['x.y'] is defined` is false and `| default(...)` applies; using it fails the
  * render naming it (the engine adds file:line) instead of printing `'dict object' has no attribute`.
  */
-import { TemplateError } from '../jinja/errors';
 import { MISSING, toPlain, Undefined, type Dict } from '../jinja/values';
 import { PyFunction } from '../jinja/runtime';
 import type { SaltFunction } from '../types';
 
 import type { TemplateFunction } from './py';
 
-function missing(name: string): TemplateError {
-  return new TemplateError(
-    `salt function '${name}' is not available in Brine (check the name; Brine's template functions are listed in the README)`,
-    'runtime',
-  );
-}
+/** What using a function (or module) Brine does not have says: the hint of the undefined it is. */
+const missing = (what: string): string => `salt ${what} is not available in Brine (check the name; Brine's template functions are listed in the README)`;
 
 /** One `salt.<module>` attribute: its functions as attributes. */
 class SaltModule {
@@ -50,15 +45,9 @@ export class SaltLoader {
     for (const name of this.fns.keys()) this.mods.add(name.slice(0, name.indexOf('.')));
   }
 
-  fn(name: string): PyFunction {
-    const f = this.fns.get(name);
-    if (!f) throw missing(name);
-    return f;
-  }
-
   /** The function, or an undefined naming it (what Jinja gives for a key the loader does not have). */
   lookup(name: string): PyFunction | Undefined {
-    return this.fns.get(name) ?? new Undefined(missing(name).message);
+    return this.fns.get(name) ?? new Undefined(missing(`function '${name}'`));
   }
 
   pyGetItem(key: unknown): unknown {
@@ -68,7 +57,7 @@ export class SaltLoader {
 
   pyGetAttr(mod: string): unknown {
     if (mod.includes('.')) return MISSING;
-    if (!this.mods.has(mod)) return new Undefined(`salt module '${mod}' is not available in Brine (check the name; Brine's template functions are listed in the README)`);
+    if (!this.mods.has(mod)) return new Undefined(missing(`module '${mod}'`));
     return new SaltModule(this, mod);
   }
 
