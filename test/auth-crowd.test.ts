@@ -2,7 +2,7 @@
  * A crowd of new minions larger than the master's auth budget (auth_rate: 1 here, so a few signed answers a
  * second): every key is recorded pending even though most minions are only answered `busy` (unsigned, with a slot
  * to come back in, up to half a minute away), and after `brine key accept` the accept notice brings every one of
- * them in, each about once, instead of at its slot. Real master, real ZeroMQ, the minions' own Connection code.
+ * them in, each about once, in a slot of its own instead of at its busy slot. Real master, real ZeroMQ, the minions' own Connection code.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -63,8 +63,9 @@ test('a crowd over the auth budget: all recorded pending, then all in through th
     // The slots handed out reach about 30 s (24 pending keys at 0.8 signed answers a second): all in well before.
     await waitFor(() => conns.every((c) => c.accepted), 15_000, `all ${N} authenticated after the accept`);
     const total = [...attempts.values()].reduce((a, b) => a + b, 0);
-    // Spread over N / (4 x auth_rate) x 1.25 = 7.5 s, within the accepted budget: about one attempt each.
-    expect(total).toBeLessThanOrEqual(Math.ceil(N * 1.5));
+    // One slot each, 1 / (0.8 x 4 x auth_rate) = 0.31 s apart after those the crowd still holds: one attempt each,
+    // but for a minion or two whose retry was already on its way when the keys were accepted.
+    expect(total).toBeLessThanOrEqual(Math.ceil(N * 1.125));
   } finally {
     proto.authOnce = authOnce;
   }

@@ -10,6 +10,17 @@ test('slots are handed out at the rate, one after the other', () => {
   expect(p.slot(1000, now + 1000)).toBe(10);
 });
 
+test('a reserved block (a mass accept) comes after the slots handed out, and later slots after the block', () => {
+  const p = new AuthPace(100);
+  const now = 1_000_000;
+  expect(p.reserve(5, now)).toBe(0);
+  expect(p.slot(1000, now)).toBe(60);
+  expect(p.reserve(3, now)).toBe(60);
+  expect(p.slot(1000, now)).toBe(100);
+  // Once the block has passed, a reservation starts now.
+  expect(p.reserve(1, now + 1000)).toBe(0);
+});
+
 test('the horizon is bounded by the minions really waiting (strangers cannot push slots away)', () => {
   const p = new AuthPace(100);
   const now = 1_000_000;

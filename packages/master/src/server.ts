@@ -520,20 +520,23 @@ export class Master implements ClusterHost {
   }
 
   /**
-   * Tell pending minions their key was accepted (signed notices on their own topics, see accept-notice.ts), with a
-   * spread that keeps their auths within the accepted-auth budget.
+   * Tell pending minions their key was accepted (signed notices on their own topics, see accept-notice.ts), each
+   * with its own slot, so their auths come at the rate the master answers them.
    */
   private sendAcceptNotices(): void {
     const ids = [...this.toNotify].filter((id) => this.transport.isSubscribed(id) && this.sessions.get(id) === undefined);
     this.toNotify.clear();
     if (ids.length === 0) return;
-    const spreadMs = (ids.length / this.authLimit.acceptedPerSecond) * 1000 * 1.25;
+    // One slot each, reserved in both timelines their auths pass through (requests checked, accepted answers), after
+    // the slots already handed out: a crowd still coming back at its busy slots and the accepted minions share the
+    // budget instead of each planning for all of it.
+    const schedule = { fromMs: Math.max(this.checkPace.reserve(ids.length), this.authPace.reserve(ids.length)), stepMs: Math.max(this.checkPace.stepMs, this.authPace.stepMs) };
     try {
-      for (const n of buildAcceptNotices(this.identity.privatePem, ids, spreadMs)) {
+      for (const n of buildAcceptNotices(this.identity.privatePem, ids, schedule)) {
         const frames = encode(n);
         for (const id of n.ids) this.transport.publish(frames, minionTopic(id)).catch(() => undefined);
       }
-      this.log.info('accepted minions told to authenticate', { count: ids.length, spreadMs: Math.round(spreadMs) });
+      this.log.info('accepted minions told to authenticate', { count: ids.length, fromMs: schedule.fromMs, spreadMs: Math.round(ids.length * schedule.stepMs) });
     } catch (e) {
       this.log.warn('accept notices not sent', { error: errorMessage(e) });
     }

@@ -88,13 +88,14 @@ export const wireSchemas = {
   }),
   /**
    * master -> pending minions (each on its own topic): "these keys were just accepted, authenticate now", signed
-   * by the master. Only a prompt to authenticate at once (the auth reply is what counts); `spreadMs` spreads the
-   * resulting auths so a mass accept is no auth storm. See accept-notice.ts.
+   * by the master. Only a prompt to authenticate (the auth reply is what counts): the listed minions come one by
+   * one, evenly over [fromMs, fromMs + spreadMs), so a mass accept is no auth storm. See accept-notice.ts.
    */
   'auth.notice': obj({
     kind: literal('auth.notice'),
     ids: arr(minionId(), { max: 64 }),
     ts: ts(),
+    fromMs: int({ min: 0, max: 600_000 }),
     spreadMs: int({ min: 0, max: 600_000 }),
     sig: sig(),
   }),
