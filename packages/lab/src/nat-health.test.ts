@@ -126,6 +126,38 @@ it('keeps the slot map on the healthy targets, resets flows to a dead one, and r
   expect(downOf(last())).toEqual([]);
 }, 30_000);
 
+it('a target that stops answering (no refusal, no reset) is checked by overlapping checks, bounded, and taken out', async () => {
+  const port = await freePort();
+  await listen(A, port);
+  // B accepts and reads, then says nothing while `silent`: every check of it ends at timeout_ms
+  let silent = false;
+  let open = 0;
+  let maxOpen = 0;
+  const b = http.createServer((req, res) => {
+    if (!silent) return void res.end('ok\n');
+    open++;
+    maxOpen = Math.max(maxOpen, open);
+    req.socket.once('close', () => open--);
+  });
+  servers.push(b);
+  await new Promise<void>((r) => b.listen(port, B, () => r()));
+  start(port);
+  await until('the first transaction', () => transactions().length > 0);
+  silent = true;
+  await until('B taken out', () => downOf(last()).includes(B));
+  // a new check every interval (50 ms) while older ones wait out their 300 ms: several at once, never more than
+  // timeout / interval + 1
+  expect(maxOpen).toBeGreaterThanOrEqual(2);
+  await sleep(700);
+  expect(maxOpen).toBeLessThanOrEqual(300 / 50 + 1);
+  expect(slotsOf(last())).toEqual(Array(12).fill(A));
+  const h = JSON.parse(fs.readFileSync(path.join(tmp, 'health.json'), 'utf8')) as { targets: Record<string, { up: boolean; last_error: string }> };
+  expect(h.targets[`http ${B}`]).toMatchObject({ up: false, last_error: 'timeout 300 ms' });
+  // answering again: back in
+  silent = false;
+  await until('B back', () => slotsOf(last()).includes(B));
+}, 30_000);
+
 it('a bad config exits 2 (the keeper then reports it); SIGHUP with a bad config keeps the old one', async () => {
   fs.writeFileSync(path.join(tmp, 'bad.json'), '{"table": "t"}');
   const p = spawn(process.execPath, [SCRIPT, path.join(tmp, 'bad.json')], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -3,8 +3,11 @@
 // The VIP's NAT health checker on a balancer (role kdct), run by Brine's supervisor (service brine-nat-health).
 // Usage: node nat-health.js CONFIG.json   (SIGHUP: re-read the config and re-apply; SIGTERM: exit)
 //
-// Every interval it asks each NAT target GET <path> (at most one check in flight per target, given up after
-// timeout_ms). A target is down after `fall` failed checks in a row, up again after `rise` good ones. Then, in one
+// Every interval it asks each NAT target GET <path>, given up after timeout_ms. Checks overlap (a new one every
+// interval even while earlier ones wait for their timeout, at most timeout_ms / interval_ms + 1 per target), and
+// their verdicts count in the order the checks started (a late answer to an older check is dropped): a dead target
+// is down about fall - 1 intervals plus one timeout after it died, not fall timeouts plus the intervals between.
+// A target is down after `fall` failed checks in a row, up again after `rise` good ones. Then, in one
 // nft transaction, the table's slot map (numgen inc mod SLOTS -> target, used by the DNAT rule) is rewritten so
 // every slot points to a healthy target (spread evenly), and the `down` set (the forward chain answers packets to
 // these addresses with a TCP reset) holds the dead ones. When a target goes down, conntrack entries of connections
@@ -22,7 +25,7 @@ const { execFile } = require('child_process');
 
 const confFile = process.argv[2];
 let conf = null;
-let targets = new Map(); // "svc|ip" -> { svc, ip, up, ok, bad, inflight, since, lastErr }
+let targets = new Map(); // "svc|ip" -> { svc, ip, up, ok, bad, inflight, counted, since, lastErr }
 let lastApplied = '';
 let lastApplyAt = 0;
 let applying = false;
@@ -53,7 +56,7 @@ function load() {
       const key = s.name + '|' + ip;
       const old = targets.get(key);
       // a new target starts up (the ruleset that was just loaded sends it traffic); a known one keeps its verdict
-      next.set(key, old ? Object.assign(old, { svc: s }) : { svc: s, ip, up: true, ok: 0, bad: 0, inflight: false, since: Date.now(), lastErr: null });
+      next.set(key, old ? Object.assign(old, { svc: s }) : { svc: s, ip, up: true, ok: 0, bad: 0, inflight: 0, counted: 0, since: Date.now(), lastErr: null });
     }
   }
   conf = c;
@@ -71,18 +74,19 @@ function carrierUp() {
 }
 
 function check(t) {
-  if (t.inflight) return;
-  t.inflight = true;
+  if (t.inflight > Math.ceil(conf.timeout_ms / conf.interval_ms)) return;
+  t.inflight++;
   const started = Date.now();
   let done = false;
   const fin = (ok, err) => {
     if (done) return;
     done = true;
-    t.inflight = false;
+    t.inflight--;
     clearTimeout(timer);
     req.destroy();
-    // a verdict only counts when our own link was up for the whole check
-    if (!carrierUp() || started < linkUpSince) return;
+    // a verdict only counts when our own link was up for the whole check, and in the order the checks started
+    if (!carrierUp() || started < linkUpSince || started < t.counted) return;
+    t.counted = started;
     if (ok) {
       t.ok++;
       t.bad = 0;
