@@ -181,6 +181,9 @@ export function hashKey(k: unknown): string {
   if (k === null || k === undefined) return 'N';
   if (k instanceof PyFloat) return 'n' + (Object.is(k.v, -0) ? 0 : k.v);
   if (isTuple(k)) return 't(' + k.map(hashKey).join(',') + ')';
+  // Other hashable values (bytes) say how they key a dict.
+  const own = (k as { pyHashKey?: () => string } | null)?.pyHashKey;
+  if (typeof own === 'function') return own.call(k);
   throw new TemplateError(`unhashable type: '${typeName(k)}'`, 'type');
 }
 

@@ -4,16 +4,16 @@
  */
 import { TemplateError } from '../jinja/errors';
 import { PyGenerator, pySortCompare } from '../jinja/filters';
-import { binop } from '../jinja/ops';
+import { binop, contains } from '../jinja/ops';
 import { callValue, getattr, type FilterFn, type TestFn } from '../jinja/runtime';
 import {
-  PyDict, Undefined, dictGet, dictHas, dictKeys, isDict, isNumber, mkFloat, num, pyBool, pyEq, pyIter, pyStr, pyTuple, strict,
-  typeName,
+  PyDict, Undefined, dictEntries, dictGet, dictHas, dictKeys, isDict, isNumber, mkFloat, num, pyBool, pyEq, pyIter, pyRepr, pyStr, pyTuple,
+  strict, typeName,
 } from '../jinja/values';
 import {
   appendDictKeyValue, setDictKeyValue, traverseDictAndList, updateDictKeyValue,
 } from './data';
-import { bindSig, filter, inList, isHashable, isList, str, type AnyDict } from './py';
+import { PyBytes, bindSig, filter, inList, isHashable, isList, parseFloatPy, parseIntPy, str, type AnyDict } from './py';
 
 /** Salt's `unique`: a list without repeats (a str or tuple becomes Python's set of its items). */
 export function unique(values: unknown): unknown[] {
@@ -140,7 +140,58 @@ const dictKeyFilter = (name: string, fn: typeof setDictKeyValue): FilterFn =>
     return fn(v['in_dict'] as AnyDict, str(v['keys']), v['value'], str(v['delimiter']), pyBool(v['ordered_dict']));
   });
 
+/** salt.utils.data.encode_list / encode_dict (json_encode_* and json_decode_*): every str in the data as bytes. */
+function encodeData(data: unknown): unknown {
+  if (typeof data === 'string') return new PyBytes(Buffer.from(data, 'utf8'));
+  if (Array.isArray(data)) return data.map(encodeData);
+  if (isDict(data)) return encodeDict(data);
+  return data;
+}
+
+function encodeDict(data: unknown): PyDict {
+  const d = strict(data);
+  if (!isDict(d)) throw new TemplateError(`'${typeName(d)}' object has no attribute 'items'`, 'runtime');
+  return new PyDict(dictEntries(d).map(([k, x]) => [encodeData(k), encodeData(x)]));
+}
+
+const encodeList = (data: unknown): unknown[] => pyIter(strict(data)).map(encodeData);
+
+/** salt.utils.stringutils.to_num: an int, else a float, else the text. */
+function toNum(text: string): unknown {
+  const i = parseIntPy(text);
+  if (i !== null) return i;
+  const f = parseFloatPy(text);
+  return f === null ? text : mkFloat(f);
+}
+
+/** salt.utils.data.mysql_to_dict: the rows of a MySQL client table (`| a | b |` lines), keyed by column `key`. */
+function mysqlToDict(data: unknown, key: unknown): PyDict {
+  const ret = new PyDict();
+  let headers: string[] = [''];
+  for (const line of pyIter(strict(data))) {
+    const l = str(line);
+    if (!l || l.startsWith('+')) continue;
+    const comps = l.split('|').map((c) => c.trim());
+    if (headers.length > 1) {
+      const row = new PyDict();
+      for (let field = 1; field < headers.length - 1; field++) row.set(headers[field]!, toNum(comps[field] ?? ''));
+      if (!row.has(key)) throw new TemplateError(`KeyError: ${pyRepr(key)}`, 'runtime');
+      ret.set(row.get(key), row);
+    } else headers = comps;
+  }
+  return ret;
+}
+
 export const DATA_FILTERS: Record<string, FilterFn> = {
+  substring_in_list: filter('substr_in_list', ['string_to_search_for', 'list_to_search'], (v) => {
+    const needle = v['string_to_search_for'];
+    return pyIter(strict(v['list_to_search'])).some((s) => contains(s, needle));
+  }),
+  json_encode_dict: filter('encode_dict', ['data', ['encoding', null], ['errors', 'strict'], ['keep', false], ['preserve_dict_class', false], ['preserve_tuples', false]], (v) => encodeDict(v['data'])),
+  json_decode_dict: filter('encode_dict', ['data', ['encoding', null], ['errors', 'strict'], ['keep', false], ['preserve_dict_class', false], ['preserve_tuples', false]], (v) => encodeDict(v['data'])),
+  json_encode_list: filter('encode_list', ['data', ['encoding', null], ['errors', 'strict'], ['keep', false], ['preserve_dict_class', false], ['preserve_tuples', false]], (v) => encodeList(v['data'])),
+  json_decode_list: filter('encode_list', ['data', ['encoding', null], ['errors', 'strict'], ['keep', false], ['preserve_dict_class', false], ['preserve_tuples', false]], (v) => encodeList(v['data'])),
+  mysql_to_dict: filter('mysql_to_dict', ['data', 'key'], (v) => mysqlToDict(v['data'], v['key'])),
   traverse: filter('traverse_dict_and_list', ['data', 'key', ['default', null], ['delimiter', ':']], (v) =>
     traverseDictAndList(v['data'], v['key'], v['default'], str(v['delimiter'])),
   ),

@@ -2,7 +2,7 @@
 import { TemplateError } from '../jinja/errors';
 import type { FilterFn } from '../jinja/runtime';
 import { PyDict, dictEntries, isDict, num, pyIter, pyStr } from '../jinja/values';
-import { filter } from './py';
+import { PyBytes, filter, parseIntPy, str } from './py';
 import { addrInNetwork, ipAddress, ipInterface, ipNetwork, ipProperty, ipText, networkHosts, networkSize, type IpAddr } from './ipaddr';
 
 const OPTIONS: [string, string][] = [
@@ -91,7 +91,23 @@ function ipBracket(addr: string): string {
   return a.version === 6 ? `[${ipText(a)}]` : ipText(a);
 }
 
+/** salt.utils.network.mac_str_to_bytes: `08:00:27:13:69:77` (any one-character separator) or `080027136977`. */
+function macStrToBytes(mac: string): PyBytes {
+  let hex = mac;
+  if (hex.length === 17) hex = hex.split(hex[2]!).join('');
+  else if (hex.length !== 12) throw new TemplateError('Invalid MAC address', 'runtime');
+  const out = Buffer.alloc(6);
+  for (let i = 0; i < 6; i++) {
+    const pair = hex.slice(i * 2, i * 2 + 2);
+    const n = parseIntPy(pair, 16);
+    if (n === null || hex.length !== 12) throw new TemplateError(`invalid literal for int() with base 16: '${pair}'`, 'runtime');
+    out[i] = Number(n);
+  }
+  return new PyBytes(out);
+}
+
 export const NETWORK_FILTERS: Record<string, FilterFn> = {
+  mac_str_to_bytes: filter('mac_str_to_bytes', ['mac_str'], (v) => macStrToBytes(str(v['mac_str']))),
   is_ip: filter('is_ip_filter', ['ip_addr', ['options', null]], (v) => isIpv(v['ip_addr'], 4, v['options']) !== null || isIpv(v['ip_addr'], 6, v['options']) !== null),
   is_ipv4: filter('is_ipv4_filter', ['ip_addr', ['options', null]], (v) => isIpv(v['ip_addr'], 4, v['options']) !== null),
   is_ipv6: filter('is_ipv6_filter', ['ip_addr', ['options', null]], (v) => isIpv(v['ip_addr'], 6, v['options']) !== null),

@@ -1,4 +1,8 @@
 /** Salt's filters beyond the oracle table: random values (shape only), dict kinds in `yaml`, load filters on modules. */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { renderSalt } from './testkit';
 import { SALT_FILTERS, SALT_TESTS } from './index';
 
@@ -10,7 +14,9 @@ test('every filter and test Salt registers that Brine provides', () => {
     'base64_encode', 'base64_decode', 'uuid', 'str_to_num', 'to_num', 'to_bytes', 'strftime', 'dict_to_sls_yaml_params', 'combinations', 'permutations',
     'product', 'compare_lists', 'compare_dicts', 'is_ip', 'is_ipv4', 'is_ipv6', 'ipaddr', 'ipv4', 'ipv6', 'network_hosts', 'network_size', 'gen_mac',
     'path_join', 'which', 'min', 'max', 'avg', 'union', 'intersect', 'difference', 'symmetric_difference', 'method_call', 'check_whitelist_blacklist',
-    'to_snake_case', 'to_camelcase', 'human_to_bytes', 'exactly_n_true', 'exactly_one_true']) {
+    'to_snake_case', 'to_camelcase', 'human_to_bytes', 'exactly_n_true', 'exactly_one_true', 'substring_in_list', 'json_encode_dict',
+    'json_decode_dict', 'json_encode_list', 'json_decode_list', 'mysql_to_dict', 'mac_str_to_bytes', 'random_sample', 'random_shuffle', 'is_empty',
+    'is_text_file', 'is_bin_file', 'list_files', 'file_hashsum', 'get_uid']) {
     expect(SALT_FILTERS[name]).toBeDefined();
   }
   expect(Object.keys(SALT_TESTS).sort()).toEqual(['equalto', 'list', 'match']);
@@ -36,4 +42,33 @@ test('load filters take an imported template module as its text', () => {
 
 test('itertools filters yield once', () => {
   expect(render('{% set c = [1, 2, 3] | combinations(2) %}{{ c | list | length }} {{ c | list | length }}')).toBe('3 0');
+});
+
+test('file filters read the machine: emptiness, text or binary, the tree under a directory, a file hash, a uid', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-ffilters-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'empty'), '');
+    fs.writeFileSync(path.join(dir, 'text'), 'héllo\nworld\n');
+    fs.writeFileSync(path.join(dir, 'bin'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 0xff]));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'sub', 'x'), 'x');
+    const r = (t: string) => render(t, { d: dir });
+    expect(r("{{ (d ~ '/empty') | is_empty }} {{ (d ~ '/text') | is_empty }} {{ (d ~ '/missing') | is_empty }}")).toBe('True False False');
+    expect(r("{{ (d ~ '/text') | is_text_file }} {{ (d ~ '/bin') | is_text_file }} {{ (d ~ '/empty') | is_text_file }} {{ (d ~ '/missing') | is_text_file }}")).toBe('True False True False');
+    expect(r("{{ (d ~ '/text') | is_bin_file }} {{ (d ~ '/bin') | is_bin_file }} {{ d | is_bin_file }}")).toBe('False True False');
+    expect(r("{{ d | list_files | sort | join(',') }}")).toBe([dir, `${dir}/bin`, `${dir}/empty`, `${dir}/sub`, `${dir}/sub/x`, `${dir}/text`].join(','));
+    const sha = createHash('sha256').update(fs.readFileSync(path.join(dir, 'text'))).digest('hex');
+    expect(r("{{ (d ~ '/text') | file_hashsum }}")).toBe(sha);
+    expect(() => r("{{ (d ~ '/text') | file_hashsum('nope') }}")).toThrow(/Invalid hash type: nope/);
+    expect(() => r("{{ (d ~ '/missing') | file_hashsum }}")).toThrow(/No such file or directory/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(render("{{ 'root' | get_uid }} {{ 'no-such-user-here' | get_uid }}")).toBe('0 None');
+});
+
+test('random_sample / random_shuffle: an int seed fails as in Salt 3006 (its seed goes through a hash of bytes); no seed is random', () => {
+  expect(() => render('{{ [1, 2, 3] | random_shuffle(seed=42) }}')).toThrow(/object supporting the buffer API required/);
+  expect(render('{{ [1, 2, 3, 4] | random_shuffle | sort }} {{ [1, 2, 3] | random_sample(2) | length }}')).toBe('[1, 2, 3, 4] 2');
+  expect(() => render('{{ [1, 2] | random_sample(3) }}')).toThrow(/Sample larger than population/);
 });

@@ -39,7 +39,8 @@ function database(db: 'passwd' | 'group', key: string | null, root: string | nul
   }
 }
 
-function pwnam(name: string, root: string | null): PwEntry | null {
+/** The passwd entry of `name` (getent: NSS users too), or null. */
+export function pwnam(name: string, root: string | null): PwEntry | null {
   const line = database('passwd', name, root)[0];
   if (!line) return null;
   const f = line.split(':');

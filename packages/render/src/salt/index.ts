@@ -7,7 +7,9 @@ import { PyFunction, type FilterFn, type TestFn } from '../jinja/runtime';
 import { str } from './py';
 import type { FunctionTable, SaltTemplateContext } from './context';
 import { DATA_FILTERS, DATA_TESTS } from './filters-data';
+import { FILE_FILTERS } from './filters-files';
 import { NETWORK_FILTERS } from './filters-network';
+import { RANDOM_FILTERS } from './filters-random';
 import { REGEX_FILTERS, REGEX_TESTS } from './filters-regex';
 import { SERIALIZE_FILTERS } from './filters-serialize';
 import { STRING_FILTERS } from './filters-string';
@@ -33,6 +35,8 @@ export const SALT_FILTERS: Record<string, FilterFn> = {
   ...REGEX_FILTERS,
   ...STRING_FILTERS,
   ...NETWORK_FILTERS,
+  ...FILE_FILTERS,
+  ...RANDOM_FILTERS,
 };
 
 /** Salt's Jinja tests: `match`, `equalto`, and `list` (salt.utils.data.is_list). */

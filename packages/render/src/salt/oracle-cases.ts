@@ -335,4 +335,18 @@ export const ORACLE_GROUPS: OracleGroup[] = [
       ["filter_by_networks", "{{ ['10.0.0.1', '192.168.1.1'] | filter_by_networks(['10.0.0.0/8']) }} {{ {'eth0': ['10.0.0.1', '8.8.8.8']} | filter_by_networks(['10.0.0.0/8']) }}", "['10.0.0.1'] {'eth0': ['10.0.0.1']}"],
     ],
   },
+  {
+    name: "filters-data-random",
+    grains: GRAINS,
+    pillarYaml: PILLAR,
+    files: {},
+    cases: [
+      ["json_encode json_decode", "{{ [{'a': 'b', 'c': [1, 'd', ('x',)]} | json_encode_dict, ['a', 1] | json_encode_list, {'k': ['v']} | json_decode_dict, ['x'] | json_decode_list] | join(' ') }}", "{b'a': b'b', b'c': [1, b'd', [b'x']]} [b'a', 1] {b'k': [b'v']} [b'x']"],
+      ["substring_in_list", "{{ [('abc' | substring_in_list(['xabcx'])), ('abd' | substring_in_list(['xabcx', 'y']))] | join(' ') }}", "True False"],
+      ["random_shuffle str seed", "{{ [['a','b','c','d','e','f','g'] | random_shuffle(seed='42'), 'abcdef' | random_shuffle(seed='x')] | join(' ') }}", "['f', 'g', 'a', 'e', 'b', 'c', 'd'] ['d', 'c', 'a', 'f', 'b', 'e']"],
+      ["random_sample str seed", "{{ [range(100) | list | random_sample(20, seed='big'), range(1000) | list | random_sample(6, seed='set path'), [1, 2, 3] | random_sample(0, seed='z')] | join(' ') }}", "[6, 51, 20, 77, 91, 41, 85, 76, 11, 25, 36, 58, 95, 5, 53, 28, 80, 57, 89, 30] [102, 488, 166, 212, 766, 49] []"],
+      ["mac_str_to_bytes", "{{ ['08:00:27:13:69:77' | mac_str_to_bytes, 'a1b2c3d4e5f6' | mac_str_to_bytes, '08-00-27-13-69-77' | mac_str_to_bytes] | join(' ') }}", "b\"\\x08\\x00'\\x13iw\" b'\\xa1\\xb2\\xc3\\xd4\\xe5\\xf6' b\"\\x08\\x00'\\x13iw\""],
+      ["mysql_to_dict", "{{ ['+----+------+', '| id | name |', '+----+------+', '| 1 | x |', '| 2.5 | y y |', '', '| abc | z |'] | mysql_to_dict('id') }}", "{1: {'id': 1, 'name': 'x'}, 2.5: {'id': 2.5, 'name': 'y y'}, 'abc': {'id': 'abc', 'name': 'z'}}"],
+    ],
+  },
 ];

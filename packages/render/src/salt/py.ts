@@ -232,6 +232,10 @@ export class PyBytes {
   pyStr(): string {
     return this.pyRepr();
   }
+  /** bytes are hashable: a dict key (never equal to a str's). */
+  pyHashKey(): string {
+    return 'b' + this.b.toString('hex');
+  }
 }
 
 /** A filter with a Python signature: the filtered value is the first parameter. */
