@@ -96,6 +96,9 @@ describe('malformed inputs throw RenderError with file and line', () => {
     ['bad.unclosed', 'bad/unclosed.sls', 6, /^bad\/unclosed.sls:6: jinja: Unexpected end of template\. .*The innermost block that needs to be closed is 'if' \(opened on line 3\)/],
     ['bad.import_name', 'bad/import_name.sls', 4, /^bad\/import_name.sls:4: jinja: the template 'bad\/macros.jinja' \(imported on line 2\) does not export the requested name 'nothere'/],
     ['no.such.sls', 'no/such/sls.sls', undefined, /SLS 'no.such.sls' is not in environment/],
+    // Salt's verify_high: state IDs must be str; an unquoted 8080 or true is not (the fast YAML reader hands these over)
+    ['bad.nonstr_id', 'bad/nonstr_id.sls', 4, /^bad\/nonstr_id.sls:4: ID '8080' in SLS 'bad.nonstr_id' is not formed as a string, but is a int\. It may need to be quoted\./],
+    ['bad.nonstr_id_bool', 'bad/nonstr_id_bool.sls', 1, /ID 'True' in SLS 'bad.nonstr_id_bool' is not formed as a string, but is a bool/],
   ];
   test.each(cases)('%s', (sls, file, line, text) => {
     let e: unknown;

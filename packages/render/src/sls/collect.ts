@@ -23,6 +23,9 @@ export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: Wh
     );
   }
   const parsed = parseSaltYaml(render(found.file, found.text), found.file);
+  // Salt's verify_high: a state ID must be a str.
+  const bad = parsed.nonStringKeys[0];
+  if (bad) throw new RenderError(found.file, bad.line, `ID '${bad.key}' in SLS '${sls}' is not formed as a string, but is a ${bad.type}. It may need to be quoted. (quote it, '${bad.key}':, to make it a string)`);
   return readSls(parsed.data, { sls, env, file: found.file }, parsed.lineOf, (entry, line) => {
     const name = resolveInclude(entry, sls, found.file);
     if (name === null) {

@@ -249,8 +249,8 @@ class Reader {
     }
   }
 
-  /** A key at offset i of the current line: [key, offset after its `:`], or undefined when the line holds no key. */
-  private key(i: number): [string, number] | undefined {
+  /** A key at offset i of the current line: [key, offset after its `:`], or undefined when the line holds no key. `top`: the document's top-level mapping (its keys are state IDs). */
+  private key(i: number, top = false): [string, number] | undefined {
     const t = this.t;
     const c0 = t.charCodeAt(i);
     let key: string;
@@ -273,6 +273,8 @@ class Reader {
       while (t.charCodeAt(e - 1) === SPACE) e--;
       const v = this.plain(t.slice(i, e));
       if (v === null) throw GIVE_UP; // '' here, but 'null' when the full reader looks for duplicates
+      // a top-level key that is not a str (`200:`, `true:`): the full reader records it (Salt refuses such state IDs)
+      if (typeof v !== 'string' && top) throw GIVE_UP;
       key = String(v);
     }
     if (colon - i > 1000 || key === '<<' || key === '__proto__') throw GIVE_UP;
@@ -332,7 +334,7 @@ class Reader {
     if (rec) this.lines.set(obj, rec);
     let k = first;
     for (;;) {
-      k ??= this.key(this.pos + n);
+      k ??= this.key(this.pos + n, depth === 0);
       if (!k) throw GIVE_UP;
       const [key, after] = k;
       k = undefined;

@@ -8,12 +8,18 @@ import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { reprFloat } from '../jinja/values';
 import { pyNumber } from './numbers';
 import { fastLineOf, readFastYaml } from './fast';
 import { relaxFlowIndent } from './flow-indent';
 
 export interface ParsedYaml {
   data: unknown;
+  /**
+   * Top-level keys Python does not read as str (`200:`, `true:`, `1.5:`, `~:`): Salt refuses them as state IDs. Their
+   * text as Python prints them, their type's name, and their line.
+   */
+  nonStringKeys: { key: string; type: string; line: number }[];
   /** 1-based line of the node at `path` (a map key's line when the path ends on a key), if present. */
   lineOf(path: readonly (string | number)[]): number | undefined;
 }
@@ -22,11 +28,30 @@ function keyString(n: unknown): string | undefined {
   return isScalar(n) ? String(n.value) : undefined;
 }
 
-function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top: boolean): void {
+/** A key scalar Python would not read as str: how Python prints it and its type's name. */
+function nonStringKey(n: Scalar): { key: string; type: string } | undefined {
+  const v = n.value;
+  if (typeof v === 'string') return undefined;
+  if (v === null || v === undefined) return { key: 'None', type: 'NoneType' };
+  if (typeof v === 'boolean') return { key: v ? 'True' : 'False', type: 'bool' };
+  if (typeof v === 'bigint') return { key: v.toString(), type: 'int' };
+  if (typeof v === 'number') {
+    const src = (n as Scalar & { source?: string }).source ?? '';
+    const float = !Number.isFinite(v) || /[.]|^[-+]?\.(inf|nan)/i.test(src);
+    return float ? { key: reprFloat(v), type: 'float' } : { key: String(v), type: 'int' };
+  }
+  return undefined;
+}
+
+function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top: boolean, nonString?: ParsedYaml['nonStringKeys']): void {
   if (isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
-      if (isScalar(pair.key)) pyScalar(pair.key);
+      if (isScalar(pair.key)) {
+        pyScalar(pair.key);
+        const bad = nonString && nonStringKey(pair.key);
+        if (bad) nonString.push({ ...bad, line: lineAt(pair.key as Node) });
+      }
       const key = keyString(pair.key);
       if (key !== undefined) {
         const line = lineAt(pair.key as Node);
@@ -66,6 +91,7 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
   let full: ParsedYaml | undefined;
   return {
     data: fast.data,
+    nonStringKeys: [], // the fast reader gives up on a top-level key that is not a str
     lineOf: (path) => fastLineOf(fast, path, () => (full ??= parseFull(text, file)).lineOf(path)),
   };
 }
@@ -95,7 +121,8 @@ export function parseFull(text: string, file: string): ParsedYaml {
     throw new RenderError(file, lineAtOffset(e.pos[0]), `YAML: ${firstLine(e.message)} (fix the YAML syntax; check indentation and quoting of ':' and '{')`);
   }
   const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
-  checkTree(doc.contents, file, lineAt, true);
+  const nonStringKeys: ParsedYaml['nonStringKeys'] = [];
+  checkTree(doc.contents, file, lineAt, true, nonStringKeys);
   const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
   // Each map's keys indexed on first use: an SLS asks for every top-level ID's line.
   const keyIndex = new Map<unknown, Map<string, Pair>>();
@@ -113,6 +140,7 @@ export function parseFull(text: string, file: string): ParsedYaml {
   };
   return {
     data,
+    nonStringKeys,
     lineOf(path) {
       let cur: unknown = doc.contents;
       let line: number | undefined;
