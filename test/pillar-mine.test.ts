@@ -78,6 +78,8 @@ beforeAll(async () => {
       '    - makedirs: True',
       '',
     ].join('\n'),
+      // Pillar dicts a JS object cannot hold as Python does: integer-like keys after others, int keys.
+      'order.sls': "order:\n  file.managed:\n    - name: {{ pillar['out'] }}/{{ grains['id'] }}/order\n    - contents: \"{{ pillar.services | list }} {{ pillar.ports | list }} {{ pillar.ports[443] }}\"\n    - makedirs: True\n",
       'peers.conf.j2': [
       "{%- set idents = salt['mine.get']('roles:web', 'ident', tgt_type='grain') %}",
       "{%- for id, ips in salt['mine.get']('roles:web', 'network.ip_addrs', tgt_type='grain').items() %}",
@@ -88,7 +90,7 @@ beforeAll(async () => {
     },
     pillar: {
       'top.sls': "base:\n  '*':\n    - common\n  m1:\n    - secret1\n  'm2':\n    - secret2\n",
-      'common.sls': `out: ${out}\napp:\n  db:\n    host: db.internal\n    port: 5432\n`,
+      'common.sls': `out: ${out}\napp:\n  db:\n    host: db.internal\n    port: 5432\nservices:\n  http: 1\n  '22': 2\nports:\n  80: web\n  443: tls\n`,
       'secret1.sls': `secret:\n  m1_only: ${SECRET1}\napp:\n  db:\n    password: ${SECRET1}\n`,
       'secret2.sls': `secret:\n  m2_only: ${SECRET2}\n`,
     },
@@ -152,15 +154,21 @@ test('templates render the web peers from the mine; a newly accepted minion appe
 
 test('pillar: per-minion targeting, pillar.get paths and defaults, refresh_pillar', async () => {
   const items = json<Record<string, Record<string, unknown>>>(await run(['run', '*', 'pillar.items', '--out', 'json']));
-  expect(items['m1']).toEqual({ out, app: { db: { host: 'db.internal', port: 5432, password: SECRET1 } }, secret: { m1_only: SECRET1 } });
-  expect(items['m2']).toEqual({ out, app: { db: { host: 'db.internal', port: 5432 } }, secret: { m2_only: SECRET2 } });
-  expect(items['m3']).toEqual({ out, app: { db: { host: 'db.internal', port: 5432 } } });
+  const common = { out, services: { http: 1, '22': 2 }, ports: { '80': 'web', '443': 'tls' } };
+  expect(items['m1']).toEqual({ ...common, app: { db: { host: 'db.internal', port: 5432, password: SECRET1 } }, secret: { m1_only: SECRET1 } });
+  expect(items['m2']).toEqual({ ...common, app: { db: { host: 'db.internal', port: 5432 } }, secret: { m2_only: SECRET2 } });
+  expect(items['m3']).toEqual({ ...common, app: { db: { host: 'db.internal', port: 5432 } } });
+  // ...and the minion's templates see them as Python would: keys in order, ints as ints (the pillar's wire form)
+  const applied = await run(['state', 'apply', 'm1', 'order', '--out', 'json']);
+  expect(applied.code).toBe(0);
+  expect(fs.readFileSync(path.join(out, 'm1', 'order'), 'utf8')).toBe("['http', '22'] [80, 443] tls\n");
   expect(JSON.stringify(items['db1'])).not.toMatch(/S3CRET/);
 
   const get = async (id: string, ...args: string[]) => json<Record<string, unknown>>(await run(['run', id, 'pillar.get', ...args, '--out', 'json']))[id];
   expect(await get('m1', 'secret:m1_only')).toBe(SECRET1);
   expect(await get('m2', 'secret:m1_only')).toBe('');
   expect(await get('m2', 'app:db:port')).toBe(5432);
+  expect(await get('m2', 'ports:443')).toBe('tls'); // an int key, found as Salt's traverse finds it
   expect(await get('m3', 'app:db:password', 'nopass')).toBe('nopass');
   expect(await get('m3', 'app:db:user', 'default=admin')).toBe('admin');
   expect(await get('m3', 'app:db', '{"user": "admin", "host": "x"}', 'merge=True')).toEqual({ user: 'admin', host: 'db.internal', port: 5432 });

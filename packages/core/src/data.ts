@@ -21,9 +21,16 @@ export function traverse(data: unknown, key: string, delimiter = ':'): unknown {
   return cur;
 }
 
+function isPlainData(v: unknown): v is Dict {
+  if (!isDict(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Recursive merge: dicts merge, everything else from `b` replaces `a` (pillar and grains merging). */
 export function deepMerge(a: unknown, b: unknown): unknown {
-  if (isDict(a) && isDict(b)) {
+  // plain objects only: a class instance (a template's Python dict) is replaced, never spread into its fields
+  if (isPlainData(a) && isPlainData(b)) {
     const out: Dict = { ...a };
     for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
     return out;

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { errorMessage, expandNodegroups, isTransientWriteError, LocalStorageError, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { toWireData } from '@brine/render';
 import {
   AUTH_FRESHNESS_MS,
   buildAcceptNotices,
@@ -431,7 +432,8 @@ export class Master implements ClusterHost {
         // The pillar sees the master's view of the minion's grains: pinned grains override its claims.
         const p = this.pillar.compile(id, this.registry.grains(id));
         this.registry.info(id).pillar = p;
-        return p;
+        // Dicts with non-str keys or an order JSON objects do not keep travel in their wire form (wire-data.ts).
+        return toWireData(p);
       }
       case 'mine.update':
         this.mine.update(id, b.data, mineAcls(b.acl));

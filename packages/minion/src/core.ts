@@ -7,6 +7,7 @@ import * as path from 'path';
 import { BrineError, errorMessage, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, type MinionOpts, type Providers } from '@brine/engine';
 import { loadExtensions, minionGrains, type ExecEnv } from '@brine/modules';
+import { fromWireData, toWireData } from '@brine/render';
 import { JobTable } from './job-table';
 import type { Connection } from './connection';
 import { isUnreachable, MasterError } from './requester';
@@ -119,7 +120,7 @@ export class MinionCore {
   }
 
   private readCachedPillar(): Dict {
-    const p = readJsonFile(this.pillarFile());
+    const p = fromWireData(readJsonFile(this.pillarFile()));
     return isDict(p) ? p : {};
   }
 
@@ -143,8 +144,10 @@ export class MinionCore {
     try {
       const p = await this.connection.request({ kind: 'pillar' }, 15_000);
       const before = this.pillar;
-      this.pillar = isDict(p) ? p : {};
-      writeFileAtomicSync(this.pillarFile(), JSON.stringify(this.pillar));
+      // The master sends dicts JSON objects cannot hold (non-str keys, integer-like keys after others) in their wire
+      // form (render's wire-data.ts); the cached copy keeps that form.
+      this.pillar = isDict(p) ? (fromWireData(p) as Dict) : {};
+      writeFileAtomicSync(this.pillarFile(), JSON.stringify(toWireData(this.pillar)));
       this.offline = false;
       const watched = (d: Dict) => JSON.stringify([d['schedule'], d['mine_functions']]);
       if (watched(before) !== watched(this.pillar)) for (const f of this.pillarListeners) f();

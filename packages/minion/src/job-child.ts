@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
 import { chooseProviders, type Providers } from '@brine/engine';
 import { loadExtensions, type ExecEnv, type MineView } from '@brine/modules';
+import { fromWireData } from '@brine/render';
 import { ANSWER_FD, unhandled, type Answer, type FromJob, type JobSpec, type ToJob } from './job-protocol';
 import { callFunction, failed } from './outcome';
 
@@ -69,7 +70,7 @@ async function run(job: JobSpec): Promise<void> {
   const env: ExecEnv = {
     id: job.id,
     grains: job.grains,
-    pillar: job.pillar,
+    pillar: fromWireData(job.pillar) as Dict,
     opts: job.opts,
     log,
     roots: new FileRoots(job.roots),

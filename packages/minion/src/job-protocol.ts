@@ -13,6 +13,7 @@ export interface JobSpec {
   kwargs: Dict;
   id: string;
   grains: Dict;
+  /** In its wire form (render's toWireData): JSON objects would drop int keys and integer-like key order. */
   pillar: Dict;
   opts: Dict;
   /** The state tree: the minion's synced copy of the master's file roots. */

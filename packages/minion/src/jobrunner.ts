@@ -5,6 +5,7 @@
  */
 import { errorMessage, matchTarget, type Dict, type Logger, type TargetType } from '@brine/core';
 import { loadExtensions, lookupFunction, type ExecEnv } from '@brine/modules';
+import { toWireData } from '@brine/render';
 import type { JobPublication } from '@brine/protocol';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';
@@ -77,7 +78,8 @@ export class JobRunner {
       return failed(fun, e, this.log);
     }
     if (IN_DAEMON.has(fun.split('.')[0]!) || IN_DAEMON_FUNS.has(fun)) return callFunction(fun, args, kwargs, { ...env, signal: track?.signal });
-    const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: env.pillar, opts: env.opts, roots: env.roots.roots };
+    // The pillar in its wire form: the IPC channel is JSON, which would drop int keys and integer-like key order.
+    const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: toWireData(env.pillar) as Dict, opts: env.opts, roots: env.roots.roots };
     return runInJobProcess(job, { log: this.log, mine, signal: track?.signal, onPid: track?.setPid });
   }
 

@@ -1,5 +1,14 @@
-import { deepMerge, traverse } from '@brine/core';
+import { saltMerge, traverseDictAndList } from '@brine/render';
+import { isDict } from '@brine/core';
 import { arg, truthy, type ExecModule } from './types';
+
+const NOT_FOUND = Symbol('not found');
+
+/** Salt's traverse_dict_and_list over the pillar (Python dicts with int keys included); undefined when missing. */
+function lookup(pillar: unknown, key: string, delimiter: string): unknown {
+  const v = traverseDictAndList(pillar, key, NOT_FOUND, delimiter);
+  return v === NOT_FOUND ? undefined : v;
+}
 
 export const pillarModule: ExecModule = {
   name: 'pillar',
@@ -13,15 +22,15 @@ export const pillarModule: ExecModule = {
   functions: {
     items: (_a, _k, env) => env.pillar,
     raw: (_a, _k, env) => env.pillar,
-    item: (args, _k, env) => Object.fromEntries(args.map((k) => [String(k), traverse(env.pillar, String(k)) ?? ''])),
+    item: (args, _k, env) => Object.fromEntries(args.map((k) => [String(k), lookup(env.pillar, String(k), ':') ?? ''])),
     ls: (_a, _k, env) => Object.keys(env.pillar).sort(),
     get: (args, kwargs, env) => {
       const key = String(arg(args, kwargs, 0, 'key', ''));
       const dflt = arg(args, kwargs, 1, 'default', '');
-      const v = traverse(env.pillar, key, String(kwargs['delimiter'] ?? ':'));
+      const v = lookup(env.pillar, key, String(kwargs['delimiter'] ?? ':'));
       if (v === undefined) return dflt;
       // merge=True: a dict default is merged under the pillar value, like Salt.
-      return truthy(kwargs['merge']) ? deepMerge(dflt, v) : v;
+      return truthy(kwargs['merge']) && isDict(dflt) && isDict(v) ? saltMerge(dflt, v, 'recurse') : v;
     },
   },
 };
@@ -35,7 +44,7 @@ export const configModule: ExecModule = {
     get: (args, kwargs, env) => {
       const key = String(arg(args, kwargs, 0, 'key', ''));
       for (const src of [env.opts, env.grains, env.pillar]) {
-        const v = traverse(src, key);
+        const v = lookup(src, key, ":");
         if (v !== undefined) return v;
       }
       return arg(args, kwargs, 1, 'default', '');

@@ -1,6 +1,6 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
-import { BrineError, deepMerge, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
-import { Renderer } from '@brine/render';
+import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
+import { Renderer, saltMerge } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
 import { CancellableWriter } from './exec';
@@ -24,7 +24,10 @@ function withPillar(env: ExecEnv, kwargs: Dict): ExecEnv {
   if (typeof extra === 'string') extra = JSON.parse(extra);
   if (extra === undefined) return env;
   if (!isDict(extra)) throw new BrineError('usage', 'pillar=: must be a dictionary, e.g. pillar=\'{"key": "value"}\'');
-  return { ...env, pillar: deepMerge(env.pillar, extra) as Dict };
+  const o = env.opts;
+  const strategy = typeof o['pillar_source_merging_strategy'] === 'string' ? o['pillar_source_merging_strategy'] : 'smart';
+  const renderer = typeof o['renderer'] === 'string' ? o['renderer'] : 'jinja|yaml';
+  return { ...env, pillar: saltMerge(env.pillar, extra, strategy, renderer, o['pillar_merge_lists'] === true) as Dict };
 }
 
 export function makeRenderer(env: ExecEnv): Renderer {

@@ -5,3 +5,5 @@ export type { RenderContext, HighState, SaltFunction } from './types';
 export { inSubnet, networkOf } from './salt/ipaddr';
 export { PyRandom } from './salt/pyrandom';
 export { saltSample } from './salt/filters-random';
+export { fromWireData, toWireData } from './salt/wire-data';
+export { merge as saltMerge, traverseDictAndList } from './salt/data';

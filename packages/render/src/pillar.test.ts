@@ -1,6 +1,9 @@
 import * as path from 'path';
 import { FileRoots, RenderError } from '@brine/core';
 import { compilePillar } from './pillar';
+import { PyDict, pyTuple } from './jinja/values';
+import { SaltJinja } from './salt/jinja';
+import { fromWireData, toWireData } from './salt/wire-data';
 
 const roots = new FileRoots([path.join(__dirname, '../test-fixtures/pillar')]);
 
@@ -39,5 +42,25 @@ describe('compilePillar', () => {
 
   test('no top file: empty pillar', () => {
     expect(compilePillar({ roots: new FileRoots([path.join(__dirname, '../test-fixtures/jinja')]), id: 'a', grains: {} })).toEqual({});
+  });
+});
+
+describe('dicts a JS object cannot hold as Python does', () => {
+  const ordered = new FileRoots([path.join(__dirname, '../test-fixtures/pillar-order')]);
+  const render = (t: string, pillar: unknown) => new SaltJinja({ roots: ordered, opts: {} }).renderString(t, 't', { pillar });
+
+  test("integer-like keys after others keep their order; int keys stay ints; both merge across SLS as Salt's recurse merge", () => {
+    const p = compilePillar({ roots: ordered, id: 'm', grains: { id: 'm' } });
+    expect(render("{{ pillar.ufw.services | list }} {{ pillar.ports | list }} {{ pillar.ports[443] }}", p)).toBe("['http', '*', '22', '80', '10'] [80, 443, 8080] tls");
+  });
+
+  test('across the wire (master -> minion) and in the cache: the same keys, types and order', () => {
+    const p = compilePillar({ roots: ordered, id: 'm', grains: { id: 'm' } });
+    const back = fromWireData(JSON.parse(JSON.stringify(toWireData(p))));
+    expect(render("{{ pillar.ufw.services | list }} {{ pillar.ports | list }} {{ pillar.ufw.services['22'] }}", back)).toBe("['http', '*', '22', '80', '10'] [80, 443, 8080] {'limit': True}");
+    // a dict that happens to hold only the key `$dict`, and tuple keys, come back as they went
+    const odd = { x: { $dict: 1 }, t: new PyDict([[pyTuple([1, 'a']), 2]]) };
+    const again = fromWireData(JSON.parse(JSON.stringify(toWireData(odd))));
+    expect(render("{{ pillar.x }} {{ pillar.t[(1, 'a')] }}", again)).toBe("{'$dict': 1} 2");
   });
 });

@@ -1,14 +1,17 @@
 /**
  * Pillar: the pillar roots' top.sls picks SLS files for this minion; each is rendered (Jinja then YAML) and
- * deep-merged in top order. A pillar SLS may `include:` others (absolute or relative); as in Salt, included data
+ * merged in top order as Salt merges them (pillar_source_merging_strategy, pillar_merge_lists; dicts whose keys or
+ * order a JS object cannot hold stay PyDicts, see wire-data.ts). A pillar SLS may `include:` others (absolute or relative); as in Salt, included data
  * is merged over the including file's own data, and each file is rendered once. While rendering, `pillar` holds
  * the data merged so far. Any failure throws RenderError: a minion never gets a half-compiled pillar.
  */
-import { RenderError, deepMerge, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
+import { RenderError, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
+import { merge } from './salt/data';
 import { SaltJinja } from './salt/jinja';
 import { SaltLoader } from './salt/loader';
 import { saltTemplateFunctions } from './salt/index';
 import { renderPipe } from './salt/render-pipe';
+import { plainTop } from './salt/wire-data';
 import { loadTemplateYaml } from './salt/yaml-values';
 import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
 import { matchTopData } from './sls/top';
@@ -46,6 +49,11 @@ export function compilePillar(o: PillarOptions): Dict {
     },
   });
   const salt = new SaltLoader(fns, o.salt ?? {});
+  // Salt's pillar merging: pillar_source_merging_strategy (smart: recurse for YAML), pillar_merge_lists.
+  const strategy = typeof opts['pillar_source_merging_strategy'] === 'string' ? opts['pillar_source_merging_strategy'] : 'smart';
+  const renderer = typeof opts['renderer'] === 'string' ? opts['renderer'] : 'jinja|yaml';
+  const mergeLists = opts['pillar_merge_lists'] === true;
+  const mergePillar = (a: Dict, b: unknown): Dict => plainTop(merge(a, isDict(b) ? b : {}, strategy, renderer, mergeLists, (m) => log.warn(`pillar: ${m}`)));
   const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
 
   const topFile = 'top.sls';
@@ -70,7 +78,7 @@ export function compilePillar(o: PillarOptions): Dict {
     // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
     if (isDict(parsed.data)) parsed.data = loadTemplateYaml(text, found.file, 'data');
     if (!isDict(parsed.data)) throw new RenderError(found.file, 1, `pillar: SLS '${sls}' does not render to a mapping (the top level must be 'key: value' entries)`);
-    let own: Dict = { ...parsed.data };
+    let own: Dict = plainTop(parsed.data);
     const includes = own['include'];
     delete own['include'];
     const list = Array.isArray(includes) ? includes : includes === undefined ? [] : [includes];
@@ -83,14 +91,14 @@ export function compilePillar(o: PillarOptions): Dict {
       if (seen.has(name)) return;
       let sub: unknown = renderPillarSls(name, { file: found.file, line });
       if (typeof opt['key'] === 'string') for (const k of opt['key'].split(':').reverse()) sub = { [k]: sub };
-      own = deepMerge(own, sub) as Dict;
+      own = mergePillar(own, sub);
     });
     return own;
   };
 
   for (const m of matches) {
     if (seen.has(m.sls)) continue;
-    pillar = deepMerge(pillar, renderPillarSls(m.sls, { file: topFile, line: m.line })) as Dict;
+    pillar = mergePillar(pillar, renderPillarSls(m.sls, { file: topFile, line: m.line }));
   }
   return pillar;
 }

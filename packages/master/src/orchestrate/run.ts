@@ -5,8 +5,8 @@
  * keyed by the master's minion id (`<host>_master`, or `id` from the master config), as `salt-run` prints it.
  */
 import * as os from 'os';
-import { BrineError, deepMerge, errorMessage, FileRoots, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
-import { compilePillar, Renderer } from '@brine/render';
+import { BrineError, errorMessage, FileRoots, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
+import { compilePillar, Renderer, saltMerge } from '@brine/render';
 import { chooseProviders, CompileError, getStateFunction, LocalHostReader, LocalHostWriter, RootsSourceClient, runStates, type StateFunction } from '@brine/engine';
 import type { Master } from '../server';
 import { saltStateFunctions, type RunnerCall } from './steps';
@@ -52,7 +52,7 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
   try {
     const grains: Dict = { id, host: os.hostname() };
     const own = compilePillar({ roots: new FileRoots(master.opts.pillar_roots['base'] ?? []), id, grains, opts: { ...master.opts, id }, log: o.log });
-    const pillar = o.pillar ? (deepMerge(own, o.pillar) as Dict) : own;
+    const pillar = o.pillar ? (saltMerge(own, o.pillar, 'smart') as Dict) : own;
     renderer = new Renderer({ roots, context: { id, grains, pillar, opts: { ...master.opts, id, test }, saltenv: o.saltenv, salt: {} }, log: o.log });
     chunks = renderer.compile(mods);
   } catch (e) {

@@ -187,6 +187,28 @@ export function hashKey(k: unknown): string {
   throw new TemplateError(`unhashable type: '${typeName(k)}'`, 'type');
 }
 
+/** An array index as JS objects see one ("0" to "4294967294", no leading zero): such keys are listed first, ascending. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Whether a plain object made from these keys, in this order, lists them in this order: all str, and any
+ * integer-like ones ('22', '443') first and ascending. A JS object lists integer-like keys before the others
+ * whatever the insertion order, so a mapping like `{'*': ..., '22': ..., '80': ...}` must be a PyDict to keep the
+ * order Python keeps (ufw-formula's services become states in that order).
+ */
+export function jsKeepsOrder(keys: readonly unknown[]): boolean {
+  let prev = -1;
+  let named = false;
+  for (const k of keys) {
+    if (typeof k !== 'string') return false;
+    if (ARRAY_INDEX.test(k) && Number(k) <= 4294967294) {
+      if (named || Number(k) < prev) return false;
+      prev = Number(k);
+    } else named = true;
+  }
+  return true;
+}
+
 /** A dict handed in from outside: a plain JS object. */
 export function isPlainObject(v: unknown): v is Dict {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;

@@ -6,7 +6,7 @@ import { globMatch } from '@brine/core';
 import { TemplateError } from '../jinja/errors';
 import {
   MISSING, PyDict, PyFloat, dictEntries, dictGet, dictHas, dictKeys, dictSet, hashKey, isDict, isFloat, isInt, isPlainObject,
-  isTuple, num, pyEq, pyStr, type Dict,
+  isTuple, jsKeepsOrder, num, pyEq, pyStr, type Dict,
 } from '../jinja/values';
 import { deepcopy, inList, isList, parseFloatPy, parseIntPy, setOwn, type AnyDict } from './py';
 import { pyRegex } from './pyregex';
@@ -284,9 +284,9 @@ export function update(dest: AnyDict, upd: unknown, recursiveUpdate = true, merg
   return dest;
 }
 
-/** A new ordered dict (an OrderedDict in Salt): a plain object when every key is a string. */
+/** A new ordered dict (an OrderedDict in Salt): a plain object when one keeps the keys and their order (jsKeepsOrder). */
 export function orderedDict(entries: [unknown, unknown][]): AnyDict {
-  if (entries.every(([k]) => typeof k === 'string')) {
+  if (jsKeepsOrder(entries.map(([k]) => k))) {
     const o: Dict = {};
     for (const [k, v] of entries) setOwn(o, k as string, v);
     return o;

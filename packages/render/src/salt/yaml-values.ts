@@ -5,7 +5,7 @@
  */
 import { parseDocument, visit, type Scalar } from 'yaml';
 import { saltYamlTags } from '@brine/core';
-import { PyDict, PyFloat } from '../jinja/values';
+import { PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
 import { loadSaltYaml } from '../yaml/load';
 import { pyNumber } from '../yaml/numbers';
 
@@ -13,14 +13,15 @@ const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
 
 /**
  * `python`: every mapping a PyDict (data a template loads; `|yaml` sorts it as PyYAML sorts dicts).
- * `data`: plain objects, except a mapping with a non-string key, which becomes a PyDict (pillar).
+ * `data`: plain objects, except a mapping with a non-string key, or whose order a plain object would not keep
+ * (integer-like keys after others: `'*'`, `'22'`), which becomes a PyDict (pillar).
  */
 type Dicts = 'python' | 'data';
 
 function convert(v: unknown, dicts: Dicts): unknown {
   if (v instanceof Map) {
     const entries = [...v.entries()].map(([k, x]) => [convert(k, dicts), convert(x, dicts)] as [unknown, unknown]);
-    if (dicts === 'data' && entries.every(([k]) => typeof k === 'string')) {
+    if (dicts === 'data' && jsKeepsOrder(entries.map(([k]) => k))) {
       const o: Record<string, unknown> = {};
       for (const [k, x] of entries) Object.defineProperty(o, k as string, { value: x, writable: true, enumerable: true, configurable: true });
       return o;

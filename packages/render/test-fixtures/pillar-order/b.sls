@@ -1,0 +1,5 @@
+ufw:
+  services:
+    '10': {allow: true}
+ports:
+  8080: alt
