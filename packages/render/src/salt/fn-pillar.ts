@@ -1,6 +1,6 @@
 /** pillar.* (salt/modules/pillar.py) over the minion's compiled pillar. */
 import { TemplateError } from '../jinja/errors';
-import { MISSING, PyDict, dictGet, dictKeys, isDict, pyBool, pyRepr, typeName } from '../jinja/values';
+import { MISSING, PyDict, dictGet, dictKeys, isDict, pyBool, pyRepr, strict, typeName } from '../jinja/values';
 import type { FunctionTable, SaltTemplateContext } from './context';
 import { DEFAULT_TARGET_DELIM, dataItems, filterBy, traverseDictAndList, update } from './data';
 import { deepcopy, fn, inList, isList, shallowDict, str, type TemplateFunction } from './py';
@@ -13,7 +13,9 @@ export function pillarFunctions(c: SaltTemplateContext): FunctionTable {
     'get',
     ['key', ['default', NOT_SET], ['merge', false], ['merge_nested_lists', null], ['delimiter', DEFAULT_TARGET_DELIM], ['pillarenv', null], ['saltenv', null]],
     (v) => {
-      let dflt = v['default'];
+      // Salt compares the default with its NOT_SET sentinel first (`default == NOT_SET`): an undefined default fails
+      // there under Salt's StrictUndefined, whether the key exists or not.
+      let dflt = strict(v['default']);
       const key = v['key'];
       const delimiter = str(v['delimiter']);
       if (dflt === NOT_SET) dflt = pyBool(c.opts['pillar_raise_on_missing'] ?? false) ? KEY_ERROR : '';

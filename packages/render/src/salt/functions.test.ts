@@ -114,6 +114,13 @@ describe('log.*', () => {
     expect(r.out).toBe('hello');
     expect(r.log.lines[0]!.msg).toMatch(/is a dict, but the returned pillar value \('hello'\) is of type 'str'. Merge will be skipped./);
   });
+  test('pillar.get with an undefined default fails as in Salt (its `default == NOT_SET` under StrictUndefined), key present or not', () => {
+    for (const key of ['s', 'nokey']) {
+      expect(() => renderSalt(`{% set m = {} %}{{ salt['pillar.get']('${key}', m.missing) is defined }}`, { pillar: { s: 'hello' } })).toThrow(/'dict object' has no attribute 'missing'/);
+    }
+    // grains.get and config.get take it and give it back (undefined) when the key is missing, as Salt's do
+    expect(render("{% set m = {} %}{{ salt['grains.get']('nokey', m.missing) is defined }} {{ salt['config.get']('nokey', m.missing) is defined }}")).toBe('False False');
+  });
 });
 
 describe('errors as Salt raises them', () => {
@@ -140,8 +147,9 @@ describe('errors as Salt raises them', () => {
     expect(() => render("{{ salt['pillar.get']('nope') }}", { opts: { pillar_raise_on_missing: true } })).toThrow(/Pillar key not found: nope/);
     expect(render("{{ salt['pillar.get']('nope', 'd') }}", { opts: { pillar_raise_on_missing: true } })).toBe('d');
   });
-  test('a default may be undefined and is handed back', () => {
-    expect(render("{{ salt['pillar.get']('nope', default=missing_var) is defined }}")).toBe('False');
+  test("an undefined default: grains.get hands it back, pillar.get fails on it (both as Salt 3006.1 does)", () => {
+    expect(render("{{ salt['grains.get']('nope', default=missing_var) is defined }}")).toBe('False');
+    expect(() => render("{{ salt['pillar.get']('nope', default=missing_var) is defined }}")).toThrow(/'missing_var' is undefined/);
   });
 });
 
