@@ -18,6 +18,8 @@ export function relaxFlowIndent(text: string): string | null {
   let quote: string | null = null; // open quoted scalar
   let flowParent = 0; // column where the outermost flow collection (or a block context quoted scalar) opened
   let blockScalarParent = -1; // >= 0: inside a block scalar whose parent line has this indent
+  let flowNodeStart = false; // inside a flow collection: where a node starts (a quote there opens a quoted scalar)
+  let afterQuoted = false; // the last thing read in a flow collection was a quoted scalar
   let changed = false;
 
   for (let li = 0; li < lines.length; li++) {
@@ -44,6 +46,8 @@ export function relaxFlowIndent(text: string): string | null {
           if (quote === "'" && line[i + 1] === "'") i += 2;
           else {
             quote = null;
+            flowNodeStart = false;
+            afterQuoted = true; // a JSON-like key: its `:` may touch the value (`{"a":"b"}`)
             i++;
           }
         } else i++;
@@ -51,9 +55,15 @@ export function relaxFlowIndent(text: string): string | null {
       }
       if (c === '#' && (i === 0 || isBlank(line[i - 1]))) break; // comment
       if (depth > 0) {
-        if (c === '"' || c === "'") quote = c;
+        // A quote opens a quoted scalar only where a flow node starts (after `{`, `[`, `,`, `? ` or `: `); inside a
+        // plain scalar it is content (`{description: Client resource of the Director's host}`).
+        if ((c === '"' || c === "'") && flowNodeStart) quote = c;
         else if (c === '[' || c === '{') depth++;
         else if (c === ']' || c === '}') depth--;
+        if (!isBlank(c)) {
+          flowNodeStart = c === '[' || c === '{' || c === ',' || ((c === ':' || c === '?') && (isBlank(line[i + 1]) || afterQuoted));
+          afterQuoted = false;
+        }
         i++;
         if (depth === 0) nodeStart = false;
         continue;
@@ -72,6 +82,7 @@ export function relaxFlowIndent(text: string): string | null {
         if (c === '[' || c === '{') {
           depth = 1;
           flowParent = i;
+          flowNodeStart = true;
           i++;
           continue;
         }

@@ -28,6 +28,13 @@ describe('loadSaltYaml', () => {
     expect(loadSaltYaml("a:\n  b:\n    - contents: 'Welcome to x!\n\n  '\n    - more: \"two\n lines\"\n", 'x.sls')).toEqual({ a: { b: [{ contents: 'Welcome to x!\n' }, { more: 'two lines' }] } });
   });
 
+  test("a quote inside a wrapped flow map's plain scalar is content, not a quoted scalar (bareos-formula's `Director's`)", () => {
+    const text = 'id:\n  test.nop:\n    - context:\n        config: {description: Client resource of the Director\'s host, msg: "say \\"hi\\"", j: {"a":"b", "c":1},\n      name: bareos-fd}\n    - after: 1\n';
+    // PyYAML (python3 yaml.safe_load of the same text):
+    const config = { description: "Client resource of the Director's host", msg: 'say "hi"', j: { a: 'b', c: 1 }, name: 'bareos-fd' };
+    expect(loadSaltYaml(text, 'x.sls')).toEqual({ id: { 'test.nop': [{ context: { config } }, { after: 1 }] } });
+  });
+
   test('key order is preserved', () => {
     expect(Object.keys(loadSaltYaml('z: 1\na: 2\nm: 3\n', 'x') as object)).toEqual(['z', 'a', 'm']);
   });
