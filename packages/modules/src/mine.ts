@@ -8,6 +8,8 @@ export const mineModule: ExecModule = {
     get: 'Mine data of the minions matching tgt (tgt_type=glob) for function fun: {minion: data}.',
     update: 'Run the mine functions now and send their data to the master (needs a running minion).',
   },
+  // Salt 3006's signatures: the Salt 2017 spelling expr_form= is refused, as Salt refuses it.
+  params: { get: ['tgt', 'fun', 'tgt_type', 'exclude_minion'], update: ['clear', 'mine_functions'] },
   functions: {
     get: (args, kwargs, env) => {
       if (!env.mine) return {};

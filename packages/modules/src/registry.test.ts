@@ -50,6 +50,13 @@ test("unknown keyword arguments are refused with Salt's message where a function
   expect(await lookupFunction('cmd.run')(['echo ok'], { bogus: 1 }, env)).toBe('ok');
 });
 
+test("from a template the same call is Python's: an unexpected keyword is a TypeError (mine.get's old expr_form= included)", () => {
+  const salt = templateSalt(env);
+  expect(() => salt['mine.get']!(['roles:db', 'network.ip_addrs'], { expr_form: 'grain' })).toThrow("get() got an unexpected keyword argument 'expr_form'");
+  expect(() => salt['test.ping']!([], { bogus: 1 })).toThrow("ping() got an unexpected keyword argument 'bogus'");
+  expect(salt['mine.get']!(['roles:db', 'network.ip_addrs'], { tgt_type: 'grain' })).toEqual({});
+});
+
 test('a custom function declares its keyword arguments or takes any; shadowing a built-in drops its declaration', async () => {
   registerCustomModules([{ name: 'hello', functions: { strict: () => 's', loose: () => 'l' }, params: { strict: ['who'] } }, { name: 'test', functions: { ping: () => 'custom' } }]);
   expect(await lookupFunction('hello.strict')([], { who: 'x' }, env)).toBe('s');

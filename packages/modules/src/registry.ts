@@ -100,7 +100,11 @@ export function templateSalt(env: ExecEnv): Record<string, (args: unknown[], kwa
   const out: Record<string, (args: unknown[], kwargs: Dict) => unknown> = {};
   for (const [name, fn] of registry) {
     const call = templateTwins.get(name) ?? fn;
+    const accepted = params.get(name);
     out[name] = (args, kwargs) => {
+      // From a template the call is a Python call: a keyword the function does not take is Python's TypeError.
+      const bad = accepted && Object.keys(kwargs).find((k) => !k.startsWith('__') && !accepted.has(k));
+      if (bad) throw new UsageError(`${name.slice(name.indexOf('.') + 1)}() got an unexpected keyword argument '${bad}'`);
       const r = call(args, kwargs, env);
       if (r instanceof Promise) throw new UsageError(`${name} cannot be called from a template (it is asynchronous)`);
       return r instanceof CallResult ? r.ret : r;
