@@ -21,10 +21,11 @@ export function traverse(data: unknown, key: string, delimiter = ':'): unknown {
   return cur;
 }
 
+/** A plain object: its prototype is an Object.prototype (of any realm: structuredClone's, a vm's) or null. */
 function isPlainData(v: unknown): v is Dict {
   if (!isDict(v)) return false;
-  const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Recursive merge: dicts merge, everything else from `b` replaces `a` (pillar and grains merging). */
