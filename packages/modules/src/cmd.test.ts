@@ -123,7 +123,22 @@ describe("cmd.run's Salt semantics", () => {
     const { templateSalt } = require('./registry') as typeof import('./registry');
     const salt = templateSalt({ log: new MemoryLogger() } as unknown as ExecEnv);
     expect(salt['cmd.run']!(['echo hi'], {})).toBe('hi');
-    expect(salt['cmd.run_all']!(['exit 4'], {})).toMatchObject({ retcode: 4 });
+    expect(salt['cmd.run_all']!(['exit 4'], { python_shell: true })).toMatchObject({ retcode: 4 });
     expect(cmdModule.functions.run!(['true'], {}, env)).toBeInstanceOf(Promise);
+  });
+
+  it("from a template, without python_shell=True, no shell: Salt's default for a call without a jid (ceph-formula's pipes)", () => {
+    const { templateSalt } = require('./registry') as typeof import('./registry');
+    const salt = templateSalt({ log: new MemoryLogger(), opts: {} } as unknown as ExecEnv);
+    // Salt 3006.1 (salt-call --local, a template): "abc | tr a X", "$HOME a  b *.none", retcode 2
+    expect(salt['cmd.run']!(['echo abc | tr a X'], {})).toBe('abc | tr a X');
+    expect(salt['cmd.run']!(["echo $HOME 'a  b' *.none"], {})).toBe('$HOME a  b *.none');
+    expect(salt['cmd.retcode']!(['test -d /nonexistent || true'], {})).toBe(2);
+    expect(() => salt['cmd.run']!(['nonexistent-cmd-xyz'], {})).toThrow("Unable to run command '['nonexistent-cmd-xyz']' without a shell");
+    // cmd.shell, python_shell=True and cmd_safe: False use the shell
+    expect(salt['cmd.shell']!(['echo abc | tr a X'], {})).toBe('Xbc');
+    expect(salt['cmd.run']!(['echo abc | tr a X'], { python_shell: true })).toBe('Xbc');
+    const unsafe = templateSalt({ log: new MemoryLogger(), opts: { cmd_safe: false } } as unknown as ExecEnv);
+    expect(unsafe['cmd.run']!(['echo abc | tr a X'], {})).toBe('Xbc');
   });
 });

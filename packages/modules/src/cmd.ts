@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RootsSourceClient, parsePasswd } from '@brine/engine';
-import { UsageError, isDict, type Dict } from '@brine/core';
-import { runCommand, runCommandSync, type RunOptions, type RunResult } from './exec';
+import { UsageError, errorMessage, isDict, type Dict } from '@brine/core';
+import { runCommand, runCommandSync, shlexSplit, type RunOptions, type RunResult } from './exec';
 import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 export interface RunAll {
@@ -111,11 +111,25 @@ function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
   };
 }
 
+/**
+ * From a template a cmd function runs without a shell unless python_shell=True (or cmd_safe: False), as Salt's
+ * _python_shell_default decides for a call with no jid: the command is split as shlex splits it, so a pipe, `$VAR`
+ * or `||` is a literal argument, and a command that does not exist fails the render. cmd.shell forces the shell.
+ */
 function cmdFnSync(pick: (r: RunAll) => unknown): ExecFn {
   return (args, kwargs, env) => {
     const cmd = cmdOf(args, kwargs);
-    const r = runAllSync(cmd, kwargs);
-    return finish(cmd, r, kwargs, env, pick(r));
+    const unset = kwargs['python_shell'] === undefined || kwargs['python_shell'] === null;
+    const opts = unset ? { ...kwargs, python_shell: env.opts?.['cmd_safe'] === false } : kwargs;
+    let r: RunAll;
+    try {
+      r = runAllSync(cmd, opts);
+    } catch (e) {
+      if (truthy(opts['python_shell'] ?? false)) throw e;
+      const argv = shlexSplit(cmd).map((a) => `'${a}'`).join(', ');
+      throw new UsageError(`Unable to run command '[${argv}]' without a shell (python_shell=False, as Salt runs a template's cmd.* call): ${/ENOENT/.test(errorMessage(e)) ? 'command not found' : errorMessage(e).replace(/^could not start '.*?': /, '')} (use cmd.shell or python_shell=True for pipes, variables and globs)`);
+    }
+    return finish(cmd, r, opts, env, pick(r));
   };
 }
 
