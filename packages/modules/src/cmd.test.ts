@@ -73,6 +73,15 @@ describe("cmd.run's Salt semantics", () => {
       expect((all.ret as { pid: number }).pid).toBeGreaterThan(0);
       expect(await call('run_stderr', ['echo e >&2'])).toBe('e');
       expect(await call('run', ['pwd; echo $A$B'], { cwd: tmp, env: [{ A: 'x' }, { B: 'y' }] })).toBe(`${tmp}\nxy`);
+      // Salt 3006's _parse_env: a str env (even YAML or JSON text) is no environment at all; str items of a list skipped
+      process.env['BRINE_CMD_ENV_T'] = 'kept';
+      try {
+        expect(await call('run', ['echo $BRINE_CMD_ENV_T'], { env: "[{'BRINE_CMD_ENV_T': 'x'}]" })).toBe('kept');
+        expect(await call('run', ['echo $BRINE_CMD_ENV_T'], { env: '{"BRINE_CMD_ENV_T": "x"}' })).toBe('kept');
+        expect(await call('run', ['echo $BRINE_CMD_ENV_T$A'], { env: ['junk', { A: 'y' }] })).toBe('kepty');
+      } finally {
+        delete process.env['BRINE_CMD_ENV_T'];
+      }
       expect(await call('run', ['cat'], { stdin: 'fed in' })).toBe('fed in');
       expect(await call('run', ['echo $0'], { shell: '/bin/bash' })).toBe('/bin/bash');
       // Salt's default cwd is the running user's home

@@ -29,14 +29,18 @@ function homeOf(user: string | undefined): string {
 }
 
 /** `env` as a dict, or as Salt's YAML list of one-key dicts; values become strings. */
+/**
+ * `env=`, as Salt 3006's cmdmod._parse_env reads it: a dict, or a list of dicts (repack_dictlist: str and number
+ * items skipped); anything else (a str, even one holding YAML or JSON) is no environment at all, silently, as in
+ * Salt: aptly-formula passes `env="[{'HOME': ...}]"` and its command runs with the minion's environment.
+ */
 function envOf(v: unknown): Record<string, string> | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  const items = Array.isArray(v) ? v : [v];
+  if (!isDict(v) && !Array.isArray(v)) return undefined;
+  const items = Array.isArray(v) ? v.filter((it) => !['string', 'number'].includes(typeof it)) : [v];
+  if (!items.every(isDict)) return undefined;
   const out: Record<string, string> = {};
-  for (const it of items) {
-    if (!isDict(it)) throw new UsageError("cmd: env must be a dictionary, e.g. env='{\"LANG\": \"C\"}'");
-    for (const [k, val] of Object.entries(it)) out[k] = val === null ? '' : String(val);
-  }
+  for (const it of items) for (const [k, val] of Object.entries(it)) out[k] = val === null ? '' : String(val);
   return out;
 }
 
