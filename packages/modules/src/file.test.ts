@@ -3,7 +3,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { nullLogger } from '@brine/core';
+import { MemoryLogger, nullLogger } from '@brine/core';
 import { fileModule } from './file';
 import type { ExecEnv } from './types';
 
@@ -109,4 +109,27 @@ test('read, contains and get_hash: asynchronous for jobs, blocking twins for tem
   expect(salt['file.contains']!([f, 'b'], {})).toBe(true);
   expect(salt['file.get_hash']!([f], { form: 'md5' })).toBe(crypto.createHash('md5').update('abc').digest('hex'));
   expect(await call('get_hash', [f], { form: 'md5' })).toBe(crypto.createHash('md5').update('abc').digest('hex'));
+});
+
+test("file.find: Salt's criteria (name, iname, regex, iregex, type, size, depth), print formats, sorted; delete and exec refused", async () => {
+  const { templateSalt } = require('./registry') as typeof import('./registry');
+  const find = templateSalt({ log: new MemoryLogger(), opts: {} } as unknown as ExecEnv)['file.find']!;
+  const d = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'brine-find-')));
+  try {
+    fs.mkdirSync(path.join(d, 'repo', 'pool'), { recursive: true });
+    for (const f of ['repo/a.deb', 'repo/B.DSC', 'repo/pool/c.udeb', 'repo/notes.txt']) fs.writeFileSync(path.join(d, f), f.length > 12 ? 'x'.repeat(2000) : 'x');
+    // aptly-formula's call: files whose name matches, case-insensitively, from the start
+    expect(find([path.join(d, 'repo')], { type: 'f', iregex: '.*(deb|udeb|dsc)$' })).toEqual([`${d}/repo/B.DSC`, `${d}/repo/a.deb`, `${d}/repo/pool/c.udeb`]);
+    expect(find([path.join(d, 'repo')], { regex: 'a' })).toEqual([`${d}/repo/a.deb`]);
+    expect(find([path.join(d, 'repo')], { name: '*.deb', maxdepth: 1 })).toEqual([`${d}/repo/a.deb`]);
+    expect(find([path.join(d, 'repo')], { iname: '*.DEB' })).toEqual([`${d}/repo/a.deb`]);
+    expect(find([path.join(d, 'repo')], { type: 'd', print: 'name' })).toEqual(['pool', 'repo']);
+    expect(find([path.join(d, 'repo')], { type: 'd', mindepth: 1, print: 'name,type' })).toEqual([['pool', 'd']]);
+    expect(find([path.join(d, 're*')], { size: '+1k', type: 'f' })).toEqual([`${d}/repo/notes.txt`, `${d}/repo/pool/c.udeb`]);
+    expect(find([path.join(d, 'missing')], {})).toEqual([]);
+    expect(() => find([d], { delete: 'f' })).toThrow(/delete is not available/);
+    expect(() => find([d], { type: 'q' })).toThrow(/invalid file type "q"/);
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
 });

@@ -13,6 +13,7 @@ import { UsageError, type Dict } from '@brine/core';
 import { parseGroup, parsePasswd } from '@brine/engine';
 import { unifiedDiff } from '@brine/engine';
 import { arg, truthy, type ExecModule } from './types';
+import { findFiles } from './file-find';
 
 function absPath(fun: string, p: unknown): string {
   const s = String(p ?? '');
@@ -142,6 +143,7 @@ export const fileModule: ExecModule = {
     touch: "Create a file if missing and set its times: name, atime, mtime (seconds). Returns True.",
     symlink: "Create a symlink: src, path, force=False, atomic=False. Returns True (an existing path is an error without force).",
     chown: "Set the owner and group of a path: path, user, group. Returns None, or the error text ('File not found').",
+    find: "Paths under path (a glob) matching name, iname, regex, iregex, type, size, mtime, grep; mindepth, maxdepth; print=.\nSorted. delete and exec are refused.",
   },
   // Blocking twins of the asynchronous readers, for templates only (`salt['file.read'](...)` in Jinja).
   templateFunctions: {
@@ -157,6 +159,8 @@ export const fileModule: ExecModule = {
     stats: (args, kwargs) => fileStats(absPath('stats', arg(args, kwargs, 0, 'path', '')), arg(args, kwargs, 1, 'hash_type', null), truthy(arg(args, kwargs, 2, 'follow_symlinks', true))),
   },
   functions: {
+    // A search blocks while it walks the tree it is given (as Salt's does); the template calls it the same way.
+    find: (args, kwargs) => findFiles(String(arg(args, kwargs, 0, 'path', '')), args.slice(1), kwargs),
     read: async (args, kwargs) => {
       const p = absPath('read', arg(args, kwargs, 0, 'path', ''));
       const data = await fs.promises.readFile(p);

@@ -7,3 +7,4 @@ export { PyRandom } from './salt/pyrandom';
 export { saltSample } from './salt/filters-random';
 export { fromWireData, toWireData } from './salt/wire-data';
 export { merge as saltMerge, traverseDictAndList } from './salt/data';
+export { pyRegex } from './salt/pyregex';
