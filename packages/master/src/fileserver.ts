@@ -9,8 +9,8 @@ export class FileServer {
   /** sha256 by absolute path, keyed on mtime+size so an unchanged tree is not re-hashed. */
   private readonly hashes = new Map<string, { stamp: string; hash: string }>();
 
-  constructor(fileRoots: Record<string, string[]>) {
-    for (const [env, dirs] of Object.entries(fileRoots)) this.roots.set(env, new FileRoots(dirs));
+  constructor(fileRoots: Record<string, string[]>, o: { followSymlinks?: boolean } = {}) {
+    for (const [env, dirs] of Object.entries(fileRoots)) this.roots.set(env, new FileRoots(dirs, o));
   }
 
   env(saltenv: string): FileRoots | undefined {

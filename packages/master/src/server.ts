@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { errorMessage, expandNodegroups, isTransientWriteError, LocalStorageError, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
+import { errorMessage, expandNodegroups, fileRootsOptions, isTransientWriteError, LocalStorageError, matchTarget, PathEscapeError, UsageError, type Dict, type Logger, type TargetType } from '@brine/core';
 import { toWireData } from '@brine/render';
 import {
   AUTH_FRESHNESS_MS,
@@ -143,7 +143,7 @@ export class Master implements ClusterHost {
     const pins = new GrainPins(opts.minion_grains, path.join(opts.config_dir, 'minion_grains'), opts.minion_grains_only, log.child({ part: 'grains' }));
     this.registry = new Registry(path.join(opts.cachedir, 'minions'), pins, { bytes: opts.minion_quota_grains_bytes, refusals });
     this.mine = new MineStore(path.join(opts.cachedir, 'mine'), { bytes: opts.minion_quota_mine_bytes, refusals });
-    this.files = new FileServer(opts.file_roots);
+    this.files = new FileServer(opts.file_roots, fileRootsOptions(opts));
     this.events = new EventBus(log.child({ part: 'events' }));
     this.keyEvents = new KeyEvents(this.events);
     this.fileRecv = new FileRecv(opts, log.child({ part: 'file_recv' }));

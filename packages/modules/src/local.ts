@@ -1,5 +1,5 @@
 /** The execution environment of a masterless call (`brine call --local`): local roots, local pillar. */
-import { FileRoots, type Logger } from '@brine/core';
+import { FileRoots, fileRootsOptions, type Logger } from '@brine/core';
 import { compilePillar } from '@brine/render';
 import type { MinionOpts } from '@brine/config';
 import { chooseProviders } from '@brine/engine';
@@ -18,7 +18,7 @@ export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
     pillar: {},
     opts,
     log,
-    roots: new FileRoots(opts.file_roots['base'] ?? []),
+    roots: new FileRoots(opts.file_roots['base'] ?? [], fileRootsOptions(opts)),
     providers: () => (providers ??= chooseProviders(opts)),
   };
   env.pillar = compilePillar({ roots: new FileRoots(opts.pillar_roots['base'] ?? []), id: opts.id, grains, opts, salt: templateSalt(env), log });

@@ -5,7 +5,7 @@
  * keyed by the master's minion id (`<host>_master`, or `id` from the master config), as `salt-run` prints it.
  */
 import * as os from 'os';
-import { BrineError, errorMessage, FileRoots, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
+import { BrineError, errorMessage, FileRoots, fileRootsOptions, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
 import { compilePillar, Renderer, saltMerge } from '@brine/render';
 import { chooseProviders, CompileError, getStateFunction, LocalHostReader, LocalHostWriter, RootsSourceClient, runStates, type StateFunction } from '@brine/engine';
 import type { Master } from '../server';
@@ -46,7 +46,7 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
   const test = o.test ?? false;
   const fail = (errors: string[]): OrchestrateResult => ({ data: { [id]: errors }, outcome: 'error', retcode: 1 });
   if (mods.length === 0) return fail(['state.orchestrate: name the orchestrate SLS (e.g. orch.stack)']);
-  const roots = new FileRoots(master.opts.file_roots[o.saltenv ?? 'base'] ?? []);
+  const roots = new FileRoots(master.opts.file_roots[o.saltenv ?? 'base'] ?? [], fileRootsOptions(master.opts));
   let renderer: Renderer;
   let chunks: LowChunk[];
   try {

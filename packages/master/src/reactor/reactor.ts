@@ -11,7 +11,7 @@
  * never stops the master.
  */
 import { AsyncLocalStorage } from 'async_hooks';
-import { BrineError, errorMessage, FileRoots, globMatch, isDict, type Dict, type Logger } from '@brine/core';
+import { BrineError, errorMessage, FileRoots, fileRootsOptions, globMatch, isDict, type Dict, type Logger } from '@brine/core';
 import type { ReactorEntry } from '@brine/config';
 import { Renderer } from '@brine/render';
 import type { BrineEvent } from '../events/bus';
@@ -66,7 +66,7 @@ export class Reactor {
   constructor(private readonly master: Master, private readonly entries: ReactorEntry[], private readonly callRunner: RunnerCaller, private readonly log: Logger) {
     const o = master.opts;
     this.causes = new CauseTracker(Math.max(1, o.reactor_loop_limit));
-    this.roots = new FileRoots(o.file_roots['base'] ?? []);
+    this.roots = new FileRoots(o.file_roots['base'] ?? [], fileRootsOptions(o));
   }
 
   /** Start reacting (no-op without a `reactor:` map). */
