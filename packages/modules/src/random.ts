@@ -6,7 +6,7 @@
  */
 import { createHash, getHashes, randomInt } from 'crypto';
 import { UsageError } from '@brine/core';
-import { PyRandom, saltSample } from '@brine/render';
+import { PyRandom, randBelow, saltSample } from '@brine/render';
 import { cryptSalt, shaCrypt } from './sha-crypt';
 import { arg, type ExecModule } from './types';
 
@@ -101,8 +101,7 @@ export const randomModule: ExecModule = {
       const seed = arg(args, kwargs, 2, 'seed', null);
       const width = end - start + 1n;
       if (width <= 0n) throw new UsageError(`empty range for randrange() (${start}, ${end + 1n}, ${width})`);
-      const r = seed === null ? new PyRandom(BigInt(randomInt(2 ** 47))) : new PyRandom(seedOf(seed));
-      const n = start + r.randbelow(width);
+      const n = start + (seed === null ? randBelow(width) : new PyRandom(seedOf(seed)).randbelow(width));
       return Number.isSafeInteger(Number(n)) ? Number(n) : n;
     },
     seed: (args, kwargs, env) => {

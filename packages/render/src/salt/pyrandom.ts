@@ -23,7 +23,7 @@ function words(n: bigint): number[] {
 }
 
 /** A seed as Python 3.11's `random.seed(a)` turns it into an int. */
-export function seedInt(a: number | bigint | string | boolean): bigint {
+function seedInt(a: number | bigint | string | boolean): bigint {
   if (typeof a === 'string') {
     const b = Buffer.from(a, 'utf8');
     const all = Buffer.concat([b, createHash('sha512').update(b).digest()]);
@@ -168,20 +168,4 @@ export function randBelow(n: bigint, seed?: number | bigint | string | boolean):
     const r = BigInt('0x' + randomBytes(bytes).toString('hex')) & mask;
     if (r < n) return r;
   }
-}
-
-/**
- * Python's `hash()` of an int seed (`random.Random(hash(seed))` in Salt's random_sample / random_shuffle): the
- * value itself for the ints a template writes (|n| < 2^61 - 1), with hash(-1) == -2. A str's hash is salted per
- * Python process, so Salt's order for a str seed changes from run to run; Brine uses the str itself (stable).
- */
-export function pyHashSeed(seed: unknown): number | bigint | string | boolean {
-  if (typeof seed === 'boolean' || typeof seed === 'string') return seed;
-  if (typeof seed === 'number' && Number.isInteger(seed)) return seed === -1 ? -2 : seed;
-  if (typeof seed === 'bigint') {
-    const P = (1n << 61n) - 1n;
-    const h = seed < 0n ? -(-seed % P) : seed % P;
-    return h === -1n ? -2n : h;
-  }
-  return String(seed);
 }
