@@ -10,6 +10,35 @@ it("cmd.run and cmd.shell return stdout with stderr merged (Salt's stderr=subpro
   expect(await shell!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
   expect(await run!(['echo out; echo err >&2'], {}, env)).toBe('out\nerr');
   expect(await run_stdout!(['echo out; echo err >&2'], {}, env)).toBe('out');
+  // One pipe: the streams interleave in the order the command wrote them (Salt 3006.1: 'e1\no1\ne2').
+  expect(await run!(['echo e1 >&2; echo o1; echo e2 >&2'], {}, env)).toBe('e1\no1\ne2');
+  const all = (r: unknown) => (r instanceof CallResult ? r.ret : r) as { stdout: string; stderr: string };
+  expect(all(await run!(['ls /nonexistent-brine-dir /'], { python_shell: false }, env))).toMatch(/^ls: cannot access '\/nonexistent-brine-dir'/);
+  // run_all keeps them apart unless redirect_stderr=True
+  expect(all(await cmdModule.functions.run_all!(['echo e1 >&2; echo o1'], {}, env))).toMatchObject({ stdout: 'o1', stderr: 'e1' });
+  expect(all(await cmdModule.functions.run_all!(['echo e1 >&2; echo o1'], { redirect_stderr: true }, env))).toMatchObject({ stdout: 'e1\no1', stderr: '' });
+  // a command that cannot be found still fails to start (Popen's OSError), merged or not
+  await expect(run!(['nonexistent-cmd-xyz'], { python_shell: false }, env)).rejects.toThrow(/could not start 'nonexistent-cmd-xyz'.*ENOENT/);
+});
+
+it("output is rstripped as Salt's rstrip=True does (all trailing whitespace); rstrip=False keeps it", async () => {
+  const { run, run_all } = cmdModule.functions;
+  expect(await run!(["printf 'a  \\n\\n\\t\\n'"], {}, env)).toBe('a');
+  expect(await run!(["printf 'a  \\n\\n'"], { rstrip: false }, env)).toBe('a  \n\n');
+  expect(await run_all!(["printf 'o \\n'; printf 'e\\n\\n' >&2"], {}, env)).toMatchObject({ stdout: 'o', stderr: 'e' });
+});
+
+it("Salt's checks before running: the shell, the runas user, success_retcodes; the C locale unless env sets it", async () => {
+  const { run, retcode, run_all } = cmdModule.functions;
+  await expect(run!(['true'], { shell: '/bin/no-such-shell' }, env)).rejects.toThrow('The shell /bin/no-such-shell is not available');
+  await expect(run!(['true'], { runas: 'no-such-user-brine' }, env)).rejects.toThrow("User 'no-such-user-brine' is not available");
+  await expect(run!(['true'], { success_retcodes: 'x' }, env)).rejects.toThrow('success_retcodes must be a list of integers');
+  // a listed status reads as 0 (Salt's _run rewrites ret['retcode']); so does success_stdout's text
+  expect(await retcode!(['exit 3'], { success_retcodes: '2,3' }, env)).toBe(0);
+  expect(await run_all!(['echo done; exit 5'], { success_stdout: 'done' }, env)).toMatchObject({ retcode: 0, stdout: 'done' });
+  expect(await run!(['echo $LC_MESSAGES $LANGUAGE'], {}, env)).toBe('C C');
+  expect(await run!(['echo $LC_MESSAGES'], { env: { LC_MESSAGES: 'fr_FR.UTF-8' } }, env)).toBe('fr_FR.UTF-8');
+  expect(await run!(['echo "[$LC_MESSAGES]"'], { reset_system_locale: false, env: { LC_MESSAGES: '' } }, env)).toBe('[]');
 });
 
 describe('cmd.script', () => {
@@ -59,7 +88,7 @@ describe("cmd.run's Salt semantics", () => {
     expect(log.lines.map((l) => l.msg)).toEqual(["Command 'echo a; exit 3' failed with return code: 3", 'output: a']);
     // ignore_retcode and success_retcodes make it a success; output_loglevel=quiet keeps the output out of the log
     expect(await call('run', ['echo a; exit 3'], { ignore_retcode: true })).toBe('a');
-    expect(await call('retcode', ['exit 3'], { success_retcodes: [3] })).toBe(3);
+    expect(await call('retcode', ['exit 3'], { success_retcodes: [3] })).toBe(0);
     const quiet = new MemoryLogger();
     await call('run', ['echo $((6*7)); exit 1'], { output_loglevel: 'quiet' }, { log: quiet } as unknown as ExecEnv);
     expect(quiet.lines.map((l) => l.msg)).toEqual(["Command 'echo $((6*7)); exit 1' failed with return code: 1"]);
@@ -95,8 +124,8 @@ describe("cmd.run's Salt semantics", () => {
   it('runas runs the command as that user (the minion runs as root)', async () => {
     expect(process.getuid!()).toBe(0);
     expect(await call('run', ['id -un; pwd'], { runas: 'nobody', cwd: '/tmp' })).toBe('nobody\n/tmp');
-    // Salt's default cwd is the runas user's home: nobody's does not exist
-    await expect(call('run', ['true'], { runas: 'nobody' })).rejects.toThrow("Specified cwd '/nonexistent' either not absolute or does not exist");
+    // Salt's default cwd is the runas user's home, or / when it cannot be read (nobody's /nonexistent)
+    expect(await call('run', ['pwd'], { runas: 'nobody' })).toBe('/');
   });
 
   it('python_shell=False runs the argv without a shell (no expansion), as Salt does', async () => {

@@ -18,17 +18,27 @@ export interface RunAll {
   stderr: string;
 }
 
-/** A user's home directory (Salt's default cwd: `~runas`, or the minion user's home). */
+/**
+ * Salt's default cwd: `~runas`, or the minion user's home; "/" when that cannot be read (os.access R_OK), e.g.
+ * nobody's /nonexistent.
+ */
 function homeOf(user: string | undefined): string {
-  if (!user) return os.homedir();
+  let home = os.homedir();
+  if (user) {
+    try {
+      home = parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).find((u) => u.name === user)?.home ?? '/';
+    } catch {
+      home = '/';
+    }
+  }
   try {
-    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).find((u) => u.name === user)?.home ?? '/';
+    fs.accessSync(home, fs.constants.R_OK);
+    return home;
   } catch {
     return '/';
   }
 }
 
-/** `env` as a dict, or as Salt's YAML list of one-key dicts; values become strings. */
 /**
  * `env=`, as Salt 3006's cmdmod._parse_env reads it: a dict, or a list of dicts (repack_dictlist: str and number
  * items skipped); anything else (a str, even one holding YAML or JSON) is no environment at all, silently, as in
@@ -44,40 +54,90 @@ function envOf(v: unknown): Record<string, string> | undefined {
   return out;
 }
 
-/** The run options Salt's cmd functions take: cwd, runas, env, shell, python_shell, stdin, timeout. */
-export function runOptions(kwargs: Dict, env?: ExecEnv): RunOptions {
+/** Salt's reset_system_locale (on by default): the C locale for what Salt parses, unless the caller's env sets it. */
+const C_LOCALE = Object.fromEntries(
+  ['LC_CTYPE', 'LC_NUMERIC', 'LC_TIME', 'LC_COLLATE', 'LC_MONETARY', 'LC_MESSAGES', 'LC_PAPER', 'LC_NAME', 'LC_ADDRESS', 'LC_TELEPHONE', 'LC_MEASUREMENT', 'LC_IDENTIFICATION', 'LANGUAGE'].map((k) => [k, 'C']),
+);
+
+const isExecutableFile = (f: string): boolean => {
+  try {
+    fs.accessSync(f, fs.constants.X_OK);
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The run options Salt's cmd functions take: cwd, runas, env, shell, python_shell, stdin, timeout,
+ * reset_system_locale. `mergeStderr`: one pipe for both streams (cmd.run, and run_all with redirect_stderr=True).
+ * Checked before anything runs, in Salt's order and words: the shell, then the runas user, then cwd.
+ */
+export function runOptions(kwargs: Dict, env?: ExecEnv, mergeStderr = false): RunOptions {
   const runas = typeof kwargs['runas'] === 'string' && kwargs['runas'] ? kwargs['runas'] : undefined;
   const pythonShell = kwargs['python_shell'] === undefined || kwargs['python_shell'] === null ? true : truthy(kwargs['python_shell']);
   const timeout = Number(kwargs['timeout'] ?? 0);
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`cmd: timeout must be a number of seconds, not '${String(kwargs['timeout'])}'`);
+  const shell = typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : '/bin/sh';
+  if (!isExecutableFile(shell)) throw new UsageError(`The shell ${shell} is not available`);
+  if (runas && !userExists(runas)) throw new UsageError(`User '${runas}' is not available`);
   const cwd = typeof kwargs['cwd'] === 'string' && kwargs['cwd'] ? kwargs['cwd'] : homeOf(runas);
-  if (!fs.existsSync(cwd)) throw new UsageError(`Specified cwd '${cwd}' either not absolute or does not exist`);
+  if (!path.isAbsolute(cwd) || !fs.existsSync(cwd)) throw new UsageError(`Specified cwd '${cwd}' either not absolute or does not exist`);
+  const callerEnv = envOf(kwargs['env']);
+  const resetLocale = kwargs['reset_system_locale'] === undefined || kwargs['reset_system_locale'] === null || truthy(kwargs['reset_system_locale']);
   return {
     cwd,
     runas,
-    env: envOf(kwargs['env']),
-    shell: pythonShell ? (typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : '/bin/sh') : false,
+    env: resetLocale ? { ...C_LOCALE, ...callerEnv } : callerEnv,
+    shell: pythonShell ? shell : false,
     stdin: kwargs['stdin'] === undefined || kwargs['stdin'] === null ? undefined : String(kwargs['stdin']),
     timeoutMs: timeout ? timeout * 1000 : undefined,
     signal: env?.signal,
+    mergeStderr,
+    raw: true,
   };
 }
 
-/** RunResult in Salt's run_all shape; a timed-out command reads as Salt's TimedProc says it. */
-function salted(cmd: string, kwargs: Dict, r: RunResult): RunAll {
+function userExists(name: string): boolean {
+  try {
+    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).some((u) => u.name === name);
+  } catch {
+    return false;
+  }
+}
+
+/** Salt's split_input: a list, a comma-separated str, or one value. */
+const listOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined || v === null ? [] : String(v).split(',').map((x) => x.trim()));
+
+/**
+ * RunResult in Salt's run_all shape: output rstripped (rstrip=True, Salt's default), an exit status listed in
+ * success_retcodes (or output containing a success_stdout/success_stderr string) reads as 0, and a timed-out command
+ * reads as Salt's TimedProc says it.
+ */
+function salted(cmd: string, kwargs: Dict, codes: number[], r: RunResult): RunAll {
   if (r.stopped === 'timeout') return { pid: r.pid, retcode: 1, stdout: `${cmd} : Timed out after ${String(kwargs['timeout'])} seconds`, stderr: '' };
-  if (r.stopped === 'cancelled') return { pid: r.pid, retcode: 1, stdout: r.stdout, stderr: `${r.stderr}${r.stderr ? '\n' : ''}cancelled: the job was killed` };
-  return { pid: r.pid, retcode: r.retcode, stdout: r.stdout, stderr: r.stderr };
+  const rstrip = kwargs['rstrip'] === undefined || kwargs['rstrip'] === null || truthy(kwargs['rstrip']);
+  const strip = (s: string): string => (rstrip ? s.replace(/[\s\x1c-\x1f\x85]+$/u, '') : s);
+  const stdout = strip(r.stdout);
+  const stderr = strip(r.stderr);
+  if (r.stopped === 'cancelled') return { pid: r.pid, retcode: 1, stdout, stderr: `${stderr}${stderr ? '\n' : ''}cancelled: the job was killed` };
+  const okOutput = listOf(kwargs['success_stdout']).some((x) => stdout.includes(x)) || listOf(kwargs['success_stderr']).some((x) => stderr.includes(x));
+  return { pid: r.pid, retcode: codes.includes(r.retcode) || okOutput ? 0 : r.retcode, stdout, stderr };
+}
+
+/** success_retcodes as Salt checks it, before the command runs. */
+function successCodes(kwargs: Dict): number[] {
+  return listOf(kwargs['success_retcodes']).map((c) => {
+    if (!/^[-+]?\d+$/.test(c)) throw new UsageError('success_retcodes must be a list of integers');
+    return Number(c);
+  });
 }
 
 /** Run a command as Salt's cmd functions do, asynchronously (for jobs). */
-export async function runAll(cmd: string, kwargs: Dict, env?: ExecEnv): Promise<RunAll> {
-  return salted(cmd, kwargs, await runCommand(cmd, runOptions(kwargs, env)));
-}
-
-/** The blocking twin of runAll: template-time calls only. */
-export function runAllSync(cmd: string, kwargs: Dict): RunAll {
-  return salted(cmd, kwargs, runCommandSync(cmd, runOptions(kwargs)));
+export async function runAll(cmd: string, kwargs: Dict, env?: ExecEnv, mergeStderr = false): Promise<RunAll> {
+  const opts = runOptions(kwargs, env, mergeStderr);
+  const codes = successCodes(kwargs);
+  return salted(cmd, kwargs, codes, await runCommand(cmd, opts));
 }
 
 const cmdOf = (args: unknown[], kwargs: Dict): string => {
@@ -86,13 +146,8 @@ const cmdOf = (args: unknown[], kwargs: Dict): string => {
   return Array.isArray(c) ? c.map(String).join(' ') : String(c);
 };
 
-/** Salt's success_retcodes: exit statuses that count as success besides 0. */
-function succeeded(r: RunAll, kwargs: Dict): boolean {
-  if (r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false)) return true;
-  const ok = kwargs['success_retcodes'];
-  const list = Array.isArray(ok) ? ok : ok === undefined || ok === null ? [] : String(ok).split(',');
-  return list.map(Number).includes(r.retcode);
-}
+/** Success: exit status 0 (after success_retcodes), or ignore_retcode. */
+const succeeded = (r: RunAll, kwargs: Dict): boolean => r.retcode === 0 || truthy(kwargs['ignore_retcode'] ?? false);
 
 /**
  * Like Salt: a command that exits non-zero keeps its return (run: the output; run_all: the dict; retcode: the
@@ -107,10 +162,16 @@ function finish(cmd: string, r: RunAll, kwargs: Dict, env: ExecEnv, ret: unknown
   return new CallResult(ret, 'error', 'nested', r.retcode);
 }
 
-function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
+/** What a cmd function returns from the run, and whether its stderr shares stdout's pipe. */
+interface Pick {
+  pick: (r: RunAll) => unknown;
+  merge: (kwargs: Dict) => boolean;
+}
+
+function cmdFn({ pick, merge }: Pick): ExecFn {
   return async (args, kwargs, env) => {
     const cmd = cmdOf(args, kwargs);
-    const r = await runAll(cmd, kwargs, env);
+    const r = await runAll(cmd, kwargs, env, merge(kwargs));
     return finish(cmd, r, kwargs, env, pick(r));
   };
 }
@@ -119,34 +180,38 @@ function cmdFn(pick: (r: RunAll) => unknown): ExecFn {
  * From a template a cmd function runs without a shell unless python_shell=True (or cmd_safe: False), as Salt's
  * _python_shell_default decides for a call with no jid: the command is split as shlex splits it, so a pipe, `$VAR`
  * or `||` is a literal argument, and a command that does not exist fails the render. cmd.shell forces the shell.
+ * A bad shell, runas user or cwd fails with Salt's words before anything runs.
  */
-function cmdFnSync(pick: (r: RunAll) => unknown): ExecFn {
+function cmdFnSync({ pick, merge }: Pick): ExecFn {
   return (args, kwargs, env) => {
     const cmd = cmdOf(args, kwargs);
     const unset = kwargs['python_shell'] === undefined || kwargs['python_shell'] === null;
-    const opts = unset ? { ...kwargs, python_shell: env.opts?.['cmd_safe'] === false } : kwargs;
+    const kw = unset ? { ...kwargs, python_shell: env.opts?.['cmd_safe'] === false } : kwargs;
+    const opts = runOptions(kw, undefined, merge(kw));
+    const codes = successCodes(kw);
     let r: RunAll;
     try {
-      r = runAllSync(cmd, opts);
+      r = salted(cmd, kw, codes, runCommandSync(cmd, opts));
     } catch (e) {
-      if (truthy(opts['python_shell'] ?? false)) throw e;
+      if (opts.shell !== false) throw e;
       const argv = shlexSplit(cmd).map((a) => `'${a}'`).join(', ');
       throw new UsageError(`Unable to run command '[${argv}]' without a shell (python_shell=False, as Salt runs a template's cmd.* call): ${/ENOENT/.test(errorMessage(e)) ? 'command not found' : errorMessage(e).replace(/^could not start '.*?': /, '')} (use cmd.shell or python_shell=True for pipes, variables and globs)`);
     }
-    return finish(cmd, r, opts, env, pick(r));
+    return finish(cmd, r, kw, env, pick(r));
   };
 }
 
-/** cmd.run's output: Salt runs the command with stderr=subprocess.STDOUT (redirect_stderr=True). */
-const merged = (r: RunAll): string => (r.stderr && r.stdout ? `${r.stdout}\n${r.stderr}` : r.stdout || r.stderr);
-const picks: Record<string, (r: RunAll) => unknown> = {
-  run: merged,
-  run_stdout: (r) => r.stdout,
-  run_stderr: (r) => r.stderr,
-  run_all: (r) => r,
-  retcode: (r) => r.retcode,
+/** Salt's cmd.run (and cmd.shell) run with stderr=subprocess.STDOUT; run_all only with redirect_stderr=True. */
+const always = (): boolean => true;
+const never = (): boolean => false;
+const picks: Record<string, Pick> = {
+  run: { pick: (r) => r.stdout, merge: always },
+  run_stdout: { pick: (r) => r.stdout, merge: never },
+  run_stderr: { pick: (r) => r.stderr, merge: never },
+  run_all: { pick: (r) => r, merge: (kw) => truthy(kw['redirect_stderr'] ?? false) },
+  retcode: { pick: (r) => r.retcode, merge: never },
   // cmd.shell is cmd.run with python_shell=True.
-  shell: merged,
+  shell: { pick: (r) => r.stdout, merge: always },
 };
 
 const forceShell = (f: ExecFn): ExecFn => (args, kwargs, env) => f(args, { ...kwargs, python_shell: true }, env);

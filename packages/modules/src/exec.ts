@@ -4,6 +4,8 @@
  * shell. `runCommandSync` is the blocking twin used only by template-time calls (`salt['cmd.run'](...)` in Jinja).
  */
 import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LocalHostWriter, type ExecOptions, type ExecResult } from '@brine/engine';
 
 export interface RunOptions {
@@ -15,6 +17,10 @@ export interface RunOptions {
   stdin?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Send the command's stderr into its stdout pipe (Python's stderr=subprocess.STDOUT): one stream, in write order. */
+  mergeStderr?: boolean;
+  /** Keep the output as written (no trailing newline trimmed): the caller strips it, as Salt's rstrip decides. */
+  raw?: boolean;
 }
 
 export interface RunResult {
@@ -58,7 +64,30 @@ export function shlexSplit(s: string): string[] {
   return out;
 }
 
-function argvOf(cmd: string | string[], o: RunOptions): string[] {
+/** Where PATH finds an executable `name` (a name with a slash is taken as it is), or undefined. */
+function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const isExe = (f: string): boolean => {
+    try {
+      return fs.statSync(f).isFile() && (fs.accessSync(f, fs.constants.X_OK), true);
+    } catch {
+      return false;
+    }
+  };
+  if (name.includes('/')) return isExe(name) ? name : undefined;
+  return (env['PATH'] ?? '').split(':').map((d) => path.join(d || '.', name)).find(isExe);
+}
+
+/**
+ * One pipe for both streams, as Python's Popen(stderr=STDOUT) gives: Node cannot hand a child the same pipe twice,
+ * so a shell dups it (`exec "$@" 2>&1`) and then becomes the command (same pid, same process group). A command that
+ * cannot be found must still fail to start, as Popen's does, not exit 127 from that shell.
+ */
+function mergedArgv(argv: string[], env: NodeJS.ProcessEnv): string[] {
+  if (!which(argv[0]!, env)) throw Object.assign(new Error(`spawn ${argv[0]} ENOENT`), { code: 'ENOENT' });
+  return ['/bin/sh', '-c', 'exec "$@" 2>&1', 'sh', ...argv];
+}
+
+function argvOf(cmd: string | string[], o: RunOptions, env: NodeJS.ProcessEnv): string[] {
   let argv: string[];
   if (Array.isArray(cmd)) argv = cmd.map(String);
   else if (o.shell === false) argv = shlexSplit(cmd);
@@ -68,17 +97,26 @@ function argvOf(cmd: string | string[], o: RunOptions): string[] {
     if (process.getuid?.() !== 0) throw new Error(`cannot run as ${o.runas}: the minion is not running as root`);
     argv = ['runuser', '-u', o.runas, '--', ...argv];
   }
-  return argv;
+  return o.mergeStderr ? mergedArgv(argv, env) : argv;
 }
 
-const trimNl = (s: string): string => s.replace(/\r?\n$/, '');
+/** The output as the caller wants it: one trailing newline trimmed unless `raw`. */
+const outText = (s: string, o: RunOptions): string => (o.raw ? s : s.replace(/\r?\n$/, ''));
+
+const startError = (cmd: string | string[], e: unknown): Error => new Error(`could not start '${Array.isArray(cmd) ? cmd.join(' ') : cmd}': ${e instanceof Error ? e.message : String(e)}`);
 
 /** Run a command to its end, never throwing on a non-zero exit (only when it cannot start). */
 export function runCommand(cmd: string | string[], o: RunOptions = {}): Promise<RunResult> {
-  const argv = argvOf(cmd, o);
+  const env = { ...process.env, ...o.env };
+  let argv: string[];
+  try {
+    argv = argvOf(cmd, o, env);
+  } catch (e) {
+    return Promise.reject(o.mergeStderr && (e as NodeJS.ErrnoException).code === 'ENOENT' ? startError(cmd, e) : e);
+  }
   return new Promise((resolve, reject) => {
     if (o.signal?.aborted) return resolve({ pid: 0, retcode: 1, stdout: '', stderr: '', stopped: 'cancelled' });
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env: { ...process.env, ...o.env }, detached: true, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: o.cwd, env, detached: true, stdio: [o.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let stopped: RunResult['stopped'];
@@ -102,24 +140,30 @@ export function runCommand(cmd: string | string[], o: RunOptions = {}): Promise<
     child.once('error', (e) => {
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
-      reject(new Error(`could not start '${Array.isArray(cmd) ? cmd.join(' ') : cmd}': ${e.message}`));
+      reject(startError(cmd, e));
     });
     child.once('close', (code, sig) => {
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       const retcode = code ?? (sig ? 128 + (sig === 'SIGKILL' ? 9 : sig === 'SIGTERM' ? 15 : 1) : 1);
-      resolve({ pid: child.pid ?? 0, retcode, stdout: trimNl(Buffer.concat(out).toString('utf8')), stderr: trimNl(Buffer.concat(err).toString('utf8')), ...(stopped ? { stopped } : {}) });
+      resolve({ pid: child.pid ?? 0, retcode, stdout: outText(Buffer.concat(out).toString('utf8'), o), stderr: outText(Buffer.concat(err).toString('utf8'), o), ...(stopped ? { stopped } : {}) });
     });
   });
 }
 
 /** The blocking twin of runCommand: for template-time calls only (templates cannot wait for a promise). */
 export function runCommandSync(cmd: string | string[], o: RunOptions = {}): RunResult {
-  const argv = argvOf(cmd, o);
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: o.cwd, env: { ...process.env, ...o.env }, encoding: 'utf8', timeout: o.timeoutMs || undefined, killSignal: 'SIGKILL', input: o.stdin });
+  const env = { ...process.env, ...o.env };
+  let argv: string[];
+  try {
+    argv = argvOf(cmd, o, env);
+  } catch (e) {
+    throw o.mergeStderr && (e as NodeJS.ErrnoException).code === 'ENOENT' ? startError(cmd, e) : e;
+  }
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: o.cwd, env, encoding: 'utf8', timeout: o.timeoutMs || undefined, killSignal: 'SIGKILL', input: o.stdin });
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
-  if (r.error && !timedOut) throw new Error(`could not start '${Array.isArray(cmd) ? cmd.join(' ') : cmd}': ${r.error.message}`);
-  return { pid: r.pid ?? 0, retcode: r.status ?? (r.signal ? 137 : 1), stdout: trimNl(r.stdout ?? ''), stderr: trimNl(r.stderr ?? ''), ...(timedOut ? { stopped: 'timeout' as const } : {}) };
+  if (r.error && !timedOut) throw startError(cmd, r.error);
+  return { pid: r.pid ?? 0, retcode: r.status ?? (r.signal ? 137 : 1), stdout: outText(r.stdout ?? '', o), stderr: outText(r.stderr ?? '', o), ...(timedOut ? { stopped: 'timeout' as const } : {}) };
 }
 
 /**
