@@ -1,29 +1,54 @@
 import * as os from 'os';
 import { nullLogger } from '@brine/core';
-import { inCidr, networkModule } from './network';
+import { inSubnet } from '@brine/render';
+import { addrs, networkModule } from './network';
 import type { ExecEnv } from './types';
 
 const env = { log: nullLogger } as unknown as ExecEnv;
 const call = (fun: string, args: unknown[] = [], kwargs: Record<string, unknown> = {}) => networkModule.functions[fun]!(args, kwargs, env) as string[];
 
-test('cidr membership', () => {
-  expect(inCidr('10.0.0.5', '10.0.0.0/24')).toBe(true);
-  expect(inCidr('10.0.1.5', '10.0.0.0/24')).toBe(false);
-  expect(inCidr('192.168.7.9', '0.0.0.0/0')).toBe(true);
-  expect(inCidr('10.0.0.5', '10.0.0.5')).toBe(true);
-  expect(inCidr('::1', '10.0.0.0/8')).toBe(false);
-});
-
-test('ip_addrs: loopback only on request, interface and cidr filters, sorted and unique', () => {
+test('ip_addrs on this host: loopback only on request, interface and cidr filters', () => {
   const all = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4');
-  const external = [...new Set(all.filter((a) => !a!.internal).map((a) => a!.address))].sort();
-  expect(call('ip_addrs')).toEqual(external);
+  const external = [...new Set(all.filter((a) => !a!.internal).map((a) => a!.address))];
+  expect([...call('ip_addrs')].sort()).toEqual(external.sort());
   expect(call('ip_addrs', ['lo'])).toEqual([]);
   expect(call('ip_addrs', ['lo', true])).toEqual(['127.0.0.1']);
   expect(call('ip_addrs', [], { interface: 'lo', include_loopback: true, cidr: '127.0.0.0/8' })).toEqual(['127.0.0.1']);
-  expect(call('ip_addrs', [null, true, '10.255.255.0/24'])).toEqual(all.map((a) => a!.address).filter((ip) => inCidr(ip, '10.255.255.0/24')).sort());
+  expect(call('ip_addrs', [null, true, '10.255.255.0/24'])).toEqual(call('ip_addrs', [null, true]).filter((ip) => inSubnet(ip, '10.255.255.0/24')));
   const ifaces = networkModule.functions['interfaces']!([], {}, env) as Record<string, { inet: { address: string }[] }>;
   expect(ifaces['lo']!.inet.map((i) => i.address)).toContain('127.0.0.1');
+});
+
+test("ip_addrs / ip_addrs6 as Salt 3006 filters them: name globs and lists, alias labels, ipaddress order, link-local kept, type=", () => {
+  const v4 = (address: string, internal = false) => ({ address, family: 'IPv4', internal, netmask: '255.255.255.0', mac: '', cidr: `${address}/24` }) as os.NetworkInterfaceInfo;
+  const v6 = (address: string, internal = false) => ({ address, family: 'IPv6', internal, netmask: 'ffff:ffff:ffff:ffff::', mac: '', cidr: `${address}/64`, scopeid: 0 }) as os.NetworkInterfaceInfo;
+  const table = {
+    lo: [v4('127.0.0.1', true), v6('::1', true)],
+    eth0: [v4('10.0.0.10'), v4('10.0.0.9'), v6('fe80::1'), v6('2001:db8::5')],
+    'eth0:1': [v4('192.168.1.2')],
+    eth1: [v4('8.8.4.4'), v4('10.0.0.9')],
+    wg0: [v4('100.64.0.1')],
+  };
+  const ip4 = (kw: Record<string, unknown> = {}, args: unknown[] = []) => addrs('IPv4', args, kw, table);
+  expect(ip4()).toEqual(['8.8.4.4', '10.0.0.9', '10.0.0.10', '100.64.0.1', '192.168.1.2']);
+  expect(ip4({ interface: 'eth0' })).toEqual(['10.0.0.9', '10.0.0.10', '192.168.1.2']);
+  expect(ip4({ interface: 'eth*' })).toEqual(['8.8.4.4', '10.0.0.9', '10.0.0.10', '192.168.1.2']);
+  expect(ip4({ interface: ['lo', 'wg0'] })).toEqual(['100.64.0.1']);
+  expect(ip4({ interface: 'lo,wg0', include_loopback: true })).toEqual(['100.64.0.1', '127.0.0.1']);
+  expect(ip4({ type: 'private' })).toEqual(['10.0.0.9', '10.0.0.10', '192.168.1.2']);
+  // 100.64/10 is neither private nor global in Python's ipaddress: type=public keeps it (not is_private)
+  expect(ip4({ type: 'public' })).toEqual(['8.8.4.4', '100.64.0.1']);
+  expect(ip4({ cidr: '10.0.0.0/8', type: 'public' })).toEqual(['10.0.0.9', '10.0.0.10']);
+  expect(addrs('IPv6', [], {}, table)).toEqual(['2001:db8::5', 'fe80::1']);
+  expect(addrs('IPv6', ['lo', true], {}, table)).toEqual(['::1']);
+});
+
+test('an unknown keyword is refused as Salt refuses it', () => {
+  const { templateSalt } = require('./registry') as typeof import('./registry');
+  const salt = templateSalt(env);
+  expect(() => salt['network.ip_addrs']!([], { bogus: 1 })).toThrow("ip_addrs() got an unexpected keyword argument 'bogus'");
+  expect(() => salt['network.interfaces']!([], { interface: 'eth0' })).toThrow("interfaces() got an unexpected keyword argument 'interface'");
+  expect(() => salt['network.ip_addrs6']!([], { type: 'public' })).toThrow("ip_addrs6() got an unexpected keyword argument 'type'");
 });
 
 test('network.connect: {result, comment} as Salt', async () => {

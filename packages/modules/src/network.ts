@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import { UsageError } from '@brine/core';
-import { inSubnet, networkOf } from '@brine/render';
+import { fnmatchcase, inSubnet, ipAddress, ipProperty, networkOf } from '@brine/render';
 import { runCommand } from './exec';
 import { arg, truthy, type ExecModule } from './types';
 
@@ -52,34 +52,36 @@ export function parseNetstat(out: string): Record<string, string>[] {
   return ret;
 }
 
-function v4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, x) => n * 256 + Number(x), 0);
-}
+/** Salt's split_input: a list, or a comma-separated str. */
+const splitInput = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : String(v).split(',').map((x) => x.trim()));
 
-export function inCidr(ip: string, cidr: string): boolean {
-  const [net, bitsS] = cidr.split('/');
-  if (!net || !ip.includes('.') || !net.includes('.')) return false;
-  const bits = Number(bitsS ?? 32);
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return ((v4ToInt(ip) & mask) >>> 0) === ((v4ToInt(net) & mask) >>> 0);
-}
-
-function addrs(family: 'IPv4' | 'IPv6', args: unknown[], kwargs: Record<string, unknown>): string[] {
-  const iface = arg(args, kwargs, 0, 'interface', null) as string | null;
+/**
+ * Salt 3006's network.ip_addrs / ip_addrs6: the addresses of the interfaces whose names match `interface` (a name,
+ * a glob, or a list of them; an alias label such as eth0:1 belongs to eth0), loopback addresses only with
+ * include_loopback, then those inside `cidr`, or for IPv4 type=public/private; unique and in ipaddress order
+ * (numeric, not text: 10.0.0.9 before 10.0.0.10).
+ */
+export function addrs(family: 'IPv4' | 'IPv6', args: unknown[], kwargs: Record<string, unknown>, table: NodeJS.Dict<os.NetworkInterfaceInfo[]> = os.networkInterfaces()): string[] {
+  const iface = arg(args, kwargs, 0, 'interface', null);
   const includeLo = truthy(arg(args, kwargs, 1, 'include_loopback', false));
   const cidr = arg(args, kwargs, 2, 'cidr', null) as string | null;
-  const out: string[] = [];
-  for (const [name, list] of Object.entries(os.networkInterfaces())) {
-    if (iface && name !== iface && !name.startsWith(iface + ':')) continue;
+  const type = family === 'IPv4' ? arg(args, kwargs, 3, 'type', null) : null;
+  const patterns = iface === null || iface === undefined ? null : splitInput(iface);
+  const found = new Map<string, bigint>();
+  for (const [name, list] of Object.entries(table)) {
+    const base = name.split(':')[0]!;
+    if (patterns && !patterns.some((p) => fnmatchcase(base, p))) continue;
     for (const a of list ?? []) {
       if (a.family !== family) continue;
-      if (a.internal && !includeLo) continue;
-      if (family === 'IPv6' && a.address.startsWith('fe80') && !kwargs['include_link_local']) continue;
-      if (cidr && !inCidr(a.address, cidr)) continue;
-      if (!out.includes(a.address)) out.push(a.address);
+      const ip = ipAddress(a.address.replace(/%.*$/, ''));
+      if (!ip || (ipProperty(ip, 'is_loopback') && !includeLo)) continue;
+      found.set(a.address.replace(/%.*$/, ''), ip.ip);
     }
   }
-  return out.sort();
+  let out = [...found].sort((x, y) => (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0)).map(([text]) => text);
+  if (cidr) out = out.filter((ip) => inSubnet(ip, String(cidr)) === true);
+  else if (type === 'public' || type === 'private') out = out.filter((ip) => ipProperty(ipAddress(ip)!, 'is_private') === (type === 'private'));
+  return out;
 }
 
 export const networkModule: ExecModule = {
@@ -88,6 +90,7 @@ export const networkModule: ExecModule = {
     ip_addrs: 'The IPv4 addresses of this host (interface=, cidr=, include_loopback=False).',
     ipaddrs: 'The IPv4 addresses of this host (as network.ip_addrs).',
     ip_addrs6: 'The IPv6 addresses of this host (interface=, cidr=, include_loopback=False).',
+    ipaddrs6: 'The IPv6 addresses of this host (as network.ip_addrs6).',
     interfaces: 'Every network interface with its hardware address and IPv4/IPv6 addresses.',
     get_hostname: 'This host\'s hostname.',
     active_tcp: 'The established TCP connections, from /proc/net/tcp and tcp6.',
@@ -97,10 +100,25 @@ export const networkModule: ExecModule = {
     ip_in_subnet: 'Whether ip_addr (an address, or a list: any of them) is inside the network cidr.',
     connect: 'Try a TCP connection (proto=udp: send) to host and port: {result, comment}.',
   },
+  // Salt 3006's signatures: an unknown keyword is refused (TypeError), as Salt refuses it.
+  params: {
+    ip_addrs: ['interface', 'include_loopback', 'cidr', 'type'],
+    ipaddrs: ['interface', 'include_loopback', 'cidr', 'type'],
+    ip_addrs6: ['interface', 'include_loopback', 'cidr'],
+    ipaddrs6: ['interface', 'include_loopback', 'cidr'],
+    interfaces: [],
+    get_hostname: [],
+    ip_in_subnet: ['ip_addr', 'cidr'],
+    calc_net: ['ip_addr', 'netmask'],
+    ping: ['host', 'timeout', 'return_boolean'],
+    netstat: [],
+    active_tcp: [],
+  },
   functions: {
     ip_addrs: (args, kwargs) => addrs('IPv4', args, kwargs),
     ipaddrs: (args, kwargs) => addrs('IPv4', args, kwargs),
     ip_addrs6: (args, kwargs) => addrs('IPv6', args, kwargs),
+    ipaddrs6: (args, kwargs) => addrs('IPv6', args, kwargs),
     interfaces: () => {
       const out: Record<string, unknown> = {};
       for (const [name, list] of Object.entries(os.networkInterfaces())) {

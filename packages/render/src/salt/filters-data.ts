@@ -7,7 +7,7 @@ import { PyGenerator, pySortCompare } from '../jinja/filters';
 import { binop, contains } from '../jinja/ops';
 import { callValue, getattr, type FilterFn, type TestFn } from '../jinja/runtime';
 import {
-  PyDict, Undefined, dictEntries, dictGet, dictHas, dictKeys, isDict, isNumber, mkFloat, num, pyBool, pyEq, pyIter, pyRepr, pyStr, pyTuple,
+  PyDict, Undefined, dictEntries, isUndef, dictGet, dictHas, dictKeys, isDict, isNumber, mkFloat, num, pyBool, pyEq, pyIter, pyRepr, pyStr, pyTuple,
   strict, typeName,
 } from '../jinja/values';
 import {
@@ -22,14 +22,14 @@ export function unique(values: unknown): unknown[] {
   return out;
 }
 
+/** Salt's to_bool; an Undefined is hashable and none of the kinds it tests, so False. */
 function toBool(val: unknown): boolean {
-  strict(val);
   if (val === null || val === undefined) return false;
   if (typeof val === 'boolean') return val;
   if (typeof val === 'string') return ['yes', '1', 'true'].includes(val.toLowerCase());
   if (typeof val === 'number' && Number.isInteger(val)) return val > 0;
   if (typeof val === 'bigint') return val > 0n;
-  if (!isHashable(val)) return pyIter(val).length > 0;
+  if (!isUndef(val) && !isHashable(val)) return pyIter(val).length > 0;
   return false;
 }
 
@@ -196,9 +196,10 @@ export const DATA_FILTERS: Record<string, FilterFn> = {
     traverseDictAndList(v['data'], v['key'], v['default'], str(v['delimiter'])),
   ),
   unique: filter('unique', ['values'], (v) => unique(v['values'])),
-  sequence: filter('ensure_sequence_filter', ['data'], (v) => (Array.isArray(v['data']) || isDict(v['data']) ? v['data'] : [v['data']])),
-  to_bool: filter('to_bool', ['val'], (v) => toBool(v['val'])),
-  is_list: filter('is_list', ['value'], (v) => isList(v['value'])),
+  // isinstance checks only: an Undefined goes through (Salt 3006.1: `nope | sequence` prints [Undefined]).
+  sequence: filter('ensure_sequence_filter', ['data'], (v) => (Array.isArray(v['data']) || isDict(v['data']) ? v['data'] : [v['data']]), { undefinedOk: ['data'] }),
+  to_bool: filter('to_bool', ['val'], (v) => toBool(v['val']), { undefinedOk: ['val'] }),
+  is_list: filter('is_list', ['value'], (v) => isList(v['value']), { undefinedOk: ['value'] }),
   is_iter: filter('is_iter', ['thing', ['ignore', null]], (v) => isIter(v['thing'])),
   flatten: filter('flatten', ['data', ['levels', null], ['preserve_nulls', false]], (v) =>
     flatten(v['data'], v['levels'] === null ? null : num(v['levels']), pyBool(v['preserve_nulls']), new Set()),

@@ -49,7 +49,8 @@ function yamlEncode(data: unknown): string {
 }
 
 export const SERIALIZE_FILTERS: Record<string, FilterFn> = {
-  yaml: filter('format_yaml', ['value', ['flow_style', true]], (v) => saltSafeDump(v['value'], flowArg(v['flow_style']))),
+  // Salt's SafeOrderedDumper writes what it does not know, an Undefined too, as NULL.
+  yaml: filter('format_yaml', ['value', ['flow_style', true]], (v) => saltSafeDump(v['value'], flowArg(v['flow_style'])), { undefinedOk: ['value'] }),
   json: filter('format_json', ['value', ['sort_keys', true], ['indent', null]], (v) =>
     pyJsonDumps(v['value'], { sortKeys: pyBool(v['sort_keys']), indent: v['indent'] as number | string | null, ensureAscii: false }).trim(),
   ),

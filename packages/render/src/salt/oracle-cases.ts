@@ -347,6 +347,7 @@ export const ORACLE_GROUPS: OracleGroup[] = [
       ["random_sample str seed", "{{ [range(100) | list | random_sample(20, seed='big'), range(1000) | list | random_sample(6, seed='set path'), [1, 2, 3] | random_sample(0, seed='z')] | join(' ') }}", "[6, 51, 20, 77, 91, 41, 85, 76, 11, 25, 36, 58, 95, 5, 53, 28, 80, 57, 89, 30] [102, 488, 166, 212, 766, 49] []"],
       ["mac_str_to_bytes", "{{ ['08:00:27:13:69:77' | mac_str_to_bytes, 'a1b2c3d4e5f6' | mac_str_to_bytes, '08-00-27-13-69-77' | mac_str_to_bytes] | join(' ') }}", "b\"\\x08\\x00'\\x13iw\" b'\\xa1\\xb2\\xc3\\xd4\\xe5\\xf6' b\"\\x08\\x00'\\x13iw\""],
       ["mysql_to_dict", "{{ ['+----+------+', '| id | name |', '+----+------+', '| 1 | x |', '| 2.5 | y y |', '', '| abc | z |'] | mysql_to_dict('id') }}", "{1: {'id': 1, 'name': 'x'}, 2.5: {'id': 2.5, 'name': 'y y'}, 'abc': {'id': 'abc', 'name': 'z'}}"],
+      ["undefined through isinstance-only filters", "{% set x = nope %}{{ [nope | yaml, nope | sequence, nope | to_bool, nope | is_list, nope | sequence | length, [nope] | yaml, {'a': nope} | yaml(False), [x, x] | yaml] | join(' ') }}", "NULL [Undefined] False False 1 [NULL] a: NULL [&id001 NULL, *id001]"],
     ],
   },
 ];

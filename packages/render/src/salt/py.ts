@@ -27,6 +27,11 @@ export interface Signature {
   varargs?: boolean;
   /** Accepts `**kwargs`: unknown keywords land in `extra`. */
   varkw?: boolean;
+  /**
+   * Parameters that may be bound to an Undefined: Python only raises when the function operates on it (str, bool,
+   * iteration, comparison), and some never do (`isinstance`, a YAML dump).
+   */
+  undefinedOk?: string[];
 }
 
 export interface Bound {
@@ -77,7 +82,7 @@ export function bindSig(sig: Signature, args: unknown[], kw: Dict): Bound {
     const words = list.length === 1 ? list[0] : `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
     throw new TemplateError(`${sig.name}() missing ${plural(missing.length, 'required positional argument')}: ${words}`, 'type');
   }
-  for (const [k, x] of Object.entries(v)) if (k !== 'default') strict(x);
+  for (const [k, x] of Object.entries(v)) if (k !== 'default' && !sig.undefinedOk?.includes(k)) strict(x);
   rest.forEach((x) => strict(x));
   return { v, rest, extra };
 }
@@ -87,7 +92,7 @@ export function fn(
   name: string,
   params: ParamSpec[],
   body: (v: Record<string, unknown>, b: Bound, x: CallCtx) => unknown,
-  more: { varargs?: boolean; varkw?: boolean } = {},
+  more: Omit<Signature, 'name' | 'params'> = {},
 ): TemplateFunction {
   const sig: Signature = { name, params, ...more };
   return (args, kw, x) => {
@@ -243,7 +248,7 @@ export function filter(
   name: string,
   params: ParamSpec[],
   body: (v: Record<string, unknown>, b: Bound, x: CallCtx) => unknown,
-  more: { varargs?: boolean; varkw?: boolean } = {},
+  more: Omit<Signature, 'name' | 'params'> = {},
 ): (value: unknown, args: unknown[], kw: Dict, x: CallCtx) => unknown {
   const sig: Signature = { name, params, ...more };
   return (value, args, kw, x) => {

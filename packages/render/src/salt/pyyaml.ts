@@ -63,7 +63,16 @@ class Representer {
   }
 
   represent(data: unknown): Node {
-    if (data instanceof Undefined) throw undefinedError(data);
+    if (data instanceof Undefined) {
+      // Not a type PyYAML knows: Salt's dumpers (unknownAsNull) write NULL, PyYAML's own raise, as for any object.
+      // One Undefined seen twice is one object, aliased as PyYAML aliases it.
+      if (!this.o.unknownAsNull) throw new TemplateError("('cannot represent an object', Undefined)", 'runtime');
+      const seen = this.objects.get(data);
+      if (seen) return seen;
+      const node = this.scalar(T('null'), 'NULL');
+      this.objects.set(data, node);
+      return node;
+    }
     if (data === null || data === undefined) return this.scalar(T('null'), 'null');
     switch (typeof data) {
       case 'string':

@@ -13,8 +13,21 @@ function serializationError(e: unknown): TemplateError {
   return new TemplateError(`SerializationError: ${(e as Error).message}`, 'runtime');
 }
 
+/**
+ * The keywords a serializer's underlying call takes; another is Python's TypeError, named after that call, as
+ * Salt 3006.1 reports it (`dump_all() got an unexpected keyword argument 'x'`).
+ */
+function onlyKeywords(o: Dict, fn: string, accepted: readonly string[]): void {
+  const bad = Object.keys(o).find((k) => !accepted.includes(k));
+  if (bad !== undefined) throw serializationError(new Error(`${fn}() got an unexpected keyword argument '${bad}'`));
+}
+
+const YAML_DUMP_KEYWORDS = ['stream', 'Dumper', 'default_style', 'default_flow_style', 'canonical', 'indent', 'width', 'allow_unicode', 'line_break', 'encoding', 'explicit_start', 'explicit_end', 'version', 'tags', 'sort_keys'];
+const JSON_DUMPS_KEYWORDS = ['skipkeys', 'ensure_ascii', 'check_circular', 'allow_nan', 'cls', 'indent', 'separators', 'default', 'sort_keys'];
+
 /** salt.serializers.yaml.serialize: yaml.dump with Salt's Dumper (every dict sorted), no final newline. */
 function yamlSerialize(obj: unknown, o: Dict): string {
+  onlyKeywords(o, 'dump_all', YAML_DUMP_KEYWORDS);
   const flow = opt(o, 'default_flow_style');
   const text = yamlDump(obj, {
     defaultFlowStyle: flow === undefined || flow === null ? null : pyBool(flow),
@@ -33,6 +46,7 @@ function yamlSerialize(obj: unknown, o: Dict): string {
 }
 
 function jsonSerialize(obj: unknown, o: Dict): string {
+  onlyKeywords(o, 'JSONEncoder.__init__', JSON_DUMPS_KEYWORDS);
   const sep = opt(o, 'separators');
   return pyJsonDumps(obj, {
     ensureAscii: opt(o, 'ensure_ascii') === undefined ? false : pyBool(o['ensure_ascii']),
@@ -87,6 +101,8 @@ export function deserialize(serializer: string, text: unknown, options: Dict): u
   const s = typeof text === 'string' ? text : pyStr(text);
   switch (serializer) {
     case 'yaml':
+      // yaml.load(stream, Loader): Salt sets the Loader; anything else is load()'s TypeError.
+      onlyKeywords(options, 'load', ['Loader']);
       try {
         return pythonDicts(loadTemplateYaml(s, '<deserialize>'));
       } catch (e) {
