@@ -3,6 +3,7 @@ import { FileRoots, RenderError } from '@brine/core';
 import { compilePillar } from './pillar';
 import { PyDict, pyTuple } from './jinja/values';
 import { SaltJinja } from './salt/jinja';
+import { renderSalt } from './salt/testkit';
 import { fromWireData, toWireData } from './salt/wire-data';
 
 const roots = new FileRoots([path.join(__dirname, '../test-fixtures/pillar')]);
@@ -52,6 +53,27 @@ describe('dicts a JS object cannot hold as Python does', () => {
   test("integer-like keys after others keep their order; int keys stay ints; both merge across SLS as Salt's recurse merge", () => {
     const p = compilePillar({ roots: ordered, id: 'm', grains: { id: 'm' } });
     expect(render("{{ pillar.ufw.services | list }} {{ pillar.ports | list }} {{ pillar.ports[443] }}", p)).toBe("['http', '*', '22', '80', '10'] [80, 443, 8080] tls");
+  });
+
+  test("|yaml keeps a loaded dict's order and sorts a template-made one, also after a merge or a copy (Salt 3006.1's output)", () => {
+    const p = compilePillar({ roots: ordered, id: 'm', grains: { id: 'm' } });
+    const t = [
+      '{{ pillar.ufw.services | yaml }}',
+      '{{ pillar.ports | yaml }}',
+      "{{ salt['defaults.merge']({'z': 1}, pillar.ufw.services) | yaml }}",
+      "{{ salt['defaults.deepcopy'](pillar.ufw.services) | yaml }}",
+      "{{ {'b': 1, '5': 2, 'a': 0} | yaml }}",
+    ].join('\n');
+    const expected = [
+      "{http: {protocol: tcp}, '*': {deny: true}, '22': {limit: true}, '80': {allow: true},\n  '10': {allow: true}}",
+      '{80: web, 443: tls, 8080: alt}',
+      "{'*': {deny: true}, '10': {allow: true}, '22': {limit: true}, '80': {allow: true},\n  http: {protocol: tcp}, z: 1}",
+      "{http: {protocol: tcp}, '*': {deny: true}, '22': {limit: true}, '80': {allow: true},\n  '10': {allow: true}}",
+      "{'5': 2, a: 0, b: 1}",
+    ].join('\n');
+    const withSalt = (pillar: unknown) => renderSalt(t, { pillar: pillar as Record<string, unknown> }).out;
+    expect(withSalt(p)).toBe(expected);
+    expect(withSalt(fromWireData(JSON.parse(JSON.stringify(toWireData(p)))))).toBe(expected);
   });
 
   test('across the wire (master -> minion) and in the cache: the same keys, types and order', () => {

@@ -164,6 +164,18 @@ export class PyDict {
   }
 }
 
+/**
+ * A dict Salt loaded from YAML (the yaml renderer's OrderedDict) that a plain object cannot stand for: a non-str
+ * key, or integer-like keys after others. It is a dict in every way but one: `|yaml` keeps its order, as it keeps a
+ * plain object's, where it sorts a template-made dict.
+ */
+export class OrderedPyDict extends PyDict {}
+
+/** An empty dict of the same kind as `d` (a copy keeps its kind). */
+export function sameKind(d: PyDict): PyDict {
+  return d instanceof OrderedPyDict ? new OrderedPyDict() : new PyDict();
+}
+
 export const MISSING: unique symbol = Symbol('missing');
 
 /** The hash of a Python key: equal keys (by Python's `==` for hashables) hash alike. */

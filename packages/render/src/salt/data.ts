@@ -5,8 +5,8 @@
 import { globMatch } from '@brine/core';
 import { TemplateError } from '../jinja/errors';
 import {
-  MISSING, PyDict, PyFloat, dictEntries, dictGet, dictHas, dictKeys, dictSet, hashKey, isDict, isFloat, isInt, isPlainObject,
-  isTuple, jsKeepsOrder, num, pyEq, pyStr, type Dict,
+  MISSING, OrderedPyDict, PyDict, PyFloat, dictEntries, dictGet, dictHas, dictKeys, dictSet, hashKey, isDict, isFloat, isInt, isPlainObject,
+  isTuple, jsKeepsOrder, num, pyEq, pyStr, sameKind, type Dict,
 } from '../jinja/values';
 import { deepcopy, inList, isList, parseFloatPy, parseIntPy, setOwn, type AnyDict } from './py';
 import { pyRegex } from './pyregex';
@@ -291,16 +291,19 @@ export function orderedDict(entries: [unknown, unknown][]): AnyDict {
     for (const [k, v] of entries) setOwn(o, k as string, v);
     return o;
   }
-  return new PyDict(entries);
+  return new OrderedPyDict(entries);
 }
 
 /** The same kind of dict as `like`, empty. */
 export function emptyLike(like: unknown): AnyDict {
-  return isPlainObject(like) ? {} : new PyDict();
+  return isPlainObject(like) ? {} : like instanceof PyDict ? sameKind(like) : new PyDict();
 }
 
 function shallowCopy(d: AnyDict): AnyDict {
-  return d instanceof PyDict ? new PyDict(d.entries()) : orderedDict(dictEntries(d));
+  if (!(d instanceof PyDict)) return orderedDict(dictEntries(d));
+  const out = sameKind(d);
+  for (const [k, v] of d.entries()) out.set(k, v);
+  return out;
 }
 
 export function mergeList(a: AnyDict, b: AnyDict): AnyDict {

@@ -5,7 +5,7 @@
 import { TemplateError } from '../jinja/errors';
 import type { CallCtx } from '../jinja/runtime';
 import {
-  PyDict, PyFloat, Undefined, dictEntries, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
+  PyDict, PyFloat, Undefined, dictEntries, sameKind, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
   type Dict,
 } from '../jinja/values';
 
@@ -151,7 +151,7 @@ export function deepcopy<T>(v: T, memo: Map<object, unknown> = new Map()): T {
     return out as T;
   }
   if (v instanceof PyDict) {
-    const out = new PyDict();
+    const out = sameKind(v);
     memo.set(v, out);
     for (const [k, x] of v.entries()) out.set(deepcopy(k, memo), deepcopy(x, memo));
     return out as T;

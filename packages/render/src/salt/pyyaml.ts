@@ -10,7 +10,7 @@
  */
 import { TemplateError } from '../jinja/errors';
 import { pySortCompare } from '../jinja/filters';
-import { PyDict, PyFloat, Undefined, isPlainObject, reprFloat, undefinedError } from '../jinja/values';
+import { OrderedPyDict, PyDict, PyFloat, Undefined, isPlainObject, reprFloat } from '../jinja/values';
 import { codePointCompare } from './py';
 
 export interface YamlDumpOptions {
@@ -105,7 +105,9 @@ class Representer {
       const node: MapNode = { kind: 'map', tag: T('map'), value: [], flowStyle: null };
       this.objects.set(obj, node);
       let items: [unknown, unknown][] = data instanceof PyDict ? data.entries() : Object.entries(data);
-      const sort = this.o.sortKeys !== false && (data instanceof PyDict || !this.o.orderedPlain);
+      // Salt's dumpers keep a loaded (ordered) dict's order and sort a template-made one, as PyYAML sorts a dict.
+      const ordered = data instanceof PyDict ? data instanceof OrderedPyDict : true;
+      const sort = this.o.sortKeys !== false && (!ordered || !this.o.orderedPlain);
       if (sort) {
         try {
           items = [...items].sort((a, b) => pyKeyCompare(a[0], b[0]));

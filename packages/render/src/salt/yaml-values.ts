@@ -5,7 +5,7 @@
  */
 import { parseDocument, visit, type Scalar } from 'yaml';
 import { saltYamlTags } from '@brine/core';
-import { PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
+import { OrderedPyDict, PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
 import { loadSaltYaml } from '../yaml/load';
 import { pyNumber } from '../yaml/numbers';
 
@@ -14,7 +14,7 @@ const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
 /**
  * `python`: every mapping a PyDict (data a template loads; `|yaml` sorts it as PyYAML sorts dicts).
  * `data`: plain objects, except a mapping with a non-string key, or whose order a plain object would not keep
- * (integer-like keys after others: `'*'`, `'22'`), which becomes a PyDict (pillar).
+ * (integer-like keys after others: `'*'`, `'22'`), which becomes an OrderedPyDict (pillar).
  */
 type Dicts = 'python' | 'data';
 
@@ -26,7 +26,7 @@ function convert(v: unknown, dicts: Dicts): unknown {
       for (const [k, x] of entries) Object.defineProperty(o, k as string, { value: x, writable: true, enumerable: true, configurable: true });
       return o;
     }
-    return new PyDict(entries);
+    return dicts === 'data' ? new OrderedPyDict(entries) : new PyDict(entries);
   }
   if (Array.isArray(v)) return v.map((x) => convert(x, dicts));
   return v;
