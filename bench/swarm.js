@@ -129,10 +129,13 @@ async function run(n, procs) {
       const cpu2 = cpuS(fleet.master.pid);
       const wcpu2 = workersCpuS();
       const busy2 = machineCpu();
+      const startedAt = Date.now();
       const ping = cli(fleet.masterDir, ['run', '*', 'test.ping', '--out', 'json', '-t', '10']);
       const busy3 = machineCpu();
       r.pingRuns.push({
         s: Math.round(ping.s * 1000) / 1000,
+        // Wall-clock window (epoch ms), to cut a master CPU profile (BRINE_MASTER_CPU_PROF) to the ping.
+        at: [startedAt, Date.now()],
         returned: Object.values(parseJson(ping.out)).filter((v) => v === true).length,
         // Where the machine's CPU went meanwhile: the master, the simulated minions, and how busy both cores were.
         masterCpuS: Math.round((cpuS(fleet.master.pid) - cpu2) * 100) / 100,
