@@ -49,7 +49,7 @@ test('a watched glob that matches two changed file states triggers one restart',
     });
   expect(resolveRequisites(chunks).reqs[2]!.get('watch')).toEqual([0, 1]);
   await d.sup.start('minion', new LocalHostWriter());
-  expect(d.starts()).toBe(1);
+  expect(await d.waitStarts(1)).toBe(1);
 
   const first = Object.values(await run());
   expect(first.map((r) => [r.__id__, r.result, Object.keys(r.changes).length > 0])).toEqual([
@@ -58,7 +58,7 @@ test('a watched glob that matches two changed file states triggers one restart',
     ['minion', true, true],
   ]);
   expect(first[2]!.comment).toBe('Service restarted');
-  expect(d.starts()).toBe(2);
+  expect(await d.waitStarts(2)).toBe(2);
 
   const again = Object.values(await run());
   expect(again.every((r) => r.result === true && Object.keys(r.changes).length === 0)).toBe(true);

@@ -12,9 +12,10 @@ let sup: SupervisorServiceProvider;
 let k: Kit;
 let out: string;
 let starts: () => number;
+let waitStarts: (n: number) => Promise<number>;
 beforeEach(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'brine-svcstate-'));
-  ({ sup, out, starts } = testDaemon(tmp, 'web'));
+  ({ sup, out, starts, waitStarts } = testDaemon(tmp, 'web'));
   k = kit({ providers: { service: sup } });
 });
 afterEach(async () => {
@@ -34,8 +35,7 @@ it('service.running (enable: True) converges; test mode starts nothing', async (
   expect(await recheck(k, running, c)).toEqual({});
   expect(running.okComment!(p)).toBe('The service web is already running');
   // the daemon notes its start once Node is up (on a loaded host that can be after the supervisor's settle time)
-  for (let i = 0; i < 100 && starts() === 0; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(starts()).toBe(1);
+  expect(await waitStarts(1)).toBe(1);
 });
 
 it('watch restarts a running service, reloads with reload: True, starts a stopped one', async () => {

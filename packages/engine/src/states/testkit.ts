@@ -124,6 +124,11 @@ export interface TestDaemon {
   /** The daemon's log: a `start <pid>` line per start, `hup` per reload. */
   out: string;
   starts(): number;
+  /**
+   * The number of starts once it reaches `n` (or after 10 s): the supervisor returns when it has spawned the process,
+   * and the daemon logs its start a moment later, once node has loaded it.
+   */
+  waitStarts(n: number): Promise<number>;
 }
 
 /** A supervised service `name` under `dir` (a fresh temp dir): a node process that logs its starts and reloads. */
@@ -134,5 +139,10 @@ export function testDaemon(dir: string, name: string): TestDaemon {
   writeFileSync(path.join(dir, 'daemon.js'), DAEMON);
   writeFileSync(path.join(servicesDir, `${name}.yaml`), `command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(dir, 'daemon.js'))}, ${JSON.stringify(out)}]\n`);
   const sup = new SupervisorServiceProvider({ servicesDir, runDir: path.join(dir, 'run') });
-  return { sup, out, starts: () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('start')).length : 0) };
+  const starts = () => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter((l) => l.startsWith('start')).length : 0);
+  const waitStarts = async (n: number): Promise<number> => {
+    for (let i = 0; i < 200 && starts() < n; i++) await new Promise((r) => setTimeout(r, 50));
+    return starts();
+  };
+  return { sup, out, starts, waitStarts };
 }

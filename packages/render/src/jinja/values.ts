@@ -264,16 +264,55 @@ export function dictDelete(d: PyDict | Dict, k: unknown): boolean {
   return true;
 }
 
+/**
+ * The keys of a plain object as written, where JS lists them otherwise (integer-like keys first) or an int key
+ * became a str property: set by the SLS reader on a mapping like `{smtp: ..., '628': ..., 10: ...}`
+ * (postfix-formula's master.cf services), read by the template engine (which iterates it as Python iterates the
+ * dict Salt loaded), invisible to everything else (a non-enumerable symbol: a spread or JSON drops it).
+ */
+const KEY_ORDER = Symbol('brine.keyOrder');
+
+/** Mark `o` with its keys as written (str, or an int key as a number), when a plain object would list others. */
+export function withKeyOrder<T extends object>(o: T, keys: readonly unknown[]): T {
+  if (jsKeepsOrder(keys)) return o;
+  const seen = new Set<string>();
+  const order = keys.filter((k) => !seen.has(String(k)) && (seen.add(String(k)), true));
+  Object.defineProperty(o, KEY_ORDER, { value: order, configurable: true });
+  return o;
+}
+
+/** A plain object's keys as Python sees them: as written (withKeyOrder, an int key an int), keys added since after. */
+export function typedKeys(o: Dict): unknown[] {
+  const own = Object.keys(o);
+  const order = (o as { [KEY_ORDER]?: unknown[] })[KEY_ORDER];
+  if (!order) return own;
+  const have = new Set(own);
+  const out = order.filter((k) => have.has(String(k)));
+  if (out.length === own.length) return out;
+  const listed = new Set(out.map(String));
+  for (const k of own) if (!listed.has(k)) out.push(k);
+  return out;
+}
+
+/** A plain object's property names in the order of `typedKeys`. */
+export const plainKeys = (o: Dict): string[] => typedKeys(o).map(String);
+
+/** Give `to` (a copy of `from`) the key order and key types `from` was written with. */
+export function copyKeyOrder<T extends object>(from: Dict, to: T): T {
+  const order = (from as { [KEY_ORDER]?: unknown[] })[KEY_ORDER];
+  return order ? withKeyOrder(to, typedKeys(from)) : to;
+}
+
 export function dictKeys(d: PyDict | Dict): unknown[] {
-  return d instanceof PyDict ? d.keys() : Object.keys(d);
+  return d instanceof PyDict ? d.keys() : typedKeys(d);
 }
 
 export function dictValues(d: PyDict | Dict): unknown[] {
-  return d instanceof PyDict ? d.values() : Object.values(d);
+  return d instanceof PyDict ? d.values() : typedKeys(d).map((k) => d[String(k)]);
 }
 
 export function dictEntries(d: PyDict | Dict): Entry[] {
-  return d instanceof PyDict ? d.entries() : Object.entries(d);
+  return d instanceof PyDict ? d.entries() : typedKeys(d).map((k) => [k, d[String(k)]]);
 }
 
 export function dictLen(d: PyDict | Dict): number {
@@ -289,11 +328,14 @@ export function newDict(entries: Entry[]): PyDict {
 export function toPlain(v: unknown): unknown {
   if (v instanceof PyDict) {
     const o: Dict = {};
+    const keys: string[] = [];
     for (const [k, x] of v.entries()) {
       const key = typeof k === 'string' ? k : pyStr(k);
+      keys.push(key);
       Object.defineProperty(o, key, { value: toPlain(x), writable: true, enumerable: true, configurable: true });
     }
-    return o;
+    // Plain data for functions outside the engine: str keys (JSON's), in the dict's order.
+    return withKeyOrder(o, keys);
   }
   if (v instanceof PyFloat) return v.v;
   if (v instanceof Markup) return v.s;
@@ -303,12 +345,13 @@ export function toPlain(v: unknown): unknown {
   if (isPlainObject(v)) {
     let changed = false;
     const o: Dict = {};
-    for (const [k, x] of Object.entries(v)) {
+    for (const k of plainKeys(v)) {
+      const x = v[k];
       const p = toPlain(x);
       if (p !== x) changed = true;
       Object.defineProperty(o, k, { value: p, writable: true, enumerable: true, configurable: true });
     }
-    return changed ? o : v;
+    return changed ? copyKeyOrder(v, o) : v;
   }
   return v;
 }

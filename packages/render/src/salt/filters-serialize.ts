@@ -24,7 +24,7 @@ function loadInput(v: unknown): unknown {
 /** YAML data as Python values: every mapping a dict (PyDict), as salt.utils.yaml.safe_load makes them (`|yaml` sorts them). */
 export function pythonDicts(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(pythonDicts);
-  if (isPlainObject(v)) return new PyDict(Object.entries(v).map(([k, x]) => [k, pythonDicts(x)]));
+  if (isPlainObject(v)) return new PyDict(dictEntries(v).map(([k, x]) => [k, pythonDicts(x)]));
   if (v instanceof PyDict) return new PyDict(v.entries().map(([k, x]) => [k, pythonDicts(x)]));
   return v;
 }

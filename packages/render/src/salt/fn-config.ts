@@ -1,5 +1,5 @@
 /** config.* (salt/modules/config.py): opts, then grains, then pillar, then the master's pillar, then defaults. */
-import { MISSING, PyDict, dictGet, dictHas, dictKeys, isDict, type Dict } from '../jinja/values';
+import { MISSING, PyDict, dictEntries, dictGet, dictHas, dictKeys, isDict, type Dict } from '../jinja/values';
 import type { FunctionTable, SaltTemplateContext } from './context';
 import { fnmatchcase, merge, traverseDictAndList } from './data';
 import { fn, isSeq, pyBool, str } from './py';
@@ -138,7 +138,7 @@ export function configFunctions(c: SaltTemplateContext): FunctionTable {
           ret = tmp;
           if (typeof ret === 'string') return ret;
         } else if (isDict(ret) && isDict(tmp)) {
-          const merged = new PyDict([...(tmp instanceof PyDict ? tmp.entries() : Object.entries(tmp))]);
+          const merged = new PyDict(dictEntries(tmp));
           for (const k of dictKeys(ret)) merged.set(k, dictGet(ret, k));
           ret = merged;
         } else if (isSeq(ret) && isSeq(tmp)) ret = [...ret, ...tmp];

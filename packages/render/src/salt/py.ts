@@ -5,7 +5,7 @@
 import { TemplateError } from '../jinja/errors';
 import type { CallCtx } from '../jinja/runtime';
 import {
-  PyDict, PyFloat, Undefined, dictEntries, sameKind, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
+  PyDict, PyFloat, Undefined, copyKeyOrder, dictEntries, plainKeys, sameKind, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
   type Dict,
 } from '../jinja/values';
 
@@ -159,7 +159,8 @@ export function deepcopy<T>(v: T, memo: Map<object, unknown> = new Map()): T {
   if (isPlainObject(v)) {
     const out: Dict = {};
     memo.set(v, out);
-    for (const [k, x] of Object.entries(v)) setOwn(out, k, deepcopy(x, memo));
+    for (const k of plainKeys(v)) setOwn(out, k, deepcopy(v[k], memo));
+    copyKeyOrder(v, out);
     return out as T;
   }
   return v;

@@ -10,7 +10,7 @@
  */
 import { TemplateError } from '../jinja/errors';
 import { pySortCompare } from '../jinja/filters';
-import { OrderedPyDict, PyDict, PyFloat, Undefined, isPlainObject, reprFloat } from '../jinja/values';
+import { OrderedPyDict, PyDict, PyFloat, Undefined, dictEntries, isPlainObject, reprFloat } from '../jinja/values';
 import { codePointCompare } from './py';
 
 export interface YamlDumpOptions {
@@ -104,7 +104,7 @@ class Representer {
     if (data instanceof PyDict || isPlainObject(data)) {
       const node: MapNode = { kind: 'map', tag: T('map'), value: [], flowStyle: null };
       this.objects.set(obj, node);
-      let items: [unknown, unknown][] = data instanceof PyDict ? data.entries() : Object.entries(data);
+      let items: [unknown, unknown][] = dictEntries(data);
       // Salt's dumpers keep a loaded (ordered) dict's order and sort a template-made one, as PyYAML sorts a dict.
       const ordered = data instanceof PyDict ? data instanceof OrderedPyDict : true;
       const sort = this.o.sortKeys !== false && (!ordered || !this.o.orderedPlain);

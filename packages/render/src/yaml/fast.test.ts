@@ -1,10 +1,14 @@
 import { readFastYaml } from './fast';
 import { parseFull, parseSaltYaml } from './load';
+import { dictEntries, type Dict } from '../jinja/values';
 
-/** Data with its types and key order visible (JSON would hide NaN, -0 and the difference of 1 and '1'). */
+/**
+ * Data with its types and key order visible (JSON would hide NaN, -0 and the difference of 1 and '1'), keys as
+ * templates see them (their written order, an int key an int).
+ */
 function show(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(show).join(',')}]`;
-  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${show(x)}`).join(',')}}`;
+  if (v !== null && typeof v === 'object') return `{${dictEntries(v as Dict).map(([k, x]) => `${typeof k === 'number' ? `n:${k}` : JSON.stringify(k)}:${show(x)}`).join(',')}}`;
   if (typeof v === 'number') return Object.is(v, -0) ? 'n:-0' : `n:${String(v)}`;
   return `${typeof v}:${JSON.stringify(v)}`;
 }

@@ -10,6 +10,7 @@
  * pillar files ask for); deeper questions go to the full reader, lazily.
  */
 import { Document, isScalar, type ScalarTag } from 'yaml';
+import { withKeyOrder } from '../jinja/values';
 import { saltYamlTags } from '@brine/core';
 import { pyNumber } from './numbers';
 
@@ -27,6 +28,9 @@ export interface FastYaml {
 }
 
 const GIVE_UP = Symbol('outside the fast subset');
+
+/** A mapping key: its property name, the offset after its `:`, and the key as Python has it (a str or an int). */
+type Key = [string, number, string | number];
 
 const SPACE = 32;
 const HASH = 35;
@@ -249,12 +253,16 @@ class Reader {
     }
   }
 
-  /** A key at offset i of the current line: [key, offset after its `:`], or undefined when the line holds no key. `top`: the document's top-level mapping (its keys are state IDs). */
-  private key(i: number, top = false): [string, number] | undefined {
+  /**
+   * A key at offset i of the current line: [key, offset after its `:`, the key as Python has it (the str, or an
+   * int)], or undefined when the line holds no key. `top`: a key of the document's top mapping (a state ID).
+   */
+  private key(i: number, top = false): Key | undefined {
     const t = this.t;
     const c0 = t.charCodeAt(i);
     let key: string;
     let colon: number;
+    let typed: number | undefined;
     if (c0 === SQUOTE || c0 === DQUOTE) {
       const [s, end] = this.quoted(i);
       colon = this.skipSpaces(end);
@@ -273,12 +281,15 @@ class Reader {
       while (t.charCodeAt(e - 1) === SPACE) e--;
       const v = this.plain(t.slice(i, e));
       if (v === null) throw GIVE_UP; // '' here, but 'null' when the full reader looks for duplicates
-      // a top-level key that is not a str (`200:`, `true:`): the full reader records it (Salt refuses such state IDs)
+      // A key that is not a str: the full reader records one at the top (`200:`, `true:`; Salt refuses such state
+      // IDs); deeper down an int key is kept as an int for templates (as load.ts markKeyOrder keeps it).
+      const int = typeof v === 'number' && Number.isSafeInteger(v) && !/[.eE]/.test(t.slice(i, e));
       if (typeof v !== 'string' && top) throw GIVE_UP;
       key = String(v);
+      if (int) typed = v;
     }
     if (colon - i > 1000 || key === '<<' || key === '__proto__') throw GIVE_UP;
-    return [key, colon + 1];
+    return [key, colon + 1, typed ?? key];
   }
 
   /** A scalar, `[]` or `{}` from offset i to the end of the current line. */
@@ -328,23 +339,25 @@ class Reader {
   }
 
   /** A mapping at indentation n; `first` is its first key when it starts after a `- ` on the current line. */
-  private map(n: number, depth: number, first: [string, number] | undefined): Record<string, unknown> {
+  private map(n: number, depth: number, first: Key | undefined): Record<string, unknown> {
     const obj: Record<string, unknown> = {};
     const rec: EntryLines | undefined = depth <= 1 ? { keys: [], lines: [] } : undefined;
     if (rec) this.lines.set(obj, rec);
+    const keys: unknown[] = [];
     let k = first;
     for (;;) {
       k ??= this.key(this.pos + n, depth === 0);
       if (!k) throw GIVE_UP;
-      const [key, after] = k;
+      const [key, after, typed] = k;
       k = undefined;
       if (Object.prototype.hasOwnProperty.call(obj, key)) throw GIVE_UP; // the full reader names both lines
       if (rec) {
         rec.keys!.push(key);
         rec.lines.push(this.lineNo);
       }
+      keys.push(typed);
       obj[key] = this.value(after, n, depth + 1);
-      if (this.indent < n) return obj;
+      if (this.indent < n) return withKeyOrder(obj, keys);
       if (this.indent > n || this.isDash(this.pos + n)) throw GIVE_UP;
     }
   }

@@ -2,6 +2,30 @@ import { RenderError } from '@brine/core';
 import { loadSaltYaml, parseSaltYaml } from './load';
 import { yamlFlow } from './dump';
 
+describe('mappings a JS object lists in another order, or whose int keys it makes str', () => {
+  const { renderSalt } = require('../salt/testkit') as typeof import('../salt/testkit');
+  const { dictKeys } = require('../jinja/values') as typeof import('../jinja/values');
+  // A file.managed context as postfix-formula writes its master.cf services: a template iterates it.
+  const sls = "svc:\n  file.managed:\n    - context:\n        services:\n          smtp: {a: 1}\n          '628': {a: 2}\n          b: {a: 3}\n          10: {a: 4}\n";
+  const flow = "svc: {file.managed: [{context: {services: {smtp: {a: 1}, '628': {a: 2}, b: {a: 3}, 10: {a: 4}}}}]}\n";
+  const tpl = "{% for k, v in services.items() %}{{ k }}={{ v.a }} {% endfor %}| {{ services | yaml(False) }} | {{ services }}";
+  // Salt 3006.1 wrote this file from the same state (file.managed, template: jinja)
+  const salt = "smtp=1 628=2 b=3 10=4 | smtp:\n  a: 1\n'628':\n  a: 2\nb:\n  a: 3\n10:\n  a: 4 | {'smtp': {'a': 1}, '628': {'a': 2}, 'b': {'a': 3}, 10: {'a': 4}}";
+
+  test.each([['block (the full reader: an int key)', sls], ['flow', flow], ['block, str keys only (the fast reader)', sls.replace('          10: {a: 4}\n', '')]])('%s: templates see the written order and an int key as an int', (_n, text) => {
+    const d = loadSaltYaml(text, 'x.sls') as Record<string, Record<string, Record<string, Record<string, unknown>>[]>>;
+    const services = d['svc']!['file.managed']![0]!['context']!['services'] as Record<string, unknown>;
+    const expected = text.includes('10: {a: 4}') ? salt : salt.replace(' 10=4', '').replace('\n10:\n  a: 4', '').replace(", 10: {'a': 4}", '');
+    expect(renderSalt(tpl, {}, { services }).out).toBe(expected);
+    // to everything outside the templates it is the same plain object as before (JSON, spreads, Object.keys)
+    expect(Object.keys(services)).toEqual(text.includes('10: {a: 4}') ? ['10', '628', 'smtp', 'b'] : ['628', 'smtp', 'b']);
+    expect(JSON.parse(JSON.stringify(services))).toEqual(services);
+    // a key added later comes after the written ones, as Python appends it
+    services['20'] = { a: 5 };
+    expect(dictKeys(services).slice(-2)).toEqual([text.includes('10: {a: 4}') ? 10 : 'b', '20']);
+  });
+});
+
 describe('loadSaltYaml', () => {
   test("numbers as Salt's loader reads them: a leading zero is dropped, not octal; PyYAML's strings stay strings", () => {
     const d = loadSaltYaml('a:\n  file.managed:\n    - mode: 644\n    - dir_mode: 0755\n    - file_mode: 600\n    - other: 0644\n', 'x.sls') as Record<string, Record<string, unknown[]>>;

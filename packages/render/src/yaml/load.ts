@@ -8,7 +8,7 @@ import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
-import { reprFloat } from '../jinja/values';
+import { reprFloat, withKeyOrder } from '../jinja/values';
 import { pyNumber } from './numbers';
 import { fastLineOf, readFastYaml } from './fast';
 import { relaxFlowIndent } from './flow-indent';
@@ -124,6 +124,7 @@ export function parseFull(text: string, file: string): ParsedYaml {
   const nonStringKeys: ParsedYaml['nonStringKeys'] = [];
   checkTree(doc.contents, file, lineAt, true, nonStringKeys);
   const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  markKeyOrder(doc.contents, data, new Set());
   // Each map's keys indexed on first use: an SLS asks for every top-level ID's line.
   const keyIndex = new Map<unknown, Map<string, Pair>>();
   const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
@@ -158,6 +159,29 @@ export function parseFull(text: string, file: string): ParsedYaml {
       return line;
     },
   };
+}
+
+/**
+ * Mark each mapping read into a plain object with the order of its keys as written, where JS would list them in
+ * another (integer-like keys first): templates then iterate it as Python does. A mapping with a merge key (`<<`)
+ * or a key that is not a scalar is left as it is.
+ */
+function markKeyOrder(node: unknown, js: unknown, seen: Set<unknown>): void {
+  if (typeof js !== 'object' || js === null || seen.has(node)) return;
+  seen.add(node);
+  if (isMap(node) && !Array.isArray(js)) {
+    const keys: unknown[] = [];
+    for (const it of node.items) {
+      const k = keyString(it.key);
+      if (k === undefined || k === '<<') return;
+      const int = isScalar(it.key) && nonStringKey(it.key)?.type === 'int' && Number.isSafeInteger(Number(k));
+      keys.push(int ? Number(k) : k);
+    }
+    withKeyOrder(js, keys);
+    node.items.forEach((it, i) => markKeyOrder(it.value, (js as Record<string, unknown>)[String(keys[i])], seen));
+  } else if (isSeq(node) && Array.isArray(js)) {
+    node.items.forEach((it, i) => markKeyOrder(it, js[i], seen));
+  }
 }
 
 /** YAML text -> data, with Salt's rules (see the module comment). */
