@@ -17,6 +17,8 @@ import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { SaltFunction } from './types';
 import { parseSaltYaml } from './yaml/load';
+import { gpgOptions } from './sls/gpg';
+import { renderThroughPipe } from './sls/pipe';
 
 export interface PillarOptions {
   roots: FileRoots;
@@ -56,12 +58,13 @@ export function compilePillar(o: PillarOptions): Dict {
   const mergePillar = (a: Dict, b: unknown): Dict => plainTop(merge(a, isDict(b) ? b : {}, strategy, renderer, mergeLists, (m) => log.warn(`pillar: ${m}`)));
   const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
 
+  const gpg = { ...gpgOptions(opts), log };
   const topFile = 'top.sls';
   if (o.roots.read(topFile) === null) {
     log.debug('pillar: no top.sls in the pillar roots; pillar is empty');
     return {};
   }
-  const top = parseSaltYaml(jinja.render(topFile, vars(topFile)), topFile);
+  const top = renderThroughPipe(o.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'pillar top file', { jinja: () => jinja.render(topFile, vars(topFile)), yaml: (t) => parseSaltYaml(t, topFile), gpg });
   const matches = matchTopData(top.data, topFile, top.lineOf, { id: o.id, grains: o.grains, pillar: {} }, opts['nodegroups'] as never, log);
 
   const seen = new Set<string>();
@@ -72,11 +75,17 @@ export function compilePillar(o: PillarOptions): Dict {
       const [a, b] = slsCandidates(sls);
       throw new RenderError(from.file, from.line, `pillar: SLS '${sls}' is not in the pillar roots (no ${a} or ${b}; fix the name or add the file)`);
     }
-    const text = jinja.render(found.file, vars(found.file, sls));
-    const parsed = parseSaltYaml(text, found.file);
+    const parsed = renderThroughPipe(found.text, found.file, `pillar SLS ${sls}`, {
+      jinja: () => jinja.render(found.file, vars(found.file, sls)),
+      yaml: (text) => {
+        const p = parseSaltYaml(text, found.file);
+        // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
+        if (isDict(p.data)) p.data = loadTemplateYaml(text, found.file, 'data');
+        return p;
+      },
+      gpg,
+    });
     if (parsed.data === null || parsed.data === undefined) return {};
-    // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
-    if (isDict(parsed.data)) parsed.data = loadTemplateYaml(text, found.file, 'data');
     if (!isDict(parsed.data)) throw new RenderError(found.file, 1, `pillar: SLS '${sls}' does not render to a mapping (the top level must be 'key: value' entries)`);
     let own: Dict = plainTop(parsed.data);
     const includes = own['include'];

@@ -12,6 +12,8 @@ import { fileVars } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { HighState, RenderContext } from './types';
 import { parseSaltYaml } from './yaml/load';
+import { gpgOptions, type GpgOptions } from './sls/gpg';
+import { renderThroughPipe } from './sls/pipe';
 
 export interface RendererOptions {
   roots: FileRoots;
@@ -23,6 +25,7 @@ export class Renderer {
   private readonly roots: FileRoots;
   private readonly ctx: RenderContext;
   private readonly log: Logger;
+  private readonly gpg: GpgOptions;
   private readonly jinja: SaltJinja;
   private templates: SaltJinja | undefined;
   private readonly vars: Dict;
@@ -31,6 +34,7 @@ export class Renderer {
     this.roots = o.roots;
     this.ctx = o.context;
     this.log = o.log ?? nullLogger;
+    this.gpg = { ...gpgOptions(o.context.opts), log: this.log };
     this.jinja = new SaltJinja({ roots: o.roots, opts: o.context.opts, sls: true });
     const c = o.context;
     this.vars = {
@@ -60,7 +64,7 @@ export class Renderer {
   }
 
   private renderOne(sls: string, from?: Where): ReadSls {
-    return loadSlsFile(this.roots, this.env, sls, from, (file) => this.jinja.render(file, { ...this.vars, ...fileVars(file, sls) }));
+    return loadSlsFile(this.roots, this.env, sls, from, (file) => this.jinja.render(file, { ...this.vars, ...fileVars(file, sls) }), this.gpg);
   }
 
   /** Jinja then YAML for one SLS (no include processing): its IDs in Salt's high shape, plus `include`. */
@@ -84,8 +88,11 @@ export class Renderer {
     if (this.roots.read(topFile) === null) {
       throw new RenderError(topFile, undefined, `top file: not found in the file roots (create ${topFile}, or name SLS files explicitly)`);
     }
-    const text = this.jinja.render(topFile, { ...this.vars, ...fileVars(topFile) });
-    const parsed = parseSaltYaml(text, topFile);
+    const parsed = renderThroughPipe(this.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'top file', {
+      jinja: () => this.jinja.render(topFile, { ...this.vars, ...fileVars(topFile) }),
+      yaml: (t) => parseSaltYaml(t, topFile),
+      gpg: this.gpg,
+    });
     const subject = { id: this.ctx.id, grains: this.ctx.grains, pillar: this.ctx.pillar };
     const nodegroups = this.ctx.opts['nodegroups'] as Record<string, string | string[]> | undefined;
     const matches = matchTopData(parsed.data, topFile, parsed.lineOf, subject, nodegroups, this.log);

@@ -202,7 +202,10 @@ export class JinjaEngine {
 function located(e: unknown, rs: RenderState): TemplateError {
   if (e instanceof TemplateError) return e.locate(rs.pos.file, rs.pos.line);
   if (e instanceof LoopSignal) return new TemplateError('break or continue outside a loop', 'syntax', rs.pos.file, rs.pos.line);
-  if (e instanceof RangeError && /call stack/.test(e.message)) {
+  // Out of stack (a template rendering itself, through slsutil.renderer and the SLS pipe): the innermost levels may
+  // have no stack left even to say so, and hand up V8's RangeError or an error that wraps it; any level says it.
+  const text = e instanceof Error ? e.message : '';
+  if (text.includes('Maximum call stack size exceeded') || text.includes('maximum recursion depth exceeded')) {
     return new TemplateError('maximum recursion depth exceeded', 'runtime', rs.pos.file, rs.pos.line);
   }
   const msg = e instanceof Error ? e.message : String(e);

@@ -7,12 +7,14 @@ import { RenderError, deepEqual, isDict, type FileRoots } from '@brine/core';
 import { parseSaltYaml } from '../yaml/load';
 import { firstKey, readSls, whereOf, type Body, type High, type ReadSls, type Where } from './high';
 import { findSls, resolveInclude, slsCandidates } from './names';
+import { gpgOptions, type GpgOptions } from './gpg';
+import { renderThroughPipe } from './pipe';
 
 /** Render one SLS (Jinja + YAML, or YAML alone in tests) into Salt's per-file high data. */
 export type LoadSls = (sls: string, from?: Where) => ReadSls;
 
 /** Find an SLS in the file roots, render its text (`render`: Jinja, or nothing), parse and read it. */
-export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: Where | undefined, render: (file: string, text: string) => string): ReadSls {
+export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: Where | undefined, render: (file: string, text: string) => string, gpg: GpgOptions = gpgOptions({})): ReadSls {
   const found = findSls(roots, sls);
   if (!found) {
     const [a, b] = slsCandidates(sls);
@@ -22,7 +24,7 @@ export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: Wh
       `${from ? 'include' : 'sls'}: SLS '${sls}' is not in environment '${env}' (no ${a} or ${b} in the file roots; fix the name or add the file)`,
     );
   }
-  const parsed = parseSaltYaml(render(found.file, found.text), found.file);
+  const parsed = renderThroughPipe(found.text, found.file, `SLS ${sls}`, { jinja: () => render(found.file, found.text), yaml: (t) => parseSaltYaml(t, found.file), gpg });
   // Salt's verify_high: a state ID must be a str.
   const bad = parsed.nonStringKeys[0];
   if (bad) throw new RenderError(found.file, bad.line, `ID '${bad.key}' in SLS '${sls}' is not formed as a string, but is a ${bad.type}. It may need to be quoted. (quote it, '${bad.key}':, to make it a string)`);
