@@ -1,6 +1,8 @@
 export { Renderer, type RendererOptions } from './renderer';
 export { compilePillar, type PillarOptions } from './pillar';
 export { loadSaltYaml, parseSaltYaml, saltYamlTags, type ParsedYaml } from './yaml/load';
+export { renderThroughPipe } from './sls/pipe';
+export { gpgOptions } from './sls/gpg';
 export type { RenderContext, HighState, SaltFunction } from './types';
 export { inSubnet, ipAddress, ipProperty, networkOf } from './salt/ipaddr';
 export { PyRandom, randBelow } from './salt/pyrandom';

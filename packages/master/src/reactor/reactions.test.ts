@@ -67,6 +67,14 @@ test('errors name the file and line: a missing tgt, an unknown reaction, a templ
   expect(() => renderReactions('salt://d.sls', 't', {}, roots, renderer)).toThrow(/only wheel\.key\.accept, key\.reject and key\.delete/);
 });
 
+test("a reactor file's #! line picks its render pipe, as Salt's: #!yaml leaves Jinja syntax alone, #!py is refused", () => {
+  write('y.sls', "#!yaml\nx:\n  local.test.echo:\n    - tgt: '*'\n    - arg: ['{{ data.id }}']\n");
+  expect(renderReactions('salt://y.sls', 't', { id: 'web1' }, roots, renderer)).toEqual([expect.objectContaining({ id: 'x' })]);
+  expect(JSON.stringify(renderReactions('salt://y.sls', 't', { id: 'web1' }, roots, renderer))).toContain('{{ data.id }}');
+  write('p.sls', '#!py\ndef run():\n    return {}\n');
+  expect(() => renderReactions('salt://p.sls', 't', {}, roots, renderer)).toThrow(/^salt:\/\/p\.sls:1: the 'py' renderer .* is not available in Brine/);
+});
+
 test('a template that renders nothing gives no reactions; absolute paths are read from disk', () => {
   write('skip.sls', "{% if data.get('go') %}\nx:\n  local.test.ping:\n    - tgt: '*'\n{% endif %}\n");
   expect(renderReactions('salt://skip.sls', 't', {}, roots, renderer)).toEqual([]);

@@ -15,7 +15,7 @@
 import * as fs from 'fs';
 import { FileRoots, isDict, parseTargetType, RenderError, saltPath, type Dict, type TargetType } from '@brine/core';
 import type { Renderer } from '@brine/render';
-import { parseSaltYaml } from '@brine/render';
+import { gpgOptions, parseSaltYaml, renderThroughPipe } from '@brine/render';
 
 export type WheelKeyFun = 'key.accept' | 'key.reject' | 'key.delete';
 
@@ -117,11 +117,16 @@ function asNamed(e: unknown, ref: string): unknown {
 }
 
 /** Render one reactor file for an event and compile its reactions, in file order. */
-export function renderReactions(ref: string, tag: string, data: Dict, roots: FileRoots, renderer: Renderer): Reaction[] {
+export function renderReactions(ref: string, tag: string, data: Dict, roots: FileRoots, renderer: Renderer, opts: Dict = {}): Reaction[] {
   const text = readReactorFile(ref, roots);
   let parsed: ReturnType<typeof parseSaltYaml>;
   try {
-    parsed = parseSaltYaml(renderer.renderTemplate(text, ref, { tag, data }), ref);
+    // Salt renders a reactor file through its render pipe (#!yaml, #!jinja|json...), jinja|yaml by default.
+    parsed = renderThroughPipe(text, ref, `reactor SLS ${ref}`, {
+      jinja: () => renderer.renderTemplate(text, ref, { tag, data }),
+      yaml: (t) => parseSaltYaml(t, ref),
+      gpg: gpgOptions(opts),
+    });
   } catch (e) {
     throw asNamed(e, ref);
   }

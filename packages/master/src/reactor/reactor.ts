@@ -146,7 +146,7 @@ export class Reactor {
     this.onStart?.({ sls: w.sls, tag: w.tag, seenAt: w.at });
     let reactions: Reaction[];
     try {
-      reactions = renderReactions(w.sls, w.tag, w.data, this.roots, this.rendererFor());
+      reactions = renderReactions(w.sls, w.tag, w.data, this.roots, this.rendererFor(), this.master.opts as unknown as Record<string, unknown>);
     } catch (e) {
       this.stats.failed++;
       this.log.error(`reactor: ${e instanceof BrineError ? e.message : `${w.sls}: ${errorMessage(e)}`}`, { tag: w.tag });
