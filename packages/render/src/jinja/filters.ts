@@ -376,6 +376,13 @@ const F: Record<string, FilterFn> = {
   },
   indent: (v, a, kw) => {
     const [w, first, blank] = bind(['width', 'first', 'blank'], a, kw, 'indent');
+    // Jinja's do_indent starts with `s += "\n"`: only a str (or Markup) gets through it; a list does, into a list,
+    // which then has no splitlines.
+    if (typeof v !== 'string' && !(v instanceof Markup)) {
+      strict(v);
+      if (Array.isArray(v) && !isTuple(v)) throw new TemplateError("'list' object has no attribute 'splitlines'", 'runtime');
+      throw new TemplateError(`unsupported operand type(s) for +=: '${typeName(v)}' and 'str'`, 'type');
+    }
     return indent(softStr(v), w ?? 4, pyBool(first ?? false), pyBool(blank ?? false));
   },
   int: (v, a, kw) => {
