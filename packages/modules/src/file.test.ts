@@ -41,6 +41,18 @@ test("replace returns Salt's diff (or a boolean with show_changes=False), honour
   expect(fs.readFileSync(p, 'utf8')).toContain('k=2');
 });
 
+test("file.access as Salt's (os.access): f, r, w, x; a relative path or another mode is refused", async () => {
+  const f = path.join(tmp, 'plain');
+  fs.writeFileSync(f, 'x', { mode: 0o644 });
+  expect(await call('access', [f, 'f'])).toBe(true);
+  expect(await call('access', [f, 'r'])).toBe(true);
+  expect(await call('access', [f, 'x'])).toBe(false);
+  expect(await call('access', ['/bin/sh', 'x'])).toBe(true);
+  expect(await call('access', [path.join(tmp, 'missing'), 'f'])).toBe(false);
+  await expect(call('access', ['relative', 'f'])).rejects.toThrow('Path to link must be absolute.');
+  await expect(call('access', [f, 'q'])).rejects.toThrow('Invalid mode specified.');
+});
+
 test('file_exists, directory_exists, mkdir, copy, remove', async () => {
   const d = path.join(tmp, 'a/b');
   expect(await call('directory_exists', [d])).toBe(false);

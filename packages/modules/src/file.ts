@@ -23,6 +23,22 @@ function absPath(fun: string, p: unknown): string {
   return expanded;
 }
 
+/** Salt's file.access: os.access with f/r/w/x (or the os constant 0/4/2/1); a relative path is refused. */
+function access(p: unknown, mode: unknown): boolean {
+  const s = String(p ?? '');
+  const expanded = s.startsWith('~') ? path.join(os.homedir(), s.slice(1)) : s;
+  if (!path.isAbsolute(expanded)) throw new UsageError('Path to link must be absolute.');
+  const modes: Record<string, number> = { f: fs.constants.F_OK, r: fs.constants.R_OK, w: fs.constants.W_OK, x: fs.constants.X_OK };
+  const m = typeof mode === 'string' && mode in modes ? modes[mode] : typeof mode === 'number' && Object.values(modes).includes(mode) ? mode : undefined;
+  if (m === undefined) throw new UsageError('Invalid mode specified.');
+  try {
+    fs.accessSync(expanded, m);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const mode4 = (m: number): string => (m & 0o7777).toString(8).padStart(4, '0');
 
 /** /etc/passwd and /etc/group entries as (name, id) pairs; empty when the file cannot be read. */
@@ -117,6 +133,7 @@ export const fileModule: ExecModule = {
     contains: ['path', 'text'],
     file_exists: ['path'],
     directory_exists: ['path'],
+    access: ['path', 'mode'],
     mkdir: ['dir_path', 'user', 'group', 'mode'],
     copy: ['src', 'dst', 'recurse', 'remove_existing'],
     stats: ['path', 'hash_type', 'follow_symlinks'],
@@ -134,6 +151,7 @@ export const fileModule: ExecModule = {
     contains: "Whether the file contains the text.",
     file_exists: "Whether the path is a file.",
     directory_exists: "Whether the path is a directory.",
+    access: "Whether this process may access the path: mode f (exists), r, w or x (os.access; an absolute path).",
     mkdir: "Create a directory and its parents: dir_path, user, group, mode. Returns True.",
     remove: "Remove a file or directory tree. Returns True, or False when it did not exist.",
     copy: "Copy src to dst (recurse=True for a directory, remove_existing=True to replace it). Returns True.",
@@ -213,6 +231,7 @@ export const fileModule: ExecModule = {
       const st = fs.statSync(String(arg(args, kwargs, 0, 'path', '')), { throwIfNoEntry: false });
       return Boolean(st?.isDirectory());
     },
+    access: (args, kwargs) => access(arg(args, kwargs, 0, 'path', ''), arg(args, kwargs, 1, 'mode', '')),
     mkdir: (args, kwargs) => {
       const p = absPath('mkdir', arg(args, kwargs, 0, 'dir_path', ''));
       const mode = arg(args, kwargs, 3, 'mode', null);
