@@ -37,6 +37,17 @@ it("Salt's checks before running: the shell, the runas user, success_retcodes; t
   expect(await retcode!(['exit 3'], { success_retcodes: '2,3' }, env)).toBe(0);
   expect(await run_all!(['echo done; exit 5'], { success_stdout: 'done' }, env)).toMatchObject({ retcode: 0, stdout: 'done' });
   expect(await run!(['echo $LC_MESSAGES $LANGUAGE'], {}, env)).toBe('C C');
+  // Salt's default shell is the `shell` grain: $SHELL, else /bin/sh
+  const saved = process.env['SHELL'];
+  try {
+    process.env['SHELL'] = '/bin/bash';
+    expect(await run!(['echo ${BASH_VERSION:+bash}'], {}, env)).toBe('bash');
+    delete process.env['SHELL'];
+    expect(await run!(['echo ${BASH_VERSION:+bash}'], {}, env)).toBe('');
+  } finally {
+    if (saved === undefined) delete process.env['SHELL'];
+    else process.env['SHELL'] = saved;
+  }
   expect(await run!(['echo $LC_MESSAGES'], { env: { LC_MESSAGES: 'fr_FR.UTF-8' } }, env)).toBe('fr_FR.UTF-8');
   expect(await run!(['echo "[$LC_MESSAGES]"'], { reset_system_locale: false, env: { LC_MESSAGES: '' } }, env)).toBe('[]');
 });

@@ -78,7 +78,8 @@ export function runOptions(kwargs: Dict, env?: ExecEnv, mergeStderr = false): Ru
   const pythonShell = kwargs['python_shell'] === undefined || kwargs['python_shell'] === null ? true : truthy(kwargs['python_shell']);
   const timeout = Number(kwargs['timeout'] ?? 0);
   if (!Number.isFinite(timeout) || timeout < 0) throw new UsageError(`cmd: timeout must be a number of seconds, not '${String(kwargs['timeout'])}'`);
-  const shell = typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : '/bin/sh';
+  // Salt's DEFAULT_SHELL is the `shell` grain: $SHELL, or /bin/sh (a daemon started by systemd has no $SHELL).
+  const shell = typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : process.env['SHELL'] || '/bin/sh';
   if (!isExecutableFile(shell)) throw new UsageError(`The shell ${shell} is not available`);
   if (runas && !userExists(runas)) throw new UsageError(`User '${runas}' is not available`);
   const cwd = typeof kwargs['cwd'] === 'string' && kwargs['cwd'] ? kwargs['cwd'] : homeOf(runas);

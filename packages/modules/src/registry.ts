@@ -5,6 +5,7 @@ import { grainsModule } from './grains';
 import { environModule } from './environ';
 import { randomModule } from './random';
 import { hashutilModule } from './hashutil';
+import { mountModule } from './mount';
 import { networkModule } from './network';
 import { configModule, pillarModule } from './pillar';
 import { stateModule } from './state';
@@ -22,7 +23,7 @@ import { cpRecvModule } from './cp-recv';
 import { saltutilExtraModule } from './saltutil';
 import { CallResult, checkKwargs, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
-const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, environModule, randomModule, hashutilModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
+const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, environModule, randomModule, hashutilModule, mountModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
 const registry = new Map<string, ExecFn>();
 /** Template-time twins (see ExecFn): templates call these instead of the asynchronous function of that name. */
 const templateTwins = new Map<string, ExecFn>();
