@@ -26,6 +26,20 @@ describe('mappings a JS object lists in another order, or whose int keys it make
   });
 });
 
+test("a tab PyYAML cannot read (indentation, before a comment, a separator, in a plain scalar) fails at its line, as Salt's loader does; a tab in a quoted or block scalar is content", () => {
+  // Each case as Debian's python3-yaml (PyYAML 6, Salt's reader) loads it.
+  const refused: [string, number][] = [
+    ['x:\n  a: 1\n\t# c\n  b: 2\n', 3], ['x: |\n  a\n\t# c\n  b\n', 3], ['x: [1,\n\t# c\n 2]\n', 2], ['x: 1\t# c\n', 1],
+    ['x: [1,\t2]\n', 1], ['x:\n\t- 1\n', 2], ['x: 1\n\t\n', 2], ['x: a\tb\n', 1], ['x: a \tb\n', 1], ['x:\t1\n', 1],
+    ['- a\t\n', 1], ['k: |\n\ta\n', 2], ['k: >\n  a\n\n\tb\n', 4], ['k: [a\tb]\n', 1],
+  ];
+  for (const [text, line] of refused) {
+    expect(() => loadSaltYaml(text, 'f.sls')).toThrow(`f.sls:${line}: YAML: found character '\\t' that cannot start any token`);
+  }
+  expect(loadSaltYaml('x: |\n  a\n  \t# c\n', 'f')).toEqual({ x: 'a\n\t# c\n' });
+  expect(loadSaltYaml('x: "a\tb"\ny: \'a\tb\'\n# c\tc\nk: |\n  a\n  b\t\nz: {a: "\t"}\n', 'f')).toEqual({ x: 'a\tb', y: 'a\tb', k: 'a\nb\t\n', z: { a: '\t' } });
+});
+
 describe('loadSaltYaml', () => {
   test("numbers as Salt's loader reads them: a leading zero is dropped, not octal; PyYAML's strings stay strings", () => {
     const d = loadSaltYaml('a:\n  file.managed:\n    - mode: 644\n    - dir_mode: 0755\n    - file_mode: 600\n    - other: 0644\n', 'x.sls') as Record<string, Record<string, unknown[]>>;

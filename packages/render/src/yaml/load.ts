@@ -7,7 +7,7 @@
 import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { Lexer, LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { reprFloat, withKeyOrder } from '../jinja/values';
 import { pyNumber } from './numbers';
 import { fastLineOf, readFastYaml } from './fast';
@@ -96,8 +96,42 @@ export function parseSaltYaml(text: string, file: string): ParsedYaml {
   };
 }
 
+/**
+ * PyYAML, which Salt reads YAML with, skips only spaces between tokens: a tab used as indentation, before a comment,
+ * on a blank line or as a separator (`x: 1<TAB># c`, `[1,<TAB>2]`) is "found character '\t' that cannot start any
+ * token", where the `yaml` package reads on. A tab inside a scalar (quoted, plain, or a block scalar's content) is
+ * content. Checked on the `yaml` lexer's tokens, whose texts add up to the source.
+ */
+function refuseSeparatingTabs(text: string, file: string): void {
+  let offset = 0;
+  let blockHeader = false; // a `|` or `>` was read: the next scalar is its content
+  let scalar: 'plain' | 'block' | null = null; // what the token after a scalar marker is
+  for (const tok of new Lexer().lex(text)) {
+    if (tok === '\u001f') {
+      scalar = blockHeader ? 'block' : 'plain';
+      blockHeader = false;
+      continue;
+    }
+    const zeroWidth = tok.length === 1 && tok.charCodeAt(0) < 0x20 && tok !== '\t' && tok !== '\n' && tok !== '\r';
+    if (zeroWidth) continue;
+    const kind = scalar;
+    scalar = null;
+    if (/^[|>]/.test(tok)) blockHeader = true;
+    let at = -1;
+    if (/^[ \t]+$/.test(tok)) at = tok.indexOf('\t');
+    else if (kind === 'plain' && !/^['"]/.test(tok)) at = tok.indexOf('\t'); // PyYAML ends a plain scalar at a tab
+    else if (kind === 'block' && /^\t/.test(tok.slice(tok.lastIndexOf('\n') + 1))) at = tok.lastIndexOf('\n') + 1; // the line that ends it
+    if (at >= 0) {
+      const line = text.slice(0, offset + at).split('\n').length;
+      throw new RenderError(file, line, "YAML: found character '\\t' that cannot start any token (Salt's YAML reader, PyYAML, takes no tab as indentation or separator: use spaces)");
+    }
+    offset += tok.length;
+  }
+}
+
 /** The `yaml` package alone (the fast reader is tested against it). */
 export function parseFull(text: string, file: string): ParsedYaml {
+  if (text.includes('\t')) refuseSeparatingTabs(text, file);
   let lc = new LineCounter();
   const parse = (t: string, counter: LineCounter): Document =>
     parseDocument(t, {
