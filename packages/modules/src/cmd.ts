@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { RootsSourceClient, parsePasswd } from '@brine/engine';
 import { UsageError, errorMessage, isDict, type Dict } from '@brine/core';
-import { runCommand, runCommandSync, shlexSplit, type RunOptions, type RunResult } from './exec';
+import { isExecutableFile, runCommand, runCommandSync, shlexSplit, type RunOptions, type RunResult } from './exec';
 import { arg, CallResult, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 export interface RunAll {
@@ -23,14 +23,7 @@ export interface RunAll {
  * nobody's /nonexistent.
  */
 function homeOf(user: string | undefined): string {
-  let home = os.homedir();
-  if (user) {
-    try {
-      home = parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).find((u) => u.name === user)?.home ?? '/';
-    } catch {
-      home = '/';
-    }
-  }
+  const home = user ? (passwdEntry(user)?.home ?? '/') : os.homedir();
   try {
     fs.accessSync(home, fs.constants.R_OK);
     return home;
@@ -59,15 +52,6 @@ const C_LOCALE = Object.fromEntries(
   ['LC_CTYPE', 'LC_NUMERIC', 'LC_TIME', 'LC_COLLATE', 'LC_MONETARY', 'LC_MESSAGES', 'LC_PAPER', 'LC_NAME', 'LC_ADDRESS', 'LC_TELEPHONE', 'LC_MEASUREMENT', 'LC_IDENTIFICATION', 'LANGUAGE'].map((k) => [k, 'C']),
 );
 
-const isExecutableFile = (f: string): boolean => {
-  try {
-    fs.accessSync(f, fs.constants.X_OK);
-    return fs.statSync(f).isFile();
-  } catch {
-    return false;
-  }
-};
-
 /**
  * The run options Salt's cmd functions take: cwd, runas, env, shell, python_shell, stdin, timeout,
  * reset_system_locale. `mergeStderr`: one pipe for both streams (cmd.run, and run_all with redirect_stderr=True).
@@ -81,7 +65,7 @@ export function runOptions(kwargs: Dict, env?: ExecEnv, mergeStderr = false): Ru
   // Salt's DEFAULT_SHELL is the `shell` grain: $SHELL, or /bin/sh (a daemon started by systemd has no $SHELL).
   const shell = typeof kwargs['shell'] === 'string' && kwargs['shell'] ? kwargs['shell'] : process.env['SHELL'] || '/bin/sh';
   if (!isExecutableFile(shell)) throw new UsageError(`The shell ${shell} is not available`);
-  if (runas && !userExists(runas)) throw new UsageError(`User '${runas}' is not available`);
+  if (runas && !passwdEntry(runas)) throw new UsageError(`User '${runas}' is not available`);
   const cwd = typeof kwargs['cwd'] === 'string' && kwargs['cwd'] ? kwargs['cwd'] : homeOf(runas);
   if (!path.isAbsolute(cwd) || !fs.existsSync(cwd)) throw new UsageError(`Specified cwd '${cwd}' either not absolute or does not exist`);
   const callerEnv = envOf(kwargs['env']);
@@ -99,11 +83,12 @@ export function runOptions(kwargs: Dict, env?: ExecEnv, mergeStderr = false): Ru
   };
 }
 
-function userExists(name: string): boolean {
+/** A user's /etc/passwd entry (Python's pwd.getpwnam), or undefined. */
+function passwdEntry(name: string): { name: string; home: string } | undefined {
   try {
-    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).some((u) => u.name === name);
+    return parsePasswd(fs.readFileSync('/etc/passwd', 'utf8')).find((u) => u.name === name);
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -65,16 +65,19 @@ export function shlexSplit(s: string): string[] {
 }
 
 /** Where PATH finds an executable `name` (a name with a slash is taken as it is), or undefined. */
+/** Python's `os.path.isfile(f) and os.access(f, os.X_OK)`. */
+export function isExecutableFile(f: string): boolean {
+  try {
+    fs.accessSync(f, fs.constants.X_OK);
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function which(name: string, env: NodeJS.ProcessEnv): string | undefined {
-  const isExe = (f: string): boolean => {
-    try {
-      return fs.statSync(f).isFile() && (fs.accessSync(f, fs.constants.X_OK), true);
-    } catch {
-      return false;
-    }
-  };
-  if (name.includes('/')) return isExe(name) ? name : undefined;
-  return (env['PATH'] ?? '').split(':').map((d) => path.join(d || '.', name)).find(isExe);
+  if (name.includes('/')) return isExecutableFile(name) ? name : undefined;
+  return (env['PATH'] ?? '').split(':').map((d) => path.join(d || '.', name)).find(isExecutableFile);
 }
 
 /**

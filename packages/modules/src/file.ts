@@ -15,18 +15,20 @@ import { unifiedDiff } from '@brine/engine';
 import { arg, truthy, type ExecModule } from './types';
 import { findFiles } from './file-find';
 
+/** Python's os.path.expanduser for the running user's `~`. */
+const expandUser = (s: string): string => (s.startsWith('~') ? path.join(os.homedir(), s.slice(1)) : s);
+
 function absPath(fun: string, p: unknown): string {
   const s = String(p ?? '');
   if (!s) throw new UsageError(`file.${fun}: a path is required`);
-  const expanded = s.startsWith('~') ? path.join(os.homedir(), s.slice(1)) : s;
+  const expanded = expandUser(s);
   if (!path.isAbsolute(expanded)) throw new UsageError(`File path must be absolute: ${s}`);
   return expanded;
 }
 
 /** Salt's file.access: os.access with f/r/w/x (or the os constant 0/4/2/1); a relative path is refused. */
 function access(p: unknown, mode: unknown): boolean {
-  const s = String(p ?? '');
-  const expanded = s.startsWith('~') ? path.join(os.homedir(), s.slice(1)) : s;
+  const expanded = expandUser(String(p ?? ''));
   if (!path.isAbsolute(expanded)) throw new UsageError('Path to link must be absolute.');
   const modes: Record<string, number> = { f: fs.constants.F_OK, r: fs.constants.R_OK, w: fs.constants.W_OK, x: fs.constants.X_OK };
   const m = typeof mode === 'string' && mode in modes ? modes[mode] : typeof mode === 'number' && Object.values(modes).includes(mode) ? mode : undefined;
