@@ -106,7 +106,10 @@ const SWARM_PER_PROCESS = 2000;
  */
 async function forkSwarm(argvs, nice) {
   const workers = argvs.map((argv) => {
-    const w = fork(path.join(__dirname, 'swarm-worker.js'), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // BRINE_SWARM_CPU_PROF=<dir>: each simulated-minion process writes a V8 CPU profile there when it stops.
+    const prof = process.env.BRINE_SWARM_CPU_PROF;
+    const execArgv = prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [];
+    const w = fork(path.join(__dirname, 'swarm-worker.js'), argv, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv });
     if (nice !== undefined) {
       try {
         os.setPriority(w.pid, nice);

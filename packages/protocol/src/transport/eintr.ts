@@ -7,12 +7,23 @@
 /** Times a call is made again after EINTR before the error is let through. */
 export const EINTR_RETRIES = 100;
 
-export function retryEintr<T>(f: () => T): T {
+export function retryEintr<T>(f: () => T, also: readonly string[] = []): T {
   for (let i = 0; ; i++) {
     try {
       return f();
     } catch (e) {
-      if ((e as { code?: unknown })?.code !== 'EINTR' || i >= EINTR_RETRIES) throw e;
+      const code = (e as { code?: unknown })?.code;
+      if ((code !== 'EINTR' && !also.includes(code as string)) || i >= EINTR_RETRIES) throw e;
     }
   }
+}
+
+/**
+ * A socket's event monitor. zeromq.js names the monitor's inproc endpoint after the observer's memory address, and
+ * libzmq unbinds the endpoint of a closed socket's monitor only later, on its reaper thread: a new observer that is
+ * given the freed address finds the name still bound (EADDRINUSE; seen when a minion replaced its request socket
+ * under load). The failed observer still holds its memory, so the next one is made at another address.
+ */
+export function socketEvents<T>(sock: { readonly events: T }): T {
+  return retryEintr(() => sock.events, ['EADDRINUSE']);
 }

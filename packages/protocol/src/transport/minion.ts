@@ -13,7 +13,7 @@ import { ProtocolError, nullLogger, type Logger } from '@brine/core';
 import { framesSize } from '../codec';
 import { DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_PUBLISH_PORT, DEFAULT_REQUEST_PORT } from '../limits';
 import { BROADCAST_TOPIC, isIpv6Host, minionTopic, tcpEndpoint } from './endpoints';
-import { retryEintr } from './eintr';
+import { retryEintr, socketEvents } from './eintr';
 import { SendQueue } from './send-queue';
 
 /** Why a request got no reply: callers decide on the reason, not on the message text. */
@@ -172,7 +172,7 @@ export class MinionTransport {
   private watchReconnects(dealer: zmq.Dealer): void {
     let lost = true;
     // The socket monitor is made on first use (zmq_socket_monitor, which a signal can interrupt too).
-    const events = retryEintr(() => dealer.events);
+    const events = socketEvents(dealer);
     events.on('disconnect', () => {
       lost = true;
       if (dealer === this.dealer) this.downSince ??= Date.now();
