@@ -77,6 +77,8 @@ async function run(n, procs) {
   const r = { minions: n, processes: procs, keysGenerated: made };
   try {
     await fleet.configure();
+    // Epoch ms the master was started at: a master CPU profile's time 0 (BRINE_MASTER_CPU_PROF), to cut it to a phase.
+    r.masterStartedAt = Date.now();
     await fleet.startMaster();
     prioritize(fleet.master.pid);
     sampler = setInterval(() => fleet.master?.pid && sample(fleet.master.pid, peaks), 250);
@@ -95,6 +97,7 @@ async function run(n, procs) {
     const busy0 = machineCpu();
     await waitFor(() => fs.readdirSync(pendingDir).filter((x) => !x.includes('.tmp-')).length >= n, 600_000, `all ${n} pending`);
     r.startToPendingS = (Date.now() - t0) / 1000;
+    r.startAt = [t0, Date.now()];
     r.startMasterCpuS = Math.round((cpuS(fleet.master.pid) - cpu0) * 100) / 100;
     r.startWorkersCpuS = Math.round(workersCpuS() * 100) / 100;
     const busy1 = machineCpu();
@@ -109,6 +112,7 @@ async function run(n, procs) {
     r.acceptCliS = cli(fleet.masterDir, ['key', 'accept', '--all', '-y']).s;
     await waitFor(async () => sum(await status(), (s) => s.accepted) === n, 600_000, `all ${n} authenticated`);
     r.acceptToAuthS = (Date.now() - t1) / 1000;
+    r.acceptAt = [t1, Date.now()];
     r.authsPerMinion = (sum(await status(), (s) => s.authAttempts) - before) / n;
     r.acceptMasterCpuS = cpuS(fleet.master.pid) - cpu1;
     if (process.env.BENCH_DEBUG) {
@@ -164,6 +168,7 @@ async function run(n, procs) {
     await Promise.all(workers.map((w) => ask(w, 'mark', 'marked')));
     const beforeRestart = sum(await status(), (s) => s.authAttempts);
     const t2 = Date.now();
+    r.masterRestartedAt = t2;
     await fleet.startMaster();
     prioritize(fleet.master.pid);
     let last = beforeRestart;
@@ -182,6 +187,7 @@ async function run(n, procs) {
       return r.restartBack === n;
     }, 300_000, `all ${n} back after the restart`).catch(() => undefined); // reported as "k of n back" instead
     r.restartToBackS = r.restartBack === n ? (Date.now() - t2) / 1000 : null;
+    r.restartAt = [t2, Date.now()];
     r.restartMasterCpuS = cpuS(fleet.master.pid);
     const st = await status();
     r.restartAuthsPerMinion = (sum(st, (s) => s.authAttempts) - beforeRestart) / n;
@@ -195,6 +201,8 @@ async function run(n, procs) {
     return r;
   } finally {
     clearInterval(sampler);
+    // A profiled worker (BRINE_SWARM_CPU_PROF) writes its profile only when it exits by itself.
+    if (process.env.BRINE_SWARM_CPU_PROF) await Promise.all(workers.map((w) => new Promise((res) => { w.once('exit', res); w.send('stop'); setTimeout(res, 30_000); })));
     for (const w of workers) w.kill('SIGKILL');
     await fleet.stop();
     if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });

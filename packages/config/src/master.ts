@@ -30,6 +30,7 @@ export interface MasterOpts extends Dict {
   publish_ttl: number;
   /** Connections per port (publish, request); beyond it new ones are closed at once. */
   max_connections: number;
+  zmq_backlog: number;
   /** Auth requests per second, overall and per connection (beyond: an unsigned `busy` answer). */
   auth_rate: number;
   auth_rate_per_peer: number;
@@ -158,6 +159,7 @@ export function loadMasterOpts(configDir = '/etc/brine', overrides: Dict = {}): 
     max_message_size: num('max_message_size', 16 * 1024 * 1024),
     publish_ttl: num('publish_ttl', 60),
     max_connections: num('max_connections', 10_000),
+    zmq_backlog: num('zmq_backlog', 4096),
     auth_rate: num('auth_rate', 200),
     auth_rate_per_peer: num('auth_rate_per_peer', 5),
     max_ping_rate: num('max_ping_rate', 200),

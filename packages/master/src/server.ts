@@ -159,6 +159,7 @@ export class Master implements ClusterHost {
       requestPort: opts.ret_port,
       maxMessageBytes: opts.max_message_size,
       maxConnections: opts.max_connections,
+      backlog: opts.zmq_backlog,
       linger: 0,
       logger: log.child({ part: 'transport' }),
     });

@@ -39,6 +39,8 @@ export interface MasterTransportOptions {
   maxConcurrent?: number;
   /** Connections per port; default 10 000. */
   maxConnections?: number;
+  /** Listen queue per port (connections the kernel completes before the master accepts them); default 4096. */
+  backlog?: number;
   /** Topics one subscriber may hold (a minion needs 2); default 16. More closes its connection. */
   maxSubscriptions?: number;
   /** Bytes of incomplete requests held over all connections; default 4 x maxMessageBytes. */
@@ -54,6 +56,13 @@ export interface MasterTransportOptions {
   linger?: number;
   logger?: Logger;
 }
+
+/**
+ * The listen queue per port (Salt's `zmq_backlog`, there 1000). A restarted master meets its whole fleet reconnecting
+ * within a second or two while it is busy answering; a SYN the full queue drops is retried by the client only after
+ * 1, 3, 7, 15, 31 s, which spread a 10,000-minion restart over minutes. The kernel caps it at net.core.somaxconn.
+ */
+export const DEFAULT_BACKLOG = 4096;
 
 /** Requests one connection may have in flight before the master stops reading from it. */
 const PER_PEER_INFLIGHT = 32;
@@ -106,6 +115,7 @@ export class MasterTransport {
     const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     const base = {
       maxConnections: opts.maxConnections ?? 10_000,
+      backlog: opts.backlog ?? DEFAULT_BACKLOG,
       maxSubscriptions: opts.maxSubscriptions ?? 16,
       maxTopicBytes: MAX_TOPIC_BYTES,
       // libzmq's own handshake interval: a minion host busy with thousands of reconnects at once still gets in, and a

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as net from 'net';
 import * as zmq from 'zeromq';
 import { MemoryLogger } from '@brine/core';
@@ -47,6 +48,18 @@ describe('transport', () => {
     expect(m.publishPort).toBeGreaterThan(0);
     expect(m.requestPort).toBeGreaterThan(0);
     expect(m.requestEndpoint).toBe(`tcp://127.0.0.1:${m.requestPort}`);
+  });
+
+  it('listens with the listen queue it is given (zmq_backlog), 4096 by default, on both ports', async () => {
+    // ss prints a listening socket's queue limit as its Send-Q.
+    const queue = (port: number): number => Number(execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim().split(/\s+/)[2]);
+    const dflt = await master();
+    expect([queue(dflt.requestPort), queue(dflt.publishPort)]).toEqual([4096, 4096]);
+    const small = await master({ backlog: 77 });
+    expect([queue(small.requestPort), queue(small.publishPort)]).toEqual([77, 77]);
+    // The publish port served by its own process (a large fleet) listens with it too.
+    const separate = await master({ backlog: 55, publisherProcess: true });
+    expect([queue(separate.requestPort), queue(separate.publishPort)]).toEqual([55, 55]);
   });
 
   it('answers 200 concurrent requests over one DEALER, each matched to its request', async () => {

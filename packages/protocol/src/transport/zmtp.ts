@@ -31,6 +31,11 @@ export interface ZmtpLimits {
   /** Bytes of incomplete messages held over all connections. */
   maxPendingBytes: number;
   maxConnections: number;
+  /**
+   * Listen queue: connections the kernel completes before the process accepts them (capped by
+   * net.core.somaxconn). When it is full the kernel drops SYNs, and each client retries after 1, 3, 7, 15, 31 s.
+   */
+  backlog: number;
   /** Topics one subscriber may hold, and their length. */
   maxSubscriptions: number;
   maxTopicBytes: number;
@@ -354,7 +359,7 @@ export class ZmtpServer {
     const h = host === '*' || host === '' ? undefined : host.replace(/^\[|\]$/g, '');
     return new Promise((resolve, reject) => {
       srv.once('error', reject);
-      srv.listen({ host: h, port, ipv6Only: false }, () => {
+      srv.listen({ host: h, port, ipv6Only: false, backlog: limits.backlog }, () => {
         srv.off('error', reject);
         srv.on('error', () => undefined);
         resolve(z);
