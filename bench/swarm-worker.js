@@ -117,7 +117,10 @@ function start(id, i) {
         if (r?.subscribed === true) subscribed.add(id);
         else subscribed.delete(id);
       },
-      () => subscribed.delete(id),
+      () => {
+        pacer.missed();
+        subscribed.delete(id);
+      },
     );
   };
   // The daemon's liveness ping (at the interval the master asks for when longer), the first ones spread over the

@@ -152,6 +152,13 @@ export class Master implements ClusterHost {
 
   static async start(opts: MasterOpts, log: Logger): Promise<Master> {
     const m = new Master(opts, log);
+    // What takes a while at 10,000 minions (reading every key into the index, the job cache, the pending keys) is done
+    // before the ports open: a restarted master meets its whole fleet reconnecting within a second or two, and an
+    // event loop busy meanwhile lets the listen queue overflow (each dropped SYN is retried only after 1, 3, 7... s).
+    m.keys.list();
+    m.jobs.replayLegacyLog(); // an earlier Brine's write-ahead log, if one was left: its returns into their jobs
+    m.jobs.prune();
+    if (!opts.cluster) m.expirePending(); // a cluster's pending keys are PostgreSQL's: expired once the link is up
     m.transport = await MasterTransport.bind({
       interface: opts.interface,
       ipv6: opts.ipv6,
@@ -176,9 +183,7 @@ export class Master implements ClusterHost {
     m.control = await startControl(m, opts.sock_dir, log.child({ part: 'control' }));
     m.reactor = new Reactor(m, opts.reactor, callRunner, log.child({ part: 'reactor' })).start();
     await m.metrics.serve(opts);
-    m.jobs.replayLegacyLog(); // an earlier Brine's write-ahead log, if one was left: its returns into their jobs
-    m.jobs.prune();
-    m.expirePending();
+    if (opts.cluster) m.expirePending();
     // The key store as it is at start: the baseline salt/key events compare with (a key accepted before the first
     // periodic check must still fire its event).
     m.keyEvents.check(m.keys.list());

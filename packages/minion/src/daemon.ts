@@ -140,6 +140,7 @@ export class Minion {
       this.core.offline = false;
       if (this.undelivered.length) await this.flushReturns();
     } catch (e) {
+      this.pacer.missed();
       this.log.debug('ping failed', { error: errorMessage(e) });
     }
   }

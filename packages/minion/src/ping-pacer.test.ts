@@ -32,6 +32,16 @@ describe('PingPacer', () => {
     expect(p.next(() => 0.5)).toBe(PING_HINT_MAX_S * 1000);
   });
 
+  it("a ping without an answer ends the master's interval until the next answer", () => {
+    const p = new PingPacer(10_000, true);
+    p.heard({ pingS: 50 });
+    expect(p.next(() => 0.5)).toBe(50_000);
+    p.missed(); // a restarted master has not asked for anything
+    expect(p.next(() => 0.5)).toBe(10_000);
+    p.heard({ pingS: 50 });
+    expect(p.next(() => 0.5)).toBe(50_000);
+  });
+
   it('ignores answers that are not a positive number of seconds', () => {
     const p = new PingPacer(10_000, true);
     for (const pingS of ['60', -60, 0, Number.NaN, Number.POSITIVE_INFINITY, null, { s: 60 }]) {

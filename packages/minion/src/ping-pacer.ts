@@ -6,6 +6,10 @@
  *
  * A failover minion (`master_type: failover` with `master_alive_interval`) keeps its own interval: its liveness
  * check needs a recent answer.
+ *
+ * A ping the master did not answer ends the master's interval: the next comes after the minion's own. The stretched
+ * interval was the word of a master that answered; one that restarted meanwhile (or lost the request) would
+ * otherwise hear from this minion, and ask it to re-authenticate, only up to 2.5 minutes later.
  */
 import { PING_HINT_MAX_S } from '@brine/protocol';
 
@@ -19,6 +23,11 @@ export class PingPacer {
   heard(answer: unknown): void {
     const s = (answer as { pingS?: unknown } | undefined)?.pingS;
     this.askedMs = typeof s === 'number' && Number.isFinite(s) && s > 0 ? Math.min(s, PING_HINT_MAX_S) * 1000 : 0;
+  }
+
+  /** The ping got no answer (timed out, or the master was unreachable). */
+  missed(): void {
+    this.askedMs = 0;
   }
 
   /** Milliseconds until the next ping. */

@@ -122,7 +122,8 @@ export class Fleet {
   }
 
   async stopMaster(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.master) await stopProcess(this.master, signal);
+    // A profiled master (BRINE_MASTER_CPU_PROF) may take longer than the usual grace to write its profile.
+    if (this.master) await stopProcess(this.master, signal, process.env.BRINE_MASTER_CPU_PROF ? 60_000 : undefined);
     this.master = undefined;
   }
 
