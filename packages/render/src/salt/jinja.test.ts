@@ -65,6 +65,13 @@ describe('Salt-configured Jinja', () => {
     expect(new SaltJinja({ roots }).render('app/init.sls', context('app/init.sls'))).toBe("web {80: 'web', 443: 'tls'} 1.0 True 644");
   });
 
+  test('import_yaml of a file ending in a block scalar: Jinja drops the final newline, so the scalar has none (Salt 3006.1)', () => {
+    const roots = tree({
+      'd.yaml': 'k: |\n  line one\n  line two\n',
+      'x.sls': "{% import_yaml 'd.yaml' as d %}{{ d.k | json }} {{ 'k: |\\n  a\\n  b' | load_yaml | json }}",
+    });
+    expect(new SaltJinja({ roots }).render('x.sls', context('x.sls'))).toBe('"line one\\nline two" {"k": "a\\nb"}');
+  });
   test('load_json / load_text blocks and import_json', () => {
     const roots = tree({
       'd.json': '{"a": [1, 2]}',

@@ -6,6 +6,7 @@
 import { parseDocument, visit, type Scalar } from 'yaml';
 import { saltYamlTags } from '@brine/core';
 import { OrderedPyDict, PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
+import { pyBlockScalarAtEnd } from '../yaml/block-at-eof';
 import { loadSaltYaml } from '../yaml/load';
 import { pyNumber } from '../yaml/numbers';
 
@@ -40,6 +41,7 @@ export function loadTemplateYaml(text: string, file: string, dicts: Dicts = 'pyt
     uniqueKeys: false,
     customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
   });
+  pyBlockScalarAtEnd(doc, text);
   visit(doc, {
     Scalar(_key, node: Scalar) {
       const src = (node as Scalar & { source?: string }).source;

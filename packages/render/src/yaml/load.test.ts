@@ -128,3 +128,16 @@ test('floats only where PyYAML resolves one: e1 (a minion id) and 1e3 stay strin
   expect(loadSaltYaml(text, 'x.sls')).toEqual({ a: 'e1', b: '1e3', c: 1.5, d: 0.001, e: '-.5', f: Infinity });
   expect(loadSaltYaml('{' + text.trim().split('\n').join(', ') + '}', 'flow.sls')).toEqual({ a: 'e1', b: '1e3', c: 1.5, d: 0.001, e: '-.5', f: Infinity });
 });
+
+test('a block scalar whose last line ends the input without a line break has none, as PyYAML reads it (import_yaml of a file: Jinja drops its trailing newline)', () => {
+  // Each case as Debian's python3-yaml (PyYAML 6, Salt's reader) loads it.
+  const cases: [string, unknown][] = [
+    ['k: |\n  line one\n  line two', { k: 'line one\nline two' }],
+    ['k: |\n  a\n  ', { k: 'a\n' }],
+    ['k: >\n  a\n\n  b', { k: 'a\nb' }],
+    ['- >-\n  x\n- |+\n  a', ['x', 'a']],
+    ['k: |\n  a\n\n  b\n', { k: 'a\n\nb\n' }],
+    ['a: |\n  x\nb: 1', { a: 'x\n', b: 1 }],
+  ];
+  for (const [text, expected] of cases) expect(loadSaltYaml(text, 'x.sls')).toEqual(expected);
+});

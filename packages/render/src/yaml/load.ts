@@ -12,6 +12,7 @@ import { reprFloat, withKeyOrder } from '../jinja/values';
 import { pyNumber } from './numbers';
 import { fastLineOf, readFastYaml } from './fast';
 import { relaxFlowIndent } from './flow-indent';
+import { pyBlockScalarAtEnd } from './block-at-eof';
 
 export interface ParsedYaml {
   data: unknown;
@@ -142,18 +143,20 @@ export function parseFull(text: string, file: string): ParsedYaml {
       customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
     });
   let doc: Document = parse(text, lc);
+  let parsed = text;
   if (doc.errors.length > 0) {
     // PyYAML does not mind flow continuation lines indented no deeper than their block (flow-indent.ts).
     const relaxed = relaxFlowIndent(text);
     const lc2 = new LineCounter();
     const again = relaxed === null ? null : parse(relaxed, lc2);
-    if (again && again.errors.length === 0) [doc, lc] = [again, lc2];
+    if (again && again.errors.length === 0) [doc, lc, parsed] = [again, lc2, relaxed!];
   }
   const lineAtOffset = (off: number): number => lc.linePos(off).line;
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new RenderError(file, lineAtOffset(e.pos[0]), `YAML: ${firstLine(e.message)} (fix the YAML syntax; check indentation and quoting of ':' and '{')`);
   }
+  pyBlockScalarAtEnd(doc, parsed);
   const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
   const nonStringKeys: ParsedYaml['nonStringKeys'] = [];
   checkTree(doc.contents, file, lineAt, true, nonStringKeys);
