@@ -41,6 +41,12 @@ export interface MinionTransportOptions {
    */
   reconnectIntervalMs?: number;
   reconnectMaxIntervalMs?: number;
+  /**
+   * A TCP connect not established within this is abandoned and tried again (after the reconnect interval); default
+   * 5000 ms. A master whose listen queue is full (a whole fleet reconnecting to a restarted master) drops SYNs, and
+   * the kernel alone would retry them only after 1, 3, 7, 15, 31 s.
+   */
+  connectTimeoutMs?: number;
   /** ZMTP heartbeat interval; default 10 000 ms (timeout 3x). 0 disables. */
   heartbeatIntervalMs?: number;
   /** Largest accepted publication or reply; default 16 MiB. */
@@ -130,6 +136,7 @@ export class MinionTransport {
       linger: opts.linger ?? 0,
       reconnectInterval: opts.reconnectIntervalMs ?? 1000,
       reconnectMaxInterval: opts.reconnectMaxIntervalMs ?? 2000,
+      connectTimeout: opts.connectTimeoutMs ?? 5000,
       maxMessageSize: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       receiveHighWaterMark: opts.receiveHighWaterMark ?? 10_000,
       ...(hb > 0 ? { heartbeatInterval: hb, heartbeatTimeout: hb * 3, heartbeatTimeToLive: hb * 3 } : {}),
