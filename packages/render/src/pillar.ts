@@ -50,7 +50,7 @@ export function compilePillar(o: PillarOptions): Dict {
       return pillar;
     },
   });
-  const salt = new SaltLoader(fns, o.salt ?? {});
+  const salt = new SaltLoader(fns, o.salt ?? {}, o.grains);
   // Salt's pillar merging: pillar_source_merging_strategy (smart: recurse for YAML), pillar_merge_lists.
   const strategy = typeof opts['pillar_source_merging_strategy'] === 'string' ? opts['pillar_source_merging_strategy'] : 'smart';
   const renderer = typeof opts['renderer'] === 'string' ? opts['renderer'] : 'jinja|yaml';

@@ -49,6 +49,7 @@ export class Renderer {
     this.vars['salt'] = new SaltLoader(
       saltTemplateFunctions({ id: c.id, grains: c.grains, pillar: c.pillar, opts: c.opts, saltenv: env, roots: o.roots, log: this.log, render }),
       c.salt,
+      c.grains,
     );
   }
 

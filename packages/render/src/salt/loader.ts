@@ -8,7 +8,8 @@ import { MISSING, toPlain, Undefined, type Dict } from '../jinja/values';
 import { PyFunction } from '../jinja/runtime';
 import type { SaltFunction } from '../types';
 
-import type { TemplateFunction } from './py';
+import { fn, str, type TemplateFunction } from './py';
+import { provider } from './fn-provider';
 
 /** What using a function (or module) Brine does not have says: the hint of the undefined it is. */
 const missing = (what: string): string => `salt ${what} is not available in Brine (check the name; Brine's template functions are listed in the README)`;
@@ -34,7 +35,7 @@ export class SaltLoader {
   /** Module names (`pkg` of `pkg.version`): `salt.<module>` is defined for these only. */
   private readonly mods = new Set<string>();
 
-  constructor(native: Record<string, TemplateFunction>, external: Record<string, SaltFunction>) {
+  constructor(native: Record<string, TemplateFunction>, external: Record<string, SaltFunction>, grains: Dict = {}) {
     for (const [name, f] of Object.entries(external)) {
       this.fns.set(name, new PyFunction(name, (args, kw) => {
         const r = f(args.map(toPlain), toPlain(kw) as Dict);
@@ -42,6 +43,8 @@ export class SaltLoader {
       }));
     }
     for (const [name, f] of Object.entries(native)) this.fns.set(name, new PyFunction(name, f));
+    // test.provider needs to know every module loaded (native and the minion's exec modules).
+    this.fns.set('test.provider', new PyFunction('test.provider', fn('provider', ['module'], (v) => provider(str(v['module']), grains, (m) => this.mods.has(m)))));
     for (const name of this.fns.keys()) this.mods.add(name.slice(0, name.indexOf('.')));
   }
 
