@@ -129,12 +129,27 @@ const countNl = (s: string): number => {
 
 const TAG_KINDS = ['raw_begin', 'comment_begin', 'block_begin', 'variable_begin', 'linestatement_begin', 'linecomment_begin'];
 
-/** Tokenize a template; whitespace, comments and raw markers are dropped as Jinja's `wrap` does. */
+/**
+ * Tokenize a template; whitespace, comments and raw markers are dropped as Jinja's `wrap` does. A lexing error ends
+ * the tokens with an `error` token that the parser raises when it reaches it: Jinja's lexer is a lazy stream, so a
+ * syntax error the parser meets earlier in the template is the one reported (`{%- set d = {{ 1 }}` at its line, not
+ * the stray `&` in text further down that the still open tag swallowed).
+ */
 export function tokenize(source: string, file: string, o: LexerOptions): Token[] {
+  const tokens: Token[] = [];
+  try {
+    lex(source, file, o, tokens);
+  } catch (e) {
+    if (!(e instanceof TemplateError)) throw e;
+    tokens.push({ line: e.line ?? 1, type: 'error', value: e });
+  }
+  return tokens;
+}
+
+function lex(source: string, file: string, o: LexerOptions, tokens: Token[]): void {
   const rules = compileRules(o);
   let src = source.replace(/\r\n|\r/g, '\n');
   if (!o.keepTrailingNewline && src.endsWith('\n')) src = src.slice(0, -1);
-  const tokens: Token[] = [];
   const push = (line: number, type: string, value: Token['value']): void => {
     tokens.push({ line, type, value });
   };
@@ -312,5 +327,4 @@ export function tokenize(source: string, file: string, o: LexerOptions): Token[]
   }
   // Jinja's end-of-template token carries the line of the last real token.
   push(tokens.length ? tokens[tokens.length - 1]!.line : 1, 'eof', '');
-  return tokens;
 }

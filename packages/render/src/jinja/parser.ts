@@ -57,18 +57,24 @@ export class Parser {
 
   /* ---------------------------------------------------------------- stream */
 
+  /** The token at `i`; the lexer's error when the stream ends in one (raised only when reached, as Jinja's lazy lexer). */
+  private at(i: number): Token {
+    const t = this.tokens[i]!;
+    if (t.type === 'error') throw t.value as TemplateError;
+    return t;
+  }
   private get cur(): Token {
-    return this.tokens[this.i]!;
+    return this.at(this.i);
   }
   /** The current token's type, read afresh (not narrowed by earlier checks). */
   private curType(): string {
-    return this.tokens[this.i]!.type;
+    return this.at(this.i).type;
   }
   private look(): Token {
-    return this.tokens[Math.min(this.i + 1, this.tokens.length - 1)]!;
+    return this.at(Math.min(this.i + 1, this.tokens.length - 1));
   }
   private next(): Token {
-    const t = this.tokens[this.i]!;
+    const t = this.at(this.i);
     if (t.type !== 'eof') this.i++;
     return t;
   }
