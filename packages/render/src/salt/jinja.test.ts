@@ -72,6 +72,13 @@ describe('Salt-configured Jinja', () => {
     });
     expect(new SaltJinja({ roots }).render('x.sls', context('x.sls'))).toBe('"line one\\nline two" {"k": "a\\nb"}');
   });
+  test('import_yaml reads what the SLS loader reads: a flow mapping continued under its key, a tab leading a quoted line (PyYAML)', () => {
+    const roots = tree({
+      'd.yaml': 'k:\n  j: {a: 1,\n b: 2}\nq: "a\n\tb"\n',
+      'x.sls': "{% import_yaml 'd.yaml' as d %}{{ d | json }}",
+    });
+    expect(new SaltJinja({ roots }).render('x.sls', context('x.sls'))).toBe('{"k": {"j": {"a": 1, "b": 2}}, "q": "a b"}');
+  });
   test('load_json / load_text blocks and import_json', () => {
     const roots = tree({
       'd.json': '{"a": [1, 2]}',

@@ -3,11 +3,9 @@
  * but into template values, so data keeps what Python would see: a mapping with non-string keys (`80: web`,
  * `true: x`) is keyed by the int / bool itself, every mapping is a Python dict (PyDict), and `1.0` stays a float.
  */
-import { parseDocument, visit, type Scalar } from 'yaml';
-import { saltYamlTags } from '@brine/core';
+import { visit, type Scalar } from 'yaml';
 import { OrderedPyDict, PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
-import { pyBlockScalarAtEnd } from '../yaml/block-at-eof';
-import { loadSaltYaml } from '../yaml/load';
+import { loadSaltYaml, pyYamlDocument } from '../yaml/load';
 import { pyNumber } from '../yaml/numbers';
 
 const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
@@ -34,14 +32,10 @@ function convert(v: unknown, dicts: Dicts): unknown {
 }
 
 export function loadTemplateYaml(text: string, file: string, dicts: Dicts = 'python'): unknown {
-  // The SLS loader validates (syntax, duplicate keys) and reports errors with their lines.
+  // The SLS loader validates (syntax, duplicate keys) and reports errors with their lines; the document is the one it
+  // reads (with PyYAML's leniencies), converted here into template values.
   loadSaltYaml(text, file);
-  const doc = parseDocument(text, {
-    version: '1.1',
-    uniqueKeys: false,
-    customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
-  });
-  pyBlockScalarAtEnd(doc, text);
+  const { doc } = pyYamlDocument(text, file);
   visit(doc, {
     Scalar(_key, node: Scalar) {
       const src = (node as Scalar & { source?: string }).source;

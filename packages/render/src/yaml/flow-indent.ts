@@ -11,8 +11,12 @@
 
 const isBlank = (c: string | undefined): boolean => c === undefined || c === ' ' || c === '\t';
 
-/** The text with under-indented flow continuation lines re-indented, or null when no line needed it. */
-export function relaxFlowIndent(text: string): string | null {
+/**
+ * The text with under-indented flow continuation lines re-indented, or null when no line needed it. `quotedTabs`:
+ * re-indent only the continuation lines of quoted scalars whose leading white space has a tab (PyYAML folds it away;
+ * the `yaml` package ends the scalar there), and nothing else: tabs between flow tokens stay, for the tab check.
+ */
+export function relaxFlowIndent(text: string, quotedTabs = false): string | null {
   const lines = text.split('\n');
   let depth = 0; // flow nesting at the current position
   let quote: string | null = null; // open quoted scalar
@@ -25,7 +29,13 @@ export function relaxFlowIndent(text: string): string | null {
   for (let li = 0; li < lines.length; li++) {
     let line = lines[li]!;
     const indent = line.length - line.trimStart().length;
-    if (depth > 0 || quote !== null) {
+    if (quotedTabs) {
+      if (quote !== null && /^[ \t]*\t/.test(line)) {
+        line = line.trim() === '' ? '' : ' '.repeat(flowParent + 1) + line.trimStart();
+        lines[li] = line;
+        changed = true;
+      }
+    } else if (depth > 0 || quote !== null) {
       if (line.trim() !== '' && indent <= flowParent) {
         line = ' '.repeat(flowParent + 1) + line.trimStart();
         lines[li] = line;

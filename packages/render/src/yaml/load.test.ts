@@ -38,6 +38,16 @@ test("a tab PyYAML cannot read (indentation, before a comment, a separator, in a
   }
   expect(loadSaltYaml('x: |\n  a\n  \t# c\n', 'f')).toEqual({ x: 'a\n\t# c\n' });
   expect(loadSaltYaml('x: "a\tb"\ny: \'a\tb\'\n# c\tc\nk: |\n  a\n  b\t\nz: {a: "\t"}\n', 'f')).toEqual({ x: 'a\tb', y: 'a\tb', k: 'a\nb\t\n', z: { a: '\t' } });
+  // A tab leading a quoted scalar's continuation line is folded away (PyYAML); between flow tokens it is refused.
+  const folded: [string, unknown][] = [
+    ['k: "a\n\tb"\n', { k: 'a b' }],
+    ['k: ["a\n\tb"]\n', { k: ['a b'] }],
+    ["- 'x\n\t\ty'\n", ['x y']],
+    ['k:\n  j: "a\n\t\n\tb"\n', { k: { j: 'a\nb' } }],
+    ['k: "a\tb\n  c"\n', { k: 'a\tb c' }],
+  ];
+  for (const [text, expected] of folded) expect(loadSaltYaml(text, 'f.sls')).toEqual(expected);
+  for (const text of ['k: [1,\n\t2]\n', 'k: {a: 1,\n\tb: 2}\n']) expect(() => loadSaltYaml(text, 'f.sls')).toThrow("f.sls:2: YAML: found character '\\t'");
 });
 
 describe('loadSaltYaml', () => {

@@ -130,33 +130,48 @@ function refuseSeparatingTabs(text: string, file: string): void {
   }
 }
 
-/** The `yaml` package alone (the fast reader is tested against it). */
-export function parseFull(text: string, file: string): ParsedYaml {
+/**
+ * The `yaml` package's document for what PyYAML reads in `source` (tabs it cannot read refused at their line first):
+ * a quoted scalar's continuation lines led by a tab, and flow continuation lines under-indented, re-indented
+ * (flow-indent.ts; same values, same lines); a block scalar ending the input without a line break has none. Errors
+ * are left in `doc.errors`, `lc` gives their lines.
+ */
+export function pyYamlDocument(source: string, file: string): { doc: Document; lc: LineCounter } {
+  // A tab leading a quoted scalar's continuation line is folded away by PyYAML: spaces instead, same value and lines.
+  const text = source.includes('\t') ? relaxFlowIndent(source, true) ?? source : source;
   if (text.includes('\t')) refuseSeparatingTabs(text, file);
-  let lc = new LineCounter();
-  const parse = (t: string, counter: LineCounter): Document =>
+  const parse = (t: string, lineCounter: LineCounter): Document =>
     parseDocument(t, {
       version: '1.1',
       uniqueKeys: false,
-      lineCounter: counter,
+      lineCounter,
       prettyErrors: false,
       customTags: (tags) => saltYamlTags(tags as { tag?: string; test?: RegExp }[]) as typeof tags,
     });
-  let doc: Document = parse(text, lc);
-  let parsed = text;
+  const lc = new LineCounter();
+  const doc = parse(text, lc);
   if (doc.errors.length > 0) {
     // PyYAML does not mind flow continuation lines indented no deeper than their block (flow-indent.ts).
     const relaxed = relaxFlowIndent(text);
     const lc2 = new LineCounter();
     const again = relaxed === null ? null : parse(relaxed, lc2);
-    if (again && again.errors.length === 0) [doc, lc, parsed] = [again, lc2, relaxed!];
+    if (again && again.errors.length === 0) {
+      pyBlockScalarAtEnd(again, relaxed!);
+      return { doc: again, lc: lc2 };
+    }
   }
+  pyBlockScalarAtEnd(doc, text);
+  return { doc, lc };
+}
+
+/** The `yaml` package alone (the fast reader is tested against it). */
+export function parseFull(source: string, file: string): ParsedYaml {
+  const { doc, lc } = pyYamlDocument(source, file);
   const lineAtOffset = (off: number): number => lc.linePos(off).line;
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new RenderError(file, lineAtOffset(e.pos[0]), `YAML: ${firstLine(e.message)} (fix the YAML syntax; check indentation and quoting of ':' and '{')`);
   }
-  pyBlockScalarAtEnd(doc, parsed);
   const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
   const nonStringKeys: ParsedYaml['nonStringKeys'] = [];
   checkTree(doc.contents, file, lineAt, true, nonStringKeys);
