@@ -328,7 +328,7 @@ const F: Record<string, FilterFn> = {
     return ' '.repeat(left) + s + ' '.repeat(n - left);
   },
   default: (v, a, kw) => {
-    const [dflt, boolean] = bind(['default_value', 'boolean'], a, kw, 'default');
+    const [dflt, boolean] = bind(['default_value', 'boolean'], a, kw, 'default', 0, ['default_value']);
     if (v instanceof Undefined || (boolean && !pyBool(v))) return dflt === undefined ? '' : dflt;
     return v;
   },

@@ -9,7 +9,12 @@ import {
 export type Method<T> = (self: T, a: unknown[], kw: Dict, getattr: (o: unknown, k: string) => unknown) => unknown;
 
 /** Bind positional and keyword arguments to Python parameter names; missing ones are `undefined`. */
-export function bind(names: string[], a: unknown[], kw: Dict, fname: string, required = 0): unknown[] {
+/**
+ * Arguments by position and keyword. Each is used, so an undefined one raises, except the `lazy` ones (by name) a
+ * method may only store or return (`d.get('a', x)` where `a` is there): those raise only where they are used, as
+ * Jinja's StrictUndefined does.
+ */
+export function bind(names: string[], a: unknown[], kw: Dict, fname: string, required = 0, lazy: string[] = []): unknown[] {
   if (a.length > names.length) {
     throw new TemplateError(`${fname}() takes at most ${names.length} argument${names.length === 1 ? '' : 's'} (${a.length} given)`, 'type');
   }
@@ -23,7 +28,7 @@ export function bind(names: string[], a: unknown[], kw: Dict, fname: string, req
   for (let i = 0; i < required; i++) {
     if (out[i] === undefined) throw new TemplateError(`${fname}() missing required argument: '${names[i]}'`, 'type');
   }
-  for (const v of out) strict(v);
+  out.forEach((v, i) => lazy.includes(names[i]!) || strict(v));
   return out;
 }
 
@@ -345,7 +350,7 @@ const LIST: Record<string, Method<unknown[]>> = {
   ...TUPLE_METHODS,
   index: (l, a, kw) => seqIndex(l, a, kw, 'list'),
   append: (l, a, kw) => {
-    l.push(bind(['object'], a, kw, 'append', 1)[0]);
+    l.push(bind(['object'], a, kw, 'append', 1, ['object'])[0]);
     return null;
   },
   extend: (l, a, kw) => {
@@ -353,7 +358,7 @@ const LIST: Record<string, Method<unknown[]>> = {
     return null;
   },
   insert: (l, a, kw) => {
-    const [i, x] = bind(['index', 'object'], a, kw, 'insert', 2);
+    const [i, x] = bind(['index', 'object'], a, kw, 'insert', 2, ['object']);
     let n = num(i);
     if (n < 0) n = Math.max(0, l.length + n);
     l.splice(Math.min(n, l.length), 0, x);
@@ -416,7 +421,7 @@ const DICT: Record<string, Method<AnyDict>> = {
   keys: (d) => dictKeys(d),
   values: (d) => dictValues(d),
   get: (d, a, kw) => {
-    const [k, def] = bind(['key', 'default'], a, kw, 'get', 1);
+    const [k, def] = bind(['key', 'default'], a, kw, 'get', 1, ['default']);
     const v = dictGet(d, k);
     return v !== MISSING ? v : def === undefined ? null : def;
   },
@@ -427,12 +432,12 @@ const DICT: Record<string, Method<AnyDict>> = {
     return null;
   },
   setdefault: (d, a, kw) => {
-    const [k, def] = bind(['key', 'default'], a, kw, 'setdefault', 1);
+    const [k, def] = bind(['key', 'default'], a, kw, 'setdefault', 1, ['default']);
     if (!dictHas(d, k)) dictSet(d, k, def === undefined ? null : def);
     return dictGet(d, k);
   },
   pop: (d, a, kw) => {
-    const [k, def] = bind(['key', 'default'], a, kw, 'pop', 1);
+    const [k, def] = bind(['key', 'default'], a, kw, 'pop', 1, ['default']);
     const v = dictGet(d, k);
     if (v !== MISSING) {
       dictDelete(d, k);
