@@ -15,7 +15,6 @@ const FILE_OF: Record<string, string> = {
   sys: 'sysmod',
   user: 'useradd',
   group: 'groupadd',
-  shadow: 'shadow',
   sysctl: 'linux_sysctl',
   random: 'mod_random',
   ip: 'linux_ip',
