@@ -5,8 +5,12 @@ import * as path from 'path';
 import { FileRoots, RenderError } from '@brine/core';
 import { SaltJinja } from './jinja';
 
+const made: string[] = [];
+afterAll(() => made.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 function tree(files: Record<string, string>): FileRoots {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-saltjinja-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     fs.writeFileSync(path.join(dir, name), text);

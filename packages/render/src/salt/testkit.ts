@@ -27,8 +27,14 @@ export interface Rendered {
   ctx: SaltTemplateContext;
 }
 
+/** Trees made by this test file, removed after its tests (a renderSalt call each: thousands a suite run). */
+const made: string[] = [];
+declare const afterAll: ((fn: () => void) => void) | undefined;
+if (typeof afterAll === 'function') afterAll(() => made.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 export function tempTree(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-salt-'));
+  made.push(dir);
   for (const [rel, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     fs.writeFileSync(path.join(dir, rel), text);
