@@ -8,8 +8,21 @@ test("an id that YAML 1.1 libraries take for a float ('e1') stays the string PyY
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cfg-'));
   fs.writeFileSync(path.join(dir, 'minion'), 'id: e1\ngrains:\n  release: 1e3\n');
   const o = loadMinionOpts(dir, {});
+  fs.rmSync(dir, { recursive: true, force: true });
   expect(o.id).toBe('e1');
   expect((o.grains as Record<string, unknown>)['release']).toBe('1e3');
+});
+
+test("templates see salt-call's options for how they run (__cli, file_client, conf_file, state_top, user...)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cfg-'));
+  fs.writeFileSync(path.join(dir, 'minion'), 'id: m1\n');
+  const daemon = loadMinionOpts(dir, {}) as unknown as Record<string, unknown>;
+  const call = loadMinionOpts(dir, { __cli: 'salt-call', file_client: 'local' }) as unknown as Record<string, unknown>;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const pick = (o: Record<string, unknown>) => ['__cli', 'file_client', 'state_top', 'saltenv', 'pillarenv', 'user'].map((k) => o[k]);
+  expect(pick(daemon)).toEqual(['salt-minion', 'remote', 'salt://top.sls', 'base', null, os.userInfo().username]);
+  expect(pick(call)).toEqual(['salt-call', 'local', 'salt://top.sls', 'base', null, os.userInfo().username]);
+  expect(daemon['conf_file']).toBe(path.join(path.resolve(dir), 'minion'));
 });
 
 describe('master: a string or a list (failover)', () => {

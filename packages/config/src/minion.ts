@@ -177,6 +177,22 @@ const SALT_MINION_DEFAULTS: Dict = {
   jinja_trim_blocks: false,
   jinja_lstrip_blocks: false,
   grains_cache: false,
+  // What salt-call shows for the options templates read to learn how they run (libsaltcli.jinja reads __cli).
+  __cli: 'salt-minion',
+  file_client: 'remote',
+  state_top: 'salt://top.sls',
+  saltenv: 'base',
+  pillarenv: null,
+  lock_saltenv: false,
+  env_order: [],
+  startup_states: '',
+  pillar_source_merging_strategy: 'smart',
+  pillar_merge_lists: false,
+  pillar_includes_override_sls: false,
+  file_ignore_regex: [],
+  file_ignore_glob: [],
+  jinja_env: {},
+  jinja_sls_env: {},
 };
 
 export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict = {}): MinionOpts {
@@ -187,6 +203,8 @@ export function loadMinionOpts(configDir = DEFAULT_CONFIG_DIR, overrides: Dict =
     ...raw,
     id: String(raw['id'] ?? os.hostname()),
     config_dir: dir,
+    conf_file: path.join(dir, 'minion'),
+    user: String(raw['user'] ?? os.userInfo().username),
     ...masterOptions(raw, num),
     publish_port: num('publish_port', 4505),
     publish_port_set: raw['publish_port'] !== undefined && raw['publish_port'] !== null,

@@ -1,6 +1,6 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
 import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
-import { Renderer, saltMerge } from '@brine/render';
+import { Renderer, saltMerge, slsNames } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
 import { CancellableWriter } from './exec';
@@ -167,16 +167,6 @@ export function withRequisites(chunks: LowChunk[], id: string): LowChunk[] {
 /** Keyword arguments that steer a run and are not state arguments (state.single). */
 const RUN_KWARGS = new Set(['test', 'pillar', 'queue', 'saltenv', 'pillarenv', 'concurrent', 'state_output', 'localconfig']);
 
-/** Every SLS name in the tree (Salt's fileclient list_states): `a/b.sls` is `a.b`, `a/init.sls` is `a`. */
-function allSls(env: ExecEnv): string[] {
-  const out = new Set<string>();
-  for (const f of env.roots.list()) {
-    if (!f.endsWith('.sls')) continue;
-    out.add(f.replace(/\.sls$/, '').replace(/\/init$/, '').replace(/\//g, '.'));
-  }
-  return [...out].sort();
-}
-
 /** The running state jobs, as Salt's state.running words them (from the daemon's job table). */
 async function runningStates(env: ExecEnv): Promise<string[]> {
   const h = env.hooks?.['saltutil.running'];
@@ -246,7 +236,7 @@ export const stateModule: ExecModule = {
     running: async (_a, _k, env) => runningStates(env),
     show_state_usage: (_a, kwargs, env) =>
       showOnly(env, kwargs, (r) => {
-        const all = allSls(env);
+        const all = slsNames(env.roots);
         const used = [...new Set(r.matchTop())].sort();
         const unused = all.filter((s) => !used.includes(s));
         return { base: { used, unused, count_all: all.length, count_used: used.length, count_unused: unused.length } }; // Salt's key order

@@ -1,11 +1,13 @@
 /**
  * Pillar: the pillar roots' top.sls picks SLS files for this minion; each is rendered (Jinja then YAML) and
  * merged in top order as Salt merges them (pillar_source_merging_strategy, pillar_merge_lists; dicts whose keys or
- * order a JS object cannot hold stay PyDicts, see wire-data.ts). A pillar SLS may `include:` others (absolute or relative); as in Salt, included data
- * is merged over the including file's own data, and each file is rendered once. While rendering, `pillar` holds
- * the data merged so far. Any failure throws RenderError: a minion never gets a half-compiled pillar.
+ * order a JS object cannot hold stay PyDicts, see wire-data.ts). Top entries and includes may be globs (`roles.*`).
+ * A pillar SLS may `include:` others (absolute or relative, with `key:` to nest and `defaults:` as template
+ * variables); as in Salt, its includes are merged first and its own data last (pillar_includes_override_sls turns
+ * that round), and an SLS named again is merged again from its first render. While rendering, `pillar` is empty,
+ * as it is in Salt. Any failure throws RenderError: a minion never gets a half-compiled pillar.
  */
-import { RenderError, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
+import { RenderError, globMatch, isDict, nullLogger, type Dict, type FileRoots, type Logger } from '@brine/core';
 import { merge } from './salt/data';
 import { SaltJinja } from './salt/jinja';
 import { SaltLoader } from './salt/loader';
@@ -13,7 +15,7 @@ import { saltTemplateFunctions } from './salt/index';
 import { renderPipe } from './salt/render-pipe';
 import { plainTop } from './salt/wire-data';
 import { loadTemplateYaml } from './salt/yaml-values';
-import { fileVars, findSls, resolveInclude, slsCandidates } from './sls/names';
+import { fileVars, findSls, resolveInclude, slsCandidates, slsNames } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { SaltFunction } from './types';
 import { parseSaltYaml } from './yaml/load';
@@ -25,7 +27,7 @@ export interface PillarOptions {
   id: string;
   grains: Dict;
   opts?: Dict;
-  /** Execution functions, called as `(args, kwargs)`; `pillar.get` etc. default to the data compiled so far. */
+  /** Execution functions, called as `(args, kwargs)`. */
   salt?: Record<string, SaltFunction>;
   log?: Logger;
   saltenv?: string;
@@ -37,6 +39,9 @@ export function compilePillar(o: PillarOptions): Dict {
   const env = o.saltenv ?? 'base';
   const jinja = new SaltJinja({ roots: o.roots, opts, sls: true });
   let pillar: Dict = {};
+  // What `pillar` (and pillar.get) shows while pillar SLS render: as in Salt, not the data being compiled (the
+  // master's options hold no pillar), so one pillar SLS cannot read another's values.
+  const seen: Dict = {};
   const render = renderPipe((text, file, extra) => jinja.renderString(text, file, { ...vars(file), ...extra }));
   const fns = saltTemplateFunctions({
     id: o.id,
@@ -46,9 +51,7 @@ export function compilePillar(o: PillarOptions): Dict {
     roots: o.roots,
     log,
     render,
-    get pillar() {
-      return pillar;
-    },
+    pillar: seen,
   });
   const salt = new SaltLoader(fns, o.salt ?? {}, o.grains);
   // Salt's pillar merging: pillar_source_merging_strategy (smart: recurse for YAML), pillar_merge_lists.
@@ -56,7 +59,7 @@ export function compilePillar(o: PillarOptions): Dict {
   const renderer = typeof opts['renderer'] === 'string' ? opts['renderer'] : 'jinja|yaml';
   const mergeLists = opts['pillar_merge_lists'] === true;
   const mergePillar = (a: Dict, b: unknown): Dict => plainTop(merge(a, isDict(b) ? b : {}, strategy, renderer, mergeLists, (m) => log.warn(`pillar: ${m}`)));
-  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar, saltenv: env, salt, ...fileVars(file, sls) });
+  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar: seen, saltenv: env, salt, ...fileVars(file, sls) });
 
   const gpg = { ...gpgOptions(opts), log };
   const topFile = 'top.sls';
@@ -67,16 +70,23 @@ export function compilePillar(o: PillarOptions): Dict {
   const top = renderThroughPipe(o.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'pillar top file', { jinja: () => jinja.render(topFile, vars(topFile)), yaml: (t) => parseSaltYaml(t, topFile), gpg });
   const matches = matchTopData(top.data, topFile, top.lineOf, { id: o.id, grains: o.grains, pillar: {} }, opts['nodegroups'] as never, log);
 
-  const seen = new Set<string>();
-  const renderPillarSls = (sls: string, from: { file: string; line: number | undefined }): Dict => {
-    seen.add(sls);
+  // Salt's render_pillar / render_pstate (salt/pillar/__init__.py). `mods`: each SLS's own data (without what it
+  // includes) once rendered; an SLS named again (by the top file or another include) is merged again.
+  let avail: string[] | undefined;
+  const expand = (pattern: string): string[] => {
+    avail ??= slsNames(o.roots);
+    return avail.filter((n) => globMatch(pattern, n));
+  };
+  const includesOverride = opts['pillar_includes_override_sls'] === true;
+  const mods = new Map<string, Dict | undefined>();
+  const renderPstate = (sls: string, from: { file: string; line: number | undefined }, defaults: Dict): Dict | undefined => {
     const found = findSls(o.roots, sls);
     if (!found) {
       const [a, b] = slsCandidates(sls);
       throw new RenderError(from.file, from.line, `pillar: SLS '${sls}' is not in the pillar roots (no ${a} or ${b}; fix the name or add the file)`);
     }
     const parsed = renderThroughPipe(found.text, found.file, `pillar SLS ${sls}`, {
-      jinja: () => jinja.render(found.file, vars(found.file, sls)),
+      jinja: () => jinja.render(found.file, { ...vars(found.file, sls), ...defaults }),
       yaml: (text) => {
         const p = parseSaltYaml(text, found.file);
         // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
@@ -85,29 +95,57 @@ export function compilePillar(o: PillarOptions): Dict {
       },
       gpg,
     });
-    if (parsed.data === null || parsed.data === undefined) return {};
+    if (parsed.data === null || parsed.data === undefined || (isDict(parsed.data) && Object.keys(parsed.data).length === 0)) {
+      mods.set(sls, undefined);
+      return undefined;
+    }
     if (!isDict(parsed.data)) throw new RenderError(found.file, 1, `pillar: SLS '${sls}' does not render to a mapping (the top level must be 'key: value' entries)`);
-    let own: Dict = plainTop(parsed.data);
-    const includes = own['include'];
-    delete own['include'];
-    const list = Array.isArray(includes) ? includes : includes === undefined ? [] : [includes];
-    list.forEach((entry, i) => {
+    let state: Dict = plainTop(parsed.data);
+    const includes = state['include'];
+    delete state['include'];
+    mods.set(sls, state);
+    if (includes === undefined) return state;
+    if (!Array.isArray(includes)) throw new RenderError(found.file, parsed.lineOf(['include']), `pillar: the include declaration in SLS '${sls}' is not formed as a list`);
+    const included: Dict[] = [];
+    // As in Salt, a `defaults` given with one entry stays in effect for the plain entries after it.
+    let dflts = defaults;
+    includes.forEach((entry, i) => {
       const line = parsed.lineOf(['include', i]);
       const raw = typeof entry === 'string' ? entry : isDict(entry) ? Object.keys(entry)[0] : undefined;
-      const opt = isDict(entry) && raw !== undefined && isDict(entry[raw]) ? (entry[raw] as Dict) : {};
-      const name = raw === undefined ? null : resolveInclude(raw, sls, found.file);
-      if (name === null) throw new RenderError(found.file, line, `pillar include: entry ${i + 1} is not a valid SLS name (write '- name' or '- .relative')`);
-      if (seen.has(name)) return;
-      let sub: unknown = renderPillarSls(name, { file: found.file, line });
-      if (typeof opt['key'] === 'string') for (const k of opt['key'].split(':').reverse()) sub = { [k]: sub };
-      own = mergePillar(own, sub);
+      if (raw === undefined) throw new RenderError(found.file, line, `pillar include: entry ${i + 1} is not a valid SLS name (write '- name' or '- .relative')`);
+      let key: string | undefined;
+      if (isDict(entry)) {
+        const opt = isDict(entry[raw]) ? (entry[raw] as Dict) : {};
+        dflts = isDict(opt['defaults']) ? (opt['defaults'] as Dict) : {};
+        key = typeof opt['key'] === 'string' ? opt['key'] : undefined;
+      }
+      // Salt matches the name with its leading dots dropped, and a relative name resolved, against every SLS.
+      let name = raw;
+      const matched = expand(raw.replace(/^\.+/, '').replace(/\//g, '.'));
+      if (raw.startsWith('.')) {
+        const resolved = resolveInclude(raw, sls, found.file);
+        if (resolved === null) throw new RenderError(found.file, line, `pillar include: relative include '${raw}' goes above the top of the pillar roots (use fewer dots or an absolute SLS name)`);
+        name = resolved;
+        matched.push(...expand(name));
+      }
+      for (const m of matched.length ? matched : [name]) {
+        let sub: unknown = mods.has(m) ? mods.get(m) : renderPstate(m, { file: found.file, line }, dflts);
+        if (sub === undefined) continue;
+        if (key !== undefined) for (const k of key.split(':').reverse()) sub = { [k]: sub };
+        if (includesOverride) state = mergePillar(state, sub);
+        else included.push(sub as Dict);
+      }
     });
-    return own;
+    // The including file is merged last: its own values win (unless pillar_includes_override_sls).
+    return includesOverride ? state : [...included, state].reduce((a, b) => mergePillar(a, b));
   };
 
   for (const m of matches) {
-    if (seen.has(m.sls)) continue;
-    pillar = mergePillar(pillar, renderPillarSls(m.sls, { file: topFile, line: m.line }));
+    const matched = expand(m.sls);
+    for (const sls of matched.length ? matched : [m.sls]) {
+      const pstate = renderPstate(sls, { file: topFile, line: m.line }, {});
+      if (pstate !== undefined) pillar = mergePillar(pillar, pstate);
+    }
   }
   return pillar;
 }

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FileRoots, RenderError } from '@brine/core';
 import { Renderer } from './renderer';
+import { tempTree } from './salt/testkit';
 
 const fixtures = path.join(__dirname, '../test-fixtures');
 
@@ -140,4 +141,31 @@ test('an SLS that renders itself (slsutil.renderer) fails once, at its line, not
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Checked against Salt 3006.1 (salt-call --local state.show_top / state.show_low_sls on the same files).
+describe("Salt's top matching, include globs and template variables", () => {
+  const make = (files: Record<string, string>) =>
+    new Renderer({ roots: new FileRoots([tempTree(files)]), context: { id: 'web1', grains: { id: 'web1', os_family: 'Debian' }, pillar: {}, opts: {}, salt: {} } });
+
+  test('a top target is a compound expression unless `match` says otherwise', () => {
+    const r = make({ 'top.sls': "base:\n  'G@os_family:Debian': [t]\n  'web1 and G@os_family:Debian': [u]\n  'G@os_family:RedHat': [v]\n  'web*': [w]\n" });
+    expect(r.matchTop()).toEqual(['t', 'u', 'w']);
+  });
+
+  test("an include (or a name given to compile) may be a glob over the tree's SLS names, in sorted order", () => {
+    const r = make({ 's.sls': "include:\n  - 'g.*'\nx:\n  test.nop: []\n", 'g/two.sls': 'g2:\n  test.nop: []\n', 'g/one.sls': 'g1:\n  test.nop: []\n' });
+    expect(r.showLowSls(['s']).map((c) => [c.low?.['__id__'], c.low?.['__sls__'], c.low?.['order']])).toEqual([
+      ['g1', 'g.one', 10000],
+      ['g2', 'g.two', 10001],
+      ['x', 's', 10002],
+    ]);
+    expect(r.showLowSls(['g.*']).map((c) => c.low?.['__id__'])).toEqual(['g1', 'g2']);
+  });
+
+  test('tpldot is the SLS directory with dots; there is no tplroot; an import does not change either', () => {
+    const show = "  test.show_notification:\n    - text: {{ [tpldot | default('UNDEF'), tplroot | default('UNDEF')] | json }}\n";
+    const r = make({ 'sub/t.sls': `a:\n${show}{%- from "sub/lib/m.jinja" import v %}\nb:\n${show}`, 'sub/lib/m.jinja': '{%- set v = 1 %}' });
+    expect(r.showLowSls(['sub.t']).map((c) => c.low?.['text'])).toEqual([['sub', 'UNDEF'], ['sub', 'UNDEF']]);
+  });
 });

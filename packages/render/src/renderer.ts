@@ -8,7 +8,7 @@ import { HighBuilder, loadSlsFile } from './sls/collect';
 import { compileForRun, compileForShow } from './sls/compile';
 import { highToObject, type High, type ReadSls, type Where } from './sls/high';
 import { verifyHigh } from './sls/verify';
-import { fileVars } from './sls/names';
+import { fileVars, slsNames as availableSls } from './sls/names';
 import { matchTopData } from './sls/top';
 import type { HighState, RenderContext } from './types';
 import { parseSaltYaml } from './yaml/load';
@@ -78,7 +78,7 @@ export class Renderer {
 
   /** Salt's render_highstate: the SLS names and everything they include, each once, with auto order. */
   private collect(slsNames: string[]): High {
-    const b = new HighBuilder((sls, from) => this.renderOne(sls, from));
+    const b = new HighBuilder((sls, from) => this.renderOne(sls, from), () => availableSls(this.roots));
     for (const sls of slsNames) b.add(sls);
     return b.finish();
   }

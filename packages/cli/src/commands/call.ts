@@ -20,6 +20,9 @@ export async function callCommand(fun: string, words: string[], o: CallOpts): Pr
   if (o.fileRoot?.length) overrides['file_roots'] = { base: o.fileRoot.map((d) => path.resolve(d)) };
   if (o.pillarRoot?.length) overrides['pillar_roots'] = { base: o.pillarRoot.map((d) => path.resolve(d)) };
   if (o.id) overrides['id'] = o.id;
+  // As salt-call sets them: templates tell a salt-call run from the minion daemon's by these (libsaltcli.jinja).
+  overrides['__cli'] = 'salt-call';
+  if (o.local) overrides['file_client'] = 'local';
   const opts = loadMinionOpts(o.configDir, overrides);
   const { args, kwargs } = parseFunctionArgs(words);
   if (!o.local) {

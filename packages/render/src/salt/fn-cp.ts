@@ -4,6 +4,7 @@ import * as path from 'path';
 import type { FileRoots } from '@brine/core';
 import type { FunctionTable, SaltTemplateContext } from './context';
 import { codePointCompare, fn, str } from './py';
+import { slsNames } from '../sls/names';
 
 function rootsOf(c: SaltTemplateContext, saltenv: string): FileRoots | null {
   if (saltenv === c.saltenv) return c.roots;
@@ -63,14 +64,7 @@ export function listMasterDirs(c: SaltTemplateContext, saltenv: string, prefix: 
 /** fileclient.list_states: every `.sls` file of the saltenv as an SLS name (`a/init.sls` is `a`), sorted. */
 export function listStates(c: SaltTemplateContext, saltenv: string): string[] {
   const roots = rootsOf(c, saltenv);
-  if (!roots) return [];
-  const out = new Set<string>();
-  for (const f of roots.list()) {
-    if (!f.endsWith('.sls')) continue;
-    const dotted = f.split('/').join('.');
-    out.add(f.endsWith('/init.sls') ? dotted.slice(0, -9) : dotted.slice(0, -4));
-  }
-  return [...out].sort(codePointCompare);
+  return roots ? slsNames(roots) : [];
 }
 
 export function cpFunctions(c: SaltTemplateContext): FunctionTable {

@@ -6,7 +6,7 @@
 import { RenderError, deepEqual, isDict, type FileRoots } from '@brine/core';
 import { parseSaltYaml } from '../yaml/load';
 import { firstKey, readSls, whereOf, type Body, type High, type ReadSls, type Where } from './high';
-import { findSls, resolveInclude, slsCandidates } from './names';
+import { expandSls, findSls, resolveInclude, slsCandidates } from './names';
 import { gpgOptions, type GpgOptions } from './gpg';
 import { renderThroughPipe } from './pipe';
 
@@ -44,11 +44,21 @@ export class HighBuilder {
   private readonly mods = new Set<string>();
   readonly high: High = new Map();
 
-  constructor(private readonly load: LoadSls) {}
+  private availNames: string[] | undefined;
 
-  /** One SLS named on the command line or by the top file. */
-  add(sls: string): this {
-    if (!this.mods.has(sls)) mergeIncluded(this.high, this.render(sls));
+  /** `avail`: every SLS name of the environment, for names given as globs (`include: ['web.*']`), read once. */
+  constructor(
+    private readonly load: LoadSls,
+    private readonly avail: () => string[] = () => [],
+  ) {}
+
+  private expand(pattern: string): string[] {
+    return expandSls(pattern, () => (this.availNames ??= this.avail()));
+  }
+
+  /** One SLS (or glob of SLS names) named on the command line or by the top file. */
+  add(pattern: string): this {
+    for (const sls of this.expand(pattern)) if (!this.mods.has(sls)) mergeIncluded(this.high, this.render(sls));
     return this;
   }
 
@@ -70,8 +80,9 @@ export class HighBuilder {
     this.mods.add(sls);
     const state = r.state;
     for (const inc of r.includes) {
-      if (this.mods.has(inc.sls)) continue;
-      mergeIncluded(state, this.render(inc.sls, { file: r.file, line: inc.line }));
+      for (const sls of this.expand(inc.sls)) {
+        if (!this.mods.has(sls)) mergeIncluded(state, this.render(sls, { file: r.file, line: inc.line }));
+      }
     }
     this.autoOrder(state);
     return state;

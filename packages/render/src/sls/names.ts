@@ -1,5 +1,6 @@
 /** SLS names and files: `a.b` lives in `a/b.sls` or `a/b/init.sls`; relative includes (`.x`, `..y`) like Salt. */
-import type { FileRoots } from '@brine/core';
+import { globMatch, type FileRoots } from '@brine/core';
+import { codePointCompare } from '../salt/py';
 
 export interface SlsFile {
   sls: string;
@@ -24,6 +25,28 @@ export function findSls(roots: FileRoots, sls: string): SlsFile | null {
   return null;
 }
 
+/** Every SLS name in the roots (Salt's fileclient list_states): `a/b.sls` is `a.b`, `a/init.sls` is `a`; sorted. */
+export function slsNames(roots: FileRoots): string[] {
+  const out = new Set<string>();
+  for (const f of roots.list()) {
+    if (!f.endsWith('.sls')) continue;
+    const dotted = f.split('/').join('.');
+    out.add(f.endsWith('/init.sls') ? dotted.slice(0, -9) : dotted.slice(0, -4));
+  }
+  return [...out].sort(codePointCompare);
+}
+
+/**
+ * An SLS name as a top file, `include:` or state.sls gives it, matched as Salt matches it (`fnmatch.filter` over the
+ * available SLS names): `web.*` is every SLS under `web`; a name that matches nothing stays itself, so that loading
+ * it reports the missing file.
+ */
+export function expandSls(pattern: string, avail: () => string[]): string[] {
+  if (!/[*?[]/.test(pattern)) return [pattern];
+  const hits = avail().filter((n) => globMatch(pattern, n));
+  return hits.length ? hits : [pattern];
+}
+
 /**
  * Resolve an include entry relative to the including SLS, as Salt does: each leading dot goes one package up
  * from the including file's own package (`web/init.sls` counts as `web.init`). Null when it goes above the top.
@@ -39,14 +62,18 @@ export function resolveInclude(entry: string, fromSls: string, fromFile: string)
   return parts.length ? parts.join('.') : null;
 }
 
-/** Template variables Salt sets for a file: `tplfile`, `tpldir`, `tplroot`, `slspath`, `sls_path`, `slsdotpath`. */
+/**
+ * Template variables Salt sets for a file (salt/utils/templates.py generate_sls_context): `tplpath`, `tplfile`,
+ * `tpldir`, `tpldot`, and for an SLS `sls`, `slspath`, `sls_path`, `slsdotpath`, `slscolonpath`. There is no
+ * `tplroot`: formulas set it themselves (`{%- set tplroot = tpldir.split('/')[0] %}`).
+ */
 export function fileVars(file: string, sls?: string): Record<string, string> {
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
   const vars: Record<string, string> = {
     tplfile: file,
     tpldir: dir,
     tplpath: file,
-    tplroot: dir === '.' ? '' : dir.split('/')[0]!,
+    tpldot: dir === '.' ? '' : dir.replace(/\//g, '.'),
   };
   if (sls !== undefined) {
     const slsDir = dir === '.' ? '' : dir;

@@ -1,6 +1,7 @@
 /**
- * Top files (`top.sls`, states and pillar): `env: {target: [sls, ..., {match: type}]}`. Glob is the default
- * matcher; non-string entries other than `match` are ignored with a warning. Result: SLS names per env, in file
+ * Top files (`top.sls`, states and pillar): `env: {target: [sls, ..., {match: type}]}`. The compound matcher is
+ * the default, as Salt's confirm_top has it (`'G@os_family:Debian'` or `'web* and G@role:app'` need no `match`; a
+ * plain glob means the same through it); non-string entries other than `match` are ignored with a warning. Result: SLS names per env, in file
  * order, de-duplicated.
  */
 import { RenderError, errorMessage, isDict, matchTarget, parseTargetType, type Logger, type TargetSubject, type TargetType } from '@brine/core';
@@ -29,7 +30,7 @@ export function matchTopData(
     for (const [tgt, entries] of Object.entries(targets)) {
       const line = lineOf([env, tgt]);
       const list = Array.isArray(entries) ? entries : typeof entries === 'string' ? [entries] : [];
-      let type: TargetType = 'glob';
+      let type: TargetType = 'compound';
       const names: string[] = [];
       for (const entry of list) {
         if (typeof entry === 'string') names.push(entry);
