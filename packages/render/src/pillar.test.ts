@@ -69,6 +69,9 @@ describe('compilePillar', () => {
       'a.sls': 'include:\n  - c:\n      key: nested\na: 1', 'b.sls': 'include: [c]\nb: 1', 'c.sls': 'x: c', 'd.sls': 'x: d',
     });
     expect(compilePillar({ roots: r, id: 'm1', grains })).toEqual({ nested: { x: 'c' }, a: 1, x: 'c', b: 1 });
+    // A relative include also matches its name without the dots at the top of the tree (Salt filters both).
+    r = tree({ 'top.sls': top("  '*': [roles.web]\n"), 'roles/web.sls': 'include:\n  - .vrrp\nw: 1', 'vrrp.sls': 'topv: 1', 'roles/vrrp.sls': 'subv: 1' });
+    expect(compilePillar({ roots: r, id: 'm1', grains })).toEqual({ topv: 1, subv: 1, w: 1 });
     // pillar_includes_override_sls: the includes win, as before Salt 2017.7.3.
     r = tree({ 'top.sls': top("  '*': [a]\n"), 'a.sls': 'include: [c]\nx: a', 'c.sls': 'x: c' });
     expect(compilePillar({ roots: r, id: 'm1', grains })).toEqual({ x: 'a' });

@@ -72,8 +72,11 @@ export function compilePillar(o: PillarOptions): Dict {
 
   // Salt's render_pillar / render_pstate (salt/pillar/__init__.py). `mods`: each SLS's own data (without what it
   // includes) once rendered; an SLS named again (by the top file or another include) is merged again.
+  // Salt's fnmatch.filter over every SLS name; the tree is listed only for a glob (a plain name matches itself when
+  // its file is there: a master compiling pillar for each of 10,000 minions must not list the tree each time).
   let avail: string[] | undefined;
   const expand = (pattern: string): string[] => {
+    if (!/[*?[]/.test(pattern)) return findSls(o.roots, pattern) ? [pattern] : [];
     avail ??= slsNames(o.roots);
     return avail.filter((n) => globMatch(pattern, n));
   };
