@@ -122,3 +122,48 @@ test('a failing state exits 2', () => {
   const ret = json<{ local: Ret }>(r).local;
   expect(Object.values(ret)[0]).toMatchObject({ result: false, changes: { retcode: 3 } });
 });
+
+// The files Salt 3006.1 writes for the same SLS (salt-call --local state.apply, compared byte for byte).
+test('file.serialize (json, yaml from dataset_pillar, merge_if_exists), contents as Salt joins its lines, a counted file.replace', () => {
+  const tree = path.join(tmp, 'tree');
+  const pillar = path.join(tmp, 'pillar');
+  const out = path.join(tmp, 'out');
+  fs.mkdirSync(tree);
+  fs.mkdirSync(pillar);
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(pillar, 'top.sls'), "base:\n  '*': [p]\n");
+  fs.writeFileSync(path.join(pillar, 'p.sls'), 'ds:\n  zeta: 1\n  alpha: [x, y]\n  mid: {b: 2, a: true}\n');
+  fs.writeFileSync(path.join(out, 'rep'), 'foo foo\n');
+  fs.writeFileSync(path.join(out, 'm.json'), '{"old": 1, "keep": {"x": 9}}\n');
+  fs.writeFileSync(
+    path.join(tree, 's.sls'),
+    [
+      "j:\n  file.serialize:\n    - name: {{ pillar.out }}/a.json\n    - dataset:\n        name: naive\n        deps: {express: '>= 1.2.0', b: [1, 2]}\n        n: 3\n        u: \"é\"\n    - serializer: json",
+      'y:\n  file.serialize:\n    - name: {{ pillar.out }}/a.yaml\n    - dataset_pillar: ds',
+      'm:\n  file.serialize:\n    - name: {{ pillar.out }}/m.json\n    - formatter: json\n    - merge_if_exists: True\n    - dataset: {new: 1, keep: {inner: 2}}',
+      'e:\n  file.managed:\n    - name: {{ pillar.out }}/empty\n    - contents: ""',
+      'c:\n  file.managed:\n    - name: {{ pillar.out }}/crlf\n    - contents: "win\\r\\nline\\r\\n"\n    - mode: 0o640',
+      'b:\n  file.managed:\n    - name: {{ pillar.out }}/bool\n    - contents: [True, 2, x]',
+      'r:\n  file.replace:\n    - name: {{ pillar.out }}/rep\n    - pattern: foo\n    - repl: bar\n    - count: 1',
+    ].join('\n') + '\n',
+  );
+  const run = () => brine(['call', '--local', '--file-root', tree, '--pillar-root', pillar, '--out', 'json', 'state.apply', 's', `pillar={"out": "${out}"}`]);
+  const r = run();
+  expect(r.code).toBe(0);
+  const ret = json<{ local: Ret }>(r).local;
+  expect(Object.values(ret).map((s) => [s.__id__, s.result])).toEqual(['j', 'y', 'm', 'e', 'c', 'b', 'r'].map((id) => [id, true]));
+  const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
+  expect(read('a.json')).toBe('{\n  "deps": {\n    "b": [\n      1,\n      2\n    ],\n    "express": ">= 1.2.0"\n  },\n  "n": 3,\n  "name": "naive",\n  "u": "é"\n}\n');
+  expect(read('a.yaml')).toBe('alpha:\n- x\n- y\nmid:\n  a: true\n  b: 2\nzeta: 1\n');
+  expect(read('m.json')).toBe('{\n  "keep": {\n    "inner": 2,\n    "x": 9\n  },\n  "new": 1,\n  "old": 1\n}\n');
+  expect(read('empty')).toBe('');
+  expect(read('crlf')).toBe('win\nline\n');
+  expect(fs.statSync(path.join(out, 'crlf')).mode & 0o777).toBe(0o640);
+  expect(read('bool')).toBe('True\n2\nx\n');
+  expect(read('rep')).toBe('bar foo\n');
+  // Again: the serialized files are in the correct state; the counted replace changes the file again, as in Salt.
+  const again = json<{ local: Ret }>(run()).local;
+  expect(Object.values(again).filter((s) => Object.keys(s.changes).length).map((s) => s.__id__)).toEqual(['r']);
+  expect(Object.values(again).every((s) => s.result === true)).toBe(true);
+  expect(read('rep')).toBe('bar bar\n');
+});

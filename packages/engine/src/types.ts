@@ -93,6 +93,11 @@ export interface SourceClient {
 /** Renders a file template (file.managed `template: jinja`) with the run's context plus `extra`. */
 export interface TemplateRenderer {
   render(text: string, file: string, extra: Record<string, unknown>): string;
+  /** Salt's serializers (`yaml`, `json`, ...), for file.serialize; throws on an unknown one. */
+  serialize?(serializer: string, data: unknown, options: Record<string, unknown>): string;
+  deserialize?(serializer: string, text: string, options: Record<string, unknown>): unknown;
+  /** salt.utils.dictupdate.merge_recurse(a, b): a copy of `a` with `b` merged in (file.serialize merge_if_exists). */
+  mergeRecurse?(a: unknown, b: unknown): unknown;
 }
 
 export interface PkgProvider {

@@ -1,6 +1,6 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
 import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
-import { Renderer, saltMerge, slsNames } from '@brine/render';
+import { Renderer, saltMerge, slsNames, stateSerializers } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
 import { CancellableWriter } from './exec';
@@ -65,7 +65,7 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
       // Commands of a cancelled job (saltutil.kill_job) are stopped, their process groups killed.
       makeWriter: () => new CancellableWriter(env.signal),
       files: new RootsSourceClient(env.roots),
-      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra) },
+      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra), ...stateSerializers },
       providers: env.providers(),
       log: env.log,
       lookup: getStateFunction,

@@ -10,6 +10,7 @@ import { recurse } from './file/recurse';
 import { replace } from './file/replace';
 import { directory } from './file/directory';
 import { managed } from './file/managed';
+import { serialize } from './file/serialize';
 import { symlink } from './file/symlink';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize } };

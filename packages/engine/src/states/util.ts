@@ -50,7 +50,8 @@ export function optDict(ref: string, args: Args, field: string): Record<string, 
 export function optMode(ref: string, args: Args, field: string): number | undefined {
   const v = args[field];
   if (v === undefined || v === null) return undefined;
-  const s = typeof v === 'number' ? String(v) : v;
+  // Salt's normalize_mode: `0o640` is `0640`.
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.replace(/^0o/, '0') : v;
   if (typeof s !== 'string' || !/^0?[0-7]{1,4}$/.test(s)) throw new StateArgError(ref, field, `expected an octal mode like '0644', got ${describe(v)}`);
   return parseInt(s, 8);
 }

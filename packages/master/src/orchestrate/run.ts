@@ -6,7 +6,7 @@
  */
 import * as os from 'os';
 import { BrineError, errorMessage, FileRoots, fileRootsOptions, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
-import { compilePillar, Renderer, saltMerge } from '@brine/render';
+import { compilePillar, Renderer, saltMerge, stateSerializers } from '@brine/render';
 import { chooseProviders, CompileError, getStateFunction, LocalHostReader, LocalHostWriter, RootsSourceClient, runStates, type StateFunction } from '@brine/engine';
 import type { Master } from '../server';
 import { saltStateFunctions, type RunnerCall } from './steps';
@@ -70,7 +70,7 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
       reader: new LocalHostReader(),
       makeWriter: () => new LocalHostWriter(),
       files: new RootsSourceClient(roots),
-      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra) },
+      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra), ...stateSerializers },
       providers: lazyProviders(master.opts),
       log: o.log,
       lookup,

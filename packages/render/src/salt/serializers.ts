@@ -6,6 +6,7 @@ import { pythonDicts } from './filters-serialize';
 import { pyJsonDumps, pyJsonLoads } from './pyjson';
 import { yamlDump } from './pyyaml';
 import { loadTemplateYaml } from './yaml-values';
+import { mergeRecurse } from './data';
 
 const opt = (o: Dict, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
@@ -131,3 +132,13 @@ export function deserialize(serializer: string, text: unknown, options: Dict): u
   }
   throw new TemplateError(`Serializer '${serializer}' not found.`, 'runtime');
 }
+
+/**
+ * What a state run needs of the serializers (file.serialize): serialize, deserialize, and Salt's merge_recurse for
+ * merge_if_exists. A dataset that is not a mapping (a list) replaces the file's data, as Salt's merge would refuse it.
+ */
+export const stateSerializers = {
+  serialize: (serializer: string, data: unknown, options: Record<string, unknown>): string => serialize(serializer, data, options as Dict),
+  deserialize: (serializer: string, text: string, options: Record<string, unknown>): unknown => deserialize(serializer, text, options as Dict),
+  mergeRecurse: (a: unknown, b: unknown): unknown => (isDict(a) && isDict(b) ? mergeRecurse(a, b) : b),
+};

@@ -33,6 +33,8 @@ export interface EditSpec<P extends EditParams> {
   prepare?(p: P, plan: EditPlan, host: HostWriter): Promise<void>;
   okComment(p: P): string;
   testComment(p: P): string;
+  /** False when applying again may change the file again by design (StateFunction.recheck). */
+  recheck?: boolean | ((p: P) => boolean);
   doneComment(p: P, plan: EditPlan): string;
 }
 
@@ -98,5 +100,6 @@ export function editState<P extends EditParams>(spec: EditSpec<P>): StateFunctio
     },
     okComment: spec.okComment,
     testComment: spec.testComment,
+    ...(spec.recheck !== undefined ? { recheck: spec.recheck } : {}),
   };
 }

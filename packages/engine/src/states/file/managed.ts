@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, StateFunction } from '../../types';
-import { absPath, commandFailed, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
+import { absPath, commandFailed, describe, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
 import { applyPerms, followLink, permChanges, resolvePerms } from './common';
 import { fileDiff } from './diff';
 
@@ -37,20 +37,7 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
   if (source && source.length === 0) throw new StateArgError(ref, 'source', 'an empty source list');
   const template = optStr(ref, args, 'template');
   if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `unsupported template engine ${JSON.stringify(template)} (only jinja)`);
-  let contents: string | undefined;
-  const rawContents = args['contents'];
-  if (rawContents !== undefined && rawContents !== null) {
-    const parts = Array.isArray(rawContents) ? rawContents : [rawContents];
-    for (const [i, x] of parts.entries()) {
-      if (!['string', 'number', 'boolean'].includes(typeof x)) throw new StateArgError(ref, 'contents', `item ${i}: expected a string, got ${typeof x}`);
-    }
-    contents = parts.map(String).join('\n');
-    // Salt's contents_newline (default True): make sure the contents end with a newline.
-    if ((optBool(ref, args, 'contents_newline') ?? true) && !contents.endsWith('\n')) contents += '\n';
-  }
-  if (args['contents_pillar'] !== undefined || args['contents_grains'] !== undefined) {
-    throw new StateArgError(ref, 'contents_pillar', "not supported: use `contents: {{ pillar['key'] | json }}` in the SLS instead");
-  }
+  const contents = managedContents(ref, args);
   if (source && contents !== undefined) throw new StateArgError(ref, 'contents', 'source and contents are mutually exclusive');
   if (args['source_hash'] !== undefined) notes.push('source_hash is ignored (sources come from the synced file roots)');
   const backup = optStr(ref, args, 'backup');
@@ -74,6 +61,32 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
     checkCmd: optStr(ref, args, 'check_cmd'),
     notes,
   };
+}
+
+/** Python's str.splitlines() boundaries. */
+const PY_LINES = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
+/**
+ * `contents` as Salt's file.managed writes it: each item (a string, or a list of them; other scalars as Python's
+ * str() prints them) split into lines, each written with a newline (so `""` is an empty file and CRLF becomes LF);
+ * `contents_newline: False` strips the final one.
+ */
+export function managedContents(ref: string, args: Args): string | undefined {
+  const raw = args['contents'];
+  if (args['contents_pillar'] !== undefined || args['contents_grains'] !== undefined) {
+    throw new StateArgError(ref, 'contents_pillar', "not supported: use `contents: {{ pillar['key'] | json }}` in the SLS instead");
+  }
+  if (raw === undefined || raw === null) return undefined;
+  const parts = Array.isArray(raw) ? raw : [raw];
+  let out = '';
+  for (const [i, x] of parts.entries()) {
+    if (!['string', 'number', 'boolean'].includes(typeof x)) throw new StateArgError(ref, 'contents', `item ${i}: expected a string, got ${describe(x)}`);
+    const text = typeof x === 'boolean' ? (x ? 'True' : 'False') : String(x);
+    const lines = text.split(PY_LINES);
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const line of lines) out += `${line}\n`;
+  }
+  return (optBool(ref, args, 'contents_newline') ?? true) ? out : out.replace(/\n+$/, '').replace(/\r+$/, '');
 }
 
 /** The bytes the file should hold, or null when the content is not managed. */

@@ -117,6 +117,9 @@ export const replace = editState<ReplaceParams>({
     return { target, old: text, next: replaceText(p, text) };
   },
   backupPath: (p, target) => (p.backup ? `${target}${p.backup}` : undefined),
+  // A substitution is applied once per run, as Salt applies it: with `count` (or a `repl` the pattern matches again)
+  // the next run changes the file again, and that is not a failure (Salt returns True).
+  recheck: false,
   okComment: () => 'No changes needed to be made',
   testComment: () => 'Changes would have been made',
   doneComment: () => 'Changes were made',
