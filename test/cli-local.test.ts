@@ -167,3 +167,32 @@ test('file.serialize (json, yaml from dataset_pillar, merge_if_exists), contents
   expect(Object.values(again).every((s) => s.result === true)).toBe(true);
   expect(read('rep')).toBe('bar bar\n');
 });
+
+// As Salt 3006.1 writes them and fails them (same SLS, compared byte for byte).
+test('file.managed contents_pillar (a key, or a list joined by lines), contents_grains, and a missing key failing the state', () => {
+  const tree = path.join(tmp, 'tree');
+  const pillar = path.join(tmp, 'pillar');
+  const out = path.join(tmp, 'out');
+  for (const d of [tree, pillar, out]) fs.mkdirSync(d);
+  fs.writeFileSync(path.join(pillar, 'top.sls'), "base:\n  '*': [p]\n");
+  fs.writeFileSync(path.join(pillar, 'p.sls'), 'motd: |\n  hello\n  world\nparts:\n  a: one\n  b: two\nn: 5\n');
+  const st = (id: string, file: string, extra: string) => `${id}:\n  file.managed:\n    - name: ${out}/${file}\n${extra}`;
+  fs.writeFileSync(
+    path.join(tree, 's.sls'),
+    [
+      st('a', 'motd', '    - contents_pillar: motd'),
+      st('b', 'parts', '    - contents_pillar: [parts:a, parts:b]'),
+      st('c', 'grain', '    - contents_grains: id'),
+      st('d', 'n', '    - contents_pillar: n\n    - contents_newline: False'),
+      st('x', 'missing', '    - contents_pillar: nope'),
+    ].join('\n') + '\n',
+  );
+  const r = brine(['call', '--local', '--file-root', tree, '--pillar-root', pillar, '--id', 'cp1', '--out', 'json', 'state.apply', 's']);
+  expect(r.code).toBe(2);
+  const ret = json<{ local: Ret }>(r).local;
+  expect(Object.values(ret).map((s) => [s.__id__, s.result])).toEqual([['a', true], ['b', true], ['c', true], ['d', true], ['x', false]]);
+  expect(Object.values(ret).find((s) => s.__id__ === 'x')?.comment).toBe('Pillar nope does not exist');
+  const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
+  expect([read('motd'), read('parts'), read('grain'), read('n')]).toEqual(['hello\nworld\n', 'one\ntwo\n', 'cp1\n', '5']);
+  expect(fs.existsSync(path.join(out, 'missing'))).toBe(false);
+});

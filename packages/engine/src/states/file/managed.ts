@@ -15,6 +15,7 @@ export interface ManagedParams {
   context: Record<string, unknown>;
   defaults: Record<string, unknown>;
   contents?: string;
+  contentsFrom?: ContentsFrom;
   user?: string;
   group?: string;
   mode?: number;
@@ -38,7 +39,9 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
   const template = optStr(ref, args, 'template');
   if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `unsupported template engine ${JSON.stringify(template)} (only jinja)`);
   const contents = managedContents(ref, args);
-  if (source && contents !== undefined) throw new StateArgError(ref, 'contents', 'source and contents are mutually exclusive');
+  const contentsFrom = parseContentsFrom(ref, args);
+  if (contentsFrom && contents !== undefined) throw new StateArgError(ref, 'contents', 'Only one of contents, contents_pillar, and contents_grains is permitted');
+  if (source && (contents !== undefined || contentsFrom)) throw new StateArgError(ref, 'contents', 'source and contents are mutually exclusive');
   if (args['source_hash'] !== undefined) notes.push('source_hash is ignored (sources come from the synced file roots)');
   const backup = optStr(ref, args, 'backup');
   if (backup !== undefined && backup !== '' && backup !== 'minion') throw new StateArgError(ref, 'backup', `expected 'minion', got ${JSON.stringify(backup)}`);
@@ -49,6 +52,7 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
     context: optDict(ref, args, 'context') ?? {},
     defaults: optDict(ref, args, 'defaults') ?? {},
     contents,
+    contentsFrom,
     user: optStr(ref, args, 'user'),
     group: optStr(ref, args, 'group'),
     mode: optMode(ref, args, 'mode'),
@@ -72,10 +76,10 @@ const PY_LINES = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
  * `contents_newline: False` strips the final one.
  */
 export function managedContents(ref: string, args: Args): string | undefined {
-  const raw = args['contents'];
-  if (args['contents_pillar'] !== undefined || args['contents_grains'] !== undefined) {
-    throw new StateArgError(ref, 'contents_pillar', "not supported: use `contents: {{ pillar['key'] | json }}` in the SLS instead");
-  }
+  return joinContents(ref, args['contents'], optBool(ref, args, 'contents_newline') ?? true);
+}
+
+function joinContents(ref: string, raw: unknown, newline: boolean): string | undefined {
   if (raw === undefined || raw === null) return undefined;
   const parts = Array.isArray(raw) ? raw : [raw];
   let out = '';
@@ -86,7 +90,43 @@ export function managedContents(ref: string, args: Args): string | undefined {
     if (lines[lines.length - 1] === '') lines.pop();
     for (const line of lines) out += `${line}\n`;
   }
-  return (optBool(ref, args, 'contents_newline') ?? true) ? out : out.replace(/\n+$/, '').replace(/\r+$/, '');
+  return newline ? out : out.replace(/\n+$/, '').replace(/\r+$/, '');
+}
+
+/** `contents_pillar` / `contents_grains`: keys (one, or a list joined by newlines) read when the state runs. */
+interface ContentsFrom {
+  fun: 'pillar.get' | 'grains.get';
+  keys: string | string[];
+  delimiter: string;
+  newline: boolean;
+}
+
+function parseContentsFrom(ref: string, args: Args): ContentsFrom | undefined {
+  for (const [field, fun] of [['contents_pillar', 'pillar.get'], ['contents_grains', 'grains.get']] as const) {
+    const v = args[field];
+    if (v === undefined || v === null) continue;
+    const keys = Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v : undefined;
+    if (keys === undefined) throw new StateArgError(ref, field, `expected a key or a list of keys, got ${describe(v)}`);
+    return { fun, keys, delimiter: optStr(ref, args, 'contents_delimiter') ?? ':', newline: optBool(ref, args, 'contents_newline') ?? true };
+  }
+  return undefined;
+}
+
+const NOT_FOUND = '__brine_contents_not_found__';
+
+/** The parameters with `contents` read from pillar or grains (Salt fails the state naming a missing key). */
+async function resolveContents(ref: string, p: ManagedParams, ctx: CheckContext): Promise<ManagedParams> {
+  const from = p.contentsFrom;
+  if (!from) return p;
+  if (!ctx.exec) throw new Error(`${from.fun.split('.')[0]} is not available to this run`);
+  const what = from.fun === 'pillar.get' ? 'Pillar' : 'Grain';
+  const get = async (key: string): Promise<unknown> => {
+    const v = (await ctx.exec!.call(from.fun, [key, NOT_FOUND], { delimiter: from.delimiter })).ret;
+    if (v === NOT_FOUND) throw new Error(`${what} ${key} does not exist`);
+    return v;
+  };
+  const raw = Array.isArray(from.keys) ? (await Promise.all(from.keys.map(get))).map(String).join('\n') : await get(from.keys);
+  return { ...p, contents: joinContents(ref, raw, from.newline) ?? '' };
 }
 
 /** The bytes the file should hold, or null when the content is not managed. */
@@ -125,10 +165,11 @@ function stamp(d = new Date()): string {
 
 export const managed: StateFunction<ManagedParams> = {
   parse: parseManaged,
-  async check(p, ctx) {
-    return (await plan(p, ctx)).changes;
+  async check(params, ctx) {
+    return (await plan(await resolveContents(`file.managed:${ctx.chunk.id}`, params, ctx), ctx)).changes;
   },
-  async apply(p, _pending, ctx: ApplyContext) {
+  async apply(params, _pending, ctx: ApplyContext) {
+    const p = await resolveContents(`file.managed:${ctx.chunk.id}`, params, ctx);
     const { target, info, want, changes, data, old } = await plan(p, ctx);
     const host = ctx.host;
     if (data !== null && (changes['diff'] !== undefined || !info)) {
