@@ -152,23 +152,55 @@ describe('file.managed', () => {
     expect(bad('/x', { mode: 'rw' })).toThrow(/mode: expected an octal mode/);
     expect(bad('/x', { template: 'mako', source: 'salt://a' })).toThrow(/template: unsupported/);
     expect(bad('/x', { source: 'salt://a', contents: 'b' })).toThrow(/mutually exclusive/);
-    expect(bad('/x', { contents_pillar: 'a:b' })).toThrow(/contents_pillar/);
+    expect(bad('/x', { contents_pillar: { a: 1 } })).toThrow(/contents_pillar: expected a key or a list of keys/);
+    expect(bad('/x', { contents_pillar: 'a', contents: 'b' })).toThrow(/Only one of contents, contents_pillar/);
     expect(bad('/x', { makedirs: 'yes' })).toThrow(/makedirs: expected true or false/);
   });
 });
 
 describe('file.directory', () => {
+  // Changes as Salt 3006.1 reports them for the same trees (salt-call --local state.apply).
+  it('recurse sets file_mode/dir_mode and owner below it; clean removes what no required file state manages', async () => {
+    const d = path.join(tmp, 'rec');
+    mkdirSync(path.join(d, 'x'), { recursive: true });
+    writeFileSync(path.join(d, 'f'), 'a', { mode: 0o644 });
+    writeFileSync(path.join(d, 'x', 'g'), 'a', { mode: 0o644 });
+    const c = chunk('file', 'directory', d, { file_mode: 600, dir_mode: 700, recurse: ['mode'] });
+    const r = await converge(k, directory, c);
+    const at = (...p: string[]) => path.join(d, ...p);
+    expect(r.outcome.changes).toEqual({ [at('f')]: { mode: '0600' }, [at('x')]: { mode: '0700' }, [at('x', 'g')]: { mode: '0600' }, [d]: { mode: '0700' }, mode: '0600' });
+    expect([statSync(at('f')).mode & 0o777, statSync(at('x')).mode & 0o777, statSync(at('x', 'g')).mode & 0o777]).toEqual([0o600, 0o700, 0o600]);
+    expect(r.after).toEqual({});
+    const cl = path.join(tmp, 'cln');
+    mkdirSync(path.join(cl, 'jd'), { recursive: true });
+    for (const f of ['junk', 'jd/j', 'a.keep', 'kept']) writeFileSync(path.join(cl, f), 'x');
+    const cc = chunk('file', 'directory', cl, { clean: true, exclude_pat: '*.keep' });
+    cc.requisites = { require: [{ kind: 'file', target: path.join(cl, 'kept') }] };
+    const rc = await converge(k, directory, cc);
+    expect(rc.outcome.changes).toEqual({
+      [path.join(cl, 'junk')]: { removed: 'Removed due to clean' },
+      [path.join(cl, 'jd')]: { removed: 'Removed due to clean' },
+      [path.join(cl, 'jd', 'j')]: { removed: 'Removed due to clean' },
+      removed: [path.join(cl, 'jd'), path.join(cl, 'junk')],
+    });
+    expect(rc.outcome.comment).toBe(`Files cleaned from directory ${cl}`);
+    expect(readdirSync(cl).sort()).toEqual(['a.keep', 'kept']);
+    expect(() => directory.parse('r', { recurse: ['mode', 'bogus'] }, c)).toThrow(/Types for "recurse" limited to/);
+  });
+
   it('creates with mode and owner, then converges', async () => {
     const name = path.join(tmp, 'd1', 'd2');
     const c = chunk('file', 'directory', name, { mode: 750, user: 'nobody', makedirs: true });
     const r = await converge(k, directory, c);
-    expect(r.pending).toEqual({ [name]: 'New Dir' });
+    expect(r.pending).toEqual({ [name]: { directory: 'new' } });
     const st = statSync(name);
     expect([st.isDirectory(), st.mode & 0o7777, st.uid]).toEqual([true, 0o750, 65534]);
     expect(await recheck(k, directory, c)).toEqual({});
     // Fix the mode of an existing directory.
     const c2 = chunk('file', 'directory', name, { mode: '0755' });
-    expect((await converge(k, directory, c2)).pending).toEqual({ mode: '0755' });
+    const fixed = await converge(k, directory, c2);
+    expect(fixed.pending).toEqual({ [name]: { mode: '0755' } });
+    expect(fixed.outcome.changes).toEqual({ [name]: { mode: '0755' }, mode: '0755' });
     expect(statSync(name).mode & 0o7777).toBe(0o755);
   });
   it('errors on a file in the way or a missing parent without makedirs; test mode writes nothing', async () => {
@@ -179,12 +211,12 @@ describe('file.directory', () => {
     const m = chunk('file', 'directory', path.join(tmp, 'a', 'b'));
     const mp = directory.parse('r', {}, m);
     const pending = await directory.check(mp, k.checkCtx(m));
-    expect(pending).toEqual({ [path.join(tmp, 'a', 'b')]: 'New Dir' });
+    expect(pending).toEqual({ [path.join(tmp, 'a', 'b')]: { directory: 'new' } });
     await expect(directory.apply(mp, pending, k.applyCtx(m))).rejects.toThrow(/No directory to create/);
     expect(existsSync(path.join(tmp, 'a'))).toBe(false);
     const before = snapshot(tmp);
     const ok = chunk('file', 'directory', path.join(tmp, 'new'));
-    expect(await directory.check(directory.parse('r', {}, ok), k.checkCtx(ok))).toEqual({ [path.join(tmp, 'new')]: 'New Dir' });
+    expect(await directory.check(directory.parse('r', {}, ok), k.checkCtx(ok))).toEqual({ [path.join(tmp, 'new')]: { directory: 'new' } });
     expect(snapshot(tmp)).toBe(before);
   });
 });

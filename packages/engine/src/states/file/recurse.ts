@@ -74,7 +74,7 @@ function fileParams(p: RecurseParams, dest: string, src: string): ManagedParams 
 }
 
 function dirParams(p: RecurseParams, name: string): DirectoryParams {
-  return { name, user: p.user, group: p.group, mode: p.dirMode, makedirs: true };
+  return { name, user: p.user, group: p.group, mode: p.dirMode, makedirs: true, recurse: new Set(), clean: false, keep: [] };
 }
 
 /** Everything under `name` that the tree does not account for (the topmost path of each extra subtree). */
@@ -99,8 +99,8 @@ async function pending(p: RecurseParams, ctx: CheckContext): Promise<{ t: Tree; 
   const t = tree(p, ctx);
   const changes: Changes = {};
   // Salt creates the target directory without reporting it; its permissions changing on an existing one are.
-  const top = info ? await directory.check(dirParams(p, p.name), ctx) : {};
-  if (Object.keys(top).length) changes[p.name] = top;
+  const top = info ? (await directory.check(dirParams(p, p.name), ctx))[p.name] : undefined;
+  if (top) changes[p.name] = top;
   for (const d of t.dirs) {
     const cur = await ctx.host.lstat(d);
     if (cur && cur.type !== 'directory') {
@@ -108,8 +108,9 @@ async function pending(p: RecurseParams, ctx: CheckContext): Promise<{ t: Tree; 
       continue;
     }
     const c = await directory.check(dirParams(p, d), ctx);
-    // A new directory as Salt 3006's file.directory reports it under file.recurse.
-    if (Object.keys(c).length) changes[d] = c[d] === 'New Dir' ? { [d]: { directory: 'new' } } : c;
+    const own = c[d] as Record<string, unknown> | undefined;
+    // A new directory as Salt 3006's file.directory reports it under file.recurse: `{d: {d: {directory: new}}}`.
+    if (own) changes[d] = own['directory'] === 'new' ? c : own;
   }
   for (const f of t.files) {
     if ((await ctx.host.lstat(f.dest))?.type === 'directory') {
