@@ -196,3 +196,19 @@ test('file.managed contents_pillar (a key, or a list joined by lines), contents_
   expect([read('motd'), read('parts'), read('grain'), read('n')]).toEqual(['hello\nworld\n', 'one\ntwo\n', 'cp1\n', '5']);
   expect(fs.existsSync(path.join(out, 'missing'))).toBe(false);
 });
+
+// The bytes Salt 3006.1 writes for the same tree (file.managed, template: jinja).
+test("a file template sees the state's name, source, user, group and mode, defaults under context (replaced whole), and no tplfile", () => {
+  const tree = path.join(tmp, 'tree');
+  const out = path.join(tmp, 'out');
+  fs.mkdirSync(path.join(tree, 'sub'), { recursive: true });
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(tree, 'sub', 't.j2'), 'name={{ name }} source={{ source }} user={{ user }} group={{ group }} mode={{ mode }} tpl={{ tplfile|default("U") }}\nd={{ d | json }} x={{ x }}\n');
+  fs.writeFileSync(
+    path.join(tree, 's.sls'),
+    `t:\n  file.managed:\n    - name: ${out}/t\n    - source: salt://sub/t.j2\n    - template: jinja\n    - mode: 640\n    - defaults:\n        d: {a: 1, n: {p: 1, q: 2}}\n        x: def\n    - context:\n        d: {b: 2, n: {q: 3}}\n`,
+  );
+  const r = brine(['call', '--local', '--file-root', tree, '--out', 'json', 'state.apply', 's']);
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(out, 't'), 'utf8')).toBe(`name=${out}/t source=salt://sub/t.j2 user=None group=None mode=0640 tpl=U\nd={"b": 2, "n": {"q": 3}} x=def\n`);
+});

@@ -57,11 +57,15 @@ export class Renderer {
     return this.ctx.saltenv ?? 'base';
   }
 
-  /** Jinja only, e.g. a `file.managed` source with `template: jinja`; `extra` adds `context`/`defaults` variables. */
+  /**
+   * Jinja only, e.g. a `file.managed` source with `template: jinja`; `extra` adds the caller's variables (the
+   * state's name/source and its `context`/`defaults`). As in Salt, a template that is not an SLS has no
+   * `tplfile`/`tpldir`/`sls` of its own (loading another template from it sets the `tpl*` globals).
+   */
   renderTemplate(text: string, file: string, extra: Record<string, unknown> = {}): string {
     const rel = saltPath(file);
     this.templates ??= new SaltJinja({ roots: this.roots, opts: this.ctx.opts });
-    return this.templates.renderString(text, rel, { ...this.vars, ...fileVars(rel), ...extra });
+    return this.templates.renderString(text, rel, { ...this.vars, ...extra });
   }
 
   private renderOne(sls: string, from?: Where): ReadSls {

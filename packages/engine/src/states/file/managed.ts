@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, StateFunction } from '../../types';
-import { absPath, commandFailed, describe, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
+import { absPath, commandFailed, describe, fmtMode, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
 import { applyPerms, followLink, permChanges, resolvePerms } from './common';
 import { fileDiff } from './diff';
 
@@ -136,7 +136,9 @@ function desired(p: ManagedParams, ctx: CheckContext): Buffer | null {
   const got = ctx.files.fetch(p.source);
   if (!got) throw new Error(`Source file ${p.source.join(', ')} not found`);
   if (!p.template) return got.data;
-  const extra = { ...p.defaults, ...p.context };
+  // As Salt's file.get_managed renders it: the state's name, source, user, group and mode, then `defaults` and
+  // `context` over them (a key of `context` replaces the same key of `defaults` whole: checked against Salt 3006.1).
+  const extra = { name: p.name, source: got.url, user: p.user ?? null, group: p.group ?? null, mode: p.mode === undefined ? null : fmtMode(p.mode), attrs: null, ...p.defaults, ...p.context };
   return Buffer.from(ctx.template.render(got.data.toString('utf8'), got.url, extra), 'utf8');
 }
 
