@@ -127,7 +127,11 @@ describe('file.line', () => {
     await expect(recheck(k, line, chunk('file', 'line', path.join(tmp, 'none'), { mode: 'delete', content: 'x' }))).rejects.toThrow(/file not found/);
     const created = path.join(tmp, 'created');
     await converge(k, line, chunk('file', 'line', created, { mode: 'insert', location: 'end', content: 'hello', create: true }));
-    expect(read(created)).toBe('hello\n');
+    // An empty (new) file has no final newline, and Salt 3006.1 adds none after the content either.
+    expect(read(created)).toBe('hello');
+    const noEol = file('noeol', 'one\nthree');
+    await converge(k, line, chunk('file', 'line', noEol, { mode: 'insert', location: 'end', content: 'last' }));
+    expect(read(noEol)).toBe('one\nthree\nlast');
     const bad = (args: Record<string, unknown>) => () => parse(line, chunk('file', 'line', '/tmp/x', args));
     expect(bad({ content: 'x' })).toThrow(/mode: Mode was not defined/);
     expect(bad({ mode: 'insert' })).toThrow(/Content can only be empty if mode is delete/);

@@ -81,7 +81,10 @@ export function setLine(p: LineParams, ref: string, lines: string[]): string[] {
       }
       if (real.length && strip(real[real.length - 1]) === content.trim()) return lines;
       const last = real[real.length - 1];
-      return [...real.slice(0, -1), ...(last === undefined ? [] : [last + (eolOf(last) ? '' : '\n')]), withIndent(last, content, p.indent) + '\n'];
+      // The file's own final-newline style: one that ends without a newline (or is empty) still does, as in Salt.
+      // (Salt 3006.1 also puts a blank line before the content of a file that ends with one; Brine does not.)
+      const eol = last !== undefined && eolOf(last) ? '\n' : '';
+      return [...real.slice(0, -1), ...(last === undefined ? [] : [last + (eolOf(last) ? '' : '\n')]), withIndent(last, content, p.indent) + eol];
     }
     if (before?.length && after?.length) {
       one(before, 'before');
