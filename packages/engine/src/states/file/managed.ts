@@ -16,6 +16,8 @@ export interface ManagedParams {
   defaults: Record<string, unknown>;
   contents?: string;
   contentsFrom?: ContentsFrom;
+  /** False: the diff of a changed file is `<show_changes=False>`, as Salt reports it. */
+  showChanges: boolean;
   user?: string;
   group?: string;
   mode?: number;
@@ -53,6 +55,7 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
     defaults: optDict(ref, args, 'defaults') ?? {},
     contents,
     contentsFrom,
+    showChanges: optBool(ref, args, 'show_changes') ?? true,
     user: optStr(ref, args, 'user'),
     group: optStr(ref, args, 'group'),
     mode: optMode(ref, args, 'mode'),
@@ -155,7 +158,7 @@ async function plan(p: ManagedParams, ctx: CheckContext) {
     data = desired(p, ctx);
     if (info && data !== null) old = await ctx.host.readFile(target);
     if (!info) changes['diff'] = 'New file';
-    else if (data !== null && old !== null && !old.equals(data)) changes['diff'] = fileDiff(old, data, p.name);
+    else if (data !== null && old !== null && !old.equals(data)) changes['diff'] = p.showChanges ? fileDiff(old, data) : '<show_changes=False>';
   }
   Object.assign(changes, permChanges(info, want, p));
   return { target, info, want, changes, data: data ?? (info ? null : Buffer.alloc(0)), old };
