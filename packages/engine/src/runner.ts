@@ -89,6 +89,16 @@ function hasChanges(c: Changes): boolean {
 
 type Status = 'pending' | 'running' | 'done';
 
+/**
+ * A state's return with its keys in the order Salt 3006 prints them (`--out json`): the state function's own
+ * `name`/`changes`/`result`/`comment` as its module builds them (file states: changes, comment, name, result), then
+ * what the state system adds: `__sls__`, `__run_num__`, `start_time`, `duration`, `__id__`.
+ */
+function saltOrder(state: string, own: Pick<StateResult, 'name' | 'result' | 'changes' | 'comment'>, added: Omit<StateResult, 'name' | 'result' | 'changes' | 'comment'>): StateResult {
+  const first = state === 'file' ? { changes: own.changes, comment: own.comment, name: own.name, result: own.result } : { name: own.name, changes: own.changes, result: own.result, comment: own.comment };
+  return { ...first, ...added };
+}
+
 export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<StateReturn> {
   const prepared = prepare(chunks, opts.lookup);
   const { reqs, errors } = resolveRequisites(chunks);
@@ -115,15 +125,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
 
   const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {
     const c = chunks[i]!;
-    const r: StateResult = {
-      __id__: c.id,
-      __sls__: c.sls,
-      __run_num__: runNum++,
-      name: c.name,
-      start_time: clock(started),
-      duration: elapsedMs(started),
-      ...partial,
-    };
+    const r = saltOrder(c.state, { name: c.name, ...partial }, { __sls__: c.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: c.id });
     results[i] = r;
     ret[stateTag(c)] = r;
     const failhard = c.failhard ?? opts.failhard;
@@ -243,7 +245,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         r = { result: false, changes: {}, comment: errorMessage(e) };
       }
     }
-    ret[tag] = { __id__: chunk.id, __sls__: chunk.sls, __run_num__: runNum++, name: chunk.name, start_time: clock(started), duration: elapsedMs(started), ...r };
+    ret[tag] = saltOrder(chunk.state, { name: chunk.name, ...r }, { __sls__: chunk.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: chunk.id });
   }
   return ret;
 }

@@ -6,21 +6,29 @@ interface P {
   name: string;
   changes: boolean;
   fail: boolean;
+  /** Salt's `comment` argument (default Success! / Failure!). */
+  comment?: string;
+}
+
+/** Salt 3006's test-mode comment for each (salt/states/test.py). */
+function testComment(changes: boolean, fail: boolean): string {
+  if (changes) return fail ? "If we weren't testing, this would be failed with changes" : "If we weren't testing, this would be successful with changes";
+  return fail ? "If we weren't testing, this would be a failure!" : 'Success!';
 }
 
 function fixed(changes: boolean, fail: boolean): StateFunction<P> {
   return {
-    parse: (_ref, args) => ({ name: String(args['name']), changes, fail }),
+    parse: (_ref, args) => ({ name: String(args['name']), changes, fail, ...(args['comment'] !== undefined && args['comment'] !== null ? { comment: String(args['comment']) } : {}) }),
     async check(p): Promise<Changes> {
       return p.changes || p.fail ? { testing: { old: 'Unchanged', new: 'Something pretended to change' } } : {};
     },
     async apply(p) {
-      if (p.fail) throw new Error('Failure!');
-      return { comment: 'Success!' };
+      if (p.fail) throw new Error(p.comment ?? 'Failure!');
+      return { comment: p.comment ?? 'Success!' };
     },
     recheck: false,
-    okComment: () => 'Success!',
-    testComment: () => 'If we weren\'t testing, this would be a change',
+    okComment: (p) => p.comment ?? 'Success!',
+    testComment: () => testComment(changes, fail),
   };
 }
 
