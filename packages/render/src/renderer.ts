@@ -100,8 +100,7 @@ export class Renderer {
     });
     const subject = { id: this.ctx.id, grains: this.ctx.grains, pillar: this.ctx.pillar };
     const nodegroups = this.ctx.opts['nodegroups'] as Record<string, string | string[]> | undefined;
-    const matches = matchTopData(parsed.data, topFile, parsed.lineOf, subject, nodegroups, this.log);
-    return [...new Set(matches.map((m) => m.sls))];
+    return matchTopData(parsed.data, topFile, parsed.lineOf, subject, nodegroups, this.log, 'states').map((m) => m.sls);
   }
 
   /** Low chunks in run order, as Salt runs them (extend, `_in` and exclude applied): apply and show_lowstate. */

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { FileRoots, MemoryLogger, RenderError } from '@brine/core';
 import { Renderer } from '../renderer';
+import { tempTree } from '../salt/testkit';
 
 const roots = new FileRoots([path.join(__dirname, '../../test-fixtures/top')]);
 
@@ -13,8 +14,8 @@ describe('top file matching', () => {
     const log = new MemoryLogger();
     expect(top('webx', { os_family: 'Arch' }, {}, log)).toEqual(['common', 'web']);
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
-      "top file: ignoring entry 42 under 'web*' (only SLS names and '- match: type' are understood)",
-      'top file: ignoring entry {"unexpected":"entry"} under \'web*\' (only SLS names and \'- match: type\' are understood)',
+      "top file: ignoring entry 42 under 'web*' (only SLS names, '- match: type' and, in the state top, '- base: sls' are understood)",
+      'top file: ignoring entry {"unexpected":"entry"} under \'web*\' (only SLS names, \'- match: type\' and, in the state top, \'- base: sls\' are understood)',
     ]);
   });
 
@@ -42,6 +43,12 @@ describe('top file matching', () => {
 
   test('the top file is Jinja; other envs are included, names de-duplicated', () => {
     expect(top('x', { extra: true })).toEqual(['common', 'prodonly']);
+  });
+
+  // Salt 3006.1's state.show_top: a name listed by two targets is listed twice; `- base: sls` is an SLS of base.
+  test('the state top lists a name as often as targets give it, and takes `- base: sls`', () => {
+    const r = new Renderer({ roots: new FileRoots([tempTree({ 'top.sls': "base:\n  '*': [a, b, {base: c}]\n  'x': [a]\n" })]), context: { id: 'x', grains: {}, pillar: {}, opts: {}, salt: {} } });
+    expect(r.matchTop()).toEqual(['a', 'b', 'c', 'a']);
   });
 
   test('a missing top file is a RenderError', () => {

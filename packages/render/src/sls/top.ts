@@ -1,8 +1,8 @@
 /**
  * Top files (`top.sls`, states and pillar): `env: {target: [sls, ..., {match: type}]}`. The compound matcher is
  * the default, as Salt's confirm_top has it (`'G@os_family:Debian'` or `'web* and G@role:app'` need no `match`; a
- * plain glob means the same through it); non-string entries other than `match` are ignored with a warning. Result: SLS names per env, in file
- * order, de-duplicated.
+ * plain glob means the same through it); non-string entries other than `match` (and, in the state top, `{env: sls}`)
+ * are ignored with a warning. Result: SLS names per env, in file order (de-duplicated for the pillar top).
  */
 import { RenderError, errorMessage, isDict, matchTarget, parseTargetType, type Logger, type TargetSubject, type TargetType } from '@brine/core';
 
@@ -20,6 +20,11 @@ export function matchTopData(
   subject: TargetSubject,
   nodegroups: Record<string, string | string[]> | undefined,
   log: Logger,
+  /**
+   * The state top (Salt's State.top_matches) lists a name as often as targets give it, and takes `{env: sls}` entries;
+   * the pillar top (Pillar.top_matches) lists each name once and only takes plain names.
+   */
+  kind: 'states' | 'pillar' = 'pillar',
 ): TopMatch[] {
   const out: TopMatch[] = [];
   if (data === null || data === undefined) return out;
@@ -34,13 +39,16 @@ export function matchTopData(
       const names: string[] = [];
       for (const entry of list) {
         if (typeof entry === 'string') names.push(entry);
-        else if (isDict(entry) && 'match' in entry) {
+        else if (kind === 'states' && isDict(entry) && Object.keys(entry).length === 1 && (Object.keys(entry)[0] === env || Object.keys(entry)[0] === 'base') && typeof Object.values(entry)[0] === 'string') {
+          // `- base: sls` (Salt: an SLS of that environment; Brine serves one environment).
+          names.push(Object.values(entry)[0] as string);
+        } else if (isDict(entry) && 'match' in entry) {
           try {
             type = parseTargetType(String(entry['match']));
           } catch (e) {
             throw new RenderError(file, line, `top file: ${errorMessage(e)}`);
           }
-        } else log.warn(`top file: ignoring entry ${JSON.stringify(entry)} under '${tgt}' (only SLS names and '- match: type' are understood)`, { file, line });
+        } else log.warn(`top file: ignoring entry ${JSON.stringify(entry)} under '${tgt}' (only SLS names, '- match: type' and, in the state top, '- base: sls' are understood)`, { file, line });
       }
       let matched: boolean;
       try {
@@ -49,7 +57,9 @@ export function matchTopData(
         throw new RenderError(file, line, `top file: target '${tgt}': ${errorMessage(e)}`);
       }
       if (!matched) continue;
-      for (const sls of names) if (!out.some((m) => m.env === env && m.sls === sls)) out.push({ env, sls, line });
+      // The environments' lists are read as one (Brine serves one environment): a name another environment's
+      // section already gave is not listed again.
+      for (const sls of names) if (!out.some((m) => m.sls === sls && (kind === 'pillar' ? m.env === env : m.env !== env))) out.push({ env, sls, line });
     }
   }
   return out;
