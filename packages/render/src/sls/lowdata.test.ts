@@ -143,5 +143,8 @@ describe('what the engine reads from a chunk', () => {
   test('per-name arguments that are not a list of dicts are an error, as in Salt', () => {
     const e = renderError(() => compileForShow(new Map([['p', { pkg: ['installed', { names: [{ htop: { version: 1 } }] }], __sls__: 's', __env__: 'base' }]])));
     expect(e.message).toMatch(/state 'p': names entry 'htop' gives its arguments as \{"version":1\}/);
+    // An empty mapping gives none (Salt 3006.1: `- three: {}` is the chunk `three`).
+    const ok = compileForShow(new Map([['x', { test: ['nop', { names: ['one', { three: {} }] }], __sls__: 't', __env__: 'base' }]]));
+    expect(ok.map((c) => c.low?.['name'])).toEqual(['one', 'three']);
   });
 });

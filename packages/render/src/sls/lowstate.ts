@@ -54,7 +54,8 @@ function compileState(id: string, body: Low, state: string, run: unknown, where:
     const live: Low = { ...chunk };
     if (isDict(entry)) {
       const lowName = Object.keys(entry)[0]!;
-      const extras = entry[lowName];
+      // An empty mapping (`- three: {}`) gives no arguments: Salt iterates it and finds nothing.
+      const extras = isDict(entry[lowName]) && Object.keys(entry[lowName] as object).length === 0 ? [] : entry[lowName];
       if (!Array.isArray(extras) || !extras.every(isDict)) {
         // Salt fails here too (a Python error while compiling): the per-name arguments must be a list of dicts.
         throw new RenderError(where.file, where.line, `state '${id}': names entry '${lowName}' gives its arguments as ${JSON.stringify(extras)} (write '- ${lowName}:' followed by '- key: value' entries)`);
