@@ -195,6 +195,9 @@ test('file.managed contents_pillar (a key, or a list joined by lines), contents_
   const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
   expect([read('motd'), read('parts'), read('grain'), read('n')]).toEqual(['hello\nworld\n', 'one\ntwo\n', 'cp1\n', '5']);
   expect(fs.existsSync(path.join(out, 'missing'))).toBe(false);
+  // pillar.items with pillar= merges it over the compiled pillar, as Salt's does.
+  const items = brine(['call', '--local', '--file-root', tree, '--pillar-root', pillar, '--id', 'cp1', '--out', 'json', 'pillar.items', 'pillar={"n": 6, "parts": {"c": "three"}}']);
+  expect(json<{ local: unknown }>(items).local).toEqual({ motd: 'hello\nworld\n', parts: { a: 'one', b: 'two', c: 'three' }, n: 6 });
 });
 
 // The bytes Salt 3006.1 writes for the same tree (file.managed, template: jinja).

@@ -1,6 +1,6 @@
 import { saltMerge, traverseDictAndList } from '@brine/render';
-import { isDict } from '@brine/core';
-import { arg, truthy, type ExecModule } from './types';
+import { BrineError, isDict, type Dict } from '@brine/core';
+import { arg, truthy, type ExecEnv, type ExecModule } from './types';
 
 const NOT_FOUND = Symbol('not found');
 
@@ -8,6 +8,18 @@ const NOT_FOUND = Symbol('not found');
 function lookup(pillar: unknown, key: string, delimiter: string): unknown {
   const v = traverseDictAndList(pillar, key, NOT_FOUND, delimiter);
   return v === NOT_FOUND ? undefined : v;
+}
+
+/** Per-call pillar override (`pillar='{"k": "v"}'`), merged over the compiled pillar like Salt. */
+export function withPillar(env: ExecEnv, kwargs: Dict): ExecEnv {
+  let extra = kwargs['pillar'];
+  if (typeof extra === 'string') extra = JSON.parse(extra);
+  if (extra === undefined) return env;
+  if (!isDict(extra)) throw new BrineError('usage', 'pillar=: must be a dictionary, e.g. pillar=\'{"key": "value"}\'');
+  const o = env.opts;
+  const strategy = typeof o['pillar_source_merging_strategy'] === 'string' ? o['pillar_source_merging_strategy'] : 'smart';
+  const renderer = typeof o['renderer'] === 'string' ? o['renderer'] : 'jinja|yaml';
+  return { ...env, pillar: saltMerge(env.pillar, extra, strategy, renderer, o['pillar_merge_lists'] === true) as Dict };
 }
 
 export const pillarModule: ExecModule = {
@@ -20,7 +32,8 @@ export const pillarModule: ExecModule = {
     get: 'One pillar value by key (nested with ":", or delimiter=); default= when missing; merge=True merges a dict default under it.',
   },
   functions: {
-    items: (_a, _k, env) => env.pillar,
+    // pillar='{...}' merged over the compiled pillar, as Salt's pillar.items(pillar=...) compiles it.
+    items: (_a, kwargs, env) => withPillar(env, kwargs).pillar,
     raw: (_a, _k, env) => env.pillar,
     item: (args, _k, env) => Object.fromEntries(args.map((k) => [String(k), lookup(env.pillar, String(k), ':') ?? ''])),
     ls: (_a, _k, env) => Object.keys(env.pillar).sort(),

@@ -10,24 +10,13 @@ import { templateSalt } from './registry';
 import { execCaller } from './exec-caller';
 import { EXT_KINDS, loadExtensions, minionGrains, syncKind } from './extensions';
 import { arg, CallResult, truthy, type ExecEnv, type ExecModule } from './types';
+import { withPillar } from './pillar';
 
 /** `web,db` or a list: the SLS names a state function was given. */
 export function slsList(v: unknown): string[] {
   if (Array.isArray(v)) return v.map(String);
   if (v === undefined || v === null || v === '') return [];
   return String(v).split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-/** Per-call pillar override (`pillar='{"k": "v"}'`), merged over the compiled pillar like Salt. */
-function withPillar(env: ExecEnv, kwargs: Dict): ExecEnv {
-  let extra = kwargs['pillar'];
-  if (typeof extra === 'string') extra = JSON.parse(extra);
-  if (extra === undefined) return env;
-  if (!isDict(extra)) throw new BrineError('usage', 'pillar=: must be a dictionary, e.g. pillar=\'{"key": "value"}\'');
-  const o = env.opts;
-  const strategy = typeof o['pillar_source_merging_strategy'] === 'string' ? o['pillar_source_merging_strategy'] : 'smart';
-  const renderer = typeof o['renderer'] === 'string' ? o['renderer'] : 'jinja|yaml';
-  return { ...env, pillar: saltMerge(env.pillar, extra, strategy, renderer, o['pillar_merge_lists'] === true) as Dict };
 }
 
 export function makeRenderer(env: ExecEnv): Renderer {
