@@ -5,7 +5,7 @@ import { StateArgError } from '@brine/core';
 import { fileModule } from './file';
 import { chunk, converge, kit, recheck, type Kit } from './testkit';
 
-const { managed, directory, absent, symlink } = fileModule.functions;
+const { managed, directory, absent, symlink, touch } = fileModule.functions;
 
 let tmp: string;
 let root: string;
@@ -283,4 +283,31 @@ describe('registry', () => {
     expect(getStateFunction('file', 'toString')).toBeUndefined();
     expect(getStateFunction('constructor', 'x')).toBeUndefined();
   });
+});
+
+// Salt 3006's file.touch: created empty ({new}), else its times updated ({touched}) on every run.
+describe('file.touch', () => {
+  it('creates an empty file, then touches it; atime/mtime set; a missing parent needs makedirs', async () => {
+    const f = path.join(tmp, 'marker');
+    const c = chunk('file', 'touch', f, { mtime: 1700000000 });
+    const r = await converge(k, touch, c);
+    expect([r.pending, r.outcome.changes, r.outcome.comment]).toEqual([{ new: f }, { new: f }, `Created empty file ${f}`]);
+    expect([readFileSync(f, 'utf8'), Math.floor(statSync(f).mtimeMs / 1000)]).toEqual(['', 1700000000]);
+    const again = await converge(k, touch, chunk('file', 'touch', f));
+    expect([again.outcome.changes, again.outcome.comment]).toEqual([{ touched: f }, `Updated times on file ${f}`]);
+    expect(Math.floor(statSync(f).mtimeMs / 1000)).toBeGreaterThan(1700000000);
+    const deep = chunk('file', 'touch', path.join(tmp, 'a', 'b', 'm'));
+    await expect(touch.apply(touch.parse('r', {}, deep), {}, k.applyCtx(deep))).rejects.toThrow(/Directory not present to touch file/);
+    await converge(k, touch, chunk('file', 'touch', path.join(tmp, 'a', 'b', 'm'), { makedirs: true }));
+    expect(existsSync(path.join(tmp, 'a', 'b', 'm'))).toBe(true);
+  });
+});
+
+// Salt 3006.1's dry run of file.managed (salt-call --local state.apply test=True on the same SLS).
+test('file.managed in a dry run: a new file is {newfile}, and the comment carries Salt\'s note', () => {
+  const c = chunk('file', 'managed', '/srv/n', { contents: 'x', mode: 644 });
+  const p = managed.parse('r', c.args, c);
+  expect(managed.testChanges!(p, { diff: 'New file', mode: '0644' })).toEqual({ newfile: '/srv/n' });
+  expect(managed.testChanges!(p, { diff: '--- \n+++ \n' })).toEqual({ diff: '--- \n+++ \n' });
+  expect(managed.testComment!(p)).toBe('The file /srv/n is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.');
 });

@@ -12,5 +12,6 @@ import { directory } from './file/directory';
 import { managed } from './file/managed';
 import { serialize } from './file/serialize';
 import { symlink } from './file/symlink';
+import { touch } from './file/touch';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch } };

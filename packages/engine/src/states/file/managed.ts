@@ -206,5 +206,7 @@ export const managed: StateFunction<ManagedParams> = {
     return { changes, comment };
   },
   okComment: (p) => [`File ${p.name} is in the correct state`, ...p.notes].join('; '),
-  testComment: (p) => `The file ${p.name} is set to be changed`,
+  // Salt's dry run of file.managed: a file to create is `{newfile: name}`, and the comment carries its note.
+  testChanges: (p, pending) => (pending['diff'] === 'New file' ? { newfile: p.name } : pending),
+  testComment: (p) => `The file ${p.name} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.`,
 };

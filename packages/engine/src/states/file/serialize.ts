@@ -98,5 +98,6 @@ export const serialize: StateFunction<SerializeParams> = {
     return managed.apply(await withContents(p, ctx), pending, ctx);
   },
   okComment: (p) => managed.okComment!(p),
+  testChanges: (p, pending) => managed.testChanges!(p, pending),
   testComment: (p) => managed.testComment!(p),
 };
