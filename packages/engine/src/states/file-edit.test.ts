@@ -6,7 +6,7 @@ import { StateArgError } from '@brine/core';
 import { fileModule } from './file';
 import { chunk, converge, kit, recheck, type Kit } from './testkit';
 
-const { replace, line, blockreplace, append, copy, recurse, accumulated } = fileModule.functions;
+const { replace, line, blockreplace, append, copy, recurse, accumulated, comment, uncomment } = fileModule.functions;
 
 let tmp: string;
 let root: string;
@@ -305,4 +305,26 @@ it('test mode: checking every edit kind writes nothing', async () => {
   }
   expect(snapshot(tmp)).toBe(snap);
   expect(before).not.toBe(snap);
+});
+
+// The bytes, results and comments of Salt 3006.1 on the same files (salt-call --local state.apply).
+describe('file.comment / file.uncomment', () => {
+  it('comments lines that start with the pattern, uncomments commented ones, and knows when there is nothing to do', async () => {
+    const a = file('ca', 'bind 127.0.0.1\nport 80\n  bind 127.0.0.2\n');
+    const r = await converge(k, comment, chunk('file', 'comment', a, { regex: '^bind 127' }));
+    expect(r.pending).toEqual({ diff: '--- \n+++ \n@@ -1,3 +1,3 @@\n-bind 127.0.0.1\n+#bind 127.0.0.1\n port 80\n   bind 127.0.0.2\n' });
+    expect([read(a), read(`${a}.bak`), r.outcome.comment]).toEqual(['#bind 127.0.0.1\nport 80\n  bind 127.0.0.2\n', 'bind 127.0.0.1\nport 80\n  bind 127.0.0.2\n', 'Commented lines successfully']);
+    const b = file('cb', '# EXTRA=1\n##EXTRA=2\n#  EXTRA = 3\nother\n');
+    await converge(k, uncomment, chunk('file', 'uncomment', b, { regex: 'EXTRA' }));
+    expect(read(b)).toBe(' EXTRA=1\n##EXTRA=2\n  EXTRA = 3\nother\n');
+    const c = file('cc', 'port=1\nxport=2\n');
+    await converge(k, comment, chunk('file', 'comment', c, { regex: 'port', char: ';', backup: false }));
+    expect([read(c), existsSync(`${c}.bak`)]).toEqual([';port=1\nxport=2\n', false]);
+    const d = file('cd', '#already\n');
+    expect(await recheck(k, comment, chunk('file', 'comment', d, { regex: 'already' }))).toEqual({});
+    expect(comment.okComment!(parse(comment, chunk('file', 'comment', d, { regex: 'already' })))).toBe('Pattern already commented');
+    const e = file('ce', 'x\n');
+    await expect(recheck(k, uncomment, chunk('file', 'uncomment', e, { regex: 'nothere' }))).rejects.toThrow('nothere: Pattern not found');
+    expect(await recheck(k, comment, chunk('file', 'comment', e, { regex: 'nothere', ignore_missing: true }))).toEqual({});
+  });
 });

@@ -4,6 +4,7 @@ import { absent } from './file/absent';
 import { accumulated } from './file/accumulated';
 import { append } from './file/append';
 import { blockreplace } from './file/blockreplace';
+import { comment, uncomment } from './file/comment';
 import { copy } from './file/copy';
 import { line } from './file/line';
 import { recurse } from './file/recurse';
@@ -14,4 +15,4 @@ import { serialize } from './file/serialize';
 import { symlink } from './file/symlink';
 import { touch } from './file/touch';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment } };
