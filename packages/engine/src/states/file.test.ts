@@ -311,3 +311,13 @@ test('file.managed in a dry run: a new file is {newfile}, and the comment carrie
   expect(managed.testChanges!(p, { diff: '--- \n+++ \n' })).toEqual({ diff: '--- \n+++ \n' });
   expect(managed.testComment!(p)).toBe('The file /srv/n is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.');
 });
+
+// Salt 3006.1 on the same files: the link is replaced by a regular file, the target keeps its content.
+test('file.managed with follow_symlinks: False writes the file in the link\'s place', async () => {
+  writeFileSync(path.join(tmp, 'target'), 'old\n');
+  symlinkSync(path.join(tmp, 'target'), path.join(tmp, 'link'));
+  const c = chunk('file', 'managed', path.join(tmp, 'link'), { contents: 'new', follow_symlinks: false });
+  const r = await converge(k, managed, c);
+  expect(r.pending).toEqual({ diff: '--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n' });
+  expect([lstatSync(path.join(tmp, 'link')).isSymbolicLink(), readFileSync(path.join(tmp, 'link'), 'utf8'), readFileSync(path.join(tmp, 'target'), 'utf8')]).toEqual([false, 'new\n', 'old\n']);
+});

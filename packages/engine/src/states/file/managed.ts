@@ -18,6 +18,7 @@ export interface ManagedParams {
   contentsFrom?: ContentsFrom;
   /** False: the diff of a changed file is `<show_changes=False>`, as Salt reports it. */
   showChanges: boolean;
+  followSymlinks: boolean;
   user?: string;
   group?: string;
   mode?: number;
@@ -56,6 +57,7 @@ export function parseManaged(ref: string, args: Args, chunk: LowChunk): ManagedP
     contents,
     contentsFrom,
     showChanges: optBool(ref, args, 'show_changes') ?? true,
+    followSymlinks: optBool(ref, args, 'follow_symlinks') ?? true,
     user: optStr(ref, args, 'user'),
     group: optStr(ref, args, 'group'),
     mode: optMode(ref, args, 'mode'),
@@ -146,8 +148,11 @@ function desired(p: ManagedParams, ctx: CheckContext): Buffer | null {
 }
 
 async function plan(p: ManagedParams, ctx: CheckContext) {
-  const target = await followLink(ctx.host, p.name);
-  const info = await ctx.host.lstat(target);
+  const followed = await followLink(ctx.host, p.name);
+  // follow_symlinks: False: the file is written in the link's place (the target is left alone), compared with what
+  // the link showed, as Salt does.
+  const target = p.followSymlinks ? followed : p.name;
+  const info = await ctx.host.lstat(followed);
   if (info && info.type !== 'file') throw new Error(`Specified target ${p.name} is a ${info.type}, not a file`);
   const want = await resolvePerms(ctx.host, p);
   const changes: Changes = {};
@@ -156,7 +161,7 @@ async function plan(p: ManagedParams, ctx: CheckContext) {
   if (!info && !p.create) return { target, info, want, changes, data };
   if (!info || p.replace) {
     data = desired(p, ctx);
-    if (info && data !== null) old = await ctx.host.readFile(target);
+    if (info && data !== null) old = await ctx.host.readFile(followed);
     if (!info) changes['diff'] = 'New file';
     else if (data !== null && old !== null && !old.equals(data)) changes['diff'] = p.showChanges ? fileDiff(old, data) : '<show_changes=False>';
   }

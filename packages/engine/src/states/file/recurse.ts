@@ -69,7 +69,7 @@ function fileParams(p: RecurseParams, dest: string, src: string): ManagedParams 
   return {
     name: dest, source: [src], template: p.template, context: p.context, defaults: p.defaults, user: p.user, group: p.group,
     mode: p.keepMode ? undefined : p.fileMode, dirMode: p.dirMode, makedirs: true, replace: p.replace, create: true,
-    backup: p.backup, backupDir: DEFAULT_BACKUP_DIR, notes: [], showChanges: true,
+    backup: p.backup, backupDir: DEFAULT_BACKUP_DIR, notes: [], showChanges: true, followSymlinks: true,
   };
 }
 
