@@ -257,10 +257,16 @@ describe('file.symlink', () => {
     await expect(symlink.check(symlink.parse('r', c.args, c), k.checkCtx(c))).rejects.toThrow(/File exists where the symlink/);
     const before = snapshot(tmp);
     const cf = chunk('file', 'symlink', name, { target: '/etc/passwd', force: true });
-    expect(await symlink.check(symlink.parse('r', cf.args, cf), k.checkCtx(cf))).toEqual({ forced: name });
+    // Salt 3006.1: replacing a file with force reports the link as new ("Created new symlink").
+    expect(await symlink.check(symlink.parse('r', cf.args, cf), k.checkCtx(cf))).toEqual({ new: name });
     expect(snapshot(tmp)).toBe(before);
-    await converge(k, symlink, cf);
+    expect((await converge(k, symlink, cf)).outcome.comment).toBe(`Created new symlink ${name} -> /etc/passwd`);
     expect(readlinkSync(name)).toBe('/etc/passwd');
+    // backupname: the file in the way is moved there (a bare name: beside it) and the link made.
+    const kept = path.join(tmp, 'kept');
+    writeFileSync(kept, 'keep me');
+    await converge(k, symlink, chunk('file', 'symlink', kept, { target: '/etc/hostname', backupname: 'kept.orig' }));
+    expect([readlinkSync(kept), readFileSync(path.join(tmp, 'kept.orig'), 'utf8')]).toEqual(['/etc/hostname', 'keep me']);
     const deep = path.join(tmp, 'x', 'y', 'l');
     await converge(k, symlink, chunk('file', 'symlink', deep, { target: '../t', makedirs: true }));
     expect(readlinkSync(deep)).toBe('../t');

@@ -9,25 +9,38 @@ export interface SymlinkParams {
   target: string;
   force: boolean;
   makedirs: boolean;
+  /** Where a file or directory in the way is moved first (a bare name: beside it), as Salt's backupname. */
+  backupname?: string;
 }
 
 async function plan(p: SymlinkParams, host: HostReader): Promise<Changes> {
   const info = await host.lstat(p.name);
   if (!info) return { new: p.name };
   if (info.type === 'symlink') return (await host.readlink(p.name)) === p.target ? {} : { change: p.name };
+  // Salt: something in the way is moved to backupname, or replaced with force; either way the link is new.
+  if (p.backupname !== undefined) {
+    if ((await host.lstat(p.backupname)) && !p.force) throw new Error(`Symlink & backup dest exists and Force not set. ${p.name} -> ${p.target} - backup: ${p.backupname}`);
+    return { new: p.name };
+  }
   if (!p.force) throw new Error(`${info.type === 'directory' ? 'Directory' : 'File'} exists where the symlink ${p.name} should be (set force: True to replace it)`);
-  return { forced: p.name };
+  return { new: p.name };
 }
 
 export const symlink: StateFunction<SymlinkParams> = {
   parse(ref: string, args: Args, chunk: LowChunk): SymlinkParams {
     const target = optStr(ref, args, 'target');
     if (!target) throw new StateArgError(ref, 'target', 'required: the path the symlink points to');
+    const name = absPath(ref, 'name', chunk.name);
+    const backup = optStr(ref, args, 'backupname');
+    if (backup !== undefined && !backup.startsWith('/') && backup !== path.basename(backup)) {
+      throw new StateArgError(ref, 'backupname', `Backupname must be an absolute path or a file name: ${backup}`);
+    }
     return {
-      name: absPath(ref, 'name', chunk.name),
+      name,
       target,
       force: optBool(ref, args, 'force') ?? false,
       makedirs: optBool(ref, args, 'makedirs') ?? false,
+      ...(backup === undefined ? {} : { backupname: backup.startsWith('/') ? backup : path.join(path.dirname(name), backup) }),
     };
   },
   check: (p, ctx) => plan(p, ctx.host),
@@ -39,7 +52,13 @@ export const symlink: StateFunction<SymlinkParams> = {
       if (!p.makedirs) throw new Error(`Directory ${dir} for symlink is not present (set makedirs: True)`);
       await ctx.host.mkdir(dir, { recursive: true });
     }
-    if (changes['forced']) await ctx.host.remove(p.name);
+    const inWay = await ctx.host.lstat(p.name);
+    if (inWay && inWay.type !== 'symlink') {
+      if (p.backupname !== undefined) {
+        if (await ctx.host.lstat(p.backupname)) await ctx.host.remove(p.backupname);
+        await ctx.host.rename(p.name, p.backupname);
+      } else await ctx.host.remove(p.name);
+    }
     await ctx.host.symlink(p.target, p.name);
     const comment = changes['new'] ? `Created new symlink ${p.name} -> ${p.target}` : `Set symlink ${p.name} -> ${p.target}`;
     return { changes, comment };
