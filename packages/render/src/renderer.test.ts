@@ -164,6 +164,13 @@ describe("Salt's top matching, include globs and template variables", () => {
     expect(r.showLowSls(['g.*']).map((c) => c.low?.['__id__'])).toEqual(['g1', 'g2']);
   });
 
+  test('state_auto_order: False leaves states without an order to order_chunks (cap = highest int + 100)', () => {
+    const files = { 'a.sls': 'o1:\n  test.nop:\n    - order: last\no2:\n  test.nop: []\no3:\n  test.nop:\n    - order: 2\n' };
+    const r = new Renderer({ roots: new FileRoots([tempTree(files)]), context: { id: 'web1', grains: { id: 'web1' }, pillar: {}, opts: { state_auto_order: false }, salt: {} } });
+    expect(Object.fromEntries(r.showLowSls(['a']).map((c) => [c.low?.['__id__'], c.low?.['order']]))).toEqual({ o1: 1000102, o2: 102, o3: 2 });
+    expect(r.showSls(['a'])['o2']).toEqual({ test: ['nop'], __sls__: 'a', __env__: 'base' });
+  });
+
   test('tpldot is the SLS directory with dots; there is no tplroot; an import does not change either', () => {
     const show = "  test.show_notification:\n    - text: {{ [tpldot | default('UNDEF'), tplroot | default('UNDEF')] | json }}\n";
     const r = make({ 'sub/t.sls': `a:\n${show}{%- from "sub/lib/m.jinja" import v %}\nb:\n${show}`, 'sub/lib/m.jinja': '{%- set v = 1 %}' });

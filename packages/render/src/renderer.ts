@@ -82,7 +82,7 @@ export class Renderer {
 
   /** Salt's render_highstate: the SLS names and everything they include, each once, with auto order. */
   private collect(slsNames: string[]): High {
-    const b = new HighBuilder((sls, from) => this.renderOne(sls, from), () => availableSls(this.roots));
+    const b = new HighBuilder((sls, from) => this.renderOne(sls, from), () => availableSls(this.roots), this.ctx.opts['state_auto_order'] !== false);
     for (const sls of slsNames) b.add(sls);
     return b.finish();
   }

@@ -47,9 +47,11 @@ export class HighBuilder {
   private availNames: string[] | undefined;
 
   /** `avail`: every SLS name of the environment, for names given as globs (`include: ['web.*']`), read once. */
+  /** `autoOrder`: Salt's state_auto_order (default True); without it, states keep no order of their own. */
   constructor(
     private readonly load: LoadSls,
     private readonly avail: () => string[] = () => [],
+    private readonly autoOrdering = true,
   ) {}
 
   private expand(pattern: string): string[] {
@@ -84,7 +86,7 @@ export class HighBuilder {
         if (!this.mods.has(sls)) mergeIncluded(state, this.render(sls, { file: r.file, line: inc.line }));
       }
     }
-    this.autoOrder(state);
+    if (this.autoOrdering) this.autoOrder(state);
     return state;
   }
 
