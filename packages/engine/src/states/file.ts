@@ -8,6 +8,7 @@ import { comment, uncomment } from './file/comment';
 import { copy } from './file/copy';
 import { line } from './file/line';
 import { recurse } from './file/recurse';
+import { prepend } from './file/prepend';
 import { replace } from './file/replace';
 import { directory } from './file/directory';
 import { managed } from './file/managed';
@@ -15,4 +16,4 @@ import { serialize } from './file/serialize';
 import { symlink } from './file/symlink';
 import { touch } from './file/touch';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend } };

@@ -7,7 +7,7 @@
  */
 import * as path from 'path';
 import { StateArgError, type LowChunk } from '@brine/core';
-import type { CheckContext } from '../../types';
+import type { CheckContext, HostWriter } from '../../types';
 import { pyEscape } from '../pyre';
 import { absPath, describe, optBool, optDict, optStr, optStrList, type Args } from '../util';
 import { unifiedDiff } from './diff';
@@ -42,9 +42,9 @@ export function difflibJoin(a: string[], b: string[]): string {
   return lines.map((l, i) => (i < 2 || l.startsWith('@@') ? `${l}\n` : l)).join('\n');
 }
 
-const splitLines = (t: string): string[] => (t === '' ? [] : t.replace(/(\r\n|\n|\r)$/, '').split(/\r\n|\n|\r/));
+export const splitLines = (t: string): string[] => (t === '' ? [] : t.replace(/(\r\n|\n|\r)$/, '').split(/\r\n|\n|\r/));
 
-function items(p: AppendParams, ctx: CheckContext): string[] {
+export function items(p: AppendParams, ctx: CheckContext): string[] {
   if (!p.source) return p.text;
   const got = ctx.files.fetch(p.source);
   if (!got) throw new Error(`Source file ${p.source.join(', ')} not found`);
@@ -52,8 +52,8 @@ function items(p: AppendParams, ctx: CheckContext): string[] {
   return [p.template === 'jinja' ? ctx.template.render(t, got.url, p.context) : t];
 }
 
-export const append = editState<AppendParams>({
-  parse(ref: string, args: Args, chunk: LowChunk): AppendParams {
+/** `text` (or `source`/`sources`, a Jinja template by default as in Salt), `makedirs`, `ignore_whitespace`. */
+export function parseTextEdit(ref: string, args: Args, chunk: LowChunk): AppendParams {
     const raw = args['text'];
     const list = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
     const text = list.map((x, i) => {
@@ -63,7 +63,7 @@ export const append = editState<AppendParams>({
     });
     const source = optStrList(ref, args, 'source') ?? optStrList(ref, args, 'sources');
     if (!text.length && !source) throw new StateArgError(ref, 'text', 'No text found to append. Nothing appended');
-    const template = optStr(ref, args, 'template');
+    const template = optStr(ref, args, 'template') ?? 'jinja';
     if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `unsupported template engine ${JSON.stringify(template)} (only jinja)`);
     const ignoreWhitespace = optBool(ref, args, 'ignore_whitespace') ?? true;
     if (!ignoreWhitespace) for (const t of text) compile(ref, 'text', t, 8);
@@ -76,7 +76,18 @@ export const append = editState<AppendParams>({
       makedirs: optBool(ref, args, 'makedirs') ?? false,
       ignoreWhitespace,
     };
-  },
+}
+
+/** Before the write: the file's directory, with `makedirs`. */
+export async function makeParent(p: AppendParams, host: HostWriter): Promise<void> {
+  const dir = path.dirname(p.name);
+  if (await host.stat(dir)) return;
+  if (!p.makedirs) throw new Error(`Directory ${dir} does not exist (set makedirs: True)`);
+  await host.mkdir(dir, { recursive: true });
+}
+
+export const append = editState<AppendParams>({
+  parse: parseTextEdit,
   async plan(p, ctx) {
     const { target, text } = await readText(ctx.host, p.name);
     const old = text ?? '';
@@ -92,12 +103,7 @@ export const append = editState<AppendParams>({
     return { target, old, next: base + add.map((l) => `${l}\n`).join(''), creates: text === null };
   },
   diff: (a, b) => difflibJoin(splitLines(a), splitLines(b)),
-  async prepare(p, _plan, host) {
-    const dir = path.dirname(p.name);
-    if (await host.stat(dir)) return;
-    if (!p.makedirs) throw new Error(`Directory ${dir} does not exist (set makedirs: True)`);
-    await host.mkdir(dir, { recursive: true });
-  },
+  prepare: (p, _plan, host) => makeParent(p, host),
   okComment: (p) => `File ${p.name} is in correct state`,
   testComment: (p) => `File ${p.name} is set to be updated`,
   doneComment: (p) => `Appended ${p.added ?? 0} lines`,
