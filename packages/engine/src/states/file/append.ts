@@ -10,7 +10,7 @@ import { StateArgError, type LowChunk } from '@brine/core';
 import type { CheckContext, HostWriter } from '../../types';
 import { pyEscape } from '../pyre';
 import { absPath, describe, optBool, optDict, optStr, optStrList, type Args } from '../util';
-import { unifiedDiff } from './diff';
+import { unifiedDiffItems } from './difflib';
 import { editState, readText, type EditParams } from './edit';
 import { compile, searches } from './replace';
 
@@ -36,10 +36,7 @@ export function whitespaceRegex(chunk: string): string {
 
 /** `"\n".join(difflib.unified_diff(a, b))` over lines without their newlines. */
 export function difflibJoin(a: string[], b: string[]): string {
-  const d = unifiedDiff(a.map((l) => `${l}\n`).join(''), b.map((l) => `${l}\n`).join(''));
-  const lines = d.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines.map((l, i) => (i < 2 || l.startsWith('@@') ? `${l}\n` : l)).join('\n');
+  return unifiedDiffItems(a, b).join('\n');
 }
 
 export const splitLines = (t: string): string[] => (t === '' ? [] : t.replace(/(\r\n|\n|\r)$/, '').split(/\r\n|\n|\r/));

@@ -1,4 +1,5 @@
-/** A small unified diff (Myers' O(ND) on lines), hunks with 3 lines of context like `diff -u`. */
+/** A small unified diff (Myers' O(ND) on lines), hunks with 3 lines of context like `diff -u`; Salt's own diffs go through difflib.ts. */
+import { unifiedDiffItems } from './difflib';
 
 export type Op = { kind: ' ' | '-' | '+'; line: string };
 
@@ -168,15 +169,6 @@ export function linesKeepEnds(text: string): string[] {
  */
 export function saltDiff(oldText: string, newText: string): string {
   if (oldText === newText) return '';
-  const ops = diffLines(linesKeepEnds(oldText), linesKeepEnds(newText));
-  const pos = opPositions(ops);
-  const hunks = groupHunks(ops, 3);
-  let out = '--- \n+++ \n';
-  for (const [lo, hi] of hunks) {
-    const slice = ops.slice(lo, hi + 1);
-    out += `@@ -${hunkRange(pos[lo].ai + 1, slice.filter((o) => o.kind !== '+').length)} +${hunkRange(pos[lo].bi + 1, slice.filter((o) => o.kind !== '-').length)} @@\n`;
-    for (const o of slice) out += o.kind + o.line;
-  }
-  return out;
+  return unifiedDiffItems(linesKeepEnds(oldText), linesKeepEnds(newText)).join('');
 }
 
