@@ -41,7 +41,7 @@ export function compilePillar(o: PillarOptions): Dict {
   let pillar: Dict = {};
   // What `pillar` (and pillar.get) shows while pillar SLS render: as in Salt, not the data being compiled (the
   // master's options hold no pillar), so one pillar SLS cannot read another's values.
-  const seen: Dict = {};
+  const templatePillar: Dict = {};
   const render = renderPipe((text, file, extra) => jinja.renderString(text, file, { ...vars(file), ...extra }));
   const fns = saltTemplateFunctions({
     id: o.id,
@@ -51,7 +51,7 @@ export function compilePillar(o: PillarOptions): Dict {
     roots: o.roots,
     log,
     render,
-    pillar: seen,
+    pillar: templatePillar,
   });
   const salt = new SaltLoader(fns, o.salt ?? {}, o.grains);
   // Salt's pillar merging: pillar_source_merging_strategy (smart: recurse for YAML), pillar_merge_lists.
@@ -59,7 +59,7 @@ export function compilePillar(o: PillarOptions): Dict {
   const renderer = typeof opts['renderer'] === 'string' ? opts['renderer'] : 'jinja|yaml';
   const mergeLists = opts['pillar_merge_lists'] === true;
   const mergePillar = (a: Dict, b: unknown): Dict => plainTop(merge(a, isDict(b) ? b : {}, strategy, renderer, mergeLists, (m) => log.warn(`pillar: ${m}`)));
-  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar: seen, saltenv: env, salt, ...fileVars(file, sls) });
+  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar: templatePillar, saltenv: env, salt, ...fileVars(file, sls) });
 
   const gpg = { ...gpgOptions(opts), log };
   const topFile = 'top.sls';

@@ -46,8 +46,10 @@ export class HighBuilder {
 
   private availNames: string[] | undefined;
 
-  /** `avail`: every SLS name of the environment, for names given as globs (`include: ['web.*']`), read once. */
-  /** `autoOrder`: Salt's state_auto_order (default True); without it, states keep no order of their own. */
+  /**
+   * `avail`: every SLS name of the environment, for names given as globs (`include: ['web.*']`), read once.
+   * `autoOrdering`: Salt's state_auto_order (default True); without it, states keep no order of their own.
+   */
   constructor(
     private readonly load: LoadSls,
     private readonly avail: () => string[] = () => [],
