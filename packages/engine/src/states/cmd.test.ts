@@ -86,3 +86,21 @@ it('parse validates', () => {
   expect(p('ls', { unless: { a: 1 } })).toThrow(/unless: item 0/);
   expect(p('ls', { stateful: true })).toThrow(/stateful/);
 });
+
+it('cmd.wait does nothing on its own and runs the command, guards included, when a watched state changed', async () => {
+  const k = kit();
+  const { wait } = cmdModule.functions;
+  const out = path.join(tmp, 'out');
+  const c = chunk('cmd', 'wait', `echo ran >> ${out}`, { unless: `grep -q stop ${out}` });
+  const p = wait.parse('r', c.args, c);
+  expect(await wait.check(p, k.checkCtx(c))).toEqual({});
+  expect(wait.okComment!(p)).toBe('');
+  expect(existsSync(out)).toBe(false);
+  expect((await wait.watch!(p, k.applyCtx(c))).comment).toBe(`Command "echo ran >> ${out}" run`);
+  expect(readFileSync(out, 'utf8')).toBe('ran\n');
+  await wait.watch!(p, k.applyCtx(c));
+  expect(readFileSync(out, 'utf8')).toBe('ran\nran\n');
+  require('fs').appendFileSync(out, 'stop\n');
+  expect(await wait.check(p, k.checkCtx(c))).toEqual({});
+  expect(wait.watchSkipped!(p)).toBe('unless condition is true');
+});

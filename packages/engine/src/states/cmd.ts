@@ -1,4 +1,4 @@
-/** cmd.run: run a command, guarded by `unless` / `onlyif` / `creates` (guards run in test mode too, like Salt). */
+/** cmd.run (and cmd.wait, below): run a command, guarded by `unless` / `onlyif` / `creates` (guards run in test mode too, like Salt). */
 import { isDict, StateArgError, type LowChunk } from '@brine/core';
 import { StateFailure, type ApplyContext, type ApplyOutcome, type CheckContext, type ExecOptions, type StateFunction, type StateModule } from '../types';
 import { absPath, describe, optStr, optStrList, type Args } from './util';
@@ -94,4 +94,18 @@ export const run: StateFunction<CmdParams> = {
   testComment: (p) => `Command "${p.name}" would have been executed`,
 };
 
-export const cmdModule: StateModule = { name: 'cmd', functions: { run } };
+/**
+ * cmd.wait (Salt 3006, kept for older formulas): does nothing on its own; when a state it watches changes, it runs
+ * the command as cmd.run would (its mod_watch), guards included.
+ */
+export const wait: StateFunction<CmdParams> = {
+  ...run,
+  async check(p, ctx) {
+    p.skipped = await guard(p, ctx);
+    return {};
+  },
+  recheck: false,
+  okComment: () => '',
+};
+
+export const cmdModule: StateModule = { name: 'cmd', functions: { run, wait } };

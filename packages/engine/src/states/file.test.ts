@@ -284,7 +284,7 @@ describe('registry', () => {
   it('finds every state function and nothing else', () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { getStateFunction, stateModules } = require('./index') as typeof import('./index');
-    expect(Object.keys(stateModules).sort()).toEqual(['archive', 'cmd', 'cron', 'file', 'group', 'module', 'mount', 'pkg', 'pkgrepo', 'service', 'sysctl', 'test', 'user']);
+    expect(Object.keys(stateModules).sort()).toEqual(['archive', 'cmd', 'cron', 'file', 'group', 'host', 'module', 'mount', 'pkg', 'pkgrepo', 'service', 'sysctl', 'test', 'user']);
     expect(getStateFunction('file', 'managed')).toBe(managed);
     expect(getStateFunction('file', 'toString')).toBeUndefined();
     expect(getStateFunction('constructor', 'x')).toBeUndefined();
@@ -326,4 +326,25 @@ test('file.managed with follow_symlinks: False writes the file in the link\'s pl
   const r = await converge(k, managed, c);
   expect(r.pending).toEqual({ diff: '--- \n+++ \n@@ -1 +1 @@\n-old\n+new\n' });
   expect([lstatSync(path.join(tmp, 'link')).isSymbolicLink(), readFileSync(path.join(tmp, 'link'), 'utf8'), readFileSync(path.join(tmp, 'target'), 'utf8')]).toEqual([false, 'new\n', 'old\n']);
+});
+
+describe('file.exists / file.missing', () => {
+  it('verify a path without changing anything, failing (in a dry run too) when it is not so', async () => {
+    const { exists, missing } = fileModule.functions;
+    const there = path.join(tmp, 'there');
+    writeFileSync(there, 'x');
+    symlinkSync(path.join(tmp, 'nowhere'), path.join(tmp, 'dangling'));
+    const run = async (fn: typeof exists, name: string) => {
+      const c = chunk('file', 'x', name);
+      const p = fn.parse('r', c.args, c);
+      return { changes: await fn.check(p, k.checkCtx(c)), comment: fn.okComment!(p) };
+    };
+    expect(await run(exists, there)).toEqual({ changes: {}, comment: `Path ${there} exists` });
+    expect(await run(missing, path.join(tmp, 'nope'))).toEqual({ changes: {}, comment: `Path ${path.join(tmp, 'nope')} is missing` });
+    await expect(run(exists, path.join(tmp, 'nope'))).rejects.toThrow(`Specified path ${path.join(tmp, 'nope')} does not exist`);
+    await expect(run(missing, there)).rejects.toThrow(`Specified path ${there} exists`);
+    // As os.path.exists: a dangling symlink does not exist.
+    await expect(run(exists, path.join(tmp, 'dangling'))).rejects.toThrow(/does not exist/);
+    expect(() => exists.parse('file.exists:x', {}, chunk('file', 'exists', 'rel/path'))).toThrow(/absolute/);
+  });
 });

@@ -15,5 +15,6 @@ import { managed } from './file/managed';
 import { serialize } from './file/serialize';
 import { symlink } from './file/symlink';
 import { touch } from './file/touch';
+import { exists, missing } from './file/exists';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend, exists, missing } };

@@ -1,4 +1,7 @@
-/** group.present via groupadd / groupmod / gpasswd. `members` is the exact member list; addusers/delusers adjust it. */
+/**
+ * group.present via groupadd / groupmod / gpasswd. `members` is the exact member list; addusers/delusers adjust it.
+ * group.absent via groupdel, reported as Salt 3006 does (`{name: ''}`).
+ */
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { HostReader, StateFunction, StateModule } from '../types';
 import { commandFailed, optBool, optInt, optStrList, type Args } from './util';
@@ -76,4 +79,22 @@ export const present: StateFunction<GroupParams> = {
   testComment: (p) => `Group ${p.name} set to be added or changed`,
 };
 
-export const groupModule: StateModule = { name: 'group', functions: { present } };
+export const absent: StateFunction<{ name: string }> = {
+  parse(ref: string, _args: Args, chunk: LowChunk) {
+    if (!NAME.test(chunk.name)) throw new StateArgError(ref, 'name', `invalid group name ${JSON.stringify(chunk.name)}`);
+    return { name: chunk.name };
+  },
+  async check(p, ctx) {
+    return (await ctx.host.group(p.name)) ? { [p.name]: '' } : {};
+  },
+  async apply(p, _pending, ctx) {
+    const r = await ctx.host.run(['groupdel', p.name]);
+    if (r.code !== 0) throw commandFailed(`Failed to remove group ${p.name}: groupdel`, r);
+    return { changes: { [p.name]: '' }, comment: `Removed group ${p.name}` };
+  },
+  okComment: () => 'Group not present',
+  testComment: (p) => `Group ${p.name} is set for removal`,
+  testChanges: () => ({}),
+};
+
+export const groupModule: StateModule = { name: 'group', functions: { present, absent } };

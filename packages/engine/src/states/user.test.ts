@@ -81,3 +81,25 @@ it('parse validates', () => {
   expect(p('ok', { fullname: 'a:b' })).toThrow(/fullname/);
   expect(p('ok', { groups: [{}] })).toThrow(/groups: item 0/);
 });
+
+it('user.absent removes the user and the group that went with it, as Salt reports it; group.absent', async () => {
+  const { absent } = userModule.functions;
+  const V = `brinetestv${suffix}`;
+  execFileSync('useradd', ['-U', '-M', V]);
+  const c = chunk('user', 'absent', V, { purge: true });
+  const p = absent.parse('r', c.args, c);
+  expect(await absent.check(p, k.checkCtx(c))).toEqual({ [V]: 'removed' });
+  expect(absent.testComment!(p)).toBe(`User ${V} set for removal`);
+  expect(absent.testChanges!(p, {})).toEqual({});
+  const r = await converge(k, absent, c);
+  expect(r.outcome).toEqual({ changes: { [`${V} group`]: 'removed', [V]: 'removed' }, comment: `Removed user ${V}` });
+  expect(await k.reader.user(V)).toBeNull();
+  expect(absent.okComment!(p)).toBe(`User ${V} is not present`);
+  const gAbsent = groupModule.functions.absent;
+  execFileSync('groupadd', [V]);
+  const g = chunk('group', 'absent', V);
+  const r2 = await converge(k, gAbsent, g);
+  expect(r2.outcome).toEqual({ changes: { [V]: '' }, comment: `Removed group ${V}` });
+  expect(await k.reader.group(V)).toBeNull();
+  expect(gAbsent.okComment!(gAbsent.parse('r', {}, g))).toBe('Group not present');
+});

@@ -1,4 +1,8 @@
-/** user.present via useradd / usermod. `groups` is the exact supplementary list unless `remove_groups: False`. */
+/**
+ * user.present via useradd / usermod. `groups` is the exact supplementary list unless `remove_groups: False`.
+ * user.absent via userdel (`purge`: -r, `force`: -f); changes as Salt 3006 reports them: `{name: removed}` and
+ * `{"<g> group": removed}` for each of the user's groups that went with it (its own group).
+ */
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import { parseGroup } from '../host/local';
 import type { HostReader, StateFunction, StateModule } from '../types';
@@ -108,4 +112,39 @@ export const present: StateFunction<UserParams> = {
   testComment: (p) => `User ${p.name} set to be added or changed`,
 };
 
-export const userModule: StateModule = { name: 'user', functions: { present } };
+export interface UserAbsentParams {
+  name: string;
+  purge: boolean;
+  force: boolean;
+}
+
+/** The names of every group `user` is in, its primary group included (Salt's get_group_list). */
+async function allGroups(host: HostReader, user: string): Promise<string[]> {
+  const u = await host.user(user);
+  const text = (await host.readFile('/etc/group'))?.toString('utf8') ?? '';
+  return parseGroup(text).filter((g) => g.members.includes(user) || g.gid === u?.gid).map((g) => g.name);
+}
+
+export const absent: StateFunction<UserAbsentParams> = {
+  parse(ref: string, args: Args, chunk: LowChunk): UserAbsentParams {
+    if (!NAME.test(chunk.name)) throw new StateArgError(ref, 'name', `invalid user name ${JSON.stringify(chunk.name)}`);
+    return { name: chunk.name, purge: optBool(ref, args, 'purge') ?? false, force: optBool(ref, args, 'force') ?? false };
+  },
+  async check(p, ctx) {
+    return (await ctx.host.user(p.name)) ? { [p.name]: 'removed' } : {};
+  },
+  async apply(p, _pending, ctx) {
+    const before = await allGroups(ctx.host, p.name);
+    const r = await ctx.host.run(['userdel', ...(p.purge ? ['-r'] : []), ...(p.force ? ['-f'] : []), p.name]);
+    if (r.code !== 0) throw commandFailed(`Failed to remove user ${p.name}: userdel`, r);
+    const changes: Changes = {};
+    for (const g of before) if (!(await ctx.host.group(g))) changes[`${g} group`] = 'removed';
+    changes[p.name] = 'removed';
+    return { changes, comment: `Removed user ${p.name}` };
+  },
+  okComment: (p) => `User ${p.name} is not present`,
+  testComment: (p) => `User ${p.name} set for removal`,
+  testChanges: () => ({}),
+};
+
+export const userModule: StateModule = { name: 'user', functions: { present, absent } };
