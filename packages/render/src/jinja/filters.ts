@@ -82,9 +82,11 @@ function toInt(v: unknown, dflt: unknown, base: unknown): unknown {
   if (typeof v === 'boolean') return Number(v);
   if (isFloat(v)) return Math.trunc(num(v));
   if (typeof v === 'string') {
-    const b = num(base ?? 10);
+    let b = num(base ?? 10);
     if (b !== 0 && (b < 2 || b > 36)) return dflt;
     const t = v.trim().replace(/_/g, '');
+    // Python's base 0 reads the literal's prefix (0x, 0o, 0b), else decimal.
+    if (b === 0) b = ({ x: 16, o: 8, b: 2 } as Record<string, number>)[/^[-+]?0([xob])/i.exec(t)?.[1]?.toLowerCase() ?? ''] ?? 10;
     const m = b === 10 ? /^[-+]?\d+$/.exec(t) : null;
     if (m) return Number(t);
     if (b !== 10) {

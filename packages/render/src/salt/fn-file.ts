@@ -5,7 +5,7 @@ import { pyBool } from '../jinja/values';
 import type { FunctionTable } from './context';
 import { PyBytes, fn, str } from './py';
 import { basename, dirname, expanduser, join, normpath } from './pypath';
-import { pyRegex } from './pyregex';
+import { pyRegex, type PyFlags } from './pyregex';
 
 const isFile = (p: string): boolean => {
   try {
@@ -34,6 +34,24 @@ function osError(e: unknown, p: string): TemplateError {
   const err = e as NodeJS.ErrnoException;
   const msg = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.code === 'EISDIR' ? 'Is a directory' : err.message;
   return new TemplateError(`[Errno ${-(err.errno ?? 0) || ''}] ${msg}: '${p}'`, 'runtime');
+}
+
+const FLAG_BITS: [number, keyof PyFlags][] = [[2, 'ignorecase'], [8, 'multiline'], [16, 'dotall'], [64, 'verbose']];
+
+/** file._get_flags: an int of re flags, a flag name, or a list of names (`['IGNORECASE', 'MULTILINE']`). */
+function reFlags(v: unknown): PyFlags {
+  const out: PyFlags = {};
+  if (typeof v === 'number') {
+    for (const [bit, name] of FLAG_BITS) if (v & bit) out[name] = true;
+    return out;
+  }
+  for (const f of Array.isArray(v) ? v : [v]) {
+    const name = str(f).toUpperCase();
+    const known: Record<string, keyof PyFlags> = { I: 'ignorecase', IGNORECASE: 'ignorecase', M: 'multiline', MULTILINE: 'multiline', S: 'dotall', DOTALL: 'dotall', X: 'verbose', VERBOSE: 'verbose' };
+    if (known[name]) out[known[name]] = true;
+    else if (!['A', 'ASCII', 'U', 'UNICODE', 'L', 'LOCALE', 'T', 'TEMPLATE', 'DEBUG', 'NOFLAG'].includes(name)) throw new TemplateError(`CommandExecutionError: Invalid re flag given: ${str(f)}`, 'runtime');
+  }
+  return out;
 }
 
 export function fileFunctions(): FunctionTable {
@@ -66,6 +84,24 @@ export function fileFunctions(): FunctionTable {
         if (re.search(line)) return true;
       }
       return false;
+    }),
+    'file.search': fn('search', ['path', 'pattern', ['flags', 8], ['bufsize', 1], ['ignore_if_missing', false], ['multiline', false]], (v) => {
+      // Salt's file.search is file.replace(search_only=True): one re.search over the whole file (an mmap).
+      const p = expanduser(str(v['path']));
+      if (!exists(p)) {
+        if (pyBool(v['ignore_if_missing'])) return false;
+        throw new TemplateError(`SaltInvocationError: File not found: ${p}`, 'runtime');
+      }
+      let raw: Buffer;
+      try {
+        raw = fs.readFileSync(p);
+      } catch (e) {
+        throw osError(e, p);
+      }
+      if (raw.includes(0)) throw new TemplateError(`SaltInvocationError: Cannot perform string replacements on a binary file: ${p}`, 'runtime');
+      const flags = reFlags(v['flags']);
+      if (pyBool(v['multiline'])) flags.multiline = true;
+      return pyRegex(str(v['pattern']), flags).search(raw.toString('utf8')) !== null;
     }),
     'file.read': fn('read', ['path', ['binary', false]], (v) => {
       const p = str(v['path']);

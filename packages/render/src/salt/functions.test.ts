@@ -33,6 +33,13 @@ describe('file.* on the local disk', () => {
     expect(() => render(`{{ salt['file.read']('${dir}/missing') }}`)).toThrow(/No such file or directory/);
     expect(() => render(`{{ salt['file.readlink']('${f}') }}`)).toThrow(/A valid link was not specified/);
   });
+  test('search is one re.search over the whole file, MULTILINE by default (Salt 3006.1: file.replace search_only)', () => {
+    expect(render(`{{ salt['file.search']('${f}', '^bar=') }} {{ salt['file.search']('${f}', '^BAR', flags=['IGNORECASE', 'MULTILINE']) }} {{ salt['file.search']('${f}', '^bar', flags=0) }} {{ salt['file.search']('${f}', 'one.*foo', flags=24) }} {{ salt['file.search']('${f}', 'one.*foo', multiline=True) }} {{ salt['file.search']('/nonexistent', 'x', ignore_if_missing=True) }}`)).toBe(
+      'True True False True False False',
+    );
+    expect(() => render(`{{ salt['file.search']('/nonexistent', 'x') }}`)).toThrow(/File not found: \/nonexistent/);
+    expect(() => render(`{{ salt['file.search']('${f}', 'x', flags=['NOPE']) }}`)).toThrow(/Invalid re flag given: NOPE/);
+  });
 });
 
 describe('cmd, user, group, dig', () => {
@@ -181,6 +188,28 @@ describe('slsutil.renderer', () => {
     const t = "{{ salt['slsutil.renderer']('/nonexistent/roster') }} {{ salt['slsutil.renderer']('salt://missing.sls') | json }} {{ salt['slsutil.renderer']('salt://empty.txt') }}";
     expect(render(t, setup)).toBe('{} {} {}');
     expect(() => render("{{ salt['slsutil.renderer']('roster') }}", setup)).toThrow(/is not absolute/);
+  });
+});
+
+describe('cp.get_file_str / cp.get_url read a file for the template', () => {
+  test('salt:// from the roots, file:// and local paths; False when missing; the network refused with a reason', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cp-'));
+    fs.writeFileSync(path.join(dir, 'l.txt'), 'local\n');
+    const files = { 'data.yml': 'a: 1\nb: [x, y]\n' };
+    expect(render(`{{ (salt['cp.get_url']('salt://data.yml', dest=None)|load_yaml).b }}|{{ salt['cp.get_file_str']('salt://data.yml') }}|{{ salt['cp.get_file_str']('salt://nope') }} {{ salt['cp.get_url']('salt://nope', None) }}|{{ salt['cp.get_file_str']('${dir}/l.txt') }}|{{ salt['cp.get_url']('file://${dir}/l.txt', None) }}|{{ salt['cp.get_file_str']('salt://data.yml?saltenv=dev') }}`, { files })).toBe(
+      "['x', 'y']|a: 1\nb: [x, y]\n|False False|local\n|local\n|False",
+    );
+    expect(() => render("{{ salt['cp.get_url']('https://example.com/x', None) }}", { files })).toThrow(/cannot fetch from the network/);
+    expect(() => render("{{ salt['cp.get_url']('salt://data.yml', '/tmp/x') }}", { files })).toThrow(/writes nothing/);
+  });
+});
+
+describe('sdb.get without drivers', () => {
+  test('gives the URI back unless a profile names a driver (Salt 3006.1 non-strict), strict errors', () => {
+    expect(render("{{ salt['sdb.get']('sdb://consul/app/id')|default('v1') }} {{ salt['sdb.get']('plain') }} {{ salt['sdb.get']('sdb://noslash') }}")).toBe('sdb://consul/app/id plain sdb://noslash');
+    expect(() => render("{{ salt['sdb.get']('sdb://consul/x', strict=True) }}")).toThrow(/SDB profile "consul" wasnt found/);
+    expect(() => render("{{ salt['sdb.get']('x', True) }}")).toThrow(/must start with "sdb:\/\/"/);
+    expect(() => render("{{ salt['sdb.get']('sdb://vault/x') }}", { opts: { vault: { driver: 'vault' } } })).toThrow(/sdb driver 'vault' of profile 'vault' is not available/);
   });
 });
 

@@ -15,6 +15,7 @@ import { SERIALIZE_FILTERS } from './filters-serialize';
 import { STRING_FILTERS } from './filters-string';
 import { configFunctions } from './fn-config';
 import { cpFunctions } from './fn-cp';
+import { sdbFunctions } from './fn-sdb';
 import { defaultsFunctions } from './fn-defaults';
 import { fileFunctions } from './fn-file';
 import { grainsFunctions } from './fn-grains';
@@ -55,6 +56,7 @@ export function saltTemplateFunctions(c: SaltTemplateContext): FunctionTable {
     ...systemFunctions(),
     ...cpFunctions(c),
     ...matchFunctions(c),
+    ...sdbFunctions(c),
   };
 }
 
