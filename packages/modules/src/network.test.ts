@@ -126,3 +126,17 @@ test('network.ip_in_subnet: an address (or any of a list) inside a network, as S
   expect(inNet('10.0.0.5', '2001:db8::/32')).toBe(false);
   expect(() => inNet('nope', '10.0.0.0/24')).toThrow(/not an IP address and network/);
 });
+
+test('interface, interface_ip, hw_addr, in_subnet, is_private, is_loopback, convert_cidr (Salt 3006.1 values)', () => {
+  expect(call('interface_ip', ['lo'])).toBe('127.0.0.1');
+  expect(call('interface', ['lo'])).toEqual([{ address: '127.0.0.1', netmask: '255.0.0.0', broadcast: null, label: 'lo' }]);
+  expect(call('hw_addr', ['lo'])).toBe('00:00:00:00:00:00');
+  expect(call('interface_ip', ['nope0'])).toMatch(/^Interface "nope0" not in available interfaces: "lo", /);
+  expect(call('in_subnet', ['127.0.0.0/8'])).toBe(false); // loopback addresses are not this host's addresses here, as in Salt
+  expect(call('in_subnet', ['0.0.0.0/0'])).toBe(call('ip_addrs').length > 0);
+  expect(call('in_subnet', ['10.0.0.1/8'])).toBe(false); // host bits set: invalid, False
+  expect([call('is_private', ['10.1.2.3']), call('is_private', ['8.8.8.8']), call('is_loopback', ['::1'])]).toEqual([true, false, true]);
+  expect(() => call('is_private', ['nope'])).toThrow(/does not appear to be an IPv4 or IPv6 address/);
+  expect(call('convert_cidr', ['192.168.1.77/22'])).toEqual({ network: '192.168.0.0', netmask: '255.255.252.0', broadcast: '192.168.3.255' });
+  expect(call('convert_cidr', ['2001:db8::5/64'])).toEqual({ network: '2001:db8::', netmask: 'ffff:ffff:ffff:ffff::', broadcast: '2001:db8::ffff:ffff:ffff:ffff' });
+});

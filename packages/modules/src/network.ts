@@ -1,11 +1,12 @@
-/** network.ip_addrs / ip_addrs6 / interfaces, with Salt's interface and cidr filters. */
+/** network.* (Salt 3006): addresses, interfaces and subnets of this host, with Salt's interface and cidr filters. */
 import { execFile } from 'child_process';
 import * as dns from 'dns';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import { UsageError } from '@brine/core';
-import { fnmatchcase, inSubnet, ipAddress, ipProperty, networkOf } from '@brine/render';
+import { fnmatchcase, inSubnet, ipAddress, ipNetwork, ipProperty, ipText, networkOf } from '@brine/render';
+import { ifaceInfo, linuxInterfaces, subnetsOf, type Iface } from './network-ifaces';
 import { runCommand } from './exec';
 import { arg, truthy, type ExecModule } from './types';
 
@@ -84,6 +85,18 @@ export function addrs(family: 'IPv4' | 'IPv6', args: unknown[], kwargs: Record<s
   return out;
 }
 
+/** The interface's field, or Salt's "not in available interfaces" text as the value. */
+function ifaceField(name: string, pick: (i: Iface) => unknown): unknown {
+  const r = ifaceInfo(name);
+  return 'error' in r ? r.error : pick(r.info);
+}
+
+function ipOf(fun: string, v: unknown) {
+  const ip = ipAddress(String(v));
+  if (!ip) throw new UsageError(`network.${fun}: '${String(v)}' does not appear to be an IPv4 or IPv6 address`);
+  return ip;
+}
+
 export const networkModule: ExecModule = {
   name: 'network',
   docs: {
@@ -91,7 +104,17 @@ export const networkModule: ExecModule = {
     ipaddrs: 'The IPv4 addresses of this host (as network.ip_addrs).',
     ip_addrs6: 'The IPv6 addresses of this host (interface=, cidr=, include_loopback=False).',
     ipaddrs6: 'The IPv6 addresses of this host (as network.ip_addrs6).',
-    interfaces: 'Every network interface with its hardware address and IPv4/IPv6 addresses.',
+    interfaces: 'Every network interface (up or down) with its hardware address and IPv4/IPv6 addresses, from `ip addr show`.',
+    interface: "The IPv4 addresses of an interface ([{address, netmask, broadcast, label}]), or Salt's error text.",
+    interface_ip: "The first IPv4 address of an interface ('' when it has none), or Salt's error text.",
+    hw_addr: "The hardware address of an interface, or Salt's error text.",
+    hwaddr: 'As network.hw_addr.',
+    subnets: 'The IPv4 networks of the interfaces (interfaces=: a name or a list), loopback left out.',
+    subnets6: 'The IPv6 networks of the interfaces, loopback left out.',
+    in_subnet: 'Whether one of this host\'s addresses is inside cidr (False for an invalid cidr).',
+    is_private: 'Whether ip_addr is a private address (ipaddress.is_private).',
+    is_loopback: 'Whether ip_addr is a loopback address.',
+    convert_cidr: 'The {network, netmask, broadcast} of a CIDR (host bits allowed).',
     get_hostname: 'This host\'s hostname.',
     active_tcp: 'The established TCP connections, from /proc/net/tcp and tcp6.',
     netstat: 'Listening and connected sockets, parsed from netstat -tulpnea.',
@@ -107,6 +130,16 @@ export const networkModule: ExecModule = {
     ip_addrs6: ['interface', 'include_loopback', 'cidr'],
     ipaddrs6: ['interface', 'include_loopback', 'cidr'],
     interfaces: [],
+    interface: ['iface'],
+    interface_ip: ['iface'],
+    hw_addr: ['iface'],
+    hwaddr: ['iface'],
+    subnets: ['interfaces'],
+    subnets6: [],
+    in_subnet: ['cidr'],
+    is_private: ['ip_addr'],
+    is_loopback: ['ip_addr'],
+    convert_cidr: ['cidr'],
     get_hostname: [],
     ip_in_subnet: ['ip_addr', 'cidr'],
     calc_net: ['ip_addr', 'netmask'],
@@ -119,14 +152,32 @@ export const networkModule: ExecModule = {
     ipaddrs: (args, kwargs) => addrs('IPv4', args, kwargs),
     ip_addrs6: (args, kwargs) => addrs('IPv6', args, kwargs),
     ipaddrs6: (args, kwargs) => addrs('IPv6', args, kwargs),
-    interfaces: () => {
-      const out: Record<string, unknown> = {};
-      for (const [name, list] of Object.entries(os.networkInterfaces())) {
-        const inet = (list ?? []).filter((a) => a.family === 'IPv4').map((a) => ({ address: a.address, netmask: a.netmask, label: name }));
-        const inet6 = (list ?? []).filter((a) => a.family === 'IPv6').map((a) => ({ address: a.address, prefixlen: String(a.cidr?.split('/')[1] ?? '') }));
-        out[name] = { hwaddr: list?.[0]?.mac ?? '', up: true, inet, inet6 };
-      }
-      return out;
+    interfaces: () => linuxInterfaces(),
+    interface: (args, kwargs) => ifaceField(String(arg(args, kwargs, 0, 'iface', '')), (i) => i['inet'] ?? ''),
+    interface_ip: (args, kwargs) => ifaceField(String(arg(args, kwargs, 0, 'iface', '')), (i) => (i['inet'] as Iface[] | undefined)?.[0]?.['address'] ?? ''),
+    hw_addr: (args, kwargs) => ifaceField(String(arg(args, kwargs, 0, 'iface', '')), (i) => i['hwaddr'] ?? ''),
+    hwaddr: (args, kwargs) => ifaceField(String(arg(args, kwargs, 0, 'iface', '')), (i) => i['hwaddr'] ?? ''),
+    subnets: (args, kwargs) => {
+      const only = arg(args, kwargs, 0, 'interfaces', null);
+      return subnetsOf('inet', only === null || only === undefined ? null : Array.isArray(only) ? only.map(String) : String(only));
+    },
+    subnets6: () => subnetsOf('inet6', null),
+    in_subnet: (args, kwargs) => {
+      const cidr = String(arg(args, kwargs, 0, 'cidr', ''));
+      if (!ipNetwork(cidr, true)) return false;
+      return [...addrs('IPv4', [], {}), ...addrs('IPv6', [], {})].some((a) => inSubnet(a, cidr) === true);
+    },
+    is_private: (args, kwargs) => ipProperty(ipOf('is_private', arg(args, kwargs, 0, 'ip_addr', '')), 'is_private'),
+    is_loopback: (args, kwargs) => ipProperty(ipOf('is_loopback', arg(args, kwargs, 0, 'ip_addr', '')), 'is_loopback'),
+    convert_cidr: (args, kwargs) => {
+      const text = String(arg(args, kwargs, 0, 'cidr', ''));
+      const n = ipNetwork(text, false);
+      if (!n) throw new UsageError(`network.convert_cidr: '${text}' does not appear to be an IPv4 or IPv6 network`);
+      const bits = n.version === 4 ? 32 : 128;
+      const host = (1n << BigInt(bits - n.prefix)) - 1n;
+      const all = (1n << BigInt(bits)) - 1n;
+      const t = (ip: bigint) => ipText({ version: n.version, ip, scope: null, prefix: null });
+      return { network: t(n.net), netmask: t(all ^ host), broadcast: t(n.net | host) };
     },
     get_hostname: () => os.hostname(),
     ip_in_subnet: (args, kwargs) => {

@@ -6,7 +6,7 @@ export { slsNames } from './sls/names';
 export { stateSerializers } from './salt/serializers';
 export { gpgOptions } from './sls/gpg';
 export type { RenderContext, HighState, SaltFunction } from './types';
-export { inSubnet, ipAddress, ipProperty, networkOf } from './salt/ipaddr';
+export { inSubnet, ipAddress, ipNetwork, ipProperty, ipText, networkOf } from './salt/ipaddr';
 export { PyRandom, randBelow } from './salt/pyrandom';
 export { saltSample } from './salt/filters-random';
 export { fromWireData, toWireData } from './salt/wire-data';
