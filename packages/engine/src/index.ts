@@ -11,6 +11,6 @@ export { KEEPER_JS, keeperArgv, keeperSpec, keeperStateFile, keeperTitle, RESTAR
 export { whoListens, processTree, listeningInodes, socketOwners } from './providers/sockets';
 export { stateModules, allStateModules, getStateFunction, registerStateModules, unifiedDiff } from './states';
 export { LocalHostReader, LocalHostWriter, parsePasswd, parseGroup, execCommand } from './host/local';
-export { APT_ENV } from './providers/apt';
+export { APT_ENV, parseAptPolicy } from './providers/apt';
 export { FakePkgProvider } from './providers/fake-pkg';
 export { SupervisorServiceProvider } from './providers/supervisor';

@@ -126,6 +126,8 @@ export interface ServiceProvider {
   reload(name: string, host: HostWriter): Promise<void>;
   enable(name: string, host: HostWriter): Promise<void>;
   disable(name: string, host: HostWriter): Promise<void>;
+  /** Whether the service exists, answered without waiting (templates call service.available); absent: templates cannot ask. */
+  existsSync?(name: string): boolean;
 }
 
 export interface Providers {

@@ -51,6 +51,7 @@ test('in a template: version and list_pkgs read the same database without waitin
   expect(twin('version', ['vim', 'nginx'])).toEqual({ vim: '9.0', nginx: '' });
   expect(twin('list_pkgs')).toEqual({ vim: '9.0' });
   expect(() => twin('version')).toThrow(/name at least one package/);
+  expect(pkgModule.templateFunctions!['latest_version']!(['vim', 'nginx', 'ghost'], { refresh: false }, env)).toEqual({ vim: '9.1', nginx: '1.24', ghost: '' });
   fs.writeFileSync(db, '{"installed": ');
   expect(() => twin('version', ['vim'])).toThrow(new RegExp(`fake package DB ${db}: invalid JSON`));
   fs.rmSync(db);
@@ -132,6 +133,9 @@ describe('over apt on this host (real dpkg and apt-cache reads)', () => {
     expect(twin('version', ['bash'])).toBe(dpkgVersion('bash'));
     expect(twin('version', ['bash', 'no-such-package-xyz'])).toEqual({ bash: dpkgVersion('bash'), 'no-such-package-xyz': '' });
     expect(twin('list_pkgs')).toEqual(await onApt('list_pkgs'));
+    const latest = (args: unknown[]) => pkgModule.templateFunctions!['latest_version']!(args, { refresh: false }, apt);
+    expect(latest(['bash', 'no-such-package-xyz'])).toEqual(await onApt('latest_version', ['bash', 'no-such-package-xyz'], { refresh: false }));
+    expect(latest(['no-such-package-xyz'])).toBe('');
   });
 
   test('removing a package that is not installed changes nothing and runs no package manager', async () => {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import { UsageError, type Dict } from '@brine/core';
 import { LocalHostReader, type HostWriter } from '@brine/engine';
-import { APT_ENV } from '@brine/engine';
+import { APT_ENV, parseAptPolicy } from '@brine/engine';
 import { FakePkgProvider } from '@brine/engine';
 import type { PkgProvider } from '@brine/engine';
 import { debVersionCmp } from './deb-version';
@@ -74,6 +74,22 @@ export async function listPkgs(pkg: PkgProvider, grains: Dict = {}): Promise<Rec
   if (pkg instanceof FakePkgProvider) return sortedByName((await pkg.read(reader)).installed);
   const q = packageQuery(pkg, grains);
   return sortedByName(q.parse((await reader.probe(q.argv)).stdout));
+}
+
+/** Candidate versions with blocking calls (pkg.latest_version from a template), the database refreshed first when asked, as Salt does. */
+function candidatesSync(pkg: PkgProvider, names: string[], refresh: boolean): Record<string, string | null> {
+  if (pkg instanceof FakePkgProvider) {
+    const db = pkg.readSync();
+    return Object.fromEntries(names.map((n) => [n, db.available[n] ?? null]));
+  }
+  if (pkg.name !== 'apt') throw new UsageError(`pkg.latest_version: the '${pkg.name}' provider cannot answer from a template`);
+  if (refresh) {
+    const u = spawnSync('apt-get', ['-q', 'update'], { encoding: 'utf8', env: { ...process.env, ...APT_ENV } });
+    if (u.error || u.status !== 0) throw new UsageError(`pkg.latest_version: apt-get update failed: ${(u.stderr || u.error?.message || '').trim()}`);
+  }
+  const r = spawnSync('apt-cache', ['policy', ...names], { encoding: 'utf8', env: { ...process.env, LANG: 'C', LC_ALL: 'C' } });
+  if (r.error || r.status !== 0) throw new UsageError(`pkg.latest_version: apt-cache policy failed: ${(r.stderr || r.error?.message || '').trim()}`);
+  return parseAptPolicy(r.stdout, names);
 }
 
 /** The same, read with blocking calls: what a template sees (Salt's renderer calls pkg.version as it renders). */
@@ -234,5 +250,13 @@ export const pkgModule: ExecModule = {
       return oneOrMany(names, Object.fromEntries(names.map((n) => [n, inst[n] ?? ''])));
     },
     list_pkgs: (_a, _k, env) => listPkgsSync(env.providers().pkg, env.grains),
+    latest_version: (args, kwargs, env) => {
+      const names = args.map(String);
+      if (!names.length) throw new UsageError('pkg: name at least one package');
+      const pkg = env.providers().pkg;
+      const cand = candidatesSync(pkg, names, truthy(kwargs['refresh'] ?? true));
+      const inst = listPkgsSync(pkg, env.grains);
+      return oneOrMany(names, Object.fromEntries(names.map((n) => [n, cand[n] && cand[n] !== inst[n] ? cand[n] : ''])));
+    },
   },
 };

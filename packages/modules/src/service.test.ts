@@ -51,3 +51,10 @@ test('available, start, status, restart (new pid), reload, stop, enable/enabled/
   expect(missing).toBeInstanceOf(CallResult);
   expect((missing as CallResult).outcome).toBe('error');
 }, 30_000);
+
+test('templates ask service.available / missing without waiting (the provider answers synchronously)', () => {
+  const t = serviceModule.templateFunctions!;
+  expect([t['available']!(['d'], {}, env), t['available']!(['nope'], {}, env), t['missing']!(['nope'], {}, env)]).toEqual([true, false, true]);
+  const noSync = { service: { name: 'custom' } } as unknown as Providers;
+  expect(() => t['available']!(['d'], {}, { ...env, providers: () => noSync })).toThrow(/the custom service provider cannot answer from a template/);
+});

@@ -65,4 +65,15 @@ export const serviceModule: ExecModule = {
     available: async (args, kwargs, env) => (await env.providers().service.status(nameOf('available', args, kwargs), reader)).exists,
     missing: async (args, kwargs, env) => !(await env.providers().service.status(nameOf('missing', args, kwargs), reader)).exists,
   },
+  // Formulas ask `{% if salt['service.available']('firewalld') %}`: templates get the provider's blocking answer.
+  templateFunctions: {
+    available: (args, kwargs, env) => existsNow(env, nameOf('available', args, kwargs)),
+    missing: (args, kwargs, env) => !existsNow(env, nameOf('missing', args, kwargs)),
+  },
 };
+
+function existsNow(env: ExecEnv, name: string): boolean {
+  const svc = env.providers().service;
+  if (!svc.existsSync) throw new UsageError(`service.available: the ${svc.name} service provider cannot answer from a template`);
+  return svc.existsSync(name);
+}

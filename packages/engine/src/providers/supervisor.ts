@@ -22,7 +22,7 @@
  * orphan holding the port is reported with its pid and the start fails.
  */
 import { spawn } from 'child_process';
-import { openSync, closeSync } from 'fs';
+import { existsSync, openSync, closeSync } from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -209,6 +209,10 @@ export class SupervisorServiceProvider implements ServiceProvider {
   /** What the running daemon was started with (command, env, cwd), to tell whether a reload can apply a new definition. */
   private launchFile(name: string): string {
     return path.join(this.runDir, `${name}.launch`);
+  }
+
+  existsSync(name: string): boolean {
+    return existsSync(this.defFile(name));
   }
 
   async definition(name: string, host: HostReader): Promise<ServiceDef | null> {

@@ -1,4 +1,5 @@
 /** systemd services through systemctl. */
+import { spawnSync } from 'child_process';
 import type { ExecResult, HostReader, HostWriter, ServiceProvider, ServiceStatus } from '../types';
 
 export type SystemctlAction = 'is-active' | 'is-enabled' | 'start' | 'stop' | 'restart' | 'reload' | 'enable' | 'disable' | 'show';
@@ -20,6 +21,13 @@ export class SystemdServiceProvider implements ServiceProvider {
     const active = await host.probe(systemctlArgv('is-active', name));
     const enabled = await host.probe(systemctlArgv('is-enabled', name));
     return { exists, running: active.code === 0, enabled: ENABLED.has(enabled.stdout.trim()) };
+  }
+
+  existsSync(name: string): boolean {
+    const [cmd, ...args] = systemctlArgv('show', name);
+    const r = spawnSync(cmd!, args, { encoding: 'utf8' });
+    const out = (r.stdout ?? '').trim();
+    return r.status === 0 && out !== '' && out !== 'not-found';
   }
 
   private async act(action: SystemctlAction, name: string, host: HostWriter): Promise<void> {
