@@ -177,3 +177,45 @@ describe("Salt's top matching, include globs and template variables", () => {
     expect(r.showLowSls(['sub.t']).map((c) => c.low?.['text'])).toEqual([['sub', 'UNDEF'], ['sub', 'UNDEF']]);
   });
 });
+
+describe("pillar mappings are OrderedDicts, as Salt's YAML loader makes them", () => {
+  // Salt 3006.1's show_low_sls of this SLS with this pillar (salt-call --local), value for value.
+  const SLS = "{%- set d = pillar.d %}\n{%- set out = [] %}\n{%- do out.append([d.n]|string) %}\n{%- set x %}{{ [d.n] }}|{{ pillar.lst }}|{{ pillar.e }}|{{ d.n.a }}|{{ (d.n, 1) }}{% endset %}\n{%- do out.append(x) %}\n{%- do out.append(d|pprint) %}\n{%- do out.append(d.long|pprint) %}\n{%- do out.append('%s' % d.n) %}\n{%- do out.append(d.n.copy()|string) %}\n{%- do out.append(pillar.lst|string) %}\n{%- do out.append(pillar.e|string) %}\n{%- do out.append(salt['pillar.items']()['d']['n']|string) %}\n{%- do out.append(salt['config.get']('d:n')|string) %}\n{%- do out.append(salt['pillar.get']('d:n', {}, merge=True)|string) %}\n{%- do out.append(salt['defaults.merge']({'x': 1}, d.n)|string) %}\n{%- do out.append((d.n|dictsort)|string) %}\n{%- do out.append(d.n.items()|list|string) %}\n{%- do out.append('{}'.format(d.n)) %}\n{%- do out.append(d|yaml) %}\n{%- do out.append(d|tojson) %}\n{%- do out.append((d.n == {'a': [1, {'q': 2}], 'k': 'v'})|string) %}\n{%- do out.append(d.n.a|string) %}\n{%- do out.append(salt['slsutil.merge'](d.n, {'k': 'w'})|string) %}\n{%- do out.append(pillar|string) %}\n{%- do out.append(d.n|list|string) %}\n{%- do out.append(salt['pillar.get']('d')|string) %}\nt:\n  test.nop:\n{%- for o in out %}\n    - o{{ loop.index }}: {{ o|json }}\n{%- endfor %}\n";
+  const SALT = [
+  "[OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])]",
+  "[{'k': 'v', 'a': [1, {'q': 2}]}]|[{'a': 1}, {'b': 2}]|{}|[1, {'q': 2}]|({'k': 'v', 'a': [1, {'q': 2}]}, 1)",
+  "OrderedDict([('z', 1),\n             ('n',\n              OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])),\n             ('long',\n              OrderedDict([('aaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'),\n                           ('cccccccccccccc', 'dddddddddddddddd'),\n                           ('eeeeeeeeeeee', 'ffffffffffffffffff'),\n                           ('g', OrderedDict([('h', 'i')]))]))])",
+  "OrderedDict([('aaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'),\n             ('cccccccccccccc', 'dddddddddddddddd'),\n             ('eeeeeeeeeeee', 'ffffffffffffffffff'),\n             ('g', OrderedDict([('h', 'i')]))])",
+  "OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "[OrderedDict([('a', 1)]), OrderedDict([('b', 2)])]",
+  "OrderedDict()",
+  "OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "{'k': 'v', 'a': [1, OrderedDict([('q', 2)])]}",
+  "{'x': 1, 'k': 'v', 'a': [1, OrderedDict([('q', 2)])]}",
+  "[('a', [1, OrderedDict([('q', 2)])]), ('k', 'v')]",
+  "[('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])]",
+  "OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "{z: 1, n: {k: v, a: [1, {q: 2}]}, long: {aaaaaaaaaaaa: bbbbbbbbbbbbbbbbbb, cccccccccccccc: dddddddddddddddd,\n    eeeeeeeeeeee: ffffffffffffffffff, g: {h: i}}}",
+  "{\"z\": 1, \"n\": {\"k\": \"v\", \"a\": [1, {\"q\": 2}]}, \"long\": {\"aaaaaaaaaaaa\": \"bbbbbbbbbbbbbbbbbb\", \"cccccccccccccc\": \"dddddddddddddddd\", \"eeeeeeeeeeee\": \"ffffffffffffffffff\", \"g\": {\"h\": \"i\"}}}",
+  "True",
+  "[1, OrderedDict([('q', 2)])]",
+  "OrderedDict([('k', 'w'), ('a', [1, OrderedDict([('q', 2)])])])",
+  "{'d': OrderedDict([('z', 1), ('n', OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])), ('long', OrderedDict([('aaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'), ('cccccccccccccc', 'dddddddddddddddd'), ('eeeeeeeeeeee', 'ffffffffffffffffff'), ('g', OrderedDict([('h', 'i')]))]))]), 'lst': [OrderedDict([('a', 1)]), OrderedDict([('b', 2)])], 'e': OrderedDict()}",
+  "['k', 'a']",
+  "OrderedDict([('z', 1), ('n', OrderedDict([('k', 'v'), ('a', [1, OrderedDict([('q', 2)])])])), ('long', OrderedDict([('aaaaaaaaaaaa', 'bbbbbbbbbbbbbbbbbb'), ('cccccccccccccc', 'dddddddddddddddd'), ('eeeeeeeeeeee', 'ffffffffffffffffff'), ('g', OrderedDict([('h', 'i')]))]))])"
+];
+  test("str() shows OrderedDict([...]) where Salt's does; {{ x }} prints dicts (Salt's finalizer); copies and merges keep the kind; order-sensitive ==", () => {
+    const pillar = {
+      d: { z: 1, n: { k: 'v', a: [1, { q: 2 }] }, long: { aaaaaaaaaaaa: 'bbbbbbbbbbbbbbbbbb', cccccccccccccc: 'dddddddddddddddd', eeeeeeeeeeee: 'ffffffffffffffffff', g: { h: 'i' } } },
+      lst: [{ a: 1 }, { b: 2 }],
+      e: {},
+    };
+    const r = new Renderer({ roots: new FileRoots([tempTree({ 't.sls': SLS })]), context: { id: 'web1', grains: { id: 'web1' }, pillar, opts: {}, salt: {} } });
+    const low = r.showLowSls(['t'])[0]!.low as Record<string, unknown>;
+    expect(SALT.map((_v, i) => low[`o${i + 1}`])).toEqual(SALT);
+    const eq = new Renderer({ roots: new FileRoots([tempTree({ 't.sls': "t:\n  test.nop:\n    - v: \"{{ pillar.p == pillar.q }} {{ pillar.p == {'y': 2, 'x': 1} }}\"\n" })]), context: { id: 'web1', grains: {}, pillar: { p: { x: 1, y: 2 }, q: { y: 2, x: 1 } }, opts: {}, salt: {} } });
+    expect((eq.showLowSls(['t'])[0]!.low as Record<string, unknown>)['v']).toBe('False True');
+  });
+});

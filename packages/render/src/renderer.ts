@@ -1,5 +1,6 @@
 /** The state compiler: SLS files -> high data -> low chunks, all rendered before anything runs. */
 import { RenderError, nullLogger, saltPath, type Dict, type FileRoots, type LowChunk, type Logger } from '@brine/core';
+import { markOdicts } from './jinja/values';
 import { SaltJinja } from './salt/jinja';
 import { SaltLoader } from './salt/loader';
 import { saltTemplateFunctions } from './salt/index';
@@ -37,6 +38,8 @@ export class Renderer {
     this.gpg = { ...gpgOptions(o.context.opts), log: this.log };
     this.jinja = new SaltJinja({ roots: o.roots, opts: o.context.opts, sls: true });
     const c = o.context;
+    // Salt's pillar mappings are OrderedDicts below the top (their str() shows it).
+    markOdicts(c.pillar);
     this.vars = {
       grains: c.grains,
       pillar: c.pillar,

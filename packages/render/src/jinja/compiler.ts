@@ -11,7 +11,7 @@ import {
   kwFromDict, renderBlock, type CallCtx, type CompiledTemplate, type MacroImpl, type Pos, type RenderState,
 } from './runtime';
 import {
-  MISSING, Markup, PyDict, Undefined, htmlEscape, pyBool, pyIter, pyStr, pyTuple, strict, type Dict, typeName, undefinedError,
+  MISSING, Markup, PyDict, Undefined, htmlEscape, pyBool, pyIter, pyStr, pyStrFinal, pyTuple, strict, type Dict, typeName, undefinedError,
 } from './values';
 import { rootUndefinedNames } from './symbols';
 
@@ -29,7 +29,7 @@ interface Frame {
 /** What `{{ x }}` prints. */
 function toOutput(v: unknown, s: Scope): string {
   if (typeof v === 'string') return s.ctx.autoescape ? htmlEscape(v) : v;
-  const str = pyStr(v);
+  const str = pyStrFinal(v);
   return s.ctx.autoescape && !(v instanceof Markup) ? htmlEscape(str) : str;
 }
 

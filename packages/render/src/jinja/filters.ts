@@ -7,7 +7,7 @@ import { callValue, getattr, getattrOnly, getitem, type CallCtx, type FilterFn }
 import { jsonDumps } from './json';
 import { urlizeFilter } from './urlize';
 import {
-  Markup, htmlEscape, MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
+  Markup, htmlEscape, MISSING, PyDict, PyFloat, Undefined, dictEntries, isDict, isOdict, isFloat, isInt, isNumber, isTuple, mkFloat, num, pyBool, pyEq,
   pyIter, pyLen, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
 } from './values';
 
@@ -257,6 +257,7 @@ function sortedItems(v: PyDict | Dict): [unknown, unknown][] {
 
 /** repr with dict keys sorted (pprint's one-line form). */
 function pprintRepr(v: unknown): string {
+  if (isOdict(v)) return pyRepr(v);
   if (isDict(v)) return '{' + sortedItems(v).map(([k, x]) => `${pprintRepr(k)}: ${pprintRepr(x)}`).join(', ') + '}';
   if (Array.isArray(v)) {
     const inner = v.map(pprintRepr).join(', ');
@@ -270,6 +271,11 @@ function pprintRepr(v: unknown): string {
 function pformat(v: unknown, indent = 0, allowance = 0): string {
   const rep = pprintRepr(v);
   if (rep.length <= 80 - indent - allowance) return rep;
+  if (isOdict(v)) {
+    // pprint's _pprint_ordered_dict: the class name around the list of its items.
+    const items = dictEntries(v as Dict).map((e) => pyTuple(e));
+    return `OrderedDict(${pformat(items, indent + 'OrderedDict'.length + 1, allowance + 1)})`;
+  }
   if (isDict(v)) {
     const items = sortedItems(v);
     if (!items.length) return rep;

@@ -2,7 +2,7 @@
 import { TemplateError } from './errors';
 import { strFormat } from './format';
 import {
-  MISSING, PyDict, dictDelete, dictEntries, dictGet, dictHas, dictKeys, dictLen, dictSet, dictValues, isDict, isFloat,
+  MISSING, PyDict, keepOdict, dictDelete, dictEntries, dictGet, dictHas, dictKeys, dictLen, dictSet, dictValues, isDict, isFloat,
   isInt, isTuple, mkFloat, num, pyEq, pyIter, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
 } from './values';
 
@@ -453,7 +453,7 @@ const DICT: Record<string, Method<AnyDict>> = {
     dictDelete(d, last[0]);
     return pyTuple([last[0], last[1]]);
   },
-  copy: (d) => new PyDict(dictEntries(d)),
+  copy: (d) => keepOdict(d, new PyDict(dictEntries(d))),
   clear: (d) => {
     for (const k of dictKeys(d)) dictDelete(d, k);
     return null;

@@ -422,6 +422,56 @@ export function reprString(s: string): string {
   return out + q;
 }
 
+/**
+ * Salt reads pillar YAML into OrderedDicts: a mapping nested in the pillar is one. It is a dict in every way Brine
+ * models but `str()`/`repr()` (`OrderedDict([('k', 'v')])`, as `~`, `|string`, `%`, `join` and `pprint` show it),
+ * except where Salt's finalizer prints `{{ x }}`: there it is a dict again, through lists and dicts (toOutput).
+ */
+export const ODICT: unique symbol = Symbol('OrderedDict');
+
+export function isOdict(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && (v as { [ODICT]?: boolean })[ODICT] === true;
+}
+
+/** Mark every mapping below `data` (not `data` itself, a plain dict in Salt) an OrderedDict; done once per tree. */
+export function markOdicts(data: unknown): void {
+  const walk = (v: unknown, mark: boolean): void => {
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, true));
+    if (!isDict(v)) return;
+    if (mark) {
+      if (isOdict(v)) return;
+      Object.defineProperty(v, ODICT, { value: true, enumerable: false, configurable: true });
+    }
+    for (const [, x] of dictEntries(v)) walk(x, true);
+  };
+  walk(data, false);
+}
+
+/** `out` is a copy of `src`: an OrderedDict's copy is one too. */
+export function keepOdict<T>(src: unknown, out: T): T {
+  if (isOdict(src)) Object.defineProperty(out, ODICT, { value: true, enumerable: false, configurable: true });
+  return out;
+}
+
+function reprOdict(v: PyDict | Dict): string {
+  const items = dictEntries(v);
+  return items.length ? `OrderedDict([${items.map(([k, x]) => `(${pyRepr(k)}, ${pyRepr(x)})`).join(', ')}])` : 'OrderedDict()';
+}
+
+/** What Salt's finalizer prints for `{{ x }}`: OrderedDicts as dicts, through lists, tuples and dicts. */
+export function pyStrFinal(v: unknown): string {
+  const fin = (x: unknown): string => {
+    if (Array.isArray(x)) {
+      const inner = x.map(fin).join(', ');
+      if (isTuple(x)) return x.length === 1 ? `(${inner},)` : `(${inner})`;
+      return `[${inner}]`;
+    }
+    if (isDict(x)) return '{' + dictEntries(x).map(([k, y]) => `${pyRepr(k)}: ${fin(y)}`).join(', ') + '}';
+    return pyRepr(x);
+  };
+  return (Array.isArray(v) || isDict(v)) && typeof (v as { pyStr?: unknown }).pyStr !== 'function' ? fin(v) : pyStr(v);
+}
+
 /** Python `repr()`. */
 export function pyRepr(v: unknown): string {
   switch (typeof v) {
@@ -444,7 +494,7 @@ export function pyRepr(v: unknown): string {
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
     return `[${inner}]`;
   }
-  if (isDict(v)) return '{' + dictEntries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
+  if (isDict(v)) return isOdict(v) ? reprOdict(v) : '{' + dictEntries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
   const r = (v as { pyRepr?: () => string }).pyRepr;
   if (typeof r === 'function') return r.call(v);
   if (v instanceof Date) return reprString(v.toISOString());
@@ -512,6 +562,11 @@ export function pyEq(a: unknown, b: unknown): boolean {
   }
   if (isDict(a) && isDict(b)) {
     if (dictLen(a) !== dictLen(b)) return false;
+    // Two OrderedDicts are equal only in the same order (one against a dict compares as dicts).
+    if (isOdict(a) && isOdict(b)) {
+      const [ea, eb] = [dictEntries(a), dictEntries(b)];
+      return ea.every(([k, v], i) => pyEq(k, eb[i]![0]) && pyEq(v, eb[i]![1]));
+    }
     for (const [k, v] of dictEntries(a)) {
       const w = dictGet(b, k);
       if (w === MISSING || !pyEq(v, w)) return false;

@@ -5,7 +5,7 @@
 import { TemplateError } from '../jinja/errors';
 import type { CallCtx } from '../jinja/runtime';
 import {
-  PyDict, PyFloat, Undefined, copyKeyOrder, dictEntries, plainKeys, sameKind, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
+  PyDict, PyFloat, Undefined, copyKeyOrder, keepOdict, dictEntries, plainKeys, sameKind, isDict, isPlainObject, isTuple, pyEq, pyStr, pyTuple, strict, typeName,
   type Dict,
 } from '../jinja/values';
 
@@ -154,14 +154,14 @@ export function deepcopy<T>(v: T, memo: Map<object, unknown> = new Map()): T {
     const out = sameKind(v);
     memo.set(v, out);
     for (const [k, x] of v.entries()) out.set(deepcopy(k, memo), deepcopy(x, memo));
-    return out as T;
+    return keepOdict(v, out) as T;
   }
   if (isPlainObject(v)) {
     const out: Dict = {};
     memo.set(v, out);
     for (const k of plainKeys(v)) setOwn(out, k, deepcopy(v[k], memo));
     copyKeyOrder(v, out);
-    return out as T;
+    return keepOdict(v, out) as T;
   }
   return v;
 }
