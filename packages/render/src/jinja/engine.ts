@@ -16,7 +16,7 @@ import {
   type TestFn,
 } from './runtime';
 import { BUILTIN_TESTS } from './tests';
-import { PyDict, dictEntries, isDict, isInt, num, pyIter, pyStr, type Dict } from './values';
+import { PyDict, dictEntries, isDict, isInt, num, pyIter, pyStr, pyView, type Dict } from './values';
 
 export { TemplateError } from './errors';
 export type { FilterFn, TestFn } from './runtime';
@@ -59,7 +59,7 @@ function range(args: unknown[]): unknown[] {
   if (len > MAX_RANGE) throw new TemplateError(`Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`, 'runtime');
   const out: number[] = [];
   for (let i = 0; i < len; i++) out.push(start! + i * step!);
-  return out;
+  return pyView(out, 'range', `range(${start}, ${stop}${step !== 1 ? `, ${step}` : ''})`);
 }
 
 function dictGlobal(args: unknown[], kw: Dict): PyDict {

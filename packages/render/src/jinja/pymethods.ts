@@ -2,7 +2,7 @@
 import { TemplateError } from './errors';
 import { strFormat } from './format';
 import {
-  MISSING, PyDict, keepOdict, dictDelete, dictEntries, dictGet, dictHas, dictKeys, dictLen, dictSet, dictValues, isDict, isFloat,
+  MISSING, PyDict, keepOdict, isOdict, pyView, dictDelete, dictEntries, dictGet, dictHas, dictKeys, dictLen, dictSet, dictValues, isDict, isFloat,
   isInt, isTuple, mkFloat, num, pyEq, pyIter, pyRepr, pyStr, pyTuple, strict, type Dict, typeName,
 } from './values';
 
@@ -417,9 +417,9 @@ function updateFrom(d: AnyDict, src: unknown): void {
 }
 
 const DICT: Record<string, Method<AnyDict>> = {
-  items: (d) => dictEntries(d).map((e) => pyTuple(e)),
-  keys: (d) => dictKeys(d),
-  values: (d) => dictValues(d),
+  items: (d) => pyView(dictEntries(d).map((e) => pyTuple(e)), `${isOdict(d) ? 'o' : ''}dict_items`),
+  keys: (d) => pyView(dictKeys(d), `${isOdict(d) ? 'o' : ''}dict_keys`),
+  values: (d) => pyView(dictValues(d), `${isOdict(d) ? 'o' : ''}dict_values`),
   get: (d, a, kw) => {
     const [k, def] = bind(['key', 'default'], a, kw, 'get', 1, ['default']);
     const v = dictGet(d, k);

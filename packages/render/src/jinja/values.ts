@@ -60,6 +60,21 @@ export function pyTuple<T>(items: T[]): T[] {
   return items;
 }
 
+const VIEW: unique symbol = Symbol('view');
+
+/**
+ * A dict view or a range: an array (iterated, indexed, measured as one) that Python names and prints as its own type:
+ * `dict_keys(['a'])`, `odict_items([('k', 1)])`, `range(0, 3)`. Copies (`|list`, slices) are lists.
+ */
+export function pyView<T extends unknown[]>(arr: T, name: string, repr?: string): T {
+  Object.defineProperty(arr, VIEW, { value: { name, repr }, enumerable: false, configurable: true });
+  return arr;
+}
+
+function viewOf(v: unknown[]): { name: string; repr?: string } | undefined {
+  return (v as unknown as Record<symbol, { name: string; repr?: string } | undefined>)[VIEW];
+}
+
 export function isTuple(v: unknown): v is unknown[] {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
 }
@@ -373,7 +388,7 @@ export function typeName(v: unknown): string {
       return 'function';
   }
   if (v instanceof PyFloat) return 'float';
-  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (Array.isArray(v)) return viewOf(v)?.name ?? (isTuple(v) ? 'tuple' : 'list');
   if (isDict(v)) return 'dict';
   if (v instanceof Undefined) return 'StrictUndefined';
   const named = (v as { pyType?: string }).pyType;
@@ -461,7 +476,7 @@ function reprOdict(v: PyDict | Dict): string {
 /** What Salt's finalizer prints for `{{ x }}`: OrderedDicts as dicts, through lists, tuples and dicts. */
 export function pyStrFinal(v: unknown): string {
   const fin = (x: unknown): string => {
-    if (Array.isArray(x)) {
+    if (Array.isArray(x) && !viewOf(x)) {
       const inner = x.map(fin).join(', ');
       if (isTuple(x)) return x.length === 1 ? `(${inner},)` : `(${inner})`;
       return `[${inner}]`;
@@ -490,7 +505,10 @@ export function pyRepr(v: unknown): string {
   if (v instanceof PyFloat) return reprFloat(v.v);
   if (v instanceof Undefined) return v.lenient ? '' : 'Undefined';
   if (Array.isArray(v)) {
+    const view = viewOf(v);
+    if (view?.repr !== undefined) return view.repr;
     const inner = v.map(pyRepr).join(', ');
+    if (view) return `${view.name}([${inner}])`;
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
     return `[${inner}]`;
   }
