@@ -5,7 +5,8 @@
  */
 import { createHash, createHmac, getHashes, timingSafeEqual } from 'crypto';
 import * as fs from 'fs';
-import { UsageError } from '@brine/core';
+import { UsageError, errorMessage } from '@brine/core';
+import { b64decode } from '@brine/render';
 import { arg, type ExecModule } from './types';
 
 function bytesOf(v: unknown): Buffer {
@@ -15,6 +16,15 @@ function bytesOf(v: unknown): Buffer {
 }
 
 /** Decoded bytes as Salt returns them: text when they are UTF-8 (Brine has no bytes type for the rest). */
+/** Python's base64.b64decode / decodebytes (not validating): bad padding is an error, as in Salt. */
+function decode(instr: unknown): Buffer {
+  try {
+    return b64decode(String(instr));
+  } catch (e) {
+    throw new UsageError(errorMessage(e));
+  }
+}
+
 function text(b: Buffer, fun: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(b);
@@ -78,12 +88,12 @@ export const hashutilModule: ExecModule = {
       return hex(checksum, fs.readFileSync(file));
     },
     base64_b64encode: (args, kwargs) => bytesOf(arg(args, kwargs, 0, 'instr', null)).toString('base64'),
-    base64_b64decode: (args, kwargs) => text(Buffer.from(String(arg(args, kwargs, 0, 'instr', '')), 'base64'), 'base64_b64decode'),
+    base64_b64decode: (args, kwargs) => text(decode(arg(args, kwargs, 0, 'instr', '')), 'base64_b64decode'),
     base64_encodestring: (args, kwargs) => encodebytes(bytesOf(arg(args, kwargs, 0, 'instr', null))),
     base64_encodefile: (args, kwargs) => encodebytes(fs.readFileSync(String(arg(args, kwargs, 0, 'fname', '')))),
-    base64_decodestring: (args, kwargs) => text(Buffer.from(String(arg(args, kwargs, 0, 'instr', '')), 'base64'), 'base64_decodestring'),
+    base64_decodestring: (args, kwargs) => text(decode(arg(args, kwargs, 0, 'instr', '')), 'base64_decodestring'),
     base64_decodefile: (args, kwargs) => {
-      fs.writeFileSync(String(arg(args, kwargs, 1, 'outfile', '')), Buffer.from(String(arg(args, kwargs, 0, 'instr', '')), 'base64'));
+      fs.writeFileSync(String(arg(args, kwargs, 1, 'outfile', '')), decode(arg(args, kwargs, 0, 'instr', '')));
       return true;
     },
     md5_digest: (args, kwargs) => hex('md5', bytesOf(arg(args, kwargs, 0, 'instr', null))),

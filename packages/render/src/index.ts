@@ -12,3 +12,4 @@ export { saltSample } from './salt/filters-random';
 export { fromWireData, toWireData } from './salt/wire-data';
 export { fnmatchcase, merge as saltMerge, traverseDictAndList } from './salt/data';
 export { pyRegex } from './salt/pyregex';
+export { b64decode } from './salt/filters-string';

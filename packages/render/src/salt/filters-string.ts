@@ -6,7 +6,7 @@
 import { createHash, createHmac, randomBytes, randomInt } from 'crypto';
 import { TemplateError } from '../jinja/errors';
 import type { FilterFn } from '../jinja/runtime';
-import { PyFloat, isDict, isFloat, isInt, mkFloat, num, pyBool, pyIter, pyStr, typeName } from '../jinja/values';
+import { Markup, PyFloat, isDict, isFloat, isInt, mkFloat, num, pyBool, pyIter, pyStr, typeName } from '../jinja/values';
 import { fnmatchcase } from './data';
 import { PyBytes, filter, parseFloatPy, parseIntPy } from './py';
 import { saltPathJoin, which } from './pypath';
@@ -26,6 +26,41 @@ function strOf(v: unknown): string {
 }
 
 /** shlex.quote. */
+/**
+ * Python's base64.b64decode (not validating): characters outside the alphabet are skipped; the data must end on a
+ * whole quantum or be padded with enough '=' (binascii's "Incorrect padding" / "1 more than a multiple of 4").
+ */
+export function b64decode(input: string): Buffer {
+  // binascii.a2b_base64 (strict_mode=False), step by step: a pad that completes a quantum ends the input.
+  const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const out: number[] = [];
+  let quad = 0;
+  let pads = 0;
+  let acc = 0;
+  let bits = 0;
+  let count = 0;
+  for (const ch of input) {
+    if (ch === '=') {
+      if (quad >= 2 && quad + ++pads >= 4) return Buffer.from(out);
+      continue;
+    }
+    const v = ALPHA.indexOf(ch);
+    if (v < 0) continue;
+    count++;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 0xff);
+      acc &= (1 << bits) - 1;
+    }
+    quad = (quad + 1) % 4;
+  }
+  if (quad === 1) throw new TemplateError(`binascii.Error: Invalid base64-encoded string: number of data characters (${count}) cannot be 1 more than a multiple of 4`, 'runtime');
+  if (quad !== 0) throw new TemplateError('binascii.Error: Incorrect padding', 'runtime');
+  return Buffer.from(out);
+}
+
 export function shellQuote(s: unknown): string {
   if (typeof s !== 'string') throw new TemplateError('expected string or bytes-like object', 'type');
   if (!s) return "''";
@@ -220,11 +255,7 @@ export const STRING_FILTERS: Record<string, FilterFn> = {
   ),
   base64_encode: filter('base64_b64encode', ['instr'], (v) => bytesOf(v['instr']).toString('base64')),
   base64_decode: filter('base64_b64decode', ['instr'], (v) => {
-    const text = bytesOf(v['instr']).toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
-    if (text.replace(/=+$/, '').length % 4 === 1 || (text.includes('=') && text.length % 4 !== 0)) {
-      throw new TemplateError('binascii.Error: Incorrect padding', 'runtime');
-    }
-    const raw = Buffer.from(text, 'base64');
+    const raw = b64decode(bytesOf(v['instr']).toString('latin1'));
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(raw);
     } catch {
@@ -261,6 +292,8 @@ export const STRING_FILTERS: Record<string, FilterFn> = {
     [],
     (_v, b) => {
       for (const k of Object.keys(b.extra)) if (k !== 'use_posixpath' && !k.startsWith('__')) throw new TemplateError(`The following keyword arguments are not valid: ${k}=${pyStr(b.extra[k])}`, 'runtime');
+      // salt.utils.path.join takes str (or bytes) parts only.
+      for (const p of b.rest) if (typeof p !== 'string' && !(p instanceof Markup) && !(p instanceof PyBytes)) throw new TemplateError(`expected str, bytes, or bytearray not <class '${typeName(p)}'>`, 'type');
       return saltPathJoin(b.rest.map((p) => pyStr(p)));
     },
     { varargs: true, varkw: true },

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { renderSalt } from './testkit';
 import { SALT_FILTERS, SALT_TESTS } from './index';
+import { b64decode } from './filters-string';
 
 const render = (t: string, vars = {}): string => renderSalt(t, {}, vars).out;
 
@@ -71,4 +72,25 @@ test('random_sample / random_shuffle: an int seed fails as in Salt 3006 (its see
   expect(() => render('{{ [1, 2, 3] | random_shuffle(seed=42) }}')).toThrow(/object supporting the buffer API required/);
   expect(render('{{ [1, 2, 3, 4] | random_shuffle | sort }} {{ [1, 2, 3] | random_sample(2) | length }}')).toBe('[1, 2, 3, 4] 2');
   expect(() => render('{{ [1, 2] | random_sample(3) }}')).toThrow(/Sample larger than population/);
+});
+
+describe('base64_decode is Python base64.b64decode (not validating), checked against python3', () => {
+  test('padding rules, skipped characters, a pad that ends the input, errors', () => {
+    const cases = ['YWJ', 'YQ==YQ==', 'YWJj=', 'YW=Jj', 'YQ=', 'Y', 'YWJjZ', 'YQ', 'a b c d', 'YWJ=x', 'Y2Fmw6k=', '', '====', 'YQ==='];
+    const py = JSON.parse(
+      require('child_process').execFileSync('python3', ['-c', 'import sys,json,base64\nout=[]\nfor s in json.load(sys.stdin):\n  try: out.append(base64.b64decode(s).hex())\n  except Exception as e: out.append("ERR " + str(e))\nprint(json.dumps(out))'], { input: JSON.stringify(cases) }).toString(),
+    ) as string[];
+    const ours = cases.map((c) => {
+      try {
+        return b64decode(c).toString('hex');
+      } catch (e) {
+        return `ERR ${(e as Error).message.replace(/^binascii\.Error: /, '')}`;
+      }
+    });
+    expect(ours).toEqual(py);
+  });
+  test('path_join takes str parts only, as salt.utils.path.join', () => {
+    expect(() => renderSalt("{{ 'a'|path_join(none) }}").out).toThrow("expected str, bytes, or bytearray not <class 'NoneType'>");
+    expect(() => renderSalt("{{ 'a'|path_join(1) }}").out).toThrow("expected str, bytes, or bytearray not <class 'int'>");
+  });
 });
