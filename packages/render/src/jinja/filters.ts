@@ -521,7 +521,11 @@ const F: Record<string, FilterFn> = {
   },
   truncate: (v, a, kw) => {
     const [length, killwords, end, leeway] = bind(['length', 'killwords', 'end', 'leeway'], a, kw, 'truncate');
-    return truncate(softStr(v), length === undefined ? 255 : num(length), pyBool(killwords ?? false), end === undefined ? '...' : pyStr(end), leeway === undefined || leeway === null ? 5 : num(leeway));
+    const [len, e, lw] = [length === undefined ? 255 : num(length), end === undefined ? '...' : pyStr(end), leeway === undefined || leeway === null ? 5 : num(leeway)];
+    // Jinja's do_truncate asserts these (AssertionError).
+    if (len < [...e].length) throw new TemplateError(`expected length >= ${[...e].length}, got ${len}`, 'runtime');
+    if (lw < 0) throw new TemplateError(`expected leeway >= 0, got ${lw}`, 'runtime');
+    return truncate(softStr(v), len, pyBool(killwords ?? false), e, lw);
   },
   unique: (v, a, kw) => {
     const [cs, attribute] = bind(['case_sensitive', 'attribute'], a, kw, 'unique');

@@ -614,5 +614,7 @@ export function pyLen(v: unknown): number {
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return dictLen(v);
   if (v instanceof Undefined) throw undefinedError(v);
+  const own = (v as { pyLen?: () => number } | null)?.pyLen;
+  if (typeof own === 'function') return own.call(v);
   throw new TemplateError(`object of type '${typeName(v)}' has no len()`, 'type');
 }

@@ -87,8 +87,10 @@ function setOp(a: unknown, b: unknown, op: 'union' | 'intersect' | 'difference' 
     if (!(isHashable(a) && isHashable(b))) return unique(binop('add', a, b));
     return unique([...la, ...lb]);
   }
-  if (op === 'intersect') return unique(la.filter((x) => inList(lb, x)));
-  if (op === 'difference') return unique(la.filter((x) => !inList(lb, x)));
+  // Salt's list comprehensions test `ele in lst2`: against a str that is a substring test (an int there is a TypeError).
+  const inB = (x: unknown): boolean => (typeof b === 'string' ? contains(b, x) : inList(lb, x));
+  if (op === 'intersect') return unique(la.filter(inB));
+  if (op === 'difference') return unique(la.filter((x) => !inB(x)));
   const inter = unique(la.filter((x) => inList(lb, x)));
   return unique(unique([...la, ...lb]).filter((x) => !inList(inter, x)));
 }
@@ -267,7 +269,10 @@ export const DATA_FILTERS: Record<string, FilterFn> = {
   skip: filter('skip_filter', ['data'], () => ''),
   sorted_ignorecase: filter('sorted_ignorecase', ['to_sort'], (v) =>
     pyIter(v['to_sort'])
-      .map((x, i) => ({ x, i, k: pyStr(x).toLowerCase() }))
+      .map((x, i) => {
+        if (typeof x !== 'string') throw new TemplateError(`'${typeName(x)}' object has no attribute 'lower'`, 'runtime');
+        return { x, i, k: x.toLowerCase() };
+      })
       .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
       .map((e) => e.x),
   ),

@@ -7,6 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TemplateError } from '../jinja/errors';
 import type { FilterFn } from '../jinja/runtime';
+import { isInt, typeName } from '../jinja/values';
 import { pwnam } from './fn-system';
 import { filter, str } from './py';
 
@@ -98,6 +99,8 @@ function fileHash(file: string, form: string): string {
 
 export const FILE_FILTERS: Record<string, FilterFn> = {
   is_empty: filter('is_empty', ['filename'], (v) => {
+    const f = v['filename'];
+    if (typeof f !== 'string' && !isInt(f)) throw new TemplateError(`stat: path should be string, bytes, os.PathLike or integer, not ${typeName(f)}`, 'type');
     try {
       return fs.statSync(str(v['filename'])).size === 0;
     } catch {

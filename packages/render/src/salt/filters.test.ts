@@ -94,3 +94,13 @@ describe('base64_decode is Python base64.b64decode (not validating), checked aga
     expect(() => renderSalt("{{ 'a'|path_join(1) }}").out).toThrow("expected str, bytes, or bytearray not <class 'int'>");
   });
 });
+
+describe('type errors where Salt 3006.1 raises them', () => {
+  test('sorted_ignorecase of ints, difference against a str, is_empty of a list, the length of bytes', () => {
+    expect(() => render('{{ [3, 1]|sorted_ignorecase }}')).toThrow("'int' object has no attribute 'lower'");
+    expect(() => render("{{ [1, 2]|difference('2') }}")).toThrow("'in <string>' requires string as left operand, not int");
+    expect(render("{{ ['a', 'x']|difference('abc') }} {{ ['a', 'x']|intersect('abc') }}")).toBe("['x'] ['a']");
+    expect(() => render('{{ []|is_empty }}')).toThrow('stat: path should be string, bytes, os.PathLike or integer, not list');
+    expect(render("{{ 'AA:BB:CC:DD:EE:FF'|mac_str_to_bytes|length }}")).toBe('6');
+  });
+});

@@ -1,7 +1,7 @@
 /** file.* (salt/modules/file.py) path helpers and read-only checks on the local disk, as on a minion. */
 import * as fs from 'fs';
 import { TemplateError } from '../jinja/errors';
-import { pyBool } from '../jinja/values';
+import { Markup, pyBool, typeName } from '../jinja/values';
 import type { FunctionTable } from './context';
 import { PyBytes, fn, str } from './py';
 import { basename, dirname, expanduser, join, normpath } from './pypath';
@@ -54,22 +54,29 @@ function reFlags(v: unknown): PyFlags {
   return out;
 }
 
+/** os.path's argument: a str (or bytes); anything else is Python's TypeError. */
+function pathOf(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v instanceof Markup || v instanceof PyBytes) return str(v);
+  throw new TemplateError(`expected str, bytes or os.PathLike object, not ${typeName(v)}`, 'type');
+}
+
 export function fileFunctions(): FunctionTable {
   return {
-    'file.dirname': fn('dirname', ['path'], (v) => dirname(str(v['path']))),
-    'file.basename': fn('basename', ['path'], (v) => basename(str(v['path']))),
+    'file.dirname': fn('dirname', ['path'], (v) => dirname(pathOf(v['path']))),
+    'file.basename': fn('basename', ['path'], (v) => basename(pathOf(v['path']))),
     'file.join': fn('join', [], (_v, b) => {
       if (!b.rest.length) throw new TemplateError('join() missing 1 required positional argument: \'a\'', 'type');
       const [a, ...rest] = b.rest.map((p) => str(p));
       return join(a!, ...rest);
     }, { varargs: true }),
-    'file.normpath': fn('normpath', ['path'], (v) => normpath(str(v['path']))),
-    'file.file_exists': fn('file_exists', ['path'], (v) => isFile(expanduser(str(v['path'])))),
-    'file.directory_exists': fn('directory_exists', ['path'], (v) => isDir(expanduser(str(v['path'])))),
-    'file.exists': fn('exists', ['path'], (v) => exists(expanduser(str(v['path'])))),
-    'file.is_link': fn('is_link', ['path'], (v) => isLink(expanduser(str(v['path'])))),
+    'file.normpath': fn('normpath', ['path'], (v) => normpath(pathOf(v['path']))),
+    'file.file_exists': fn('file_exists', ['path'], (v) => isFile(expanduser(pathOf(v['path'])))),
+    'file.directory_exists': fn('directory_exists', ['path'], (v) => isDir(expanduser(pathOf(v['path'])))),
+    'file.exists': fn('exists', ['path'], (v) => exists(expanduser(pathOf(v['path'])))),
+    'file.is_link': fn('is_link', ['path'], (v) => isLink(expanduser(pathOf(v['path'])))),
     'file.contains_regex': fn('contains_regex', ['path', 'regex', ['lchar', '']], (v) => {
-      const p = expanduser(str(v['path']));
+      const p = expanduser(pathOf(v['path']));
       if (!exists(p)) return false;
       let text: string;
       try {
@@ -87,7 +94,7 @@ export function fileFunctions(): FunctionTable {
     }),
     'file.search': fn('search', ['path', 'pattern', ['flags', 8], ['bufsize', 1], ['ignore_if_missing', false], ['multiline', false]], (v) => {
       // Salt's file.search is file.replace(search_only=True): one re.search over the whole file (an mmap).
-      const p = expanduser(str(v['path']));
+      const p = expanduser(pathOf(v['path']));
       if (!exists(p)) {
         if (pyBool(v['ignore_if_missing'])) return false;
         throw new TemplateError(`SaltInvocationError: File not found: ${p}`, 'runtime');
@@ -104,7 +111,7 @@ export function fileFunctions(): FunctionTable {
       return pyRegex(str(v['pattern']), flags).search(raw.toString('utf8')) !== null;
     }),
     'file.read': fn('read', ['path', ['binary', false]], (v) => {
-      const p = str(v['path']);
+      const p = pathOf(v['path']);
       try {
         const raw = fs.readFileSync(p);
         return v['binary'] === true ? new PyBytes(raw) : new TextDecoder('utf-8', { fatal: false }).decode(raw);
@@ -113,7 +120,7 @@ export function fileFunctions(): FunctionTable {
       }
     }),
     'file.readlink': fn('readlink', ['path', ['canonicalize', false]], (v) => {
-      const p = expanduser(str(v['path'])).replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a: string, b: string) => process.env[a ?? b] ?? m);
+      const p = expanduser(pathOf(v['path'])).replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a: string, b: string) => process.env[a ?? b] ?? m);
       if (!p.startsWith('/')) throw new TemplateError(`SaltInvocationError: Path to link must be absolute: ${p}`, 'runtime');
       if (!isLink(p)) throw new TemplateError(`SaltInvocationError: A valid link was not specified: ${p}`, 'runtime');
       return pyBool(v['canonicalize']) ? fs.realpathSync(p) : fs.readlinkSync(p);

@@ -32,6 +32,8 @@ describe('file.* on the local disk', () => {
     expect(render(`{{ salt['file.read']('${f}') }}`)).toBe('line one\n# comment foo\nbar=1\n');
     expect(() => render(`{{ salt['file.read']('${dir}/missing') }}`)).toThrow(/No such file or directory/);
     expect(() => render(`{{ salt['file.readlink']('${f}') }}`)).toThrow(/A valid link was not specified/);
+    expect(() => render("{{ salt['file.file_exists'](none) }}")).toThrow('expected str, bytes or os.PathLike object, not NoneType');
+    expect(() => render("{{ salt['file.dirname'](1) }}")).toThrow('expected str, bytes or os.PathLike object, not int');
   });
   test('search is one re.search over the whole file, MULTILINE by default (Salt 3006.1: file.replace search_only)', () => {
     expect(render(`{{ salt['file.search']('${f}', '^bar=') }} {{ salt['file.search']('${f}', '^BAR', flags=['IGNORECASE', 'MULTILINE']) }} {{ salt['file.search']('${f}', '^bar', flags=0) }} {{ salt['file.search']('${f}', 'one.*foo', flags=24) }} {{ salt['file.search']('${f}', 'one.*foo', multiline=True) }} {{ salt['file.search']('/nonexistent', 'x', ignore_if_missing=True) }}`)).toBe(

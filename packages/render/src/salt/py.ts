@@ -220,6 +220,9 @@ export function saltError(msg: string): TemplateError {
 export class PyBytes {
   readonly pyType = 'bytes';
   constructor(readonly b: Buffer) {}
+  pyLen(): number {
+    return this.b.length;
+  }
   pyRepr(): string {
     const s = this.b.toString('latin1');
     const q = s.includes("'") && !s.includes('"') ? '"' : "'";
