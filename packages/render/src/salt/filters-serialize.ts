@@ -1,7 +1,8 @@
 /** Salt's serializer filters: yaml, json, tojson, load_yaml / load_json / load_text, yaml_encode / dquote / squote. */
 import type { FilterFn } from '../jinja/runtime';
 import { TemplateError } from '../jinja/errors';
-import { PyDict, isDict, isPlainObject, pyBool, pyStr, dictEntries, num, type Dict } from '../jinja/values';
+import { Markup, PyDict, isDict, isPlainObject, pyBool, pyStr, dictEntries, num, type Dict } from '../jinja/values';
+import { BUILTIN_FILTERS } from '../jinja/filters';
 import { filter } from './py';
 import { loadTemplateYaml } from './yaml-values';
 import { pyJsonDumps, pyJsonLoads } from './pyjson';
@@ -49,6 +50,8 @@ function yamlEncode(data: unknown): string {
 }
 
 export const SERIALIZE_FILTERS: Record<string, FilterFn> = {
+  // SerializerExtension.format_python: Markup(pprint.pformat(value).strip()).
+  python: (v, a, kw, x) => new Markup(pyStr(BUILTIN_FILTERS['pprint']!(v, a, kw, x)).trim()),
   // Salt's SafeOrderedDumper writes what it does not know, an Undefined too, as NULL.
   yaml: filter('format_yaml', ['value', ['flow_style', true]], (v) => saltSafeDump(v['value'], flowArg(v['flow_style'])), { undefinedOk: ['value'] }),
   json: filter('format_json', ['value', ['sort_keys', true], ['indent', null]], (v) =>

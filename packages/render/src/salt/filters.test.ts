@@ -10,7 +10,7 @@ import { b64decode } from './filters-string';
 const render = (t: string, vars = {}): string => renderSalt(t, {}, vars).out;
 
 test('every filter and test Salt registers that Brine provides', () => {
-  for (const name of ['yaml', 'json', 'tojson', 'load_yaml', 'load_json', 'load_text', 'yaml_encode', 'yaml_dquote', 'yaml_squote', 'traverse', 'unique',
+  for (const name of ['yaml', 'json', 'tojson', 'python', 'load_yaml', 'load_json', 'load_text', 'yaml_encode', 'yaml_dquote', 'yaml_squote', 'traverse', 'unique',
     'regex_search', 'regex_match', 'regex_replace', 'regex_escape', 'to_bool', 'quote', 'sequence', 'is_list', 'flatten', 'md5', 'sha1', 'sha256', 'sha512',
     'base64_encode', 'base64_decode', 'uuid', 'str_to_num', 'to_num', 'to_bytes', 'strftime', 'dict_to_sls_yaml_params', 'combinations', 'permutations',
     'product', 'compare_lists', 'compare_dicts', 'is_ip', 'is_ipv4', 'is_ipv6', 'ipaddr', 'ipv4', 'ipv6', 'network_hosts', 'network_size', 'gen_mac',
@@ -103,4 +103,9 @@ describe('type errors where Salt 3006.1 raises them', () => {
     expect(() => render('{{ []|is_empty }}')).toThrow('stat: path should be string, bytes, os.PathLike or integer, not list');
     expect(render("{{ 'AA:BB:CC:DD:EE:FF'|mac_str_to_bytes|length }}")).toBe('6');
   });
+});
+
+test("python is Salt's format_python: pprint.pformat, stripped, as Markup (Salt 3006.1's output)", () => {
+  expect(render(`{{ {'b': 1, 'a': 'x' * 90}|python }}`)).toBe(`{'a': '${'x'.repeat(90)}',\n 'b': 1}`);
+  expect(render("{{ ([1, '<a>']|python) ~ '<' }}")).toBe("[1, '<a>']<");
 });
