@@ -13,3 +13,4 @@ export { fromWireData, toWireData } from './salt/wire-data';
 export { fnmatchcase, merge as saltMerge, traverseDictAndList } from './salt/data';
 export { pyRegex } from './salt/pyregex';
 export { b64decode } from './salt/filters-string';
+export { pyTuple } from './jinja/values';
