@@ -56,17 +56,23 @@ interface Entry {
   options: string[];
 }
 
+/** A trimmed key line's options and its parts (enc, key, comment words); null when the line is not a key line. */
+function lineParts(line: string): { options: string | undefined; comps: string[] } | null {
+  const m = KEY_LINE.exec(line);
+  return m ? { options: m[1], comps: m[2]!.split(/\s+/) } : null;
+}
+
 /** ssh._validate_keys: the keys of an authorized_keys text, by key. */
 function parseKeys(text: string): Map<string, Entry> {
   const out = new Map<string, Entry>();
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    const m = KEY_LINE.exec(line);
-    if (!m) continue;
-    const comps = m[2]!.split(/\s+/);
+    const parts = lineParts(line);
+    if (!parts) continue;
+    const { comps, options } = parts;
     if (comps.length < 2 || !validKey(comps[1]!)) continue;
-    out.set(comps[1]!, { enc: comps[0]!, comment: comps.slice(2).join(' '), options: m[1] ? m[1].split(',') : [] });
+    out.set(comps[1]!, { enc: comps[0]!, comment: comps.slice(2).join(' '), options: options ? options.split(',') : [] });
   }
   return out;
 }
@@ -153,10 +159,8 @@ function removeLine(key: string, text: string): string {
     .filter((l) => {
       if (!l) return false;
       if (l.startsWith('#')) return true;
-      const m = KEY_LINE.exec(l);
-      if (!m) return false;
-      const comps = m[2]!.split(/\s+/);
-      return comps.length < 2 || comps[1] !== key;
+      const comps = lineParts(l)?.comps;
+      return comps !== undefined && (comps.length < 2 || comps[1] !== key);
     })
     .map((l) => `${l}\n`)
     .join('');

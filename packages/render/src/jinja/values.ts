@@ -448,6 +448,10 @@ export function isOdict(v: unknown): boolean {
   return v !== null && typeof v === 'object' && (v as { [ODICT]?: boolean })[ODICT] === true;
 }
 
+function setOdict(o: object): void {
+  Object.defineProperty(o, ODICT, { value: true, enumerable: false, configurable: true });
+}
+
 /** Mark every mapping below `data` (not `data` itself, a plain dict in Salt) an OrderedDict; done once per tree. */
 export function markOdicts(data: unknown): void {
   const walk = (v: unknown, mark: boolean): void => {
@@ -455,7 +459,7 @@ export function markOdicts(data: unknown): void {
     if (!isDict(v)) return;
     if (mark) {
       if (isOdict(v)) return;
-      Object.defineProperty(v, ODICT, { value: true, enumerable: false, configurable: true });
+      setOdict(v);
     }
     for (const [, x] of dictEntries(v)) walk(x, true);
   };
@@ -464,7 +468,7 @@ export function markOdicts(data: unknown): void {
 
 /** `out` is a copy of `src`: an OrderedDict's copy is one too. */
 export function keepOdict<T>(src: unknown, out: T): T {
-  if (isOdict(src)) Object.defineProperty(out, ODICT, { value: true, enumerable: false, configurable: true });
+  if (isOdict(src)) setOdict(out as object);
   return out;
 }
 
@@ -475,16 +479,23 @@ function reprOdict(v: PyDict | Dict): string {
 
 /** What Salt's finalizer prints for `{{ x }}`: OrderedDicts as dicts, through lists, tuples and dicts. */
 export function pyStrFinal(v: unknown): string {
-  const fin = (x: unknown): string => {
-    if (Array.isArray(x) && !viewOf(x)) {
-      const inner = x.map(fin).join(', ');
-      if (isTuple(x)) return x.length === 1 ? `(${inner},)` : `(${inner})`;
-      return `[${inner}]`;
-    }
-    if (isDict(x)) return '{' + dictEntries(x).map(([k, y]) => `${pyRepr(k)}: ${fin(y)}`).join(', ') + '}';
-    return pyRepr(x);
-  };
+  const fin = (x: unknown): string => (Array.isArray(x) && viewOf(x) ? pyRepr(x) : reprContainer(x, fin, false) ?? pyRepr(x));
   return (Array.isArray(v) || isDict(v)) && typeof (v as { pyStr?: unknown }).pyStr !== 'function' ? fin(v) : pyStr(v);
+}
+
+/** repr() of a list, tuple, view or dict whose items print with `item` (OrderedDicts as such when `odict`); else undefined. */
+function reprContainer(v: unknown, item: (x: unknown) => string, odict: boolean): string | undefined {
+  if (Array.isArray(v)) {
+    const view = viewOf(v);
+    if (view?.repr !== undefined) return view.repr;
+    const inner = v.map(item).join(', ');
+    if (view) return `${view.name}([${inner}])`;
+    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
+    return `[${inner}]`;
+  }
+  if (!isDict(v)) return undefined;
+  if (odict && isOdict(v)) return reprOdict(v);
+  return '{' + dictEntries(v).map(([k, x]) => `${pyRepr(k)}: ${item(x)}`).join(', ') + '}';
 }
 
 /** Python `repr()`. */
@@ -504,15 +515,8 @@ export function pyRepr(v: unknown): string {
   if (v === null) return 'None';
   if (v instanceof PyFloat) return reprFloat(v.v);
   if (v instanceof Undefined) return v.lenient ? '' : 'Undefined';
-  if (Array.isArray(v)) {
-    const view = viewOf(v);
-    if (view?.repr !== undefined) return view.repr;
-    const inner = v.map(pyRepr).join(', ');
-    if (view) return `${view.name}([${inner}])`;
-    if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
-    return `[${inner}]`;
-  }
-  if (isDict(v)) return isOdict(v) ? reprOdict(v) : '{' + dictEntries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
+  const c = reprContainer(v, pyRepr, true);
+  if (c !== undefined) return c;
   const r = (v as { pyRepr?: () => string }).pyRepr;
   if (typeof r === 'function') return r.call(v);
   if (v instanceof Date) return reprString(v.toISOString());
