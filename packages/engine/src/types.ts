@@ -108,6 +108,10 @@ export interface PkgProvider {
   candidate(names: string[], host: HostReader): Promise<Record<string, string | null>>;
   install(pkgs: { name: string; version?: string }[], host: HostWriter): Promise<void>;
   remove(names: string[], host: HostWriter): Promise<void>;
+  /** Packages removed with their configuration left behind (dpkg's `config-files`), by version; null otherwise. */
+  residual(names: string[], host: HostReader): Promise<Record<string, string | null>>;
+  /** Remove the packages and their configuration (installed or residual). */
+  purge(names: string[], host: HostWriter): Promise<void>;
 }
 
 export interface ServiceStatus {

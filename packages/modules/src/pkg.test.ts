@@ -28,7 +28,9 @@ test('install and remove return {name: {old, new}} for what changed', async () =
   expect(await call('install', [], { pkgs: ['curl', { nginx: '1.22' }] })).toEqual({ curl: { old: '', new: '8.0' }, nginx: { old: '1.24', new: '1.22' } });
   expect(await call('list_pkgs')).toEqual({ curl: '8.0', nginx: '1.22', vim: '9.0' });
   expect(await call('remove', ['curl,nope'])).toEqual({ curl: { old: '8.0', new: '' } });
-  expect(await call('purge', ['nginx'])).toEqual({ nginx: { old: '1.22', new: '' } });
+  // Salt's pkg.purge: the installed packages and the residual ones (configuration left) apart; nothing to do is {}.
+  expect(await call('purge', ['nginx'])).toEqual({ removed: {}, installed: { nginx: { old: '1.22', new: '' } } });
+  expect(await call('purge', ['nginx'])).toEqual({});
   const bad = await call('install', ['ghost']);
   expect(bad).toBeInstanceOf(CallResult);
   expect((bad as CallResult).outcome).toBe('error');

@@ -143,20 +143,19 @@ async function refreshDb(pkg: PkgProvider, writer: HostWriter): Promise<unknown>
 /** Salt: one name gives a string, several a dict. */
 const oneOrMany = (names: string[], vals: Record<string, string>): unknown => (names.length === 1 ? vals[names[0]!] ?? '' : vals);
 
+/** Salt's aptpkg._uninstall: purge also takes packages removed with their configuration left, and reports them apart. */
 function removeFn(purge: boolean): ExecFn {
   return async (args, kwargs, env) => {
     const pkg = env.providers().pkg;
     const writer = writerFor(env);
     const names = targets(args, kwargs).map((t) => t.name);
     const before = await pkg.installed(names, reader);
-    const present = names.filter((n) => before[n]);
-    if (present.length) {
-      if (purge && pkg.name === 'apt') {
-        const r = await writer.run(['apt-get', 'purge', '-y', '-q', '-o', 'DPkg::Lock::Timeout=300', ...present], { env: APT_ENV });
-        if (r.code !== 0) throw new Error(`apt-get purge failed: ${r.stderr || r.stdout}`);
-      } else await pkg.remove(present, writer);
-    }
-    return diff(before, await pkg.installed(names, reader));
+    const left = purge ? await pkg.residual(names, reader) : {};
+    const present = names.filter((n) => before[n] || left[n]);
+    if (!present.length) return {};
+    await (purge ? pkg.purge(present, writer) : pkg.remove(present, writer));
+    const installed = diff(before, await pkg.installed(names, reader));
+    return purge ? { removed: diff(left, await pkg.residual(names, reader)), installed } : installed;
   };
 }
 
@@ -178,7 +177,7 @@ export const pkgModule: ExecModule = {
   docs: {
     install: "Install packages: name (or comma-separated names), pkgs=[name, {name: version}], version=, refresh=True.\nReturns {name: {old, new}} for what changed.",
     remove: "Remove packages (name or pkgs=). Returns {name: {old, new}} for what changed.",
-    purge: "Remove packages with their configuration files (apt purge). Returns {name: {old, new}}.",
+    purge: "Remove packages with their configuration files (apt purge), also those removed earlier with their configuration left. Returns {removed: {name: {old, new}}, installed: {name: {old, new}}}, as Salt's.",
     version: "Installed version of each package; a string for one name, a dict for several; '' when not installed.",
     latest_version: "The candidate version when newer than the installed one, else ''; a string for one name, a dict for several.\nRefreshes the package database first unless refresh=False.",
     list_pkgs: "Every installed package: {name: version} (held ones too; name:arch for another architecture on amd64).",

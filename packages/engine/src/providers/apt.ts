@@ -16,8 +16,8 @@ export function aptInstallArgv(pkgs: { name: string; version?: string }[]): stri
   ];
 }
 
-export function aptRemoveArgv(names: string[]): string[] {
-  return ['apt-get', 'remove', '-y', '-q', ...LOCK_WAIT, ...names];
+export function aptRemoveArgv(names: string[], action: 'remove' | 'purge' = 'remove'): string[] {
+  return ['apt-get', action, '-y', '-q', ...LOCK_WAIT, ...names];
 }
 
 export function dpkgQueryArgv(names: string[]): string[] {
@@ -31,6 +31,21 @@ export function parseDpkgQuery(out: string, names: string[]): Record<string, str
     const [pkg, status, version] = line.split('\t');
     if (!pkg || !(pkg in res)) continue;
     if (status?.endsWith(' installed') && !status.includes('not-installed') && version) res[pkg] = version;
+  }
+  return res;
+}
+
+/**
+ * dpkg-query output -> versions of packages removed with their configuration files left (`deinstall ok
+ * config-files`; Salt's list_pkgs(removed=True)).
+ */
+export function parseDpkgResidual(out: string, names: string[]): Record<string, string | null> {
+  const res: Record<string, string | null> = Object.fromEntries(names.map((n) => [n, null]));
+  for (const line of out.split('\n')) {
+    const [pkg, status, version] = line.split('\t');
+    if (!pkg || !(pkg in res) || !version || !status) continue;
+    const [want, , state] = status.split(' ');
+    if (want === 'deinstall' && state !== 'installed') res[pkg] = version;
   }
   return res;
 }
@@ -78,9 +93,21 @@ export class AptPkgProvider implements PkgProvider {
     if (r.code !== 0) throw fail(`apt-get install ${pkgs.map((p) => p.name).join(' ')}`, r);
   }
 
-  async remove(names: string[], host: HostWriter): Promise<void> {
+  async residual(names: string[], host: HostReader): Promise<Record<string, string | null>> {
+    return parseDpkgResidual((await host.probe(dpkgQueryArgv(names))).stdout, names);
+  }
+
+  remove(names: string[], host: HostWriter): Promise<void> {
+    return this.uninstall('remove', names, host);
+  }
+
+  purge(names: string[], host: HostWriter): Promise<void> {
+    return this.uninstall('purge', names, host);
+  }
+
+  private async uninstall(action: 'remove' | 'purge', names: string[], host: HostWriter): Promise<void> {
     if (names.length === 0) return;
-    const r = await host.run(aptRemoveArgv(names), { env: APT_ENV });
-    if (r.code !== 0) throw fail(`apt-get remove ${names.join(' ')}`, r);
+    const r = await host.run(aptRemoveArgv(names, action), { env: APT_ENV });
+    if (r.code !== 0) throw fail(`apt-get ${action} ${names.join(' ')}`, r);
   }
 }

@@ -44,6 +44,14 @@ export class DnfPkgProvider implements PkgProvider {
     const r = await host.run(dnfInstallArgv(pkgs));
     if (r.code !== 0) throw new Error(`dnf install failed with exit code ${r.code}: ${(r.stderr || r.stdout).trim()}`);
   }
+  /** rpm keeps no configuration of a removed package (changed files are saved as .rpmsave): nothing is residual. */
+  async residual(names: string[]): Promise<Record<string, string | null>> {
+    return Object.fromEntries(names.map((n) => [n, null]));
+  }
+  /** Salt's yumpkg.purge is its remove. */
+  purge(names: string[], host: HostWriter): Promise<void> {
+    return this.remove(names, host);
+  }
   async remove(names: string[], host: HostWriter): Promise<void> {
     if (!names.length) return;
     const r = await host.run(dnfRemoveArgv(names));

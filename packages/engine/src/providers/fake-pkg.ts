@@ -70,6 +70,14 @@ export class FakePkgProvider implements PkgProvider {
     await this.write(host, db);
   }
 
+  /** The fake keeps no configuration files: nothing is residual, and purge is remove. */
+  async residual(names: string[]): Promise<Record<string, string | null>> {
+    return Object.fromEntries(names.map((n) => [n, null]));
+  }
+  purge(names: string[], host: HostWriter): Promise<void> {
+    return this.remove(names, host);
+  }
+
   async remove(names: string[], host: HostWriter): Promise<void> {
     const db = await this.read(host);
     for (const n of names) delete db.installed[n];

@@ -69,5 +69,7 @@ function lazyPkg(make: () => PkgProvider): PkgProvider {
     candidate: (n, h) => get().candidate(n, h),
     install: (x, h) => get().install(x, h),
     remove: (n, h) => get().remove(n, h),
+    residual: (n, h) => get().residual(n, h),
+    purge: (n, h) => get().purge(n, h),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalHostReader, LocalHostWriter } from '../host/local';
@@ -7,7 +7,7 @@ import { FakePkgProvider } from '../providers/fake-pkg';
 import { pkgModule, versionMatches } from './pkg';
 import { chunk, converge, kit, recheck } from './testkit';
 
-const { installed, latest, removed } = pkgModule.functions;
+const { installed, latest, removed, purged } = pkgModule.functions;
 let tmp: string;
 let db: string;
 beforeEach(() => {
@@ -49,10 +49,29 @@ describe('with the fake provider', () => {
     const before = readFileSync(db, 'utf8');
     expect(await removed.check(removed.parse('r', rm.args, rm), k.checkCtx(rm))).toEqual({ nginx: { old: '1.22-1', new: '' } });
     expect(readFileSync(db, 'utf8')).toBe(before);
+    const rp = removed.parse('r', rm.args, rm);
+    const pending = await removed.check(rp, k.checkCtx(rm));
+    expect(removed.testChanges!(rp, pending)).toEqual({ nginx: { new: 'removed', old: '' } });
+    expect(removed.testComment!(rp)).toBe('The following packages will be removed: nginx.');
     const r = await converge(k, removed, rm);
-    expect(r.outcome).toEqual({ changes: { nginx: { old: '1.22-1', new: '' } }, comment: 'All targeted packages were removed.' });
+    // Salt names the packages that were not installed.
+    expect(r.outcome).toEqual({ changes: { nginx: { old: '1.22-1', new: '' } }, comment: 'The following packages were not installed: curl The following packages were removed: nginx.' });
     expect(await recheck(k, removed, rm)).toEqual({});
     expect(removed.okComment!(removed.parse('r', rm.args, rm))).toBe('All specified packages are already absent');
+  });
+
+  it('purged: installed packages, Salt\'s changes and comments', async () => {
+    writeFileSync(db, JSON.stringify({ installed: { nginx: '1.18-1', vim: '9.0-1' } }));
+    const k = mk();
+    const c = chunk('pkg', 'purged', 'x', { pkgs: ['vim', 'nginx'] });
+    const p = purged.parse('r', c.args, c);
+    const pending = await purged.check(p, k.checkCtx(c));
+    expect(purged.testChanges!(p, pending)).toEqual({ nginx: { new: 'purged', old: '' }, vim: { new: 'purged', old: '' } });
+    expect(purged.testComment!(p)).toBe('The following packages will be purged: nginx, vim.');
+    const r = await converge(k, purged, c);
+    expect(r.outcome).toEqual({ changes: { removed: {}, installed: { nginx: { old: '1.18-1', new: '' }, vim: { old: '9.0-1', new: '' } } }, comment: 'All targeted packages were purged.' });
+    expect(await recheck(k, purged, c)).toEqual({});
+    expect(purged.okComment!(p)).toBe('None of the targeted packages are installed or partially installed');
   });
 
   it('parse validates', () => {
@@ -97,5 +116,49 @@ describe('with apt (real, package "sl")', () => {
     const rm = chunk('pkg', 'removed', 'sl');
     expect((await converge(k, removed, rm)).outcome.changes).toEqual({ sl: { old: cand, new: '' } });
     expect(await recheck(k, removed, rm)).toEqual({});
+  }, 300_000);
+});
+
+describe('pkg.removed then pkg.purged with apt (real, a package built here with a conffile)', () => {
+  const apt = new AptPkgProvider();
+  const reader = new LocalHostReader();
+  const writer = new LocalHostWriter();
+  const NAME = 'brine-purge-probe';
+  const CONF = `/etc/${NAME}.conf`;
+  const purge = () => writer.run(['dpkg', '--purge', NAME]);
+  beforeAll(async () => {
+    await purge();
+    const root = mkdtempSync(path.join(os.tmpdir(), 'brine-deb-'));
+    const pkgRoot = path.join(root, 'pkg');
+    for (const d of ['DEBIAN', 'etc']) mkdirSync(path.join(pkgRoot, d), { recursive: true });
+    writeFileSync(path.join(pkgRoot, 'DEBIAN', 'control'), `Package: ${NAME}\nVersion: 1.2-3\nArchitecture: all\nMaintainer: Brine tests <t@example.invalid>\nDescription: Brine purge test package\n`);
+    writeFileSync(path.join(pkgRoot, 'DEBIAN', 'conffiles'), `${CONF}\n`);
+    writeFileSync(path.join(pkgRoot, CONF), 'setting = 1\n');
+    const deb = path.join(root, `${NAME}.deb`);
+    for (const argv of [['dpkg-deb', '--root-owner-group', '--build', pkgRoot, deb], ['dpkg', '-i', deb]]) {
+      const r = await writer.run(argv);
+      if (r.code !== 0) throw new Error(`${argv.join(' ')}: ${r.stderr}`);
+    }
+    rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+  afterAll(() => purge(), 120_000);
+
+  it('removed leaves the configuration (dpkg config-files); purged then removes it, as Salt reports both', async () => {
+    const k = kit({ providers: { pkg: apt } });
+    expect((await apt.installed([NAME], reader))[NAME]).toBe('1.2-3');
+    const rm = chunk('pkg', 'removed', NAME);
+    expect((await converge(k, removed, rm)).outcome.changes).toEqual({ [NAME]: { old: '1.2-3', new: '' } });
+    expect(readFileSync(CONF, 'utf8')).toBe('setting = 1\n');
+    expect(await apt.residual([NAME, 'bash'], reader)).toEqual({ [NAME]: '1.2-3', bash: null });
+    expect(await recheck(k, removed, rm)).toEqual({});
+    const pg = chunk('pkg', 'purged', NAME);
+    const p = purged.parse('r', {}, pg);
+    expect(await purged.check(p, k.checkCtx(pg))).toEqual({ [NAME]: { old: '1.2-3', new: '' } });
+    expect(purged.testComment!(p)).toBe(`The following packages will be purged: ${NAME}.`);
+    const r = await converge(k, purged, pg);
+    expect(r.outcome).toEqual({ changes: { removed: { [NAME]: { old: '1.2-3', new: '' } }, installed: {} }, comment: 'All targeted packages were purged.' });
+    expect(() => readFileSync(CONF)).toThrow(/ENOENT/);
+    expect(await apt.residual([NAME], reader)).toEqual({ [NAME]: null });
+    expect(await recheck(k, purged, pg)).toEqual({});
   }, 300_000);
 });

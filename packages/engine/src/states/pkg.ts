@@ -5,6 +5,8 @@ import { describe, optStr, type Args } from './util';
 
 export interface PkgParams {
   pkgs: { name: string; version?: string }[];
+  /** pkg.removed/purged: the packages the last check found to act on, sorted (for the dry run's comment). */
+  targets?: string[];
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9+._:-]*$/;
@@ -95,21 +97,55 @@ function installFn(latest: boolean): StateFunction<PkgParams> {
 export const installed = installFn(false);
 export const latest = installFn(true);
 
-export const removed: StateFunction<PkgParams> = {
-  parse: (ref, args, chunk) => parsePkgs(ref, args, chunk, false),
-  async check(p, ctx) {
-    const have = await ctx.providers.pkg.installed(p.pkgs.map((x) => x.name), ctx.host);
-    const changes: Changes = {};
-    for (const [n, v] of Object.entries(have)) if (v !== null) changes[n] = { old: v, new: '' };
-    return changes;
-  },
-  async apply(_p, pending, ctx) {
-    const names = Object.keys(pending);
-    await ctx.providers.pkg.remove(names, ctx.host);
-    return { changes: await report(names, pending, ctx), comment: 'All targeted packages were removed.' };
-  },
-  okComment: () => 'All specified packages are already absent',
-  testComment: (p) => `The following packages will be removed: ${list(p.pkgs.map((x) => x.name))}`,
-};
+/**
+ * pkg.removed / pkg.purged (Salt's states.pkg._uninstall): the named packages that are installed (for purged, also
+ * those removed with their configuration left), sorted; Salt's comments, and its dry-run changes
+ * (`{name: {new: 'removed', old: ''}}`).
+ */
+function uninstallFn(action: 'remove' | 'purge'): StateFunction<PkgParams> {
+  const targets = (pending: Changes) => Object.keys(pending).sort();
+  return {
+    parse: (ref, args, chunk) => parsePkgs(ref, args, chunk, false),
+    async check(p, ctx) {
+      const names = p.pkgs.map((x) => x.name);
+      const have = await ctx.providers.pkg.installed(names, ctx.host);
+      const left = action === 'purge' ? await ctx.providers.pkg.residual(names, ctx.host) : {};
+      const changes: Changes = {};
+      for (const n of names) {
+        const v = have[n] ?? left[n] ?? null;
+        if (v !== null) changes[n] = { old: v, new: '' };
+      }
+      p.targets = targets(changes);
+      return changes;
+    },
+    async apply(p, pending, ctx) {
+      const names = targets(pending);
+      const pkg = ctx.providers.pkg;
+      const residual = action === 'purge' ? await pkg.residual(names, ctx.host) : {};
+      await (action === 'purge' ? pkg.purge(names, ctx.host) : pkg.remove(names, ctx.host));
+      const all = await report(names, pending, ctx);
+      // Salt's pkg.purge returns the installed packages' changes and the residual ones' apart.
+      const changes: Changes =
+        action === 'purge'
+          ? {
+              removed: Object.fromEntries(Object.entries(all).filter(([n]) => residual[n])),
+              installed: Object.fromEntries(Object.entries(all).filter(([n]) => !residual[n])),
+            }
+          : all;
+      const done = `${action}d`;
+      const notInstalled = [...new Set(p.pkgs.map((x) => x.name))].filter((n) => !names.includes(n)).sort();
+      const comment = notInstalled.length
+        ? `The following packages were not installed: ${list(notInstalled)} The following packages were ${done}: ${list(names)}.`
+        : `All targeted packages were ${done}.`;
+      return { changes, comment };
+    },
+    okComment: () => (action === 'purge' ? 'None of the targeted packages are installed or partially installed' : 'All specified packages are already absent'),
+    testComment: (p) => `The following packages will be ${action}d: ${list(p.targets ?? [])}.`,
+    testChanges: (_p, pending) => Object.fromEntries(targets(pending).map((n) => [n, { new: `${action}d`, old: '' }])),
+  };
+}
 
-export const pkgModule: StateModule = { name: 'pkg', functions: { installed, latest, removed } };
+export const removed = uninstallFn('remove');
+export const purged = uninstallFn('purge');
+
+export const pkgModule: StateModule = { name: 'pkg', functions: { installed, latest, removed, purged } };
