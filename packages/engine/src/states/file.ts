@@ -6,6 +6,7 @@ import { append } from './file/append';
 import { blockreplace } from './file/blockreplace';
 import { comment, uncomment } from './file/comment';
 import { copy } from './file/copy';
+import { keyvalue } from './file/keyvalue';
 import { line } from './file/line';
 import { recurse } from './file/recurse';
 import { prepend } from './file/prepend';
@@ -17,4 +18,4 @@ import { symlink } from './file/symlink';
 import { touch } from './file/touch';
 import { exists, missing } from './file/exists';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend, exists, missing } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend, exists, missing, keyvalue } };
