@@ -15,6 +15,7 @@ import { saltutilModule, scheduleModule } from './daemon-hooks';
 import { fileModule } from './file';
 import { pkgModule } from './pkg';
 import { serviceModule } from './service';
+import { alternativesModule } from './alternatives';
 import { statusModule } from './status';
 import { makeSysModule } from './sys';
 import { cpModule } from './cp';
@@ -23,7 +24,7 @@ import { cpRecvModule } from './cp-recv';
 import { saltutilExtraModule } from './saltutil';
 import { CallResult, checkKwargs, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
-const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, environModule, randomModule, hashutilModule, mountModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule];
+const modules: ExecModule[] = [testModule, grainsModule, pillarModule, configModule, cmdModule, environModule, randomModule, hashutilModule, mountModule, networkModule, stateModule, mineModule, saltutilModule, scheduleModule, fileModule, pkgModule, serviceModule, statusModule, alternativesModule];
 const registry = new Map<string, ExecFn>();
 /** Template-time twins (see ExecFn): templates call these instead of the asynchronous function of that name. */
 const templateTwins = new Map<string, ExecFn>();
