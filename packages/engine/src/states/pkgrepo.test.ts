@@ -1,6 +1,6 @@
-/** pkgrepo.managed on real files in a temp dir (refresh off: no network here). */
+/** pkgrepo.managed and pkgrepo.absent on real files (refresh off: no network is needed). */
 import { execFileSync } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StateArgError } from '@brine/core';
@@ -87,4 +87,50 @@ it('parses source lines and rejects bad arguments clearly', () => {
   expect(bad('myrepo', {})).toThrow(/needs baseurl, mirrorlist or metalink/);
   expect(bad('deb', {})).toThrow(StateArgError);
   expect(bad('x', { ppa: 'nobody' })).toThrow(/PPA_OWNER/);
+});
+
+describe('pkgrepo.absent (comments, changes and bytes as Salt 3006.1 gave them on this machine)', () => {
+  const { absent } = pkgrepoModule.functions;
+  const run = async (name: string, args: Record<string, unknown>) => {
+    const k = kit();
+    const c = chunk('pkgrepo', 'absent', name, { refresh: false, ...args });
+    const p = absent.parse(`pkgrepo.absent ${name}`, c.args, c);
+    const pending = await absent.check(p, k.checkCtx(c));
+    if (!Object.keys(pending).length) return { ok: absent.okComment!(p) };
+    expect(absent.testComment!(p)).toMatch(/^Package repo '.*' will be removed\. This may cause pkg states/);
+    expect(absent.testChanges!(p, pending)).toEqual({});
+    return (await converge(k, absent, c)).outcome;
+  };
+
+  it('takes the named components out of the matching lines; the line goes when none is left', async () => {
+    const file = path.join(tmp, 'x.list');
+    writeFileSync(file, '# header\ndeb http://repo.example/b stable main contrib\n# deb http://repo.example/c stable main\ndeb [arch=amd64] http://repo.example/d stable main\n');
+    expect(await run('deb http://repo.example/b stable contrib', { file })).toEqual({ changes: { repo: 'deb http://repo.example/b stable contrib' }, comment: 'Removed repo deb http://repo.example/b stable contrib' });
+    expect(readFileSync(file, 'utf8')).toBe('# header\ndeb http://repo.example/b stable main\n# deb http://repo.example/c stable main\ndeb [arch=amd64] http://repo.example/d stable main\n');
+    // A commented-out line is a (disabled) source too.
+    await run('deb http://repo.example/c stable main', { file });
+    await run('deb [arch=amd64] http://repo.example/d stable main', { file });
+    expect(readFileSync(file, 'utf8')).toBe('# header\ndeb http://repo.example/b stable main\n');
+    expect(await run('deb http://repo.example/c stable main', { file })).toEqual({ ok: 'Package repo deb http://repo.example/c stable main is absent' });
+  });
+
+  it('deletes a sources.list.d file left empty (the real directory)', async () => {
+    const file = `/etc/apt/sources.list.d/brine-absent-${process.pid}.list`;
+    writeFileSync(file, 'deb http://repo.example/a stable main\n');
+    try {
+      expect(await run('deb http://repo.example/a stable main', {})).toEqual({ changes: { repo: 'deb http://repo.example/a stable main' }, comment: 'Removed repo deb http://repo.example/a stable main' });
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('dnf: the file is written as Salt 3006.1 yumpkg.del_repo wrote it (run on the same file), deleted with its last section', async () => {
+    const file = path.join(tmp, 'r.repo');
+    writeFileSync(file, '# managed\n[one]\nname=One\nbaseurl=http://r.example/1/\n\n[two]\n# second\nName = Two\nbaseurl=http://r.example/2/\n  http://mirror.example/2/\n; dropped\n');
+    expect(await run('one', { file })).toEqual({ changes: { repo: 'one' }, comment: 'Removed repo one' });
+    expect(readFileSync(file, 'utf8')).toBe('# managed\n\n[two]\nname=Two\nbaseurl=http://r.example/2/\n http://mirror.example/2/\n# second\n\n');
+    await run('two', { file });
+    expect(existsSync(file)).toBe(false);
+  });
 });

@@ -17,16 +17,10 @@ import * as path from 'path';
 import { isDict, StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, StateFunction, StateModule } from '../types';
 import { absPath, commandFailed, describe, optBool, optStr, type Args } from './util';
+import { absent } from './pkgrepo-absent';
+import { parseAptLine, parseIni, renderAptLine, type AptLine } from './pkgrepo-lines';
 
-interface AptLine {
-  type: string;
-  arch: string[];
-  signedby: string;
-  uri: string;
-  dist: string;
-  comps: string[];
-  disabled: boolean;
-}
+export { parseAptLine, renderAptLine } from './pkgrepo-lines';
 
 export interface PkgrepoParams {
   name: string;
@@ -38,25 +32,6 @@ export interface PkgrepoParams {
   cleanFile: boolean;
   refresh: boolean;
   dnf?: Record<string, string>;
-}
-
-export function parseAptLine(line: string): AptLine | null {
-  let s = line.trim();
-  let disabled = false;
-  if (s.startsWith('#')) {
-    disabled = true;
-    s = s.replace(/^#\s*/, '');
-  }
-  const m = /^(deb|deb-src)\s+(?:\[([^\]]*)\]\s+)?(\S+)\s+(\S+)\s*(.*)$/.exec(s);
-  if (!m) return null;
-  const opts = (m[2] ?? '').split(/\s+/).filter(Boolean);
-  const opt = (k: string) => opts.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-  return { type: m[1], arch: opt('arch')?.split(',') ?? [], signedby: opt('signed-by') ?? '', uri: m[3], dist: m[4], comps: m[5].replace(/\s+#.*$/, '').split(/\s+/).filter(Boolean), disabled };
-}
-
-export function renderAptLine(l: AptLine, comments?: string): string {
-  const opts = [...(l.arch.length ? [`arch=${l.arch.join(',')}`] : []), ...(l.signedby ? [`signed-by=${l.signedby}`] : [])];
-  return `${l.disabled ? '# ' : ''}${l.type} ${opts.length ? `[${opts.join(' ')}] ` : ''}${l.uri} ${l.dist}${l.comps.length ? ` ${l.comps.join(' ')}` : ''}${comments ? ` # ${comments}` : ''}`;
 }
 
 const sameSource = (a: AptLine, b: AptLine) => a.type === b.type && a.uri.replace(/\/+$/, '') === b.uri.replace(/\/+$/, '') && a.dist === b.dist;
@@ -115,18 +90,6 @@ function parse(ref: string, args: Args, chunk: LowChunk): PkgrepoParams {
   }
   if (enabled !== undefined || disabledArg !== undefined) dnf['enabled'] = (enabled ?? !disabledArg) ? '1' : '0';
   return { ...common, kind: 'dnf', file: absPath(ref, 'file', file ?? `/etc/yum.repos.d/${chunk.name}.repo`), dnf };
-}
-
-/** dnf .repo files: sections of key=value lines (comments and blank lines kept with their section). */
-function parseIni(text: string): { head: string[]; sections: { id: string; lines: string[] }[] } {
-  const out = { head: [] as string[], sections: [] as { id: string; lines: string[] }[] };
-  for (const line of text.split('\n')) {
-    const m = /^\s*\[([^\]]+)\]\s*$/.exec(line);
-    if (m) out.sections.push({ id: m[1], lines: [] });
-    else if (out.sections.length) out.sections[out.sections.length - 1].lines.push(line);
-    else out.head.push(line);
-  }
-  return out;
 }
 
 function iniValues(lines: string[]): Record<string, string> {
@@ -251,4 +214,4 @@ export const managed: StateFunction<PkgrepoParams> = {
     `Package repo '${p.name}' would be configured. This may cause pkg states to behave differently than stated if this action is repeated without test=True, due to the differences in the configured repositories.`,
 };
 
-export const pkgrepoModule: StateModule = { name: 'pkgrepo', functions: { managed } };
+export const pkgrepoModule: StateModule = { name: 'pkgrepo', functions: { managed, absent } };
