@@ -177,6 +177,8 @@ test('`_in` requisites are inverted when running: require_in, watch_in, onchange
   const quiet = { ...chunk('quiet', 'succeed_with_changes'), requisites: { onchanges_in: [{ kind: 'test', target: 'first' }] } };
   const ret = byId(await runStates([svc, late, conf, first, quiet], opts()));
   expect(calls).toEqual(['watch:svc', 'watch:late']);
+  // The listener's run is Salt's `listener_<ID>` (tag and __id__), after the others.
+  expect(ret['listener_late']!.__run_num__).toBe(5);
   expect(ret['first']!.__run_num__).toBeLessThan(ret['conf']!.__run_num__);
   expect(ret['svc']!.__run_num__).toBeGreaterThan(ret['conf']!.__run_num__);
 });

@@ -195,7 +195,8 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
           if (skip) {
             record(i, { result: true, changes: {}, comment: skip }, started);
           } else if (opts.test) {
-            record(i, { result: null, changes: {}, comment: `${fn.okComment?.(params) ?? 'State is in the desired state'}; a watched state changed, mod_watch would run` }, started);
+            const comment = fn.watchTestComment ? await fn.watchTestComment(params, ctxFor(chunk)) : `${fn.okComment?.(params) ?? 'State is in the desired state'}; a watched state changed, mod_watch would run`;
+            record(i, { result: null, changes: {}, comment }, started);
           } else {
             const out = await fn.watch!(params, applyCtxFor(chunk));
             record(i, { result: true, changes: out.changes ?? {}, comment: out.comment ?? 'mod_watch ran' }, started);
@@ -234,9 +235,11 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     if (stop) break;
     const { chunk, fn, params } = prepared[i]!;
     const started = now();
-    const tag = `${chunk.state}_|-${chunk.id}_|-${chunk.name}_|-mod_watch`;
+    // Salt names the listener's run `listener_<ID>`, in its tag and its __id__.
+    const id = `listener_${chunk.id}`;
+    const tag = `${chunk.state}_|-${id}_|-${chunk.name}_|-mod_watch`;
     let r: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>;
-    if (opts.test) r = { result: null, changes: {}, comment: 'mod_watch would run (listen)' };
+    if (opts.test) r = { result: null, changes: {}, comment: fn.watchTestComment ? await fn.watchTestComment(params, ctxFor(chunk)) : 'mod_watch would run (listen)' };
     else {
       try {
         const out = await fn.watch!(params, applyCtxFor(chunk));
@@ -245,7 +248,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         r = { result: false, changes: {}, comment: errorMessage(e) };
       }
     }
-    ret[tag] = saltOrder(chunk.state, { name: chunk.name, ...r }, { __sls__: chunk.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: chunk.id });
+    ret[tag] = saltOrder(chunk.state, { name: chunk.name, ...r }, { __sls__: chunk.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: id });
   }
   return ret;
 }

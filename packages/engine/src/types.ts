@@ -189,6 +189,8 @@ export interface StateFunction<P = unknown> {
   check(p: P, ctx: CheckContext): Promise<Changes>;
   apply(p: P, pending: Changes, ctx: ApplyContext): Promise<ApplyOutcome | void>;
   watch?(p: P, ctx: ApplyContext): Promise<ApplyOutcome>;
+  /** A dry run's comment where a watched state changed: what Salt's mod_watch says in test mode. */
+  watchTestComment?(p: P, ctx: CheckContext): Promise<string>;
   /** After check(): why `watch` would do nothing (a cmd guard), so a dry run reports what the real run will do. */
   watchSkipped?(p: P): string | undefined;
   /** False for functions whose effect is not observable afterwards (cmd.run without `creates`). */

@@ -95,6 +95,7 @@ it('cmd.wait does nothing on its own and runs the command, guards included, when
   const p = wait.parse('r', c.args, c);
   expect(await wait.check(p, k.checkCtx(c))).toEqual({});
   expect(wait.okComment!(p)).toBe('');
+  expect(await wait.watchTestComment!(p, k.checkCtx(c))).toBe(`Command "echo ran >> ${out}" would have been executed`);
   expect(existsSync(out)).toBe(false);
   expect((await wait.watch!(p, k.applyCtx(c))).comment).toBe(`Command "echo ran >> ${out}" run`);
   expect(readFileSync(out, 'utf8')).toBe('ran\n');

@@ -92,6 +92,8 @@ export const run: StateFunction<CmdParams> = {
   recheck: (p) => Boolean(p.creates?.length),
   okComment: (p) => p.skipped ?? `Command "${p.name}" need not run`,
   testComment: (p) => `Command "${p.name}" would have been executed`,
+  // Salt's cmd.mod_watch is cmd.run: in test mode it says what cmd.run's dry run says.
+  watchTestComment: async (p) => `Command "${p.name}" would have been executed`,
 };
 
 /**

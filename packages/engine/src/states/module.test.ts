@@ -75,3 +75,24 @@ it("failures: False, a non-zero retcode, a failed outcome, an exception; success
   expect(() => run.parse('module.run x', { 'bad..name': [] }, chunk('module', 'run', 'x'))).toThrow(StateArgError);
   expect(() => run.parse('module.run x', {}, chunk('module', 'run', 'not a function'))).toThrow(/is not a function name/);
 });
+
+it('module.wait (and module.watch) does nothing on its own and runs the function as module.run when a watched state changed', async () => {
+  const k = kit({ exec });
+  const { wait, watch } = moduleModule.functions;
+  expect(watch).toBe(wait);
+  calls.length = 0;
+  const target = path.join(tmp, 'w');
+  const c = chunk('module', 'wait', 'w', { 'file.write': [target, 'x'] });
+  const p = wait.parse('r', c.args, c);
+  expect(await wait.check(p, k.checkCtx(c))).toEqual({});
+  expect(wait.okComment!(p)).toBe('');
+  expect(calls).toEqual([]);
+  // A dry run says what Salt's mod_watch (module.run) says in test mode.
+  expect(await wait.watchTestComment!(p, k.checkCtx(c))).toBe('Function file.write to be executed.');
+  expect(await wait.watch!(p, k.applyCtx(c))).toEqual({ changes: { 'file.write': `Wrote to ${target}` }, comment: `file.write: Wrote to ${target}` });
+  expect(readFileSync(target, 'utf8')).toBe('x');
+  const legacy = chunk('module', 'wait', 'test.echo', { args: ['hi'] });
+  expect(await wait.watch!(wait.parse('r', legacy.args, legacy), k.applyCtx(legacy))).toEqual({ changes: { ret: 'hi' }, comment: 'Module function test.echo executed' });
+  const missing = chunk('module', 'wait', 'w', { 'no.such': [] });
+  await expect(wait.watch!(wait.parse('r', missing.args, missing), k.applyCtx(missing))).rejects.toThrow('Unavailable function: no.such.');
+});

@@ -146,4 +146,21 @@ export const run: StateFunction<ModuleRunParams> = {
   testComment: (p) => (p.legacy ? `Module function ${p.calls[0].fun} is set to execute` : `Function${p.calls.length > 1 ? 'True' : ''} ${p.calls.map((c) => c.fun).join(', ')} to be executed.`),
 };
 
-export const moduleModule: StateModule = { name: 'module', functions: { run } };
+/**
+ * module.wait (and its alias module.watch; Salt 3006, for older formulas): does nothing on its own; when a state it
+ * watches changes, it runs the function as module.run would (Salt's mod_watch is module.run).
+ */
+export const wait: StateFunction<ModuleRunParams> = {
+  parse: run.parse,
+  check: async () => ({}),
+  apply: async () => ({}),
+  async watch(p, ctx) {
+    await run.check(p, ctx);
+    return (await run.apply(p, {}, ctx)) ?? {};
+  },
+  recheck: false,
+  okComment: () => '',
+  watchTestComment: async (p) => run.testComment!(p),
+};
+
+export const moduleModule: StateModule = { name: 'module', functions: { run, wait, watch: wait } };

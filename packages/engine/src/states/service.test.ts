@@ -41,7 +41,10 @@ it('service.running (enable: True) converges; test mode starts nothing', async (
 it('watch restarts a running service, reloads with reload: True, starts a stopped one', async () => {
   const c = chunk('service', 'running', 'web');
   const p = running.parse('r', {}, c);
+  // A dry run says what Salt's service.mod_watch says in test mode.
+  expect(await running.watchTestComment!(p, k.checkCtx(c))).toBe('Service is set to be started');
   expect(await running.watch!(p, k.applyCtx(c))).toEqual({ changes: { web: true }, comment: 'Service started' });
+  expect(await running.watchTestComment!(p, k.checkCtx(c))).toBe('Service is set to be restarted');
   const pid1 = await sup.pid('web', k.reader);
   expect(await running.watch!(p, k.applyCtx(c))).toEqual({ changes: { web: true }, comment: 'Service restarted' });
   const pid2 = await sup.pid('web', k.reader);
@@ -51,6 +54,7 @@ it('watch restarts a running service, reloads with reload: True, starts a stoppe
   for (let i = 0; i < 100 && !noted(); i++) await new Promise((r) => setTimeout(r, 50));
   expect(noted()).toBe(true);
   const rc = chunk('service', 'running', 'web', { reload: true });
+  expect(await running.watchTestComment!(running.parse('r', rc.args, rc), k.checkCtx(rc))).toBe('Service is set to be reloaded');
   expect((await running.watch!(running.parse('r', rc.args, rc), k.applyCtx(rc))).comment).toBe('Service reloaded');
   expect(await sup.pid('web', k.reader)).toBe(pid2);
   for (let i = 0; i < 40 && !readFileSync(out, 'utf8').includes('hup'); i++) await new Promise((r) => setTimeout(r, 50));

@@ -79,6 +79,7 @@ function fn(want: (p: ServiceParams) => Want, ok: (p: ServiceParams) => string, 
       await svc.restart(p.name, ctx.host);
       return { changes: { [p.name]: true }, comment: 'Service restarted' };
     };
+    f.watchTestComment = async (p, ctx) => `Service is set to be ${!(await status(p, ctx)).running ? 'started' : p.reload ? 'reloaded' : 'restarted'}`;
   }
   return f;
 }
