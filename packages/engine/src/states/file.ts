@@ -8,6 +8,7 @@ import { comment, uncomment } from './file/comment';
 import { copy } from './file/copy';
 import { keyvalue } from './file/keyvalue';
 import { line } from './file/line';
+import { rename } from './file/rename';
 import { recurse } from './file/recurse';
 import { prepend } from './file/prepend';
 import { replace } from './file/replace';
@@ -18,4 +19,4 @@ import { symlink } from './file/symlink';
 import { touch } from './file/touch';
 import { exists, missing } from './file/exists';
 
-export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend, exists, missing, keyvalue } };
+export const fileModule: StateModule = { name: 'file', functions: { managed, directory, absent, symlink, replace, line, blockreplace, append, copy, recurse, accumulated, serialize, touch, comment, uncomment, prepend, exists, missing, keyvalue, rename } };
