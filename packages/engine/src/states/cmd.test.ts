@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cmdModule } from './cmd';
@@ -104,4 +104,36 @@ it('cmd.wait does nothing on its own and runs the command, guards included, when
   require('fs').appendFileSync(out, 'stop\n');
   expect(await wait.check(p, k.checkCtx(c))).toEqual({});
   expect(wait.watchSkipped!(p)).toBe('unless condition is true');
+});
+
+it('cmd.run runs in the home directory without cwd, as Salt\'s cmd module does', async () => {
+  const k = kit();
+  const c = chunk('cmd', 'run', 'pwd');
+  expect((await converge(k, run, c)).outcome.changes).toMatchObject({ retcode: 0, stdout: os.homedir() });
+  // nobody's home (/nonexistent) is not there: Salt falls back to /.
+  const n = chunk('cmd', 'run', 'pwd', { runas: 'nobody' });
+  expect((await converge(k, run, n)).outcome.changes).toMatchObject({ retcode: 0, stdout: '/' });
+});
+
+it('cmd.script: a salt:// script (templated), args from args or name, its cwd; failures and a missing source as Salt reports them', async () => {
+  const { script } = cmdModule.functions;
+  const root = path.join(tmp, 'roots');
+  mkdirSync(root);
+  writeFileSync(path.join(root, 's.sh'), '#!/bin/sh\necho "args: $*"\necho "v={{ v }}"\npwd\n');
+  writeFileSync(path.join(root, 'f.sh'), '#!/bin/sh\necho fail >&2\nexit 3\n');
+  const k = kit({ fileRoot: root });
+  const go = async (name: string, args: Record<string, unknown>) => {
+    const c = chunk('cmd', 'script', name, args);
+    const p = script.parse('r', c.args, c);
+    expect(script.testComment!(p)).toBe(`Command '${name}' would have been executed`);
+    const pending = await script.check(p, k.checkCtx(c));
+    expect(pending).toEqual({ cmd: name });
+    return script.apply(p, pending, k.applyCtx(c));
+  };
+  expect(await go('a', { source: 'salt://s.sh', args: 'one "two three"' })).toMatchObject({ changes: { retcode: 0, stdout: `args: one two three\nv={{ v }}\n${os.homedir()}`, stderr: '' }, comment: "Command 'a' run" });
+  expect(await go('my-script --flag x', { source: 'salt://s.sh', template: 'jinja', context: { v: 'ctx' }, cwd: tmp })).toMatchObject({ changes: { stdout: `args: --flag x\nv=ctx\n${tmp}` }, comment: "Command 'my-script --flag x' run" });
+  // The temporary script is gone afterwards.
+  expect(readdirSync(tmp).filter((f) => f.startsWith('__brine.tmp'))).toEqual([]);
+  await expect(go('d', { source: 'salt://f.sh' })).rejects.toMatchObject({ message: "Command 'd' run", changes: { retcode: 3, stdout: '', stderr: 'fail' } });
+  await expect(go('e', { source: 'salt://missing.sh' })).rejects.toMatchObject({ message: "Unable to cache script salt://missing.sh from saltenv 'base'", changes: { pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true } });
 });

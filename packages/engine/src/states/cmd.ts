@@ -1,6 +1,9 @@
 /** cmd.run (and cmd.wait, below): run a command, guarded by `unless` / `onlyif` / `creates` (guards run in test mode too, like Salt). */
+import * as crypto from 'crypto';
+import * as os from 'os';
+import * as path from 'path';
 import { isDict, StateArgError, type LowChunk } from '@brine/core';
-import { StateFailure, type ApplyContext, type ApplyOutcome, type CheckContext, type ExecOptions, type StateFunction, type StateModule } from '../types';
+import { StateFailure, type ApplyContext, type ApplyOutcome, type CheckContext, type ExecOptions, type HostReader, type StateFunction, type StateModule } from '../types';
 import { absPath, describe, optStr, optStrList, type Args } from './util';
 
 export interface CmdParams {
@@ -30,8 +33,17 @@ function parseEnv(ref: string, v: unknown): Record<string, string> | undefined {
   return env;
 }
 
-function execOpts(p: CmdParams): ExecOptions {
-  return { cwd: p.cwd, env: p.env, runas: p.runas, shell: p.shell };
+/**
+ * As Salt's cmd module runs them: without `cwd`, in the home directory of `runas` (or of the minion's user), or in
+ * `/` when that directory is not there.
+ */
+async function execOpts(p: CmdParams, host: HostReader): Promise<ExecOptions> {
+  let cwd = p.cwd;
+  if (cwd === undefined) {
+    const home = p.runas ? (await host.user(p.runas))?.home : os.homedir();
+    cwd = home && (await host.stat(home))?.type === 'directory' ? home : '/';
+  }
+  return { cwd, env: p.env, runas: p.runas, shell: p.shell };
 }
 
 /** A reason to skip, or undefined when the command should run. */
@@ -41,18 +53,18 @@ async function guard(p: CmdParams, ctx: CheckContext): Promise<string | undefine
     if (exists.every(Boolean)) return 'All files in creates exist';
   }
   for (const c of p.onlyif ?? []) {
-    if ((await ctx.host.probe(c, execOpts(p))).code !== 0) return 'onlyif condition is false';
+    if ((await ctx.host.probe(c, await execOpts(p, ctx.host))).code !== 0) return 'onlyif condition is false';
   }
   if (p.unless?.length) {
     let allTrue = true;
-    for (const c of p.unless) if ((await ctx.host.probe(c, execOpts(p))).code !== 0) allTrue = false;
+    for (const c of p.unless) if ((await ctx.host.probe(c, await execOpts(p, ctx.host))).code !== 0) allTrue = false;
     if (allTrue) return 'unless condition is true';
   }
   return undefined;
 }
 
 async function runIt(p: CmdParams, ctx: ApplyContext): Promise<ApplyOutcome> {
-  const r = await ctx.host.run(p.name, execOpts(p));
+  const r = await ctx.host.run(p.name, await execOpts(p, ctx.host));
   const changes = { pid: r.pid, retcode: r.code, stdout: r.stdout, stderr: r.stderr };
   if (r.code !== 0) {
     throw new StateFailure(`Command "${p.name}" run failed with retcode ${r.code}${r.stderr ? `: ${r.stderr.trim()}` : ''}`, changes);
@@ -110,4 +122,74 @@ export const wait: StateFunction<CmdParams> = {
   okComment: () => '',
 };
 
-export const cmdModule: StateModule = { name: 'cmd', functions: { run, wait } };
+export interface ScriptParams extends CmdParams {
+  source: string;
+  args?: string;
+  template?: string;
+  context: Record<string, unknown>;
+}
+
+/** Python's shlex.quote, as Salt quotes the script's path. */
+const shQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\"'\"'")}'`);
+
+async function runScript(p: ScriptParams, ctx: ApplyContext): Promise<ApplyOutcome> {
+  const got = ctx.files.fetch([p.source]);
+  if (!got) {
+    throw new StateFailure(`Unable to cache script ${p.source} from saltenv '${ctx.chunk.env}'`, { pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true });
+  }
+  const text = p.template ? ctx.template.render(got.data.toString('utf8'), got.url, p.context) : got.data;
+  const ext = path.extname(p.source.replace(/\?.*$/, ''));
+  const file = path.join(p.cwd ?? os.tmpdir(), `__brine.tmp.${crypto.randomBytes(6).toString('hex')}${ext}`);
+  const owner = p.runas ? await ctx.host.user(p.runas) : null;
+  if (p.runas && !owner) throw new Error(`User '${p.runas}' is not available`);
+  await ctx.host.writeFileAtomic(file, text, { mode: 0o500, ...(owner ? { uid: owner.uid } : {}) });
+  try {
+    const r = await ctx.host.run(p.args ? `${shQuote(file)} ${p.args}` : shQuote(file), await execOpts(p, ctx.host));
+    const changes = { pid: r.pid, retcode: r.code, stdout: r.stdout, stderr: r.stderr };
+    if (r.code !== 0) throw new StateFailure(`Command '${p.name}' run`, changes);
+    return { changes, comment: `Command '${p.name}' run` };
+  } finally {
+    await ctx.host.remove(file);
+  }
+}
+
+/**
+ * cmd.script (Salt 3006): fetch `source` (salt:// or a path; `name` when no source is given; `template: jinja` with
+ * `context`/`defaults`), write it to a temporary file (0500; in `cwd` when given) and run it with `args` (or the
+ * words of `name` after the first), guarded like cmd.run. Changes `{pid, retcode, stdout, stderr}`; a non-zero
+ * retcode fails the state, as in Salt.
+ */
+export const script: StateFunction<ScriptParams> = {
+  parse(ref: string, args: Args, chunk: LowChunk): ScriptParams {
+    const base = run.parse(ref, args, chunk);
+    const template = optStr(ref, args, 'template');
+    if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `only jinja templates are supported, got ${JSON.stringify(template)}`);
+    for (const k of ['context', 'defaults']) {
+      if (args[k] !== undefined && args[k] !== null && !isDict(args[k])) throw new StateArgError(ref, k, `Invalidly-formatted '${k}' parameter. Must be formed as a dict.`);
+    }
+    const given = optStr(ref, args, 'args');
+    const words = chunk.name.split(' ');
+    return {
+      ...base,
+      source: optStr(ref, args, 'source') ?? chunk.name,
+      args: given || (chunk.name.trim().split(/\s+/).length > 1 ? words.slice(1).join(' ') : undefined),
+      template,
+      context: { ...(args['defaults'] as Record<string, unknown> | undefined), ...(args['context'] as Record<string, unknown> | undefined) },
+    };
+  },
+  check: run.check as StateFunction<ScriptParams>['check'],
+  apply: (p, _pending, ctx) => runScript(p, ctx),
+  async watch(p, ctx) {
+    const skip = await guard(p, ctx);
+    if (skip) return { changes: {}, comment: skip };
+    return runScript(p, ctx);
+  },
+  watchSkipped: (p) => p.skipped,
+  recheck: (p) => Boolean(p.creates?.length),
+  okComment: (p) => p.skipped ?? `Command '${p.name}' need not run`,
+  testComment: (p) => `Command '${p.name}' would have been executed`,
+  testChanges: () => ({}),
+  watchTestComment: async (p) => `Command '${p.name}' would have been executed`,
+};
+
+export const cmdModule: StateModule = { name: 'cmd', functions: { run, wait, script } };
