@@ -13,6 +13,14 @@ test("an id that YAML 1.1 libraries take for a float ('e1') stays the string PyY
   expect((o.grains as Record<string, unknown>)['release']).toBe('1e3');
 });
 
+test('numbers as Salt reads its configuration: MAC addresses and 01:30 stay strings, 017 is 17, 09 a string (values from Salt 3006.1)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cfg-'));
+  fs.writeFileSync(path.join(dir, 'minion'), 'id: m1\ngrains:\n  a: 00:00:00:00:00:00\n  b: 01:30\n  c: 0:30\n  d: 1:30\n  h: 017\n  i: 09\n  m: 1e3\n  o: 0o17\n');
+  const o = loadMinionOpts(dir, {});
+  fs.rmSync(dir, { recursive: true, force: true });
+  expect(o.grains).toEqual({ a: '00:00:00:00:00:00', b: '01:30', c: '0:30', d: 90, h: 17, i: '09', m: '1e3', o: '0o17' });
+});
+
 test("templates see salt-call's options for how they run (__cli, file_client, conf_file, state_top, user...)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-cfg-'));
   fs.writeFileSync(path.join(dir, 'minion'), 'id: m1\n');

@@ -6,8 +6,21 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { optionReaders, rootsOption } from './common';
-import { ConfigError, isDict, saltYamlTags, type Dict } from '@brine/core';
-import { parse as parseYaml } from 'yaml';
+import { ConfigError, isDict, pyNumber, saltYamlTags, type Dict } from '@brine/core';
+import { isScalar, parseDocument, visit } from 'yaml';
+
+/** YAML read as Salt reads its configuration files (salt.utils.yaml.safe_load): PyYAML's tags and numbers. */
+function parseSaltConfigYaml(text: string): unknown {
+  const doc = parseDocument(text, { version: '1.1', customTags: (t) => saltYamlTags(t as { tag?: string; test?: RegExp }[]) as typeof t });
+  if (doc.errors.length) throw doc.errors[0];
+  visit(doc, {
+    Scalar(_key, node) {
+      const src = (node as { source?: string }).source;
+      if (isScalar(node) && typeof node.value === 'number' && node.type === 'PLAIN' && src !== undefined) node.value = pyNumber(src, node.value);
+    },
+  });
+  return doc.toJS();
+}
 
 /** One master a minion may talk to: its host and its ret (request) port. */
 export interface MasterAddress {
@@ -144,7 +157,7 @@ export function readYamlConfig(file: string): Dict {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { version: '1.1', customTags: (t) => saltYamlTags(t as { tag?: string; test?: RegExp }[]) as typeof t });
+    data = parseSaltConfigYaml(text);
   } catch (e) {
     throw new ConfigError(`${file}: invalid YAML: ${(e as Error).message}`);
   }

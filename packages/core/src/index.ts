@@ -5,4 +5,5 @@ export * from './data';
 export * from './target';
 export * from './fileroots';
 export * from './yaml-tags';
+export * from './yaml-numbers';
 export * from './fsutil';

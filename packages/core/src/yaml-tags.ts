@@ -1,8 +1,7 @@
 /** YAML tag rules shared by every reader of Salt-style YAML (states, pillar, configuration). */
+import { PY_FLOAT } from './yaml-numbers';
 const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
 const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
-/** PyYAML's float resolver: a dot is required (or inf/nan); `e1` and `1e3` are strings. */
-const PY_FLOAT = /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
 /**
  * YAML 1.1 tags as PyYAML (and so Salt) reads them: no timestamps (Salt keeps dates as strings), booleans

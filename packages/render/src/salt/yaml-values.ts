@@ -6,7 +6,7 @@
 import { visit, type Scalar } from 'yaml';
 import { OrderedPyDict, PyDict, PyFloat, jsKeepsOrder } from '../jinja/values';
 import { loadSaltYaml, pyYamlDocument } from '../yaml/load';
-import { pyNumber } from '../yaml/numbers';
+import { pyNumber } from '@brine/core';
 
 const FLOAT_SOURCE = /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?$/;
 

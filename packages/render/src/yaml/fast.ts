@@ -12,7 +12,7 @@
 import { Document, isScalar, type ScalarTag } from 'yaml';
 import { withKeyOrder } from '../jinja/values';
 import { saltYamlTags } from '@brine/core';
-import { pyNumber } from './numbers';
+import { pyNumber } from '@brine/core';
 
 /** Source lines of one container's entries; a mapping's keys alongside, in source order. */
 export interface EntryLines {

@@ -9,7 +9,7 @@ import { RenderError, saltYamlTags } from '@brine/core';
 export { saltYamlTags };
 import { Lexer, LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { reprFloat, withKeyOrder } from '../jinja/values';
-import { pyNumber } from './numbers';
+import { pyNumber } from '@brine/core';
 import { fastLineOf, readFastYaml } from './fast';
 import { relaxFlowIndent } from './flow-indent';
 import { pyBlockScalarAtEnd } from './block-at-eof';
