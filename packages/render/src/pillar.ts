@@ -59,7 +59,7 @@ export function compilePillar(o: PillarOptions): Dict {
   const renderer = typeof opts['renderer'] === 'string' ? opts['renderer'] : 'jinja|yaml';
   const mergeLists = opts['pillar_merge_lists'] === true;
   const mergePillar = (a: Dict, b: unknown): Dict => plainTop(merge(a, isDict(b) ? b : {}, strategy, renderer, mergeLists, (m) => log.warn(`pillar: ${m}`)));
-  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar: templatePillar, saltenv: env, salt, ...fileVars(file, sls) });
+  const vars = (file: string, sls?: string): Dict => ({ grains: o.grains, opts, pillar: templatePillar, saltenv: env, salt, ...fileVars(file, sls, o.roots.resolve(`salt://${file}`)) });
 
   const gpg = { ...gpgOptions(opts), log };
   const topFile = 'top.sls';

@@ -154,6 +154,12 @@ describe("Salt's top matching, include globs and template variables", () => {
     expect(r.matchTop()).toEqual(['t', 'u', 'w']);
   });
 
+  test('tplpath is the absolute path of the file being rendered (Salt: on the minion, its cached copy)', () => {
+    const root = tempTree({ 'sub/t.sls': 't:\n  test.nop:\n    - p: {{ tplpath }}\n    - f: {{ tplfile }}\n' });
+    const r = new Renderer({ roots: new FileRoots([root]), context: { id: 'web1', grains: { id: 'web1' }, pillar: {}, opts: {}, salt: {} } });
+    expect(r.showLowSls(['sub.t']).map((c) => [c.low?.['p'], c.low?.['f']])).toEqual([[path.join(root, 'sub/t.sls'), 'sub/t.sls']]);
+  });
+
   test("an include (or a name given to compile) may be a glob over the tree's SLS names, in sorted order", () => {
     const r = make({ 's.sls': "include:\n  - 'g.*'\nx:\n  test.nop: []\n", 'g/two.sls': 'g2:\n  test.nop: []\n', 'g/one.sls': 'g1:\n  test.nop: []\n' });
     expect(r.showLowSls(['s']).map((c) => [c.low?.['__id__'], c.low?.['__sls__'], c.low?.['order']])).toEqual([

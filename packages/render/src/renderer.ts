@@ -72,7 +72,7 @@ export class Renderer {
   }
 
   private renderOne(sls: string, from?: Where): ReadSls {
-    return loadSlsFile(this.roots, this.env, sls, from, (file) => this.jinja.render(file, { ...this.vars, ...fileVars(file, sls) }), this.gpg);
+    return loadSlsFile(this.roots, this.env, sls, from, (file) => this.jinja.render(file, { ...this.vars, ...fileVars(file, sls, this.roots.resolve(`salt://${file}`)) }), this.gpg);
   }
 
   /** Jinja then YAML for one SLS (no include processing): its IDs in Salt's high shape, plus `include`. */
@@ -97,7 +97,7 @@ export class Renderer {
       throw new RenderError(topFile, undefined, `top file: not found in the file roots (create ${topFile}, or name SLS files explicitly)`);
     }
     const parsed = renderThroughPipe(this.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'top file', {
-      jinja: () => this.jinja.render(topFile, { ...this.vars, ...fileVars(topFile) }),
+      jinja: () => this.jinja.render(topFile, { ...this.vars, ...fileVars(topFile, undefined, this.roots.resolve(`salt://${topFile}`)) }),
       yaml: (t) => parseSaltYaml(t, topFile),
       gpg: this.gpg,
     });

@@ -67,12 +67,13 @@ export function resolveInclude(entry: string, fromSls: string, fromFile: string)
  * `tpldir`, `tpldot`, and for an SLS `sls`, `slspath`, `sls_path`, `slsdotpath`, `slscolonpath`. There is no
  * `tplroot`: formulas set it themselves (`{%- set tplroot = tpldir.split('/')[0] %}`).
  */
-export function fileVars(file: string, sls?: string): Record<string, string> {
+export function fileVars(file: string, sls?: string, abs?: string | null): Record<string, string> {
   const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '.';
   const vars: Record<string, string> = {
     tplfile: file,
     tpldir: dir,
-    tplpath: file,
+    // Salt: the file's absolute path on the host that renders it (a minion's is in its file cache).
+    tplpath: abs ?? file,
     tpldot: dir === '.' ? '' : dir.replace(/\//g, '.'),
   };
   if (sls !== undefined) {
