@@ -30,7 +30,8 @@ export interface FastYaml {
 const GIVE_UP = Symbol('outside the fast subset');
 
 /** A mapping key: its property name, the offset after its `:`, and the key as Python has it (a str or an int). */
-type Key = [string, number, string | number];
+/** [the key as a str, the offset after its `:`, the key as Python has it (str or int), its identity in a Python dict]. */
+type Key = [string, number, string | number, string];
 
 const SPACE = 32;
 const HASH = 35;
@@ -263,6 +264,7 @@ class Reader {
     let key: string;
     let colon: number;
     let typed: number | undefined;
+    let identity: string | undefined;
     if (c0 === SQUOTE || c0 === DQUOTE) {
       const [s, end] = this.quoted(i);
       colon = this.skipSpaces(end);
@@ -287,9 +289,11 @@ class Reader {
       if (typeof v !== 'string' && top) throw GIVE_UP;
       key = String(v);
       if (int) typed = v;
+      // 1, 1.0 and True are one key in a Python dict.
+      if (typeof v === 'number' || typeof v === 'boolean') identity = `#${Number(v)}`;
     }
     if (colon - i > 1000 || key === '<<' || key === '__proto__') throw GIVE_UP;
-    return [key, colon + 1, typed ?? key];
+    return [key, colon + 1, typed ?? key, identity ?? key];
   }
 
   /** A scalar, `[]` or `{}` from offset i to the end of the current line. */
@@ -344,13 +348,16 @@ class Reader {
     const rec: EntryLines | undefined = depth <= 1 ? { keys: [], lines: [] } : undefined;
     if (rec) this.lines.set(obj, rec);
     const keys: unknown[] = [];
+    const seen = new Set<string>();
     let k = first;
     for (;;) {
       k ??= this.key(this.pos + n, depth === 0);
       if (!k) throw GIVE_UP;
-      const [key, after, typed] = k;
+      const [key, after, typed, identity] = k;
       k = undefined;
-      if (Object.prototype.hasOwnProperty.call(obj, key)) throw GIVE_UP; // the full reader names both lines
+      // A repeated key (as Python sees keys), or a str and an int printed alike: the full reader decides and names both lines.
+      if (seen.has(identity) || Object.prototype.hasOwnProperty.call(obj, key)) throw GIVE_UP;
+      seen.add(identity);
       if (rec) {
         rec.keys!.push(key);
         rec.lines.push(this.lineNo);

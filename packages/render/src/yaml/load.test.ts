@@ -104,6 +104,13 @@ describe('loadSaltYaml', () => {
     expect(() => loadSaltYaml('a:\n  b: 1\n  b: 2\n', 'x')).toThrow(/duplicate key 'b' on lines 2 and 3/);
   });
 
+  test('keys equal in Python are duplicates (1, 1.0 and true; Salt 3006.1: found conflicting ID), "1" and 1 are not', () => {
+    expect(() => loadSaltYaml('a: {1: x, true: y}\n', 'x')).toThrow(/duplicate key 'True' on lines 1 and 1/);
+    expect(() => loadSaltYaml('a:\n  1: x\n  1.0: y\n', 'x')).toThrow(/duplicate key '1.0' on lines 2 and 3/);
+    expect(() => loadSaltYaml('a:\n  0: x\n  false: y\n', 'x')).toThrow(/duplicate key 'False'/);
+    expect(loadSaltYaml('a:\n  "1": x\n  1: y\n', 'x')).toEqual({ a: { '1': 'y' } });
+  });
+
   test('syntax errors carry file and line', () => {
     let e: unknown;
     try {

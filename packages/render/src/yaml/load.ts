@@ -29,6 +29,19 @@ function keyString(n: unknown): string | undefined {
   return isScalar(n) ? String(n.value) : undefined;
 }
 
+/** A key's identity as a Python dict sees it: 1, 1.0 and True are one key; the string '1' is another. */
+function keyIdentity(n: unknown): string | undefined {
+  if (!isScalar(n)) return undefined;
+  const v = n.value;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `#${Number(v)}`;
+  return String(v);
+}
+
+/** The key as the error names it (Python's str of it). */
+function keyShown(n: Scalar): string {
+  return nonStringKey(n)?.key ?? String(n.value);
+}
+
 /** A key scalar Python would not read as str: how Python prints it and its type's name. */
 function nonStringKey(n: Scalar): { key: string; type: string } | undefined {
   const v = n.value;
@@ -53,7 +66,7 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
         const bad = nonString && nonStringKey(pair.key);
         if (bad) nonString.push({ ...bad, line: lineAt(pair.key as Node) });
       }
-      const key = keyString(pair.key);
+      const key = keyIdentity(pair.key);
       if (key !== undefined) {
         const line = lineAt(pair.key as Node);
         const first = seen.get(key);
@@ -61,7 +74,7 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
           throw new RenderError(
             file,
             line,
-            `YAML: duplicate ${top ? 'ID' : 'key'} '${key}' on lines ${first} and ${line} (${top ? 'state IDs must be unique; rename one or merge them' : 'remove or merge the repeated key'})`,
+            `YAML: duplicate ${top ? 'ID' : 'key'} '${keyShown(pair.key as Scalar)}' on lines ${first} and ${line} (${top ? 'state IDs must be unique; rename one or merge them' : 'remove or merge the repeated key'})`,
           );
         }
         seen.set(key, line);
