@@ -12,13 +12,22 @@ export interface OutOptions {
   stateOutput: StateOutput;
 }
 
+/** JSON indented by 4, with Python's `Infinity`, `-Infinity` and `NaN` for the floats JSON has no word for (Salt's json outputter prints them so). */
+function pyJson(v: unknown): string {
+  // A fresh random marker, so only the numbers are replaced (Math.random: loading crypto would slow every command).
+  const mark = `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  let special = false;
+  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? ((special = true), `${mark}${x}`) : x), 4);
+  return special ? text.replace(new RegExp(`"${mark}(Infinity|-Infinity|NaN)"`, 'g'), '$1') : text;
+}
+
 /** Format one or more minion returns keyed by minion id. */
 export function format(returns: Record<string, unknown>, preferred: OutName, o: OutOptions): string {
   const out = o.out ?? preferred;
   const p = palette(o.color);
   switch (out) {
     case 'json':
-      return JSON.stringify(returns, null, 4);
+      return pyJson(returns);
     case 'yaml':
       return toYaml(returns).trimEnd();
     case 'quiet':
