@@ -104,6 +104,14 @@ describe('loadSaltYaml', () => {
     expect(() => loadSaltYaml('a:\n  b: 1\n  b: 2\n', 'x')).toThrow(/duplicate key 'b' on lines 2 and 3/);
   });
 
+  test("PyYAML's scanner and constructor: anchor names of letters, digits, - and _; a plain << value is refused (Salt 3006.1 fails both)", () => {
+    expect(() => loadSaltYaml('a: &lt;b&gt;\n', 'x')).toThrow(/x:1: YAML: anchor name 'lt;b&gt;' may hold only letters/);
+    expect(() => loadSaltYaml('a: &ok-1_x v\nb: *ok-1_x\n', 'x')).not.toThrow();
+    expect(() => loadSaltYaml('a: <<\n', 'x')).toThrow(/x:1: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:merge'/);
+    expect(() => loadSaltYaml('a:\n  - <<\n', 'x')).toThrow(/x:2: YAML: could not determine a constructor/);
+    expect(loadSaltYaml("a: '<<'\nb: x << y\n", 'x')).toEqual({ a: '<<', b: 'x << y' });
+  });
+
   test('keys equal in Python are duplicates (1, 1.0 and true; Salt 3006.1: found conflicting ID), "1" and 1 are not', () => {
     expect(() => loadSaltYaml('a: {1: x, true: y}\n', 'x')).toThrow(/duplicate key 'True' on lines 1 and 1/);
     expect(() => loadSaltYaml('a:\n  1: x\n  1.0: y\n', 'x')).toThrow(/duplicate key '1.0' on lines 2 and 3/);

@@ -7,7 +7,7 @@
 import { RenderError, saltYamlTags } from '@brine/core';
 
 export { saltYamlTags };
-import { Lexer, LineCounter, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { reprFloat, withKeyOrder } from '../jinja/values';
 import { pyNumber } from '@brine/core';
 import { fastLineOf, readFastYaml } from './fast';
@@ -57,7 +57,19 @@ function nonStringKey(n: Scalar): { key: string; type: string } | undefined {
   return undefined;
 }
 
+/** PyYAML's scanner: an anchor or alias name is letters, digits, '-' and '_' (`&lt;` from an HTML-escaped value is not). */
+const ANCHOR_NAME = /^[0-9A-Za-z_-]+$/;
+
+function checkNames(node: unknown, file: string, lineAt: (n: Node) => number): void {
+  const anchor = (node as { anchor?: string } | null)?.anchor;
+  const name = anchor ?? (isAlias(node) ? node.source : undefined);
+  if (name !== undefined && !ANCHOR_NAME.test(name)) {
+    throw new RenderError(file, lineAt(node as Node), `YAML: ${anchor !== undefined ? 'anchor' : 'alias'} name '${name}' may hold only letters, digits, '-' and '_' (PyYAML: did not find expected alphabetic or numeric character; quote a value that starts with & or *)`);
+  }
+}
+
 function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top: boolean, nonString?: ParsedYaml['nonStringKeys']): void {
+  checkNames(node, file, lineAt);
   if (isMap(node)) {
     const seen = new Map<string, number>();
     for (const pair of node.items) {
@@ -83,7 +95,13 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
     }
   } else if (isSeq(node)) {
     for (const item of node.items) checkTree(item, file, lineAt, false);
-  } else if (isScalar(node)) pyScalar(node);
+  } else if (isScalar(node)) {
+    // A plain << is YAML 1.1's merge key: anywhere but a mapping's key, PyYAML's safe loader has no constructor for it.
+    if (node.type === 'PLAIN' && (node as Scalar & { source?: string }).source === '<<') {
+      throw new RenderError(file, lineAt(node as Node), "YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:merge' (a plain << is YAML's merge key; quote it: '<<')");
+    }
+    pyScalar(node);
+  }
 }
 
 function pyScalar(node: Scalar): void {
