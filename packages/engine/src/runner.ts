@@ -202,7 +202,8 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
             record(i, { result: true, changes: out.changes ?? {}, comment: out.comment ?? 'mod_watch ran' }, started);
           }
         } else {
-          record(i, { result: true, changes: {}, comment: fn.okComment?.(params) ?? `${chunk.state}.${chunk.fun} is already in the desired state` }, started);
+          const ok = (opts.test ? fn.testOkComment?.(params) : undefined) ?? fn.okComment?.(params);
+          record(i, { result: true, changes: {}, comment: ok ?? `${chunk.state}.${chunk.fun} is already in the desired state` }, started);
         }
         status[i] = 'done';
         return;

@@ -197,6 +197,8 @@ export interface StateFunction<P = unknown> {
   recheck?: boolean | ((p: P) => boolean);
   /** Comment for a converged state, e.g. `File /etc/x is in the correct state`. */
   okComment?(p: P): string;
+  /** Comment for a converged state in test mode, where Salt's differs from okComment (ini.options_present). */
+  testOkComment?(p: P): string;
   /** Comment for a pending change in test mode, e.g. `The file /etc/x is set to be changed`. */
   testComment?(p: P): string;
   /** The `changes` a dry run reports (default: the pending changes). Salt reports `{}` for some kinds (file.copy, cron). */

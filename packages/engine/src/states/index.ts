@@ -12,6 +12,7 @@ import { hostModule } from './host';
 import { sshAuthModule } from './ssh_auth';
 import { alternativesModule } from './alternatives';
 import { debconfModule } from './debconf';
+import { iniModule } from './ini';
 import { pkgModule } from './pkg';
 import { serviceModule } from './service';
 import { sysctlModule } from './sysctl';
@@ -19,7 +20,7 @@ import { testState } from './test';
 import { userModule } from './user';
 
 export const stateModules: Record<string, StateModule> = Object.fromEntries(
-  [fileModule, sysctlModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testState, cronModule, moduleModule, pkgrepoModule, archiveModule, mountModule, hostModule, sshAuthModule, alternativesModule, debconfModule].map((m) => [m.name, m]),
+  [fileModule, sysctlModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testState, cronModule, moduleModule, pkgrepoModule, archiveModule, mountModule, hostModule, sshAuthModule, alternativesModule, debconfModule, iniModule].map((m) => [m.name, m]),
 );
 
 /** Custom state modules (`_states/*.js`, loaded by @brine/modules' extensions): they override built-ins, as in Salt. */
