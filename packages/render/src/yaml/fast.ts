@@ -71,7 +71,7 @@ function plain(): Plain {
   const tags = (doc.schema.tags as ScalarTag[]).filter((t) => t.default === true && t.test && !('collection' in t && t.collection));
   const options = doc.options;
   plainResolver = (src) => {
-    if (src === '<<') throw GIVE_UP; // YAML 1.1's merge key as a value: the full reader refuses it, as PyYAML does
+    if (src === '<<' || src === '=') throw GIVE_UP; // YAML 1.1's merge and value keys: the full reader decides, as PyYAML does
     for (const tag of tags) {
       if (!tag.test!.test(src)) continue;
       let failed = false;

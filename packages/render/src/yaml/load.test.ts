@@ -110,6 +110,9 @@ describe('loadSaltYaml', () => {
     expect(() => loadSaltYaml('a: <<\n', 'x')).toThrow(/x:1: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:merge'/);
     expect(() => loadSaltYaml('a:\n  - <<\n', 'x')).toThrow(/x:2: YAML: could not determine a constructor/);
     expect(loadSaltYaml("a: '<<'\nb: x << y\n", 'x')).toEqual({ a: '<<', b: 'x << y' });
+    expect(() => loadSaltYaml('a: =\n', 'x')).toThrow(/x:1: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:value'/);
+    // As a key, PyYAML reads = as a str.
+    expect(loadSaltYaml('a:\n  =: x\n', 'x')).toEqual({ a: { '=': 'x' } });
   });
 
   test('keys equal in Python are duplicates (1, 1.0 and true; Salt 3006.1: found conflicting ID), "1" and 1 are not', () => {

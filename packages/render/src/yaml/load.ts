@@ -96,9 +96,12 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
   } else if (isSeq(node)) {
     for (const item of node.items) checkTree(item, file, lineAt, false);
   } else if (isScalar(node)) {
-    // A plain << is YAML 1.1's merge key: anywhere but a mapping's key, PyYAML's safe loader has no constructor for it.
-    if (node.type === 'PLAIN' && (node as Scalar & { source?: string }).source === '<<') {
-      throw new RenderError(file, lineAt(node as Node), "YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:merge' (a plain << is YAML's merge key; quote it: '<<')");
+    // A plain << or = is YAML 1.1's merge or value key: anywhere but a mapping's key, PyYAML's safe loader has no
+    // constructor for it.
+    const src = (node as Scalar & { source?: string }).source;
+    if (node.type === 'PLAIN' && (src === '<<' || src === '=')) {
+      const tag = src === '<<' ? 'merge' : 'value';
+      throw new RenderError(file, lineAt(node as Node), `YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:${tag}' (a plain ${src} is YAML's ${tag} key; quote it: '${src}')`);
     }
     pyScalar(node);
   }
