@@ -1,3 +1,4 @@
+import { typedKeys } from '../jinja/values';
 import { RenderError } from '@brine/core';
 import { loadSaltYaml, parseSaltYaml } from './load';
 import { yamlFlow } from './dump';
@@ -113,6 +114,12 @@ describe('loadSaltYaml', () => {
     expect(() => loadSaltYaml('a: =\n', 'x')).toThrow(/x:1: YAML: could not determine a constructor for the tag 'tag:yaml.org,2002:value'/);
     // As a key, PyYAML reads = as a str.
     expect(loadSaltYaml('a:\n  =: x\n', 'x')).toEqual({ a: { '=': 'x' } });
+  });
+
+  test("a None key (~:) is 'null' in the data, as Python's json prints it, and None for templates", () => {
+    const d = loadSaltYaml('a:\n  ~: x\n  b: 2\n', 'x') as { a: Record<string, unknown> };
+    expect(Object.keys(d.a)).toEqual(['null', 'b']);
+    expect(typedKeys(d.a)).toEqual([null, 'b']);
   });
 
   test('keys equal in Python are duplicates (1, 1.0 and true; Salt 3006.1: found conflicting ID), "1" and 1 are not', () => {

@@ -252,17 +252,30 @@ export function parseFull(source: string, file: string): ParsedYaml {
  * another (integer-like keys first): templates then iterate it as Python does. A mapping with a merge key (`<<`)
  * or a key that is not a scalar is left as it is.
  */
+/** Rename a property in place, keeping the object's order. */
+function renameKey(o: Record<string, unknown>, from: string, to: string): void {
+  if (!Object.prototype.hasOwnProperty.call(o, from) || Object.prototype.hasOwnProperty.call(o, to)) return;
+  const entries = Object.entries(o);
+  for (const [k] of entries) delete o[k];
+  for (const [k, v] of entries) o[k === from ? to : k] = v;
+}
+
 function markKeyOrder(node: unknown, js: unknown, seen: Set<unknown>): void {
   if (typeof js !== 'object' || js === null || seen.has(node)) return;
   seen.add(node);
   if (isMap(node) && !Array.isArray(js)) {
     const keys: unknown[] = [];
+    let nullKey = false;
     for (const it of node.items) {
       const k = keyString(it.key);
       if (k === undefined || k === '<<') return;
       const int = isScalar(it.key) && nonStringKey(it.key)?.type === 'int' && Number.isSafeInteger(Number(k));
-      keys.push(int ? Number(k) : k);
+      const none = isScalar(it.key) && it.key.value === null;
+      nullKey ||= none;
+      keys.push(int ? Number(k) : none ? null : k);
     }
+    // A None key (`~:`): `yaml` names it '', Python's json output 'null' (and templates see None).
+    if (nullKey) renameKey(js as Record<string, unknown>, '', 'null');
     withKeyOrder(js, keys);
     node.items.forEach((it, i) => markKeyOrder(it.value, (js as Record<string, unknown>)[String(keys[i])], seen));
   } else if (isSeq(node) && Array.isArray(js)) {
