@@ -13,6 +13,7 @@ import { sshAuthModule } from './ssh_auth';
 import { alternativesModule } from './alternatives';
 import { debconfModule } from './debconf';
 import { iniModule } from './ini';
+import { environModule } from './environ';
 import { pkgModule } from './pkg';
 import { serviceModule } from './service';
 import { sysctlModule } from './sysctl';
@@ -20,7 +21,7 @@ import { testState } from './test';
 import { userModule } from './user';
 
 export const stateModules: Record<string, StateModule> = Object.fromEntries(
-  [fileModule, sysctlModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testState, cronModule, moduleModule, pkgrepoModule, archiveModule, mountModule, hostModule, sshAuthModule, alternativesModule, debconfModule, iniModule].map((m) => [m.name, m]),
+  [fileModule, sysctlModule, cmdModule, pkgModule, serviceModule, userModule, groupModule, testState, cronModule, moduleModule, pkgrepoModule, archiveModule, mountModule, hostModule, sshAuthModule, alternativesModule, debconfModule, iniModule, environModule].map((m) => [m.name, m]),
 );
 
 /** Custom state modules (`_states/*.js`, loaded by @brine/modules' extensions): they override built-ins, as in Salt. */
