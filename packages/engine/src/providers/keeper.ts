@@ -30,6 +30,8 @@ export interface KeeperSpec {
   startLimitIntervalMs: number;
   stopSignal: string;
   stopTimeoutMs: number;
+  /** The keeper takes this scheduling priority before it starts the daemon, which inherits it (Nice=). */
+  nice?: number;
 }
 
 /** What the keeper writes to its state file. */
@@ -66,6 +68,7 @@ export function keeperSpec(name: string, def: ServiceDef, runDir: string): Keepe
     startLimitIntervalMs: def.startLimitIntervalMs,
     stopSignal: def.stopSignal,
     stopTimeoutMs: def.stopTimeoutMs,
+    ...(def.nice !== undefined ? { nice: def.nice } : {}),
   };
 }
 
@@ -83,6 +86,8 @@ const spec = JSON.parse(process.argv[1]);
 process.title = 'brine-keeper ' + spec.name;
 let child = null, stopping = false, starts = [], launches = 0, restarts = 0, lastExit = null, timer = null;
 const say = (m) => process.stderr.write(new Date().toISOString() + ' brine-keeper[' + process.pid + '] ' + spec.name + ': ' + m + '\n');
+// Nice=: the daemon and every thread it starts inherit the priority of the thread that forks it (this one).
+if (typeof spec.nice === 'number') { try { require('os').setPriority(spec.nice); } catch (e) { say('nice ' + spec.nice + ': ' + e.message); } }
 function put(file, text) {
   const tmp = file + '.' + process.pid + '.tmp';
   try { fs.writeFileSync(tmp, text, { mode: 0o644 }); fs.renameSync(tmp, file); } catch (e) { say('cannot write ' + file + ': ' + e.message); }

@@ -145,6 +145,17 @@ describe('supervisor', () => {
     expect(gone(pid1!)).toBe(true);
   }, 30_000);
 
+  it('nice: the daemon runs at that scheduling priority (Nice=), its threads too', async () => {
+    const out = path.join(tmp, 'out-nice');
+    define('n', { command: [process.execPath, path.join(tmp, 'daemon.js'), out], nice: -7 });
+    await sup.start('n', writer);
+    const pid = (await sup.pid('n', reader))!;
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    expect(niceOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(-7);
+    for (const t of require('fs').readdirSync(`/proc/${pid}/task`) as string[]) expect(niceOf(readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8'))).toBe(-7);
+    await sup.stop('n', writer);
+  }, 30_000);
+
   it('enable/disable use a marker file', async () => {
     define('e', { command: 'sleep 100' });
     await sup.enable('e', writer);
@@ -217,6 +228,8 @@ describe('restart policy in the service definition', () => {
     expect(d).toMatchObject({ restart: 'always', restartSecMs: 500, startLimitBurst: 3, startLimitIntervalMs: 20000 });
     expect(parseServiceDef('f', 'command: x\n', 'x', '/r')).toMatchObject({ restart: 'on-failure', restartSecMs: 100, startLimitBurst: 5, startLimitIntervalMs: 10000 });
     expect(parseServiceDef('f', 'command: x\nrestart: no\n', 'x', '/r').restart).toBe('no');
+    expect(parseServiceDef('f', 'command: x\nnice: -10\n', 'x', '/r').nice).toBe(-10);
+    expect(() => parseServiceDef('f', 'command: x\nnice: -30\n', 'x', '/r')).toThrow('f:2: nice: expected an integer from -20 to 19, got -30');
   });
 
   it('an unknown restart policy (or a bad number) fails with file:line', async () => {

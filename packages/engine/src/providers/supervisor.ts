@@ -13,6 +13,7 @@
  *   restart_sec: 0.1                              # seconds before a restart (RestartSec=)
  *   start_limit_burst: 5                          # at most 5 starts ...
  *   start_limit_interval: 10                      # ... within 10 s, then give up (StartLimitBurst/IntervalSec=)
+ *   nice: -10                                     # scheduling priority, -20..19 (Nice=): a latency-critical daemon
  * Enabled = the marker `<servicesDir>/<name>.enabled` exists. Output goes to `<runDir>/<name>.log`.
  * Every service runs under its own keeper (keeper.ts: a small process in its own session that restarts it per
  * the policy and outlives the minion); the keeper's pid is in `<runDir>/<name>.keeper.pid`, its state in
@@ -53,6 +54,8 @@ export interface ServiceDef {
   restartSecMs: number;
   startLimitBurst: number;
   startLimitIntervalMs: number;
+  /** Scheduling priority (-20..19), as systemd's Nice=; undefined leaves the keeper's. */
+  nice?: number;
 }
 
 /** The defaults of a definition without restart keys (systemd's RestartSec and start limit; on-failure, not no). */
@@ -73,7 +76,7 @@ function signal(file: string, field: string, v: unknown, dflt: NodeJS.Signals): 
 
 /** A change of any of these needs a new daemon (and keeper): a reload signal cannot apply it. */
 const launchSignature = (def: ServiceDef): string =>
-  JSON.stringify({ argv: def.argv, env: def.env, cwd: def.cwd ?? null, restart: [def.restart, def.restartSecMs, def.startLimitBurst, def.startLimitIntervalMs] });
+  JSON.stringify({ argv: def.argv, env: def.env, cwd: def.cwd ?? null, nice: def.nice ?? null, restart: [def.restart, def.restartSecMs, def.startLimitBurst, def.startLimitIntervalMs] });
 
 /** Parse a service definition (YAML text). */
 export function parseServiceDef(file: string, text: string, name: string, runDir: string): ServiceDef {
@@ -140,7 +143,14 @@ export function parseServiceDef(file: string, text: string, name: string, runDir
     restartSecMs: Math.round(seconds('restart_sec', RESTART_DEFAULTS.restartSec) * 1000),
     startLimitBurst: burst as number,
     startLimitIntervalMs: Math.round(seconds('start_limit_interval', RESTART_DEFAULTS.startLimitInterval, 0.001) * 1000),
+    nice: niceOf(at('nice'), d['nice']),
   };
+}
+
+function niceOf(where: string, v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < -20 || v > 19) throw new Error(`${where}: nice: expected an integer from -20 to 19, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 /** The program whose basename must match /proc/<pid>/cmdline's argv[0], /proc/<pid>/exe or /proc/<pid>/comm. */
