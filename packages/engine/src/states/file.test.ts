@@ -284,7 +284,7 @@ describe('registry', () => {
   it('finds every state function and nothing else', () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { getStateFunction, stateModules } = require('./index') as typeof import('./index');
-    expect(Object.keys(stateModules).sort()).toEqual(['archive', 'cmd', 'cron', 'file', 'group', 'host', 'module', 'mount', 'pkg', 'pkgrepo', 'service', 'ssh_auth', 'sysctl', 'test', 'user']);
+    expect(Object.keys(stateModules).sort()).toEqual(['alternatives', 'archive', 'cmd', 'cron', 'debconf', 'environ', 'file', 'group', 'host', 'ini', 'module', 'mount', 'pkg', 'pkgrepo', 'service', 'ssh_auth', 'sysctl', 'test', 'user']);
     expect(getStateFunction('file', 'managed')).toBe(managed);
     expect(getStateFunction('file', 'toString')).toBeUndefined();
     expect(getStateFunction('constructor', 'x')).toBeUndefined();
