@@ -60,6 +60,11 @@ class AskingMine implements MineView {
 /** The running job's cancellation (ToJob `cancel`). */
 let current: AbortController | undefined;
 
+function restoreEnv(saved: NodeJS.ProcessEnv): void {
+  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
+}
+
 async function run(job: JobSpec): Promise<void> {
   // Logs go to the daemon's log.
   const log = new SinkLogger((level, msg, meta) => send({ kind: 'log', level, msg, meta }));
@@ -79,10 +84,15 @@ async function run(job: JobSpec): Promise<void> {
     signal: controller.signal,
   };
   let outcome;
+  // A job's environment changes (environ.setenv) end with the job, as they do in Salt's forked job process: this
+  // process runs the next job too.
+  const environ = { ...process.env };
   try {
     outcome = await callFunction(job.fun, job.args, job.kwargs, env);
   } catch (e) {
     outcome = failed(job.fun, e, log);
+  } finally {
+    restoreEnv(environ);
   }
   if (current === controller) current = undefined;
   send({ kind: 'done', outcome, rss: process.memoryUsage().rss });

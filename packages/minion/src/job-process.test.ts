@@ -50,3 +50,17 @@ test('an error in the job is its outcome; a job process that dies is reported, n
   expect(killed.ret).toMatch(/cmd\.run: the job process ended \(signal SIGKILL\) before returning a result/);
   expect(log.lines.some((l) => l.level === 'error' && l.msg === 'job process ended without a result')).toBe(true);
 });
+
+test("a job's environ.setenv ends with the job: the next job in the same (warm) process does not see it", async () => {
+  fs.writeFileSync(path.join(roots, 'envset.sls'), "e:\n  environ.setenv:\n    - name: BRINE_JOB_ENV\n    - value: set-by-job-1\nshow:\n  cmd.run:\n    - name: 'echo ${BRINE_JOB_ENV-unset}'\n");
+  const log = new MemoryLogger();
+  const mine = async () => ({});
+  const first = await runInJobProcess(spec('state.sls', ['envset']), { log, mine });
+  expect(JSON.stringify(first.ret)).toContain('"stdout":"set-by-job-1"');
+  const second = await runInJobProcess(spec('cmd.run', ['echo ${BRINE_JOB_ENV-unset}']), { log, mine });
+  expect(second.ret).toBe('unset');
+  // the same job process ran both
+  const pids = log.lines.filter((l) => l.msg === 'job process started').map((l) => (l.meta as { pid?: number } | undefined)?.pid);
+  expect(pids).toHaveLength(2);
+  expect(pids[1]).toBe(pids[0]);
+});

@@ -67,7 +67,7 @@ export function compilePillar(o: PillarOptions): Dict {
     log.debug('pillar: no top.sls in the pillar roots; pillar is empty');
     return {};
   }
-  const top = renderThroughPipe(o.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'pillar top file', { jinja: () => jinja.render(topFile, vars(topFile)), yaml: (t) => parseSaltYaml(t, topFile), gpg });
+  const top = renderThroughPipe(o.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'pillar top file', { jinja: () => jinja.render(topFile, vars(topFile)), yaml: (t) => parseSaltYaml(t, topFile, 'data'), gpg });
   const matches = matchTopData(top.data, topFile, top.lineOf, { id: o.id, grains: o.grains, pillar: {} }, opts['nodegroups'] as never, log);
 
   // Salt's render_pillar / render_pstate (salt/pillar/__init__.py). `mods`: each SLS's own data (without what it
@@ -91,7 +91,7 @@ export function compilePillar(o: PillarOptions): Dict {
     const parsed = renderThroughPipe(found.text, found.file, `pillar SLS ${sls}`, {
       jinja: () => jinja.render(found.file, { ...vars(found.file, sls), ...defaults }),
       yaml: (text) => {
-        const p = parseSaltYaml(text, found.file);
+        const p = parseSaltYaml(text, found.file, 'data');
         // Keys as Python sees them (a mapping with int or bool keys keeps them), floats that stay floats.
         if (isDict(p.data)) p.data = loadTemplateYaml(text, found.file, 'data');
         return p;

@@ -98,7 +98,7 @@ export class Renderer {
     }
     const parsed = renderThroughPipe(this.roots.read(topFile)?.toString('utf8') ?? '', topFile, 'top file', {
       jinja: () => this.jinja.render(topFile, { ...this.vars, ...fileVars(topFile, undefined, this.roots.resolve(`salt://${topFile}`)) }),
-      yaml: (t) => parseSaltYaml(t, topFile),
+      yaml: (t) => parseSaltYaml(t, topFile, 'data'),
       gpg: this.gpg,
     });
     const subject = { id: this.ctx.id, grains: this.ctx.grains, pillar: this.ctx.pillar };

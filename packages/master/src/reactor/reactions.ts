@@ -124,7 +124,7 @@ export function renderReactions(ref: string, tag: string, data: Dict, roots: Fil
     // Salt renders a reactor file through its render pipe (#!yaml, #!jinja|json...), jinja|yaml by default.
     parsed = renderThroughPipe(text, ref, `reactor SLS ${ref}`, {
       jinja: () => renderer.renderTemplate(text, ref, { tag, data }),
-      yaml: (t) => parseSaltYaml(t, ref),
+      yaml: (t) => parseSaltYaml(t, ref, 'data'),
       gpg: gpgOptions(opts),
     });
   } catch (e) {

@@ -120,16 +120,19 @@ function firstLine(message: string): string {
  * Parse with Salt's rules; throws RenderError(file, line) on any YAML problem. The common block subset goes
  * through the fast reader (fast.ts), which gives the same data or gives up; everything else through `yaml`.
  */
-export function parseSaltYaml(text: string, file: string): ParsedYaml {
+export function parseSaltYaml(text: string, file: string, kind: YamlKind = 'sls'): ParsedYaml {
   const fast = readFastYaml(text);
-  if (!fast) return parseFull(text, file);
+  if (!fast) return parseFull(text, file, kind);
   let full: ParsedYaml | undefined;
   return {
     data: fast.data,
     nonStringKeys: [], // the fast reader gives up on a top-level key that is not a str
-    lineOf: (path) => fastLineOf(fast, path, () => (full ??= parseFull(text, file)).lineOf(path)),
+    lineOf: (path) => fastLineOf(fast, path, () => (full ??= parseFull(text, file, kind)).lineOf(path)),
   };
 }
+
+/** What the file is: an SLS, whose top-level keys are state IDs, or other data (pillar, top files, reactions). */
+export type YamlKind = 'sls' | 'data';
 
 /**
  * PyYAML, which Salt reads YAML with, skips only spaces between tokens: a tab used as indentation, before a comment,
@@ -199,7 +202,7 @@ export function pyYamlDocument(source: string, file: string): { doc: Document; l
 }
 
 /** The `yaml` package alone (the fast reader is tested against it). */
-export function parseFull(source: string, file: string): ParsedYaml {
+export function parseFull(source: string, file: string, kind: YamlKind = 'sls'): ParsedYaml {
   const { doc, lc } = pyYamlDocument(source, file);
   const lineAtOffset = (off: number): number => lc.linePos(off).line;
   if (doc.errors.length > 0) {
@@ -208,7 +211,7 @@ export function parseFull(source: string, file: string): ParsedYaml {
   }
   const lineAt = (n: Node): number => lineAtOffset(n.range?.[0] ?? 0);
   const nonStringKeys: ParsedYaml['nonStringKeys'] = [];
-  checkTree(doc.contents, file, lineAt, true, nonStringKeys);
+  checkTree(doc.contents, file, lineAt, kind === 'sls', nonStringKeys);
   const data = doc.toJS({ maxAliasCount: -1 }) as unknown;
   markKeyOrder(doc.contents, data, new Set());
   // Each map's keys indexed on first use: an SLS asks for every top-level ID's line.
