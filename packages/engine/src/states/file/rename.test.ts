@@ -1,5 +1,5 @@
 /** file.rename on real files; comments and changes as Salt 3006.1 gave them for the same steps. */
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chunk, converge, kit } from '../testkit';
@@ -44,4 +44,32 @@ it('expands ~ and $VAR as Salt does; a relative name is refused', async () => {
   writeFileSync(at('v'), 'v');
   expect(await step('$BRINE_RENAME_DIR/v2', { source: '${BRINE_RENAME_DIR}/v' })).toEqual({ changes: { [at('v2')]: at('v') }, comment: `Moved "${at('v')}" to "${at('v2')}"` });
   expect(() => rename.parse('file.rename:x', { source: '/a' }, chunk('file', 'rename', 'rel/x', { source: '/a' }))).toThrow('Specified file rel/x is not an absolute path');
+});
+
+it('moves a file across filesystems (tmpfs -> here) keeping its mode; force never loses the target when the move fails', async () => {
+  const shm = mkdtempSync('/dev/shm/brine-rename-');
+  try {
+    const src = path.join(shm, 'src.txt');
+    writeFileSync(src, 'across');
+    chmodSync(src, 0o640);
+    writeFileSync(at('dest.txt'), 'old');
+    expect(await step(at('dest.txt'), { source: src, force: true })).toEqual({ changes: { [at('dest.txt')]: src }, comment: `Moved "${src}" to "${at('dest.txt')}"` });
+    expect(readFileSync(at('dest.txt'), 'utf8')).toBe('across');
+    expect(statSync(at('dest.txt')).mode & 0o777).toBe(0o640);
+    expect(existsSync(src)).toBe(false);
+    // A directory is not copied across filesystems: the move fails and the file target is still there.
+    mkdirSync(path.join(shm, 'd'));
+    writeFileSync(at('keep.txt'), 'keep');
+    const move = step(at('keep.txt'), { source: path.join(shm, 'd'), force: true });
+    if (statSync(shm).dev !== statSync(dir).dev) {
+      await expect(move).rejects.toThrow(/Failed to move/);
+      expect(readFileSync(at('keep.txt'), 'utf8')).toBe('keep');
+      expect(readdirSync(dir).filter((f) => f.includes('brine-old'))).toEqual([]);
+    } else {
+      await move;
+      expect(statSync(at('keep.txt')).isDirectory()).toBe(true);
+    }
+  } finally {
+    rmSync(shm, { recursive: true, force: true });
+  }
 });

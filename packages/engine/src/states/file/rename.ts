@@ -7,7 +7,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type LowChunk } from '@brine/core';
-import type { ApplyContext, CheckContext, StateFunction } from '../../types';
+import type { ApplyContext, CheckContext, FileInfo, HostWriter, StateFunction } from '../../types';
 import { optBool, optStr, type Args } from '../util';
 
 export interface RenameParams {
@@ -34,6 +34,24 @@ function parse(ref: string, args: Args, chunk: LowChunk): RenameParams {
   return { name, source: expand(source), force: optBool(ref, args, 'force') ?? false, makedirs: optBool(ref, args, 'makedirs') ?? false };
 }
 
+/**
+ * shutil.move: a rename, or on another filesystem (EXDEV) a copy of the file written atomically beside the target
+ * (mode and owner kept), then the source removed. A directory is not copied across filesystems: that fails, before
+ * anything is removed.
+ */
+async function moveAcross(host: HostWriter, from: string, to: string, info: FileInfo | null): Promise<void> {
+  try {
+    await host.rename(from, to);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV' || info?.type !== 'file') throw e;
+  }
+  const data = await host.readFile(from);
+  if (data === null) throw new Error(`${from} vanished`);
+  await host.writeFileAtomic(to, data, { mode: info.mode, uid: info.uid, gid: info.gid });
+  await host.remove(from);
+}
+
 export const rename: StateFunction<RenameParams> = {
   parse,
   async check(p, ctx: CheckContext) {
@@ -44,21 +62,28 @@ export const rename: StateFunction<RenameParams> = {
   },
   async apply(p, pending, ctx: ApplyContext) {
     const host = ctx.host;
-    if (await host.lstat(p.name)) await host.remove(p.name);
     const dir = path.dirname(p.name);
     if ((await host.stat(dir))?.type !== 'directory') {
       if (!p.makedirs) throw new Error(`The target directory ${dir} is not present`);
       await host.mkdir(dir, { recursive: true });
     }
-    const link = (await host.lstat(p.source))?.type === 'symlink' ? await host.readlink(p.source) : null;
+    const src = await host.lstat(p.source);
+    const dest = await host.lstat(p.name);
+    // A file or link replaces a file or link in one rename. A directory on either side needs the target out of the
+    // way first (Salt deletes it): it is set aside and deleted only once the move has worked, else put back.
+    const aside = dest && (dest.type === 'directory' || src?.type === 'directory') ? `${p.name}.brine-old-${process.pid}-${Date.now()}` : null;
+    if (aside) await host.rename(p.name, aside);
     try {
-      if (link !== null) {
-        await host.symlink(link, p.name);
+      if (src?.type === 'symlink') {
+        const link = await host.readlink(p.source);
+        await host.symlink(link!, p.name);
         await host.remove(p.source);
-      } else await host.rename(p.source, p.name);
-    } catch {
-      throw new Error(`Failed to move "${p.source}" to "${p.name}"`);
+      } else await moveAcross(host, p.source, p.name, src);
+    } catch (e) {
+      if (aside) await host.rename(aside, p.name);
+      throw new Error(`Failed to move "${p.source}" to "${p.name}"${(e as Error).message ? `: ${(e as Error).message}` : ''}`);
     }
+    if (aside) await host.remove(aside);
     return { changes: pending, comment: `Moved "${p.source}" to "${p.name}"` };
   },
   okComment: (p) => (p.status === 'kept' ? `The target file "${p.name}" exists and will not be overwritten` : `Source file "${p.source}" has already been moved out of place`),
