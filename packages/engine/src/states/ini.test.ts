@@ -1,5 +1,5 @@
 /** ini.options_present: files, changes and comments recorded from Salt 3006.1 on the same files and arguments. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { iniModule } from './ini';
@@ -42,4 +42,14 @@ it('a space separator, strict, and a converged file', async () => {
   expect(strict.outcome!.changes).toEqual({ main: { key1: { before: 'v', after: 'changed' }, key9: { before: 'gone', after: null } } });
   expect(strict.bytes).toBe('[main]\nkey1 = changed\n# note\n\n[keep]\nk = 1\n');
   expect(await run('[main]\nkey1 = value1\n', { sections: { main: { key1: 'value1' } } })).toEqual({ test: 'Unchanged key key1 in section main.\n', ok: 'No anomaly detected', bytes: '[main]\nkey1 = value1\n' });
+});
+
+it('writes through a symlink (the link stays a link), as Salt does', async () => {
+  writeFileSync(path.join(dir, 'real.ini'), '[s]\nk = 1\n');
+  symlinkSync('real.ini', path.join(dir, 'link.ini'));
+  const k = kit();
+  const c = chunk('ini', 'options_present', path.join(dir, 'link.ini'), { sections: { s: { k: 2 } } });
+  expect((await converge(k, present, c)).outcome.changes).toEqual({ s: { k: { before: '1', after: '2' } } });
+  expect(lstatSync(path.join(dir, 'link.ini')).isSymbolicLink()).toBe(true);
+  expect(readFileSync(path.join(dir, 'real.ini'), 'utf8')).toBe('[s]\nk = 2\n');
 });

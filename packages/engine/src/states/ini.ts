@@ -8,6 +8,7 @@
  */
 import { isDict, StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction, StateModule } from '../types';
+import { followLink } from './file/common';
 import { parseIni, renderIni, type IniSection } from './ini-file';
 import { absPath, optBool, optStr, type Args } from './util';
 
@@ -33,9 +34,11 @@ function parse(ref: string, args: Args, chunk: LowChunk): IniParams {
   };
 }
 
-async function read(p: IniParams, host: HostReader): Promise<{ text: string | null; ini: IniSection }> {
-  const text = (await host.readFile(p.name))?.toString('utf8') ?? null;
-  return { text, ini: parseIni(text, p.separator) };
+/** The file (through a symlink, which Salt's open() follows: the link stays a link) and its model. */
+async function read(p: IniParams, host: HostReader): Promise<{ target: string; ini: IniSection }> {
+  const target = await followLink(host, p.name);
+  const text = (await host.readFile(target))?.toString('utf8') ?? null;
+  return { target, ini: parseIni(text, p.separator) };
 }
 
 /** The run Salt's options_present makes (each set_option and remove_option in its order) on one model of the file. */
@@ -83,9 +86,9 @@ export const optionsPresent: StateFunction<IniParams> = {
     return r.changes;
   },
   async apply(p, _pending, ctx: ApplyContext) {
-    const { ini } = await read(p, ctx.host);
+    const { target, ini } = await read(p, ctx.host);
     const { changes } = plan(p, ini);
-    if (Object.keys(changes).length) await ctx.host.writeFileAtomic(p.name, renderIni(ini));
+    if (Object.keys(changes).length) await ctx.host.writeFileAtomic(target, renderIni(ini));
     return { changes, comment: Object.keys(changes).length ? 'Changes take effect' : 'No anomaly detected' };
   },
   okComment: () => 'No anomaly detected',
