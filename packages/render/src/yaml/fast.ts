@@ -290,11 +290,12 @@ class Reader {
       if (typeof v !== 'string' && top) throw GIVE_UP;
       key = String(v);
       if (int) typed = v;
-      // 1, 1.0 and True are one key in a Python dict.
-      if (typeof v === 'number' || typeof v === 'boolean') identity = `#${Number(v)}`;
+      // 1, 1.0 and True are one key in a Python dict (a NaN key, never equal to itself, goes to the full reader).
+      if (typeof v === 'number' && Number.isNaN(v)) throw GIVE_UP;
+      if (typeof v === 'number' || typeof v === 'boolean') identity = `n:${Number(v)}`;
     }
     if (colon - i > 1000 || key === '<<' || key === '__proto__') throw GIVE_UP;
-    return [key, colon + 1, typed ?? key, identity ?? key];
+    return [key, colon + 1, typed ?? key, identity ?? `s:${key}`];
   }
 
   /** A scalar, `[]` or `{}` from offset i to the end of the current line. */

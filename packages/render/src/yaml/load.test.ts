@@ -127,6 +127,10 @@ describe('loadSaltYaml', () => {
     expect(() => loadSaltYaml('a:\n  1: x\n  1.0: y\n', 'x')).toThrow(/duplicate key '1.0' on lines 2 and 3/);
     expect(() => loadSaltYaml('a:\n  0: x\n  false: y\n', 'x')).toThrow(/duplicate key 'False'/);
     expect(loadSaltYaml('a:\n  "1": x\n  1: y\n', 'x')).toEqual({ a: { '1': 'y' } });
+    // Keys Python keeps apart: the string '#1' and 1, the string 'null' and None, two NaNs.
+    expect(() => loadSaltYaml("a: {'n:1': x, 1: y}\n", 'x')).not.toThrow();
+    expect(() => loadSaltYaml("a:\n  'null': x\n  ~: y\n", 'x')).not.toThrow();
+    expect(() => loadSaltYaml('a:\n  .nan: x\n  .NaN: y\n', 'x')).not.toThrow();
   });
 
   test('syntax errors carry file and line', () => {

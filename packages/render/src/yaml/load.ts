@@ -29,12 +29,18 @@ function keyString(n: unknown): string | undefined {
   return isScalar(n) ? String(n.value) : undefined;
 }
 
-/** A key's identity as a Python dict sees it: 1, 1.0 and True are one key; the string '1' is another. */
+/**
+ * A key's identity as a Python dict sees it: 1, 1.0 and True are one key; the string '1', None and each NaN (never
+ * equal to itself) are others. undefined: not a key to compare.
+ */
+let nanKeys = 0;
 function keyIdentity(n: unknown): string | undefined {
   if (!isScalar(n)) return undefined;
   const v = n.value;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `#${Number(v)}`;
-  return String(v);
+  if (typeof v === 'number' && Number.isNaN(v)) return `nan:${nanKeys++}`;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `n:${Number(v)}`;
+  if (v === null || v === undefined) return 'none';
+  return `s:${String(v)}`;
 }
 
 /** The key as the error names it (Python's str of it). */
