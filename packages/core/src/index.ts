@@ -7,3 +7,4 @@ export * from './fileroots';
 export * from './yaml-tags';
 export * from './yaml-numbers';
 export * from './fsutil';
+export * from './pystr';

@@ -3,11 +3,9 @@
  * state kind's helpers: the texts Salt returns (a command's output, or its error text), False for a missing link.
  */
 import { UsageError } from '@brine/core';
-import { ALTERNATIVES_CMD, altCurrent, altDisplay, altExists, altRun, LocalHostReader, LocalHostWriter } from '@brine/engine';
-import { arg, type ExecFn, type ExecModule } from './types';
-
-const reader = new LocalHostReader();
-const writer = new LocalHostWriter();
+import { ALTERNATIVES_CMD, altCurrent, altDisplay, altExists, altRun } from '@brine/engine';
+import { CancellableWriter } from './exec';
+import { arg, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 function need(fun: string, args: unknown[], kwargs: Record<string, unknown>, names: string[]): string[] {
   return names.map((n, i) => {
@@ -17,24 +15,27 @@ function need(fun: string, args: unknown[], kwargs: Record<string, unknown>, nam
   });
 }
 
-const fn = (names: string[], body: (v: string[]) => Promise<unknown>) => (fun: string): ExecFn => async (args, kwargs) => body(need(fun, args, kwargs, names));
+/** The host the job's commands run on: `saltutil.kill_job` stops them. */
+type Host = CancellableWriter;
+const fn = (names: string[], body: (v: string[], host: Host) => Promise<unknown>) => (fun: string): ExecFn => async (args, kwargs, env: ExecEnv) =>
+  body(need(fun, args, kwargs, names), new CancellableWriter(env.signal));
 
 const table: Record<string, (fun: string) => ExecFn> = {
-  display: fn(['name'], ([name]) => altDisplay(name!, reader)),
-  show_current: fn(['name'], ([name]) => altCurrent(name!, reader)),
+  display: fn(['name'], ([name], host) => altDisplay(name!, host)),
+  show_current: fn(['name'], ([name], host) => altCurrent(name!, host)),
   /** The master link, from `--query` (Salt reads it so on Debian). */
-  show_link: fn(['name'], async ([name]) => {
-    const r = await reader.probe([ALTERNATIVES_CMD, '--query', name!]);
+  show_link: fn(['name'], async ([name], host) => {
+    const r = await host.probe([ALTERNATIVES_CMD, '--query', name!]);
     if (r.code > 0 && r.stderr !== '') return false;
     const line = r.stdout.split('\n\n', 1)[0]!.split('\n').find((l) => l.startsWith('Link:'));
     return line ? line.split(':').slice(1).join(':').trim() : false;
   }),
-  check_exists: fn(['name', 'path'], ([name, path]) => altExists(name!, path!, reader)),
-  check_installed: fn(['name', 'path'], async ([name, path]) => (await altCurrent(name!, reader)) === path),
-  install: fn(['name', 'link', 'path', 'priority'], ([name, link, path, priority]) => altRun(['--install', link!, name!, path!, priority!], writer, 'stderr')),
-  remove: fn(['name', 'path'], ([name, path]) => altRun(['--remove', name!, path!], writer)),
-  auto: fn(['name'], ([name]) => altRun(['--auto', name!], writer)),
-  set: fn(['name', 'path'], ([name, path]) => altRun(['--set', name!, path!], writer)),
+  check_exists: fn(['name', 'path'], ([name, path], host) => altExists(name!, path!, host)),
+  check_installed: fn(['name', 'path'], async ([name, path], host) => (await altCurrent(name!, host)) === path),
+  install: fn(['name', 'link', 'path', 'priority'], ([name, link, path, priority], host) => altRun(['--install', link!, name!, path!, priority!], host, 'stderr')),
+  remove: fn(['name', 'path'], ([name, path], host) => altRun(['--remove', name!, path!], host)),
+  auto: fn(['name'], ([name], host) => altRun(['--auto', name!], host)),
+  set: fn(['name', 'path'], ([name, path], host) => altRun(['--set', name!, path!], host)),
 };
 
 export const alternativesModule: ExecModule = {

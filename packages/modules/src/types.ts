@@ -93,16 +93,8 @@ export class InvalidArgumentsError extends UsageError {
   }
 }
 
-/** A value as Python's str() prints it (the `key=value` of Salt's invalid_kwargs message). */
-export function pyStr(v: unknown, nested = false): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return nested ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v;
-  if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`;
-  if (isDict(v)) return `{${Object.entries(v).map(([k, x]) => `${pyStr(k, true)}: ${pyStr(x, true)}`).join(', ')}}`;
-  return String(v);
-}
+export { pyStr } from '@brine/core';
+import { pyStr } from '@brine/core';
 
 /** Refuse keyword arguments outside `accepted`, ignoring the `__pub_*` (any `__`) publication data. */
 export function checkKwargs(accepted: ReadonlySet<string>, kwargs: Dict): void {

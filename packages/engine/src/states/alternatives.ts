@@ -124,8 +124,7 @@ export const set: StateFunction<AlternativesParams> = {
   parse: (ref, args, chunk) => ({ name: name(ref, chunk.name), path: pathArg(ref, args, 'path') }),
   async check(p, ctx: CheckContext) {
     if ((await altCurrent(p.name, ctx.host)) === p.path) return {};
-    const display = await altDisplay(p.name, ctx.host);
-    if (!display.split(/\r?\n/).some((l) => l.startsWith(p.path!))) throw new Error(`Alternative ${p.path} for ${p.name} doesn't exist`);
+    if (!(await altExists(p.name, p.path!, ctx.host))) throw new Error(`Alternative ${p.path} for ${p.name} doesn't exist`);
     return { path: p.path };
   },
   async apply(p, _pending, ctx: ApplyContext) {

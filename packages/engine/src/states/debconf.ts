@@ -9,7 +9,7 @@
  *   loaded on every run, as Salt loads it: its changes are never reported.
  * Comments and changes are Salt's.
  */
-import { isDict, StateArgError, type Changes, type LowChunk } from '@brine/core';
+import { isDict, pyStr, StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction, StateModule } from '../types';
 import { commandFailed, describe, optDict, optStr, type Args } from './util';
 
@@ -27,16 +27,12 @@ export interface DebconfParams {
 }
 
 /** Python's str() of a scalar answer; a boolean question takes Python's truthiness of the value. */
-function answerValue(ref: string, question: string, type: string, v: unknown): string {
+function answerValue(type: string, v: unknown): string {
   if (type === 'boolean') {
     const truthy = !(v === false || v === null || v === undefined || v === 0 || v === '' || (Array.isArray(v) && !v.length) || (isDict(v) && !Object.keys(v).length));
     return truthy ? 'true' : 'false';
   }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (v === null || v === undefined) return 'None';
-  throw new StateArgError(ref, `data.${question}.value`, `expected a scalar, got ${describe(v)}`);
+  return pyStr(v);
 }
 
 function parseSet(ref: string, args: Args, chunk: LowChunk): DebconfParams {
@@ -44,7 +40,7 @@ function parseSet(ref: string, args: Args, chunk: LowChunk): DebconfParams {
   if (!data) throw new StateArgError(ref, 'data', 'required: {question: {type: ..., value: ...}}');
   const answers = Object.entries(data).map(([question, a]) => {
     if (!isDict(a) || typeof a['type'] !== 'string') throw new StateArgError(ref, `data.${question}`, `expected {type: ..., value: ...}, got ${describe(a)}`);
-    return { question, type: a['type'], value: answerValue(ref, question, a['type'], a['value']) };
+    return { question, type: a['type'], value: answerValue(a['type'], a['value']) };
   });
   return { name: chunk.name, answers };
 }

@@ -9,6 +9,7 @@
  *  - writing: comments and unknown lines as they were, options as `key = value` (`key value` for a space
  *    separator), top-level options first, then each section after an empty line.
  */
+import { pyStr } from '@brine/core';
 
 type Entry = string | IniSection | null;
 
@@ -146,14 +147,6 @@ export class IniSection {
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Python's str() of a YAML scalar. */
-function pyStr(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  if (v === null || v === undefined) return 'None';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return JSON.stringify(v);
-}
 
 /** _Ini.refresh: a file's text (null: missing) as Salt reads it. */
 export function parseIni(text: string | null, sep = '='): IniSection {

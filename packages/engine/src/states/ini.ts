@@ -6,7 +6,7 @@
  * Brine leaves such a file alone (a dry run never writes, and a converged state is not applied). Changes (`{key: {before, after}}`, per section) and comments are Salt's; a dry
  * run lists `Changed key ...` / `Unchanged key ...` lines, as Salt's does.
  */
-import { isDict, StateArgError, type Changes, type LowChunk } from '@brine/core';
+import { isDict, pyStr, StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction, StateModule } from '../types';
 import { followLink } from './file/common';
 import { parseIni, renderIni, type IniSection } from './ini-file';
@@ -21,7 +21,6 @@ export interface IniParams {
   testLines?: string;
 }
 
-const str = (v: unknown): string => (typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null || v === undefined ? 'None' : String(v));
 
 function parse(ref: string, args: Args, chunk: LowChunk): IniParams {
   const raw = args['sections'];
@@ -49,7 +48,7 @@ function plan(p: IniParams, ini: IniSection): { changes: Changes; test: string }
   const options = Object.fromEntries(Object.entries(sections).filter(([, v]) => !isDict(v)));
   const current = ini.options();
   const topLevel = Object.fromEntries(Object.entries(current).filter(([, v]) => !isDict(v)));
-  for (const [o, v] of Object.entries(options)) test += `${o in topLevel && str(topLevel[o]) === str(v) ? 'Unchanged' : 'Changed'} key ${o}.\n`;
+  for (const [o, v] of Object.entries(options)) test += `${o in topLevel && pyStr(topLevel[o]) === pyStr(v) ? 'Unchanged' : 'Changed'} key ${o}.\n`;
   Object.assign(changes, ini.update(options));
   if (p.strict) {
     for (const o of Object.keys(topLevel).filter((k) => !(k in options))) {
@@ -69,7 +68,7 @@ function plan(p: IniParams, ini: IniSection): { changes: Changes; test: string }
         sectChanges[k] = { before: original[k], after: null };
       }
     }
-    for (const [o, v] of Object.entries(body)) test += `${str(v) === str(original[o] ?? '#-#-') ? 'Unchanged' : 'Changed'} key ${o}${descr}.\n`;
+    for (const [o, v] of Object.entries(body)) test += `${pyStr(v) === pyStr(original[o] ?? '#-#-') ? 'Unchanged' : 'Changed'} key ${o}${descr}.\n`;
     const updated = ini.update({ [section]: body });
     if (updated[section]) Object.assign(sectChanges, updated[section]);
     if (Object.keys(sectChanges).length) changes[section] = sectChanges;

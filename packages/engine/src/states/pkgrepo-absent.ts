@@ -27,6 +27,8 @@ export interface PkgrepoAbsentParams {
   arch?: string[];
   /** Only this file, when given. */
   file?: string;
+  /** Given as `ppa`: its deb-src lines go too, as in Salt's del_repo. */
+  ppa?: boolean;
   refresh: boolean;
 }
 
@@ -43,7 +45,7 @@ function parse(ref: string, args: Args, chunk: LowChunk): PkgrepoAbsentParams {
     if (!m) throw new StateArgError(ref, 'ppa', `Expected format "<PPA_OWNER>/<PPA_NAME>", got ${JSON.stringify(ppa)}`);
     const dist = optStr(ref, args, 'dist');
     if (!dist) throw new StateArgError(ref, 'dist', 'a ppa needs dist (the release codename, e.g. jammy)');
-    return { ...common, name: `ppa:${m[1]}/${m[2]}`, kind: 'apt', type: 'deb', uri: `http://ppa.launchpad.net/${m[1]}/${m[2]}/ubuntu`, dist, comps: ['main'], arch: [] };
+    return { ...common, ppa: true, name: `ppa:${m[1]}/${m[2]}`, kind: 'apt', type: 'deb', uri: `http://ppa.launchpad.net/${m[1]}/${m[2]}/ubuntu`, dist, comps: ['main'], arch: [] };
   }
   if (/^\s*#?\s*(deb|deb-src)\s/.test(chunk.name)) {
     // Salt's strip_uri: credentials in the URI are not part of the match.
@@ -128,10 +130,11 @@ async function plan(p: PkgrepoAbsentParams, host: HostReader): Promise<{ present
       const s = parseAptLine(line);
       const same = s !== null && s.type === p.type && s.uri === p.uri && s.dist === p.dist;
       if (same && (!p.comps!.length || p.comps!.some((c) => s.comps.includes(c)))) present = true;
-      if (same && s.arch.join(',') === p.arch!.join(',') && s.comps.some((c) => p.comps!.includes(c))) {
+      const ppaSrc = p.ppa === true && s !== null && s.type === 'deb-src' && s.uri === p.uri && s.dist === p.dist;
+      if (((same && s.arch.join(',') === p.arch!.join(',')) || ppaSrc) && s!.comps.some((c) => p.comps!.includes(c))) {
         changed = true;
-        const left = s.comps.filter((c) => !p.comps!.includes(c));
-        if (left.length) out.push(renderAptLine({ ...s, comps: left }));
+        const left = s!.comps.filter((c) => !p.comps!.includes(c));
+        if (left.length) out.push(renderAptLine({ ...s!, comps: left }));
         continue;
       }
       out.push(line);
@@ -143,9 +146,22 @@ async function plan(p: PkgrepoAbsentParams, host: HostReader): Promise<{ present
   return { present, edits };
 }
 
+async function aptHasSources(host: HostReader, file?: string): Promise<boolean> {
+  for (const f of await listFiles(host, { kind: 'apt', name: '', refresh: false, file })) {
+    const text = (await host.readFile(f))?.toString('utf8') ?? '';
+    if (text.split('\n').some((l) => parseAptLine(l) !== null)) return true;
+  }
+  return false;
+}
+
 export const absent: StateFunction<PkgrepoAbsentParams> = {
   parse,
   async check(p, ctx: CheckContext) {
+    // On an apt host a name that is not a source line is malformed to Salt's aptpkg.get_repo once any source line
+    // exists (with none, Salt finds the repo absent).
+    if (p.kind === 'dnf' && ctx.providers.pkg.name === 'apt' && (await aptHasSources(ctx.host, p.file))) {
+      throw new Error(`Failed to configure repo '${p.name}': Error: repo '${p.name}' is not a well formatted definition`);
+    }
     return (await plan(p, ctx.host)).present ? { repo: p.name } : {};
   },
   async apply(p, _pending, ctx: ApplyContext) {

@@ -5,6 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { StateArgError } from '@brine/core';
 import { parseAptLine, pkgrepoModule, renderAptLine } from './pkgrepo';
+import { AptPkgProvider } from '../providers/apt';
+import { FakePkgProvider } from '../providers/fake-pkg';
+import type { PkgProvider } from '../types';
 import { chunk, converge, kit, recheck } from './testkit';
 
 const { managed } = pkgrepoModule.functions;
@@ -91,8 +94,8 @@ it('parses source lines and rejects bad arguments clearly', () => {
 
 describe('pkgrepo.absent (comments, changes and bytes as Salt 3006.1 gave them on this machine)', () => {
   const { absent } = pkgrepoModule.functions;
-  const run = async (name: string, args: Record<string, unknown>) => {
-    const k = kit();
+  const run = async (name: string, args: Record<string, unknown>, pkg: PkgProvider = new FakePkgProvider(path.join(tmp, 'db.json'))) => {
+    const k = kit({ providers: { pkg } });
     const c = chunk('pkgrepo', 'absent', name, { refresh: false, ...args });
     const p = absent.parse(`pkgrepo.absent ${name}`, c.args, c);
     const pending = await absent.check(p, k.checkCtx(c));
@@ -123,6 +126,14 @@ describe('pkgrepo.absent (comments, changes and bytes as Salt 3006.1 gave them o
     } finally {
       rmSync(file, { force: true });
     }
+  });
+
+  it("a PPA's deb-src lines go with it; on an apt host with source lines, a name that is not one fails as in Salt", async () => {
+    const file = path.join(tmp, 'ppa.list');
+    writeFileSync(file, 'deb http://ppa.launchpad.net/owner/tools/ubuntu jammy main\ndeb-src http://ppa.launchpad.net/owner/tools/ubuntu jammy main\ndeb http://other.example/x jammy main\n');
+    expect(await run('x', { ppa: 'owner/tools', dist: 'jammy', file })).toEqual({ changes: { repo: 'ppa:owner/tools' }, comment: 'Removed repo ppa:owner/tools' });
+    expect(readFileSync(file, 'utf8')).toBe('deb http://other.example/x jammy main\n');
+    await expect(run('myrepo', { file }, new AptPkgProvider())).rejects.toThrow("Failed to configure repo 'myrepo': Error: repo 'myrepo' is not a well formatted definition");
   });
 
   it('dnf: the file is written as Salt 3006.1 yumpkg.del_repo wrote it (run on the same file), deleted with its last section', async () => {

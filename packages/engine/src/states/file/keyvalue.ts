@@ -9,7 +9,7 @@
  * so does Brine, which does not check this state again after applying it).
  */
 import * as os from 'os';
-import { StateArgError, isDict, type LowChunk } from '@brine/core';
+import { StateArgError, isDict, pyStr, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, StateFunction } from '../../types';
 import { optBool, optInt, optStr, type Args } from '../util';
 import { readText } from './edit';
@@ -39,13 +39,10 @@ interface Plan {
   changes: number;
 }
 
-/** `str(value)` for the scalars YAML gives, and the type name Salt's diff shows for a non-string. */
-function pyScalar(ref: string, field: string, v: unknown): { value: string; type: string } {
-  if (typeof v === 'string') return { value: v, type: 'str' };
-  if (typeof v === 'boolean') return { value: v ? 'True' : 'False', type: 'bool' };
-  if (v === null || v === undefined) return { value: 'None', type: 'NoneType' };
-  if (typeof v === 'number') return Number.isInteger(v) ? { value: String(v), type: 'int' } : { value: String(v), type: 'float' };
-  throw new StateArgError(ref, field, `expected a scalar value, got ${Array.isArray(v) ? 'a list' : 'a mapping'}`);
+/** `str(value)` and the type name Salt's diff shows for a value that is not a str. */
+function pyValue(v: unknown): { value: string; type: string } {
+  const type = typeof v === 'string' ? 'str' : typeof v === 'boolean' ? 'bool' : v === null || v === undefined ? 'NoneType' : typeof v === 'number' ? (Number.isInteger(v) ? 'int' : 'float') : Array.isArray(v) ? 'list' : 'dict';
+  return { value: pyStr(v), type };
 }
 
 /** Python's str.lstrip(chars). */
@@ -147,12 +144,12 @@ function parse(ref: string, args: Args, chunk: LowChunk): KeyvalueParams {
   let pairs: KeyvalueParams['pairs'];
   if (key !== undefined && key !== null && value !== undefined && value !== null) {
     if (isDict(kv)) throw new StateArgError(ref, 'key_values', 'file.keyvalue can not combine key_values with key and value');
-    pairs = [{ key: pyScalar(ref, 'key', key).value, ...pyScalar(ref, 'value', value) }];
+    pairs = [{ key: pyStr(key), ...pyValue(value) }];
   } else if (!isDict(kv) || Object.keys(kv).length === 0) {
     const empty = kv === undefined || kv === null || kv === '' || kv === false || kv === 0 || (Array.isArray(kv) && kv.length === 0) || isDict(kv);
     throw new StateArgError(ref, 'key_values', `file.keyvalue key and value not supplied and key_values ${empty ? 'is empty' : 'is not a dictionary'}`);
   } else {
-    pairs = Object.entries(kv).map(([k, v]) => ({ key: k, ...pyScalar(ref, `key_values.${k}`, v) }));
+    pairs = Object.entries(kv).map(([k, v]) => ({ key: k, ...pyValue(v) }));
   }
   const count = args['count'] === -1 ? -1 : optInt(ref, args, 'count') ?? 1;
   const uncomment = args['uncomment'] === undefined || args['uncomment'] === null ? null : optStr(ref, args, 'uncomment')!;
