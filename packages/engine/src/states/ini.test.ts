@@ -53,3 +53,44 @@ it('writes through a symlink (the link stays a link), as Salt does', async () =>
   expect(lstatSync(path.join(dir, 'link.ini')).isSymbolicLink()).toBe(true);
   expect(readFileSync(path.join(dir, 'real.ini'), 'utf8')).toBe('[s]\nk = 2\n');
 });
+
+describe('options_absent, sections_present, sections_absent (Salt 3006.1 on the same files)', () => {
+  const SAMPLE = '# head\ntop=1\n[main]\nkey1 = v1\nempty =\nkey2=v2\n[other]\nz=1\n[emptysec]\n';
+  const go = async (fun: 'options_absent' | 'sections_present' | 'sections_absent', sections: unknown) => {
+    const file = path.join(dir, 'f.ini');
+    writeFileSync(file, SAMPLE);
+    const fn = iniModule.functions[fun]!;
+    const k = kit();
+    const c = chunk('ini', fun, file, { sections });
+    const p = fn.parse('r', c.args, c);
+    const pending = await fn.check(p, k.checkCtx(c));
+    const test = Object.keys(pending).length ? fn.testComment!(p) : fn.testOkComment!(p);
+    if (!Object.keys(pending).length) return { test, ok: fn.okComment!(p) };
+    return { test, outcome: (await converge(k, fn, c)).outcome, bytes: readFileSync(file, 'utf8') };
+  };
+
+  it('options_absent removes the listed keys (an empty value unreported)', async () => {
+    expect(await go('options_absent', { main: ['key1', 'nokey', 'empty'], other: ['z'] })).toEqual({
+      test: 'Deleted key key1 in section main.\nKey nokey in section main does not exist.\nKey empty in section main does not exist.\nDeleted key z in section other.\n',
+      outcome: { changes: { main: { key1: 'v1' }, other: { z: '1' } }, comment: 'Changes take effect' },
+      bytes: '# head\ntop = 1\n\n[main]\nkey2 = v2\n\n[other]\n\n[emptysec]\n',
+    });
+    expect(await go('options_absent', { main: ['nokey'] })).toEqual({ test: 'Key nokey in section main does not exist.\n', ok: 'No anomaly detected' });
+  });
+
+  it('sections_present adds missing sections; sections_absent removes sections with their options', async () => {
+    expect(await go('sections_present', ['main', 'newsec'])).toEqual({
+      test: 'Section unchanged main.\nCreated new section newsec.\n',
+      outcome: { changes: { newsec: { before: null, after: {} } }, comment: 'Changes take effect' },
+      bytes: '# head\ntop = 1\n\n[main]\nkey1 = v1\nempty = \nkey2 = v2\n\n[other]\nz = 1\n\n[emptysec]\n\n[newsec]\n',
+    });
+    expect(await go('sections_present', { main: {} })).toEqual({ test: 'Section unchanged main.\n', ok: 'Changes take effect' });
+    expect(await go('sections_absent', ['other', 'nosec', 'emptysec'])).toEqual({
+      test: 'Deleted section other.\nSection nosec does not exist.\nDeleted section emptysec.\n',
+      outcome: { changes: { other: { z: '1' } }, comment: 'Changes take effect' },
+      bytes: '# head\ntop = 1\n\n[main]\nkey1 = v1\nempty = \nkey2 = v2\n',
+    });
+    // An empty section goes without being reported, as in Salt.
+    expect(await go('sections_absent', ['emptysec'])).toMatchObject({ test: 'Deleted section emptysec.\n', outcome: { changes: {}, comment: 'No anomaly detected' } });
+  });
+});

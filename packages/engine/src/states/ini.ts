@@ -9,7 +9,7 @@
 import { isDict, pyStr, StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction, StateModule } from '../types';
 import { followLink } from './file/common';
-import { parseIni, renderIni, type IniSection } from './ini-file';
+import { IniSection, parseIni, renderIni } from './ini-file';
 import { absPath, optBool, optStr, type Args } from './util';
 
 export interface IniParams {
@@ -22,12 +22,15 @@ export interface IniParams {
 }
 
 
-function parse(ref: string, args: Args, chunk: LowChunk): IniParams {
+function parse(ref: string, args: Args, chunk: LowChunk, names = false): IniParams {
   const raw = args['sections'];
-  if (raw !== undefined && raw !== null && !isDict(raw)) throw new StateArgError(ref, 'sections', 'expected a mapping of options and sections');
+  let sections: Record<string, unknown> | null = null;
+  if (isDict(raw)) sections = raw;
+  else if (names && Array.isArray(raw)) sections = Object.fromEntries(raw.map((n) => [pyStr(n), null]));
+  else if (raw !== undefined && raw !== null) throw new StateArgError(ref, 'sections', names ? 'expected a list of section names (or a mapping)' : 'expected a mapping of options and sections');
   return {
     name: absPath(ref, 'name', chunk.name),
-    sections: (raw as Record<string, unknown> | undefined) ?? null,
+    sections,
     separator: optStr(ref, args, 'separator') ?? '=',
     strict: optBool(ref, args, 'strict') ?? false,
   };
@@ -76,27 +79,97 @@ function plan(p: IniParams, ini: IniSection): { changes: Changes; test: string }
   return { changes: Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null && v !== undefined && (typeof v !== 'object' || Object.keys(v).length))), test };
 }
 
-export const optionsPresent: StateFunction<IniParams> = {
-  parse,
-  async check(p, ctx: CheckContext) {
-    const { ini } = await read(p, ctx.host);
-    const r = plan(p, ini);
-    p.testLines = r.test;
-    return r.changes;
-  },
-  async apply(p, _pending, ctx: ApplyContext) {
-    const { target, ini } = await read(p, ctx.host);
-    const { changes } = plan(p, ini);
-    if (Object.keys(changes).length) await ctx.host.writeFileAtomic(target, renderIni(ini));
-    return { changes, comment: Object.keys(changes).length ? 'Changes take effect' : 'No anomaly detected' };
-  },
-  okComment: () => 'No anomaly detected',
-  testOkComment: (p) => p.testLines ?? '',
-  testComment: (p) => p.testLines ?? '',
-  testChanges: () => ({}),
-  // As in Salt, an option that reads back as something else (a key starting with ';' is a comment) is written on
-  // every run and reported as changed; Brine does not check this state again after applying it.
-  recheck: false,
-};
+interface Plan {
+  changes: Changes;
+  /** The dry run's comment lines. */
+  test: string;
+  /** The file changes in a way Salt does not report (an empty section removed). */
+  silent?: boolean;
+}
 
-export const iniModule: StateModule = { name: 'ini', functions: { options_present: optionsPresent } };
+/**
+ * One ini state: `plan` makes Salt's edits on a model of the file and says what changed; the file is written when
+ * something did. `ok`: the comment of a converged real run; `dryOk`: of a converged dry run without lines.
+ */
+function iniState(plan: (p: IniParams, ini: IniSection) => Plan, ok: string, dryOk: string, names = false): StateFunction<IniParams> {
+  return {
+    parse: (ref, args, chunk) => parse(ref, args, chunk, names),
+    async check(p, ctx: CheckContext) {
+      const { ini } = await read(p, ctx.host);
+      const r = plan(p, ini);
+      p.testLines = r.test;
+      return Object.keys(r.changes).length || !r.silent ? r.changes : { file: 'edited' };
+    },
+    async apply(p, _pending, ctx: ApplyContext) {
+      const { target, ini } = await read(p, ctx.host);
+      const { changes, silent } = plan(p, ini);
+      if (Object.keys(changes).length || silent) await ctx.host.writeFileAtomic(target, renderIni(ini));
+      return { changes, comment: Object.keys(changes).length ? 'Changes take effect' : ok };
+    },
+    okComment: () => ok,
+    testOkComment: (p) => p.testLines || dryOk,
+    testComment: (p) => p.testLines ?? '',
+    testChanges: () => ({}),
+    // As in Salt, an option that reads back as something else (a key starting with ';' is a comment) is written on
+    // every run and reported as changed; Brine does not check these states again after applying them.
+    recheck: false,
+  };
+}
+
+export const optionsPresent = iniState(plan, 'No anomaly detected', '');
+
+/** options_absent: `sections: {section: [keys]}` (Salt's remove_option per key; an empty value goes unreported). */
+export const optionsAbsent = iniState((p, ini) => {
+  const changes: Changes = {};
+  let test = '';
+  for (const [section, keys] of Object.entries(p.sections ?? {})) {
+    if (!Array.isArray(keys)) throw new Error(`sections: ${section}: expected a list of keys to remove`);
+    const descr = section ? ` in section ${section}` : '';
+    const sect = ini.entries.get(section);
+    for (const key of keys.map((k) => pyStr(k))) {
+      const cur = sect instanceof IniSection ? sect.entries.get(key) : ini.entries.get(key);
+      test += cur ? `Deleted key ${key}${descr}.\n` : `Key ${key}${descr} does not exist.\n`;
+      if (cur === undefined || cur instanceof IniSection) continue;
+      if (sect instanceof IniSection) sect.remove(key);
+      else ini.remove(key);
+      if (cur) ((changes[section] ??= {}) as Changes)[key] = cur;
+    }
+  }
+  return { changes, test };
+}, 'No anomaly detected', 'No changes detected.');
+
+/**
+ * sections_present: each named section exists (an empty one is added; options are left as they are). Salt says
+ * "Changes take effect" even when every section was there.
+ */
+export const sectionsPresent = iniState((p, ini) => {
+  let test = '';
+  const names = Object.keys(p.sections ?? {});
+  for (const n of names) test += ini.entries.get(n) instanceof IniSection ? `Section unchanged ${n}.\n` : `Created new section ${n}.\n`;
+  return { changes: ini.update(Object.fromEntries(names.map((n) => [n, {}]))), test };
+}, 'Changes take effect', 'No changes detected.', true);
+
+/** sections_absent: the named sections go, with their options (reported; an empty section goes unreported). */
+export const sectionsAbsent = iniState((p, ini) => {
+  const changes: Changes = {};
+  let test = '';
+  let silent = false;
+  for (const n of Object.keys(p.sections ?? {})) {
+    const sect = ini.entries.get(n);
+    if (!(sect instanceof IniSection)) {
+      test += `Section ${n} does not exist.\n`;
+      continue;
+    }
+    test += `Deleted section ${n}.\n`;
+    ini.remove(n);
+    const opts = Object.fromEntries([...sect.entries].filter(([k]) => !k.startsWith('#')));
+    if (Object.keys(opts).length) changes[n] = opts;
+    else silent = true;
+  }
+  return { changes, test, silent };
+}, 'No anomaly detected', 'No changes detected.', true);
+
+export const iniModule: StateModule = {
+  name: 'ini',
+  functions: { options_present: optionsPresent, options_absent: optionsAbsent, sections_present: sectionsPresent, sections_absent: sectionsAbsent },
+};
