@@ -101,6 +101,11 @@ describe('loadSaltYaml', () => {
     expect((e as RenderError).message).toContain("duplicate ID 'nginx' on lines 1 and 4");
   });
 
+  test('in data files (pillar, top files) a repeated top-level key is a key, not a state ID', () => {
+    expect(() => parseSaltYaml('a: 1\na: 2\n', 'p.sls', 'data')).toThrow("p.sls:2: YAML: duplicate key 'a' on lines 1 and 2 (remove or merge the repeated key)");
+    expect(() => parseSaltYaml('a: 1\na: 2\n', 's.sls')).toThrow(/duplicate ID 'a'/);
+  });
+
   test('duplicate nested keys are errors too', () => {
     expect(() => loadSaltYaml('a:\n  b: 1\n  b: 2\n', 'x')).toThrow(/duplicate key 'b' on lines 2 and 3/);
   });
