@@ -72,41 +72,50 @@ async function runIt(p: CmdParams, ctx: ApplyContext): Promise<ApplyOutcome> {
   return { changes, comment: `Command "${p.name}" run` };
 }
 
-export const run: StateFunction<CmdParams> = {
-  parse(ref: string, args: Args, chunk: LowChunk): CmdParams {
-    if (!chunk.name.trim()) throw new StateArgError(ref, 'name', 'an empty command');
-    if (args['stateful']) throw new StateArgError(ref, 'stateful', 'not supported');
-    const creates = optStrList(ref, args, 'creates')?.map((f) => absPath(ref, 'creates', f));
-    const cwd = optStr(ref, args, 'cwd');
-    return {
-      name: chunk.name,
-      unless: optStrList(ref, args, 'unless'),
-      onlyif: optStrList(ref, args, 'onlyif'),
-      creates,
-      cwd: cwd === undefined ? undefined : absPath(ref, 'cwd', cwd),
-      env: parseEnv(ref, args['env']),
-      runas: optStr(ref, args, 'runas'),
-      shell: optStr(ref, args, 'shell'),
-    };
-  },
-  async check(p, ctx) {
-    p.skipped = await guard(p, ctx);
-    return p.skipped ? {} : { cmd: p.name };
-  },
-  apply: (p, _pending, ctx) => runIt(p, ctx),
-  async watch(p, ctx) {
-    const skip = await guard(p, ctx);
-    if (skip) return { changes: {}, comment: skip };
-    return runIt(p, ctx);
-  },
-  watchSkipped: (p) => p.skipped,
-  // Running a command is not observable afterwards, unless `creates` names what it makes: then check again.
-  recheck: (p) => Boolean(p.creates?.length),
-  okComment: (p) => p.skipped ?? `Command "${p.name}" need not run`,
-  testComment: (p) => `Command "${p.name}" would have been executed`,
-  // Salt's cmd.mod_watch is cmd.run: in test mode it says what cmd.run's dry run says.
-  watchTestComment: async (p) => `Command "${p.name}" would have been executed`,
-};
+function parseCmd(ref: string, args: Args, chunk: LowChunk): CmdParams {
+  if (!chunk.name.trim()) throw new StateArgError(ref, 'name', 'an empty command');
+  if (args['stateful']) throw new StateArgError(ref, 'stateful', 'not supported');
+  const creates = optStrList(ref, args, 'creates')?.map((f) => absPath(ref, 'creates', f));
+  const cwd = optStr(ref, args, 'cwd');
+  return {
+    name: chunk.name,
+    unless: optStrList(ref, args, 'unless'),
+    onlyif: optStrList(ref, args, 'onlyif'),
+    creates,
+    cwd: cwd === undefined ? undefined : absPath(ref, 'cwd', cwd),
+    env: parseEnv(ref, args['env']),
+    runas: optStr(ref, args, 'runas'),
+    shell: optStr(ref, args, 'shell'),
+  };
+}
+
+/**
+ * What cmd.run and cmd.script share: the guards (run in a dry run too), mod_watch, and Salt's comments, which quote
+ * the command with `q` (cmd.run "...", cmd.script '...').
+ */
+function commandState<P extends CmdParams>(exec: (p: P, ctx: ApplyContext) => Promise<ApplyOutcome>, q: string): Omit<StateFunction<P>, 'parse'> {
+  return {
+    async check(p, ctx) {
+      p.skipped = await guard(p, ctx);
+      return p.skipped ? {} : { cmd: p.name };
+    },
+    apply: (p, _pending, ctx) => exec(p, ctx),
+    async watch(p, ctx) {
+      const skip = await guard(p, ctx);
+      if (skip) return { changes: {}, comment: skip };
+      return exec(p, ctx);
+    },
+    watchSkipped: (p) => p.skipped,
+    // Running a command is not observable afterwards, unless `creates` names what it makes: then check again.
+    recheck: (p) => Boolean(p.creates?.length),
+    okComment: (p) => p.skipped ?? `Command ${q}${p.name}${q} need not run`,
+    testComment: (p) => `Command ${q}${p.name}${q} would have been executed`,
+    // Salt's cmd.mod_watch is the state itself: in test mode it says what the dry run says.
+    watchTestComment: async (p) => `Command ${q}${p.name}${q} would have been executed`,
+  };
+}
+
+export const run: StateFunction<CmdParams> = { parse: parseCmd, ...commandState(runIt, '"') };
 
 /**
  * cmd.wait (Salt 3006, kept for older formulas): does nothing on its own; when a state it watches changes, it runs
@@ -161,7 +170,7 @@ async function runScript(p: ScriptParams, ctx: ApplyContext): Promise<ApplyOutco
  */
 export const script: StateFunction<ScriptParams> = {
   parse(ref: string, args: Args, chunk: LowChunk): ScriptParams {
-    const base = run.parse(ref, args, chunk);
+    const base = parseCmd(ref, args, chunk);
     const template = optStr(ref, args, 'template');
     if (template !== undefined && template !== 'jinja') throw new StateArgError(ref, 'template', `only jinja templates are supported, got ${JSON.stringify(template)}`);
     for (const k of ['context', 'defaults']) {
@@ -177,19 +186,8 @@ export const script: StateFunction<ScriptParams> = {
       context: { ...(args['defaults'] as Record<string, unknown> | undefined), ...(args['context'] as Record<string, unknown> | undefined) },
     };
   },
-  check: run.check as StateFunction<ScriptParams>['check'],
-  apply: (p, _pending, ctx) => runScript(p, ctx),
-  async watch(p, ctx) {
-    const skip = await guard(p, ctx);
-    if (skip) return { changes: {}, comment: skip };
-    return runScript(p, ctx);
-  },
-  watchSkipped: (p) => p.skipped,
-  recheck: (p) => Boolean(p.creates?.length),
-  okComment: (p) => p.skipped ?? `Command '${p.name}' need not run`,
-  testComment: (p) => `Command '${p.name}' would have been executed`,
+  ...commandState(runScript, "'"),
   testChanges: () => ({}),
-  watchTestComment: async (p) => `Command '${p.name}' would have been executed`,
 };
 
 export const cmdModule: StateModule = { name: 'cmd', functions: { run, wait, script } };
