@@ -30,14 +30,13 @@ function keyString(n: unknown): string | undefined {
 }
 
 /**
- * A key's identity as a Python dict sees it: 1, 1.0 and True are one key; the string '1', None and each NaN (never
- * equal to itself) are others. undefined: not a key to compare.
+ * A key's identity as a Python dict sees it: 1, 1.0 and True are one key; the string '1' and None are others.
+ * undefined: not a key to compare (a NaN, never equal to itself, repeats nothing).
  */
-let nanKeys = 0;
 function keyIdentity(n: unknown): string | undefined {
   if (!isScalar(n)) return undefined;
   const v = n.value;
-  if (typeof v === 'number' && Number.isNaN(v)) return `nan:${nanKeys++}`;
+  if (typeof v === 'number' && Number.isNaN(v)) return undefined;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `n:${Number(v)}`;
   if (v === null || v === undefined) return 'none';
   return `s:${String(v)}`;
