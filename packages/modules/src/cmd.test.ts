@@ -162,9 +162,15 @@ describe("cmd.run's Salt semantics", () => {
     expect((r.ret as { stderr: string }).stderr).toMatch(/cancelled/);
     expect(Date.now() - started).toBeLessThan(30_000);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
-    // the backgrounded sleep went with its group (gone, or a zombie nobody reaped yet)
-    const stat = fs.existsSync(`/proc/${child}/stat`) ? fs.readFileSync(`/proc/${child}/stat`, 'utf8') : '';
-    expect(stat === '' || / Z /.test(stat)).toBe(true);
+    // The backgrounded sleep went with its group: gone, or a zombie nobody reaped yet. The call returns when its
+    // output pipe closes, which a killed process does in its exit before the kernel marks it a zombie, so give that
+    // last step a moment (bounded) before looking.
+    const dead = () => {
+      const stat = fs.existsSync(`/proc/${child}/stat`) ? fs.readFileSync(`/proc/${child}/stat`, 'utf8') : '';
+      return stat === '' || / Z /.test(stat);
+    };
+    for (let i = 0; i < 50 && !dead(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(dead()).toBe(true);
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
