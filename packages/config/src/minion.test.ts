@@ -28,8 +28,8 @@ test("templates see salt-call's options for how they run (__cli, file_client, co
   const call = loadMinionOpts(dir, { __cli: 'salt-call', file_client: 'local' }) as unknown as Record<string, unknown>;
   fs.rmSync(dir, { recursive: true, force: true });
   const pick = (o: Record<string, unknown>) => ['__cli', 'file_client', 'state_top', 'saltenv', 'pillarenv', 'user'].map((k) => o[k]);
-  expect(pick(daemon)).toEqual(['salt-minion', 'remote', 'salt://top.sls', 'base', null, os.userInfo().username]);
-  expect(pick(call)).toEqual(['salt-call', 'local', 'salt://top.sls', 'base', null, os.userInfo().username]);
+  expect(pick(daemon)).toEqual(['salt-minion', 'remote', 'salt://top.sls', null, null, os.userInfo().username]);
+  expect(pick(call)).toEqual(['salt-call', 'local', 'salt://top.sls', null, null, os.userInfo().username]);
   expect(daemon['conf_file']).toBe(path.join(path.resolve(dir), 'minion'));
 });
 

@@ -4,6 +4,7 @@ export * from './logger';
 export * from './data';
 export * from './target';
 export * from './fileroots';
+export * from './fileenvs';
 export * from './yaml-tags';
 export * from './yaml-numbers';
 export * from './fsutil';

@@ -120,7 +120,15 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
   };
 
   const shared = new Map<string, unknown>();
-  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: opts.files, template: opts.template, providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk, exec: opts.exec, shared });
+  // A state reads salt:// and renders templates in its own saltenv (Salt passes its __env__ as saltenv).
+  const filesOf = new Map<string, SourceClient>();
+  const filesFor = (env: string): SourceClient => {
+    let f = filesOf.get(env);
+    if (!f) filesOf.set(env, (f = opts.files.forEnv ? opts.files.forEnv(env) : opts.files));
+    return f;
+  };
+  const templateFor = (env: string): TemplateRenderer => ({ ...opts.template, render: (text, file, extra) => opts.template.render(text, file, extra, env) });
+  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: filesFor(chunk.env), template: templateFor(chunk.env), providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk, exec: opts.exec, shared });
   const applyCtxFor = (chunk: LowChunk): ApplyContext => ({ ...ctxFor(chunk), host: getWriter() });
 
   const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {

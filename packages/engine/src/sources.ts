@@ -1,11 +1,37 @@
 /** file.managed sources: `salt://` from the (synced) file roots, or an absolute local path / file:// URL. */
 import * as fs from 'fs';
 import * as path from 'path';
-import { BrineError, checkRelative, saltPath, type FileRoots } from '@brine/core';
+import { BrineError, FileEnvs, FileRoots, checkRelative, saltPath, urlSaltenv } from '@brine/core';
 import type { SourceClient } from './types';
 
+const NO_ROOTS = new FileRoots([]);
+
+/**
+ * `salt://` in a saltenv's roots (the state's `__env__`, or the `?saltenv=` a URL names), as Salt's fileclient
+ * caches a state's sources from the environment the state came from.
+ */
 export class RootsSourceClient implements SourceClient {
-  constructor(private readonly roots: FileRoots) {}
+  private readonly envs: FileEnvs;
+  private readonly rootsOf: FileRoots;
+
+  constructor(
+    roots: FileRoots | FileEnvs,
+    private readonly env = 'base',
+  ) {
+    this.envs = roots instanceof FileEnvs ? roots : FileEnvs.single(env, roots);
+    this.rootsOf = this.envs.get(env) ?? NO_ROOTS;
+  }
+
+  /** The same sources for a state of another saltenv. */
+  forEnv(env: string): RootsSourceClient {
+    return env === this.env ? this : new RootsSourceClient(this.envs, env);
+  }
+
+  /** The roots a URL is read from: the saltenv its `?saltenv=` names, else this client's. */
+  private rootsFor(url: string): FileRoots {
+    const named = urlSaltenv(url);
+    return named === undefined ? this.rootsOf : (this.envs.get(named) ?? NO_ROOTS);
+  }
 
   fetch(urls: string[]): { url: string; data: Buffer } | null {
     for (const url of urls) {
@@ -18,10 +44,11 @@ export class RootsSourceClient implements SourceClient {
   list(url: string): { files: string[]; dirs: string[] } | null {
     if (!url.startsWith('salt://')) throw new BrineError('source', `source ${url}: a directory source must be a salt:// URL`);
     const rel = checkRelative(saltPath(url).replace(/\/+$/, ''));
-    if (!this.roots.isDir(url)) return null;
-    const files = this.roots.list().filter((f) => f.startsWith(`${rel}/`)).map((f) => f.slice(rel.length + 1));
+    const roots = this.rootsFor(url);
+    if (!roots.isDir(url)) return null;
+    const files = roots.list().filter((f) => f.startsWith(`${rel}/`)).map((f) => f.slice(rel.length + 1));
     const dirs = new Set<string>();
-    for (const root of this.roots.roots) {
+    for (const root of roots.roots) {
       const base = path.join(root, rel);
       const walk = (dir: string, prefix: string): void => {
         let entries: fs.Dirent[];
@@ -44,7 +71,7 @@ export class RootsSourceClient implements SourceClient {
 
   localPath(url: string): string | null {
     if (url.startsWith('salt://')) {
-      const p = this.roots.resolve(url);
+      const p = this.rootsFor(url).resolve(url);
       return p !== null && fs.statSync(p).isFile() ? p : null;
     }
     const local = url.startsWith('file://') ? url.slice('file://'.length) : url;
@@ -53,7 +80,7 @@ export class RootsSourceClient implements SourceClient {
   }
 
   private read(url: string): Buffer | null {
-    if (url.startsWith('salt://')) return this.roots.read(url);
+    if (url.startsWith('salt://')) return this.rootsFor(url).read(url);
     const local = url.startsWith('file://') ? url.slice('file://'.length) : url;
     if (local.startsWith('/')) {
       try {

@@ -88,11 +88,13 @@ export interface SourceClient {
   list?(url: string): { files: string[]; dirs: string[] } | null;
   /** The file on this host that holds `url` (archive.extracted hands it to tar/unzip), null when missing. */
   localPath?(url: string): string | null;
+  /** The sources of a state of another saltenv (its `__env__`). */
+  forEnv?(env: string): SourceClient;
 }
 
 /** Renders a file template (file.managed `template: jinja`) with the run's context plus `extra`. */
 export interface TemplateRenderer {
-  render(text: string, file: string, extra: Record<string, unknown>): string;
+  render(text: string, file: string, extra: Record<string, unknown>, saltenv?: string): string;
   /** Salt's serializers (`yaml`, `json`, ...), for file.serialize; throws on an unknown one. */
   serialize?(serializer: string, data: unknown, options: Record<string, unknown>): string;
   deserialize?(serializer: string, text: string, options: Record<string, unknown>): unknown;

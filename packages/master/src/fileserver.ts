@@ -13,6 +13,12 @@ export class FileServer {
     for (const [env, dirs] of Object.entries(fileRoots)) this.roots.set(env, new FileRoots(dirs, o));
   }
 
+  /** The environments served, base first, then in file_roots order. */
+  envs(): string[] {
+    const names = [...this.roots.keys()];
+    return [...names.filter((n) => n === 'base'), ...names.filter((n) => n !== 'base')];
+  }
+
   env(saltenv: string): FileRoots | undefined {
     return this.roots.get(saltenv);
   }

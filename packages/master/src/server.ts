@@ -426,6 +426,8 @@ export class Master implements ClusterHost {
         for (const w of watches) w.onRunning(id);
         return true;
       }
+      case 'file.envs':
+        return this.files.envs();
       case 'file.list':
         return this.files.list(b.saltenv);
       case 'file.get': {

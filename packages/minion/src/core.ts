@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { BrineError, errorMessage, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
+import { BrineError, errorMessage, FileEnvs, FileRoots, isDict, LocalStorageError, readJsonFile, writeFileAtomicSync, type Dict, type Logger } from '@brine/core';
 import { chooseProviders, type MinionOpts, type Providers } from '@brine/engine';
 import { loadExtensions, minionGrains, type ExecEnv } from '@brine/modules';
 import { fromWireData, toWireData } from '@brine/render';
@@ -50,6 +50,7 @@ export class MinionCore {
       opts: this.opts,
       log,
       roots: new FileRoots([this.files.root('base')]),
+      envs: FileEnvs.fromDirs(this.files.envDirs()),
       providers: () => this.providers(),
       ...extra,
     };
@@ -87,7 +88,7 @@ export class MinionCore {
       'saltutil.refresh_grains': () => this.refreshGrains(),
       // Before saltutil.sync_*: the synced copy of the master's tree is brought up to date.
       'files.sync': async () => {
-        await this.files.sync('base');
+        await this.files.syncAll();
         return true;
       },
       'saltutil.running': async () => this.jobs.running(),
@@ -175,7 +176,7 @@ export class MinionCore {
 
   async syncFiles(): Promise<void> {
     try {
-      await this.files.sync('base');
+      await this.files.syncAll();
       this.offline = false;
     } catch (e) {
       this.offlineOrFail('file sync', 'converging with the last state tree', e);

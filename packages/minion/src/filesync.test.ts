@@ -75,3 +75,33 @@ test('a hostile listing cannot make the minion write outside its cache', async (
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('syncAll: every environment the master lists, each in its own directory; one it stops serving is removed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-fc-'));
+  try {
+    const trees: Record<string, Record<string, string>> = { base: { 'top.sls': 'base: {}' }, dev: { 'a.sls': 'a: dev' } };
+    let envs: unknown = ['base', 'dev'];
+    const master: Requester = {
+      async request(body) {
+        if (body.kind === 'file.envs') return envs;
+        const tree = trees[String(body['saltenv'])] ?? {};
+        if (body.kind === 'file.list') return Object.fromEntries(Object.entries(tree).map(([p, c]) => [p, sha(c)]));
+        if (body.kind === 'file.get') return { data: Buffer.from(tree[String(body['path'])]!).toString('base64'), size: tree[String(body['path'])]!.length, offset: 0 };
+        throw new Error('unexpected');
+      },
+    };
+    const fc = new FileCache(dir, master, nullLogger);
+    expect(await fc.syncAll()).toEqual({ listed: 2, fetched: 2, removed: 0 });
+    expect(fc.envDirs()).toEqual({ base: [path.join(dir, 'files', 'base')], dev: [path.join(dir, 'files', 'dev')] });
+    expect(fs.readFileSync(path.join(dir, 'files', 'dev', 'a.sls'), 'utf8')).toBe('a: dev');
+    envs = ['base'];
+    await fc.syncAll();
+    expect(Object.keys(fc.envDirs())).toEqual(['base']);
+    expect(fs.existsSync(path.join(dir, 'files', 'dev'))).toBe(false);
+    // A name that is not a saltenv (it would leave the cache directory) is refused, and nothing is synced.
+    envs = ['base', '..'];
+    await expect(fc.syncAll()).rejects.toThrow('file.envs: the master sent no list of environment names');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

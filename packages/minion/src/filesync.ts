@@ -26,6 +26,11 @@ function sha256(file: string): string | null {
   }
 }
 
+/** A saltenv name that is safe as a directory name of the cache. */
+function isEnvName(s: string): boolean {
+  return /^[A-Za-z0-9_.-]{1,255}$/.test(s) && s !== '.' && s !== '..';
+}
+
 export class FileCache {
   private chain: Promise<unknown> = Promise.resolve();
   /** Local hash of each cached file, so an unchanged tree costs one listing and no disk reads. */
@@ -35,6 +40,41 @@ export class FileCache {
 
   root(saltenv = 'base'): string {
     return path.join(this.cachedir, 'files', saltenv);
+  }
+
+  /** Every saltenv in the cache, base first: `{env: [its directory]}`, as file_roots has them. */
+  envDirs(): Record<string, string[]> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(path.join(this.cachedir, 'files'), { withFileTypes: true }).filter((e) => e.isDirectory() && isEnvName(e.name)).map((e) => e.name);
+    } catch {
+      names = [];
+    }
+    names.sort((a, b) => (a === 'base' ? -1 : b === 'base' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+    if (!names.includes('base')) names.unshift('base');
+    return Object.fromEntries(names.map((n) => [n, [this.root(n)]]));
+  }
+
+  /**
+   * Every environment the master serves (Salt's fileserver.envs), each synced; the copy of an environment the
+   * master no longer serves is removed.
+   */
+  async syncAll(): Promise<SyncStats> {
+    const envs = await this.req.request({ kind: 'file.envs' });
+    if (!Array.isArray(envs) || !envs.every((e) => typeof e === 'string' && isEnvName(e))) throw new MasterError('file.envs: the master sent no list of environment names');
+    const total: SyncStats = { listed: 0, fetched: 0, removed: 0 };
+    for (const env of envs as string[]) {
+      const s = await this.sync(env);
+      total.listed += s.listed;
+      total.fetched += s.fetched;
+      total.removed += s.removed;
+    }
+    for (const gone of Object.keys(this.envDirs())) {
+      if (gone === 'base' || envs.includes(gone)) continue;
+      fs.rmSync(this.root(gone), { recursive: true, force: true });
+      for (const k of [...this.known.keys()]) if (k.startsWith(`${gone}/`)) this.known.delete(k);
+    }
+    return total;
   }
 
   /** Serialised: two jobs never sync the same tree at once. */

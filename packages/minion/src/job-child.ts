@@ -4,7 +4,7 @@
  * of the daemon and answered synchronously (a blocking read of the answer pipe), as templates expect.
  */
 import * as fs from 'fs';
-import { FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
+import { FileEnvs, FileRoots, SinkLogger, errorMessage, type Dict } from '@brine/core';
 import { chooseProviders, type Providers } from '@brine/engine';
 import { loadExtensions, type ExecEnv, type MineView } from '@brine/modules';
 import { fromWireData } from '@brine/render';
@@ -78,7 +78,8 @@ async function run(job: JobSpec): Promise<void> {
     pillar: fromWireData(job.pillar) as Dict,
     opts: job.opts,
     log,
-    roots: new FileRoots(job.roots),
+    roots: new FileRoots(job.fileRoots['base'] ?? []),
+    envs: FileEnvs.fromDirs(job.fileRoots),
     providers: () => (providers ??= chooseProviders(job.opts as never)),
     mine: new AskingMine(),
     signal: controller.signal,

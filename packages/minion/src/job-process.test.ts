@@ -19,7 +19,7 @@ beforeAll(() => {
 
 afterAll(() => fs.rmSync(roots, { recursive: true, force: true }));
 
-const spec = (fun: string, args: unknown[]): JobSpec => ({ fun, args, kwargs: {}, id: 'm1', grains: { id: 'm1' }, pillar: {}, opts: { id: 'm1' }, roots: [roots] });
+const spec = (fun: string, args: unknown[]): JobSpec => ({ fun, args, kwargs: {}, id: 'm1', grains: { id: 'm1' }, pillar: {}, opts: { id: 'm1' }, fileRoots: { base: [roots] } });
 
 test("a template's mine.get is asked of the daemon, once per read, and answered synchronously", async () => {
   const asked: unknown[] = [];

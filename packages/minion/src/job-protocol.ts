@@ -16,8 +16,8 @@ export interface JobSpec {
   /** In its wire form (render's toWireData): JSON objects would drop int keys and integer-like key order. */
   pillar: Dict;
   opts: Dict;
-  /** The state tree: the minion's synced copy of the master's file roots. */
-  roots: string[];
+  /** The state trees: the minion's synced copy of the master's file roots, by saltenv. */
+  fileRoots: Record<string, string[]>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

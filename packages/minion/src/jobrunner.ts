@@ -79,7 +79,7 @@ export class JobRunner {
     }
     if (IN_DAEMON.has(fun.split('.')[0]!) || IN_DAEMON_FUNS.has(fun)) return callFunction(fun, args, kwargs, { ...env, signal: track?.signal });
     // The pillar in its wire form: the IPC channel is JSON, which would drop int keys and integer-like key order.
-    const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: toWireData(env.pillar) as Dict, opts: env.opts, roots: env.roots.roots };
+    const job = { fun, args, kwargs, id: env.id, grains: env.grains, pillar: toWireData(env.pillar) as Dict, opts: env.opts, fileRoots: env.envs ? env.envs.dirs() : { base: env.roots.roots } };
     return runInJobProcess(job, { log: this.log, mine, signal: track?.signal, onPid: track?.setPid });
   }
 

@@ -5,8 +5,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRelative, errorMessage, isDict, UsageError, type Dict } from '@brine/core';
-import { arg, truthy, type ExecEnv, type ExecModule } from './types';
+import { checkRelative, errorMessage, isDict, urlSaltenv, UsageError, type Dict, type FileRoots } from '@brine/core';
+import { arg, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
 
 /** `salt://rel` (with an optional `?saltenv=`) as the relative path; anything else is a usage error. */
 function saltRel(fun: string, url: unknown): string {
@@ -16,9 +16,14 @@ function saltRel(fun: string, url: unknown): string {
   return rel === '' || rel === '/' ? '' : checkRelative(rel.replace(/\/+$/, ''));
 }
 
-function checkEnv(kwargs: Dict): void {
-  const saltenv = kwargs['saltenv'] ?? kwargs['env'] ?? 'base';
-  if (saltenv !== 'base') throw new UsageError(`saltenv '${String(saltenv)}' is not served (only base)`);
+/** The roots of the saltenv a call names (`?saltenv=` in the URL, then `saltenv=`, then the minion's, then base). */
+function envRoots(env: ExecEnv, kwargs: Dict, url?: unknown): [FileRoots, string] {
+  const named = typeof url === 'string' ? urlSaltenv(url) : undefined;
+  const saltenv = String(named ?? kwargs['saltenv'] ?? kwargs['env'] ?? (env.opts?.['saltenv'] || 'base'));
+  const envs = fileEnvs(env);
+  const roots = envs.get(saltenv);
+  if (!roots) throw new UsageError(`saltenv '${saltenv}' is not served (the environments are: ${envs.names().join(', ')})`);
+  return [roots, saltenv];
 }
 
 /** Salt's dest handling: a directory (existing, or ending in '/') receives the file under its own name. */
@@ -103,8 +108,8 @@ export const cpModule: ExecModule = {
       const [src, to] = renderPaths(arg(args, kwargs, 4, 'template', null), env, arg(args, kwargs, 0, 'path', ''), arg(args, kwargs, 1, 'dest', ''), kwargs);
       const rel = saltRel('get_file', src);
       const dest = absDest('get_file', to);
-      checkEnv(kwargs);
-      const data = env.roots.read(`salt://${rel}`);
+      const [roots] = envRoots(env, kwargs, src);
+      const data = roots.read(`salt://${rel}`);
       if (data === null) {
         env.log.error(`cp.get_file: salt://${rel} is not on the master`);
         return '';
@@ -112,10 +117,11 @@ export const cpModule: ExecModule = {
       return writeOut(destFor(dest, rel), data, truthy(arg(args, kwargs, 3, 'makedirs', false)), env);
     },
     get_template: async (args, kwargs, env) => {
-      const rel = saltRel('get_template', arg(args, kwargs, 0, 'path', ''));
+      const url = arg(args, kwargs, 0, 'path', '');
+      const rel = saltRel('get_template', url);
       const dest = absDest('get_template', arg(args, kwargs, 1, 'dest', ''));
-      checkEnv(kwargs);
-      const data = env.roots.read(`salt://${rel}`);
+      const [roots] = envRoots(env, kwargs, url);
+      const data = roots.read(`salt://${rel}`);
       if (data === null) {
         env.log.error(`cp.get_template: salt://${rel} is not on the master`);
         return '';
@@ -127,13 +133,13 @@ export const cpModule: ExecModule = {
       const [src, to] = renderPaths(arg(args, kwargs, 3, 'template', null), env, arg(args, kwargs, 0, 'path', ''), arg(args, kwargs, 1, 'dest', ''), kwargs);
       const rel = saltRel('get_dir', src);
       const dest = absDest('get_dir', to);
-      checkEnv(kwargs);
+      const [roots] = envRoots(env, kwargs, src);
       const prefix = rel ? rel + '/' : '';
       const base = rel ? path.dirname(rel) : '';
       const written: string[] = [];
-      for (const f of env.roots.list()) {
+      for (const f of roots.list()) {
         if (!f.startsWith(prefix)) continue;
-        const data = env.roots.read(`salt://${f}`);
+        const data = roots.read(`salt://${f}`);
         if (data === null) continue;
         const target = path.join(dest, base === '.' ? f : path.relative(base, f));
         if (await writeOut(target, data, true, env)) written.push(target);
@@ -141,21 +147,22 @@ export const cpModule: ExecModule = {
       return written.sort();
     },
     list_master: (args, kwargs, env) => {
-      checkEnv(kwargs);
+      const [roots] = envRoots(env, { saltenv: arg(args, kwargs, 0, 'saltenv', undefined), ...kwargs });
       const prefix = String(arg(args, kwargs, 1, 'prefix', ''));
-      return env.roots.list().filter((f) => f.startsWith(prefix));
+      return roots.list().filter((f) => f.startsWith(prefix));
     },
     cache_file: async (args, kwargs, env) => {
-      const rel = saltRel('cache_file', arg(args, kwargs, 0, 'path', ''));
-      checkEnv(kwargs);
-      const src = env.roots.resolve(`salt://${rel}`);
+      const url = arg(args, kwargs, 0, 'path', '');
+      const rel = saltRel('cache_file', url);
+      const [roots, saltenv] = envRoots(env, kwargs, url);
+      const src = roots.resolve(`salt://${rel}`);
       if (src === null || !fs.statSync(src).isFile()) {
-        env.log.error(`Unable to cache file 'salt://${rel}' from saltenv 'base'.`);
+        env.log.error(`Unable to cache file 'salt://${rel}' from saltenv '${saltenv}'.`);
         return false;
       }
       const cachedir = typeof env.opts['cachedir'] === 'string' ? env.opts['cachedir'] : '';
       if (!cachedir) return src;
-      const local = path.join(cachedir, 'files', 'base', rel);
+      const local = path.join(cachedir, 'files', saltenv, rel);
       if (path.resolve(src) === path.resolve(local)) return local; // a minion's synced copy is already the cache
       await fs.promises.mkdir(path.dirname(local), { recursive: true });
       await fs.promises.copyFile(src, local);

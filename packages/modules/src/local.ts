@@ -1,5 +1,5 @@
 /** The execution environment of a masterless call (`brine call --local`): local roots, local pillar. */
-import { FileRoots, fileRootsOptions, type Logger } from '@brine/core';
+import { FileEnvs, FileRoots, fileRootsOptions, type Logger } from '@brine/core';
 import { compilePillar } from '@brine/render';
 import type { MinionOpts } from '@brine/config';
 import { chooseProviders } from '@brine/engine';
@@ -12,13 +12,15 @@ export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
   loadExtensions(opts.cachedir, log);
   const grains = minionGrains(opts as unknown as Parameters<typeof minionGrains>[0], log);
   let providers: ReturnType<typeof chooseProviders> | undefined;
+  const envs = FileEnvs.fromDirs(opts.file_roots, fileRootsOptions(opts));
   const env: ExecEnv = {
     id: opts.id,
     grains,
     pillar: {},
     opts,
     log,
-    roots: new FileRoots(opts.file_roots['base'] ?? [], fileRootsOptions(opts)),
+    roots: envs.get('base') ?? new FileRoots([]),
+    envs,
     providers: () => (providers ??= chooseProviders(opts)),
   };
   env.pillar = compilePillar({ roots: new FileRoots(opts.pillar_roots['base'] ?? []), id: opts.id, grains, opts, salt: templateSalt(env), log });

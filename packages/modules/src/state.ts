@@ -9,7 +9,7 @@ import { getStateFunction } from '@brine/engine';
 import { templateSalt } from './registry';
 import { execCaller } from './exec-caller';
 import { EXT_KINDS, loadExtensions, minionGrains, syncKind } from './extensions';
-import { arg, CallResult, truthy, type ExecEnv, type ExecModule } from './types';
+import { arg, CallResult, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
 import { withPillar } from './pillar';
 
 /** `web,db` or a list: the SLS names a state function was given. */
@@ -19,8 +19,20 @@ export function slsList(v: unknown): string[] {
   return String(v).split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-export function makeRenderer(env: ExecEnv): Renderer {
-  return new Renderer({ roots: env.roots, context: { id: env.id, grains: env.grains, pillar: env.pillar, opts: env.opts, salt: templateSalt(env) }, log: env.log });
+/**
+ * The saltenv a state function runs in, as Salt's state module sets opts['saltenv']: the call's `saltenv=`, else
+ * the minion's `saltenv` option; for named SLS files base when neither says (a highstate then reads every
+ * environment's top file).
+ */
+export function runSaltenv(env: ExecEnv, kwargs: Dict, named: boolean): string | undefined {
+  const s = kwargs['saltenv'] ?? env.opts['saltenv'];
+  if (typeof s === 'string' && s) return s;
+  return named ? 'base' : undefined;
+}
+
+export function makeRenderer(env: ExecEnv, saltenv?: string): Renderer {
+  const opts = saltenv === undefined ? env.opts : { ...env.opts, saltenv };
+  return new Renderer({ envs: fileEnvs(env), context: { id: env.id, grains: env.grains, pillar: env.pillar, opts, saltenv, salt: templateSalt(env) }, log: env.log });
 }
 
 function compileErr(e: unknown): CallResult {
@@ -29,10 +41,10 @@ function compileErr(e: unknown): CallResult {
   throw e;
 }
 
-export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Renderer) => LowChunk[]): Promise<CallResult> {
+export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Renderer) => LowChunk[], named = true): Promise<CallResult> {
   env = withPillar(env, kwargs);
   const test = truthy(kwargs['test'] ?? env.opts['test'] ?? false);
-  const renderer = makeRenderer(env);
+  const renderer = makeRenderer(env, runSaltenv(env, kwargs, named));
   let chunks: LowChunk[];
   try {
     chunks = compile(renderer);
@@ -53,8 +65,8 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
       reader: new LocalHostReader(),
       // Commands of a cancelled job (saltutil.kill_job) are stopped, their process groups killed.
       makeWriter: () => new CancellableWriter(env.signal),
-      files: new RootsSourceClient(env.roots),
-      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra), ...stateSerializers },
+      files: new RootsSourceClient(fileEnvs(env)),
+      template: { render: (text, file, extra, saltenv) => renderer.renderTemplate(text, file, extra, saltenv), ...stateSerializers },
       providers: env.providers(),
       log: env.log,
       lookup: getStateFunction,
@@ -75,9 +87,9 @@ export function saltLow(c: LowChunk): Dict {
   return { state: c.state, name: c.name, __sls__: c.sls, __env__: c.env, __id__: c.id, ...c.args, ...req, ...(c.failhard ? { failhard: true } : {}), order: c.order, fun: c.fun };
 }
 
-function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown): CallResult {
+function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown, named = true): CallResult {
   try {
-    return new CallResult(f(makeRenderer(withPillar(env, kwargs))));
+    return new CallResult(f(makeRenderer(withPillar(env, kwargs), runSaltenv(env, kwargs, named))));
   } catch (e) {
     return new CallResult([e instanceof BrineError ? e.message : errorMessage(e)], 'error');
   }
@@ -189,15 +201,15 @@ export const stateModule: ExecModule = {
     apply: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
       if (!mods.length) syncAtHighstate(env);
-      return runCompiled(env, kwargs, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()));
+      return runCompiled(env, kwargs, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()), mods.length > 0);
     },
     highstate: (_a, kwargs, env) => {
       syncAtHighstate(env);
-      return runCompiled(env, kwargs, (r) => r.compileHighstate());
+      return runCompiled(env, kwargs, (r) => r.compileHighstate(), false);
     },
     test: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
-      return runCompiled(env, { ...kwargs, test: true }, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()));
+      return runCompiled(env, { ...kwargs, test: true }, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()), mods.length > 0);
     },
     single: (args, kwargs, env) => {
       const fun = String(arg(args, kwargs, 0, 'fun', ''));
@@ -220,25 +232,38 @@ export const stateModule: ExecModule = {
         missing = chunks.length === 0;
         return chunks;
       });
-      return res.then((cr) => (missing ? new CallResult([`No matches for ID '${id}' found in SLS '${mods.join(',')}' within saltenv 'base'`], 'error') : cr));
+      return res.then((cr) => (missing ? new CallResult([`No matches for ID '${id}' found in SLS '${mods.join(',')}' within saltenv '${runSaltenv(env, kwargs, true)}'`], 'error') : cr));
     },
     running: async (_a, _k, env) => runningStates(env),
     show_state_usage: (_a, kwargs, env) =>
-      showOnly(env, kwargs, (r) => {
-        const all = slsNames(env.roots);
-        const used = [...new Set(r.matchTop())].sort();
-        const unused = all.filter((s) => !used.includes(s));
-        return { base: { used, unused, count_all: all.length, count_used: used.length, count_unused: unused.length } }; // Salt's key order
-      }),
-    show_highstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(r.matchTop())),
+      showOnly(
+        env,
+        kwargs,
+        (r) => {
+          // Salt's compile_state_usage: per environment, its SLS files used by the top's matches and not.
+          const matched = r.topMatches();
+          const out: Dict = {};
+          for (const e of r.envNames()) {
+            const roots = fileEnvs(env).get(e);
+            const all = roots ? slsNames(roots) : [];
+            const mine = new Set(matched.filter((m) => m.env === e).map((m) => m.sls));
+            const used = all.filter((s) => mine.has(s));
+            const unused = all.filter((s) => !mine.has(s));
+            out[e] = { used, unused, count_all: all.length, count_used: used.length, count_unused: unused.length }; // Salt's key order
+          }
+          return out;
+        },
+        false,
+      ),
+    show_highstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.showHighstate(), false),
     sls: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
       if (!mods.length) return new CallResult(['state.sls: name at least one SLS (state.sls web,db)'], 'error');
       return runCompiled(env, kwargs, (r) => r.compile(mods));
     },
     show_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showSls(slsList(args[0] ?? kwargs['mods']))),
-    show_lowstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.compileHighstate().map(saltLow)),
-    show_top: (_a, kwargs, env) => showOnly(env, kwargs, (r) => ({ base: r.matchTop() })),
+    show_lowstate: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.compileHighstate().map(saltLow), false),
+    show_top: (_a, kwargs, env) => showOnly(env, kwargs, (r) => r.showTop(), false),
     show_low_sls: (args, kwargs, env) => showOnly(env, kwargs, (r) => r.showLowSls(slsList(args[0] ?? kwargs['mods'])).map(saltLow)),
   },
 };

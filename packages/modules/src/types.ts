@@ -1,5 +1,5 @@
 /** Execution functions (`salt TARGET mod.fun args`): the contract shared by `brine call`, the minion and templates. */
-import { isDict, UsageError, type Dict, type FileRoots, type Logger, type Outcome } from '@brine/core';
+import { FileEnvs, isDict, UsageError, type Dict, type FileRoots, type Logger, type Outcome } from '@brine/core';
 import type { Providers } from '@brine/engine';
 
 /** What a minion or a local call provides to execution functions. */
@@ -12,6 +12,8 @@ export interface ExecEnv {
   log: Logger;
   /** The state tree: the local file_roots, or a minion's synced cache of the master's. */
   roots: FileRoots;
+  /** Every saltenv's state tree (base's is `roots`); absent where only base is known. */
+  envs?: FileEnvs;
   providers: () => Providers;
   /** Mine data visible to this minion (fetched before rendering), by function then minion id. */
   mine?: MineView;
@@ -19,6 +21,11 @@ export interface ExecEnv {
   hooks?: Partial<Record<string, (args: unknown[], kwargs: Dict) => Promise<unknown>>>;
   /** Aborted when the job is cancelled (saltutil.kill_job): long-running functions (cmd.*, pkg.*) stop their commands. */
   signal?: AbortSignal;
+}
+
+/** Every saltenv's roots an environment knows (only base when it was given no others). */
+export function fileEnvs(env: ExecEnv): FileEnvs {
+  return env.envs ?? FileEnvs.single('base', env.roots);
 }
 
 export interface MineView {

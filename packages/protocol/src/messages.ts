@@ -115,7 +115,8 @@ export const wireMessageSchema = tagged('kind', wireSchemas, 'message kind');
 
 // ---------------------------------------------------------------- sealed request bodies (minion -> master)
 
-const saltenv = () => str({ min: 1, max: 255, pattern: /^[A-Za-z0-9_.-]+$/ });
+/** A saltenv name: it names a directory of a minion's file cache, so never `.` or `..`. */
+const saltenv = () => str({ min: 1, max: 255, pattern: /^(?!\.\.?$)[A-Za-z0-9_.-]+$/ });
 const targetType = () => literal('glob', 'list', 'grain', 'pillar', 'pcre', 'grain_pcre', 'pillar_pcre', 'compound', 'nodegroup');
 
 export const requestBodySchemas = {
@@ -135,6 +136,8 @@ export const requestBodySchemas = {
     /** Set by a minion's own schedule: the master records a job for it (the jid is the minion's). */
     schedule: optional(str({ max: 255 })),
   }),
+  /** The file server's environments (Salt's fileserver.envs), base first. */
+  'file.envs': obj({ kind: literal('file.envs') }),
   /** The file server's listing for an environment. */
   'file.list': obj({ kind: literal('file.list'), saltenv: saltenv() }),
   /** One file (or a byte range of it, for large files). */

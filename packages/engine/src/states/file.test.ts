@@ -48,6 +48,24 @@ describe('file.managed', () => {
     expect(managed.okComment!(managed.parse('r', c.args, c))).toBe(`File ${name} is in the correct state`);
   });
 
+  // Salt 3006.1's manage_file: a source is copied in through mkstemp (0600) and then given the umask's mode, which
+  // check_perms reports; contents are written to a file touched under the umask (no mode change); a file with
+  // neither is touched ("Empty file"); the owner running the state is no change.
+  it('a new file reports the permissions Salt sets on it: mode for a source, none for contents, Empty file for neither', async () => {
+    writeFileSync(path.join(root, 'b.conf'), 'b\n');
+    const umaskMode = (0o666 & ~process.umask()).toString(8).padStart(4, '0');
+    const me = os.userInfo().username;
+    const fromSource = await converge(k, managed, chunk('file', 'managed', path.join(tmp, 's'), { source: 'salt://b.conf' }));
+    expect(fromSource.pending).toEqual({ diff: 'New file', mode: umaskMode });
+    expect(statSync(path.join(tmp, 's')).mode & 0o7777).toBe(parseInt(umaskMode, 8));
+    const fromContents = await converge(k, managed, chunk('file', 'managed', path.join(tmp, 'c'), { contents: 'y', user: me }));
+    expect(fromContents.pending).toEqual({ diff: 'New file' });
+    const modeAsked = await converge(k, managed, chunk('file', 'managed', path.join(tmp, 'm'), { contents: 'y', mode: '0600' }));
+    expect(modeAsked.pending).toEqual({ diff: 'New file' });
+    const empty = await converge(k, managed, chunk('file', 'managed', path.join(tmp, 'e'), {}));
+    expect([empty.pending, empty.outcome.comment, readFileSync(path.join(tmp, 'e'), 'utf8')]).toEqual([{ new: `file ${path.join(tmp, 'e')} created` }, 'Empty file', '']);
+  });
+
   it('reports a unified diff for a changed file, and mode/user/group changes', async () => {
     const name = path.join(tmp, 'x');
     writeFileSync(name, 'a\nb\nc\n', { mode: 0o600 });

@@ -5,7 +5,7 @@
  * keyed by the master's minion id (`<host>_master`, or `id` from the master config), as `salt-run` prints it.
  */
 import * as os from 'os';
-import { BrineError, errorMessage, FileRoots, fileRootsOptions, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
+import { BrineError, errorMessage, FileEnvs, FileRoots, fileRootsOptions, isDict, worseOutcome, type Dict, type LowChunk, type Logger, type Outcome, type StateReturn } from '@brine/core';
 import { compilePillar, Renderer, saltMerge, stateSerializers } from '@brine/render';
 import { chooseProviders, CompileError, getStateFunction, LocalHostReader, LocalHostWriter, RootsSourceClient, runStates, type StateFunction } from '@brine/engine';
 import type { Master } from '../server';
@@ -46,14 +46,15 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
   const test = o.test ?? false;
   const fail = (errors: string[]): OrchestrateResult => ({ data: { [id]: errors }, outcome: 'error', retcode: 1 });
   if (mods.length === 0) return fail(['state.orchestrate: name the orchestrate SLS (e.g. orch.stack)']);
-  const roots = new FileRoots(master.opts.file_roots[o.saltenv ?? 'base'] ?? [], fileRootsOptions(master.opts));
+  const envs = FileEnvs.fromDirs(master.opts.file_roots, fileRootsOptions(master.opts));
+  const saltenv = o.saltenv ?? 'base';
   let renderer: Renderer;
   let chunks: LowChunk[];
   try {
     const grains: Dict = { id, host: os.hostname() };
     const own = compilePillar({ roots: new FileRoots(master.opts.pillar_roots['base'] ?? []), id, grains, opts: { ...master.opts, id }, log: o.log });
     const pillar = o.pillar ? (saltMerge(own, o.pillar, 'smart') as Dict) : own;
-    renderer = new Renderer({ roots, context: { id, grains, pillar, opts: { ...master.opts, id, test }, saltenv: o.saltenv, salt: {} }, log: o.log });
+    renderer = new Renderer({ envs, context: { id, grains, pillar, opts: { ...master.opts, id, test, saltenv }, saltenv, salt: {} }, log: o.log });
     chunks = renderer.compile(mods);
   } catch (e) {
     if (e instanceof BrineError) return fail([e.message]);
@@ -69,8 +70,8 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
       test,
       reader: new LocalHostReader(),
       makeWriter: () => new LocalHostWriter(),
-      files: new RootsSourceClient(roots),
-      template: { render: (text, file, extra) => renderer.renderTemplate(text, file, extra), ...stateSerializers },
+      files: new RootsSourceClient(envs, saltenv),
+      template: { render: (text, file, extra, env) => renderer.renderTemplate(text, file, extra, env), ...stateSerializers },
       providers: lazyProviders(master.opts),
       log: o.log,
       lookup,

@@ -10,18 +10,18 @@ import { expandSls, findSls, resolveInclude, slsCandidates } from './names';
 import { gpgOptions, type GpgOptions } from './gpg';
 import { renderThroughPipe } from './pipe';
 
-/** Render one SLS (Jinja + YAML, or YAML alone in tests) into Salt's per-file high data. */
-export type LoadSls = (sls: string, from?: Where) => ReadSls;
+/** Render one SLS of a saltenv (Jinja + YAML, or YAML alone in tests) into Salt's per-file high data. */
+export type LoadSls = (sls: string, env: string, from?: Where & { by?: string }) => ReadSls;
 
 /** Find an SLS in the file roots, render its text (`render`: Jinja, or nothing), parse and read it. */
-export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: Where | undefined, render: (file: string, text: string) => string, gpg: GpgOptions = gpgOptions({})): ReadSls {
+export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: (Where & { by?: string }) | undefined, render: (file: string, text: string) => string, gpg: GpgOptions = gpgOptions({})): ReadSls {
   const found = findSls(roots, sls);
   if (!found) {
     const [a, b] = slsCandidates(sls);
     throw new RenderError(
       from?.file ?? a!,
       from?.line,
-      `${from ? 'include' : 'sls'}: SLS '${sls}' is not in environment '${env}' (no ${a} or ${b} in the file roots; fix the name or add the file)`,
+      `${from ? (from.by ?? 'include') : 'sls'}: SLS '${sls}' is not in environment '${env}' (no ${a} or ${b} in the file roots; fix the name or add the file)`,
     );
   }
   const parsed = renderThroughPipe(found.text, found.file, `SLS ${sls}`, { jinja: () => render(found.file, found.text), yaml: (t) => parseSaltYaml(t, found.file), gpg });
@@ -41,28 +41,43 @@ const AUTO_ORDER_BASE = 10000;
 
 export class HighBuilder {
   private iorder = AUTO_ORDER_BASE;
+  /** `env:sls` of every SLS rendered (Salt's `mods`). */
   private readonly mods = new Set<string>();
   readonly high: High = new Map();
 
-  private availNames: string[] | undefined;
+  private readonly availNames = new Map<string, string[] | undefined>();
+
+  private readonly avail: (env: string) => string[] | undefined;
+  private readonly autoOrdering: boolean;
+  private readonly envNames: string[];
 
   /**
-   * `avail`: every SLS name of the environment, for names given as globs (`include: ['web.*']`), read once.
-   * `autoOrdering`: Salt's state_auto_order (default True); without it, states keep no order of their own.
+   * `avail`: every SLS name of an environment (undefined when there is no such environment), for names given as
+   * globs (`include: ['web.*']`) and for includes that name another environment; read once per environment.
+   * `envs`: the environments, for errors. `autoOrder`: Salt's state_auto_order (default True); without it, states
+   * keep no order of their own.
    */
   constructor(
     private readonly load: LoadSls,
-    private readonly avail: () => string[] = () => [],
-    private readonly autoOrdering = true,
-  ) {}
-
-  private expand(pattern: string): string[] {
-    return expandSls(pattern, () => (this.availNames ??= this.avail()));
+    o: { avail?: (env: string) => string[] | undefined; envs?: string[]; autoOrder?: boolean } = {},
+  ) {
+    this.avail = o.avail ?? (() => []);
+    this.autoOrdering = o.autoOrder ?? true;
+    this.envNames = o.envs ?? ['base'];
   }
 
-  /** One SLS (or glob of SLS names) named on the command line or by the top file. */
-  add(pattern: string): this {
-    for (const sls of this.expand(pattern)) if (!this.mods.has(sls)) mergeIncluded(this.high, this.render(sls));
+  private names(env: string): string[] | undefined {
+    if (!this.availNames.has(env)) this.availNames.set(env, this.avail(env));
+    return this.availNames.get(env);
+  }
+
+  private expand(pattern: string, env: string): string[] {
+    return expandSls(pattern, () => this.names(env) ?? []);
+  }
+
+  /** One SLS (or glob of SLS names) of `env`, named on the command line or by the top file (`from`: where). */
+  add(pattern: string, env = 'base', from?: Where & { by?: string }): this {
+    for (const sls of this.expand(pattern, env)) if (!this.mods.has(`${env}:${sls}`)) mergeIncluded(this.high, this.render(sls, env, from));
     return this;
   }
 
@@ -79,13 +94,25 @@ export class HighBuilder {
     return this.high;
   }
 
-  private render(sls: string, from?: Where): High {
-    const r = this.load(sls, from);
-    this.mods.add(sls);
+  /**
+   * The environment an include is read from, as Salt's render_state resolves it: its own (`- sls`) or the one it
+   * names (`- dev: sls`), which must exist. (Salt 3006.1 checks that before it looks at `_xenv`, so `- _xenv: sls`
+   * fails the same way unless a `__env__` environment exists; Brine has none.)
+   */
+  private includeEnv(inc: { sls: string; env?: string; line: number | undefined }, env: string, sls: string, file: string): string {
+    const key = inc.env ?? env;
+    if (this.names(key) === undefined) throw new RenderError(file, inc.line, `include: Nonexistent saltenv '${key}' found in include of '${inc.sls}' within SLS '${env}:${sls}' (the environments are: ${this.envNames.join(', ')})`);
+    return key;
+  }
+
+  private render(sls: string, env: string, from?: Where & { by?: string }): High {
+    const r = this.load(sls, env, from);
+    this.mods.add(`${env}:${sls}`);
     const state = r.state;
     for (const inc of r.includes) {
-      for (const sls of this.expand(inc.sls)) {
-        if (!this.mods.has(sls)) mergeIncluded(state, this.render(sls, { file: r.file, line: inc.line }));
+      const incEnv = this.includeEnv(inc, env, sls, r.file);
+      for (const name of this.expand(inc.sls, incEnv)) {
+        if (!this.mods.has(`${incEnv}:${name}`)) mergeIncluded(state, this.render(name, incEnv, { file: r.file, line: inc.line }));
       }
     }
     if (this.autoOrdering) this.autoOrder(state);

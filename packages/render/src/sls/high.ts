@@ -60,7 +60,8 @@ export interface SlsMeta {
 export interface ReadSls {
   file: string;
   state: High;
-  includes: { sls: string; line: number | undefined }[];
+  /** `env`: the saltenv an `{env: sls}` entry names (`_xenv`: whichever matched environment has it). */
+  includes: { sls: string; env?: string; line: number | undefined }[];
 }
 
 function fail(meta: SlsMeta, line: number | undefined, what: string): never {
@@ -87,9 +88,10 @@ export function readSls(
       if (!Array.isArray(value)) fail(meta, line, `Include Declaration in SLS ${meta.sls} is not formed as a list (write 'include:' followed by '- sls.name' entries)`);
       value.forEach((entry, i) => {
         const l = lineOf(['include', i]) ?? line;
-        const name = typeof entry === 'string' ? entry : isDict(entry) && Object.keys(entry).length === 1 ? Object.values(entry)[0] : undefined;
-        if (typeof name !== 'string') fail(meta, l, `include: entry ${i + 1} is not an SLS name (write '- sls.name')`);
-        out.includes.push({ sls: resolveInclude(name, l), line: l });
+        const keyed = isDict(entry) && Object.keys(entry).length === 1 ? Object.entries(entry)[0]! : undefined;
+        const name = typeof entry === 'string' ? entry : keyed?.[1];
+        if (typeof name !== 'string') fail(meta, l, `include: entry ${i + 1} is not an SLS name (write '- sls.name' or '- saltenv: sls.name')`);
+        out.includes.push({ sls: resolveInclude(name, l), ...(keyed ? { env: keyed[0] } : {}), line: l });
       });
     } else if (key === 'extend') {
       if (!isDict(value)) fail(meta, line, `Extension value in SLS '${meta.sls}' is not a dictionary (write 'extend:\\n  some_id:\\n    file: [...]')`);

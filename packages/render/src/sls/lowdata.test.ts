@@ -16,7 +16,7 @@ const roots = new FileRoots([ROOT]);
 
 /** `a,b` renders several SLS in one run, as `state.show_low_sls a,b` or a top file listing both. */
 function high(sls: string) {
-  const b = new HighBuilder((s, from) => loadSlsFile(roots, 'base', s, from, (_file, text) => text));
+  const b = new HighBuilder((s, env, from) => loadSlsFile(roots, env, s, from, (_file, text) => text));
   for (const s of sls.split(',')) b.add(s);
   return b.finish();
 }

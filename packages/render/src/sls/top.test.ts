@@ -14,8 +14,8 @@ describe('top file matching', () => {
     const log = new MemoryLogger();
     expect(top('webx', { os_family: 'Arch' }, {}, log)).toEqual(['common', 'web']);
     expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
-      "top file: ignoring entry 42 under 'web*' (only SLS names, '- match: type' and, in the state top, '- base: sls' are understood)",
-      'top file: ignoring entry {"unexpected":"entry"} under \'web*\' (only SLS names, \'- match: type\' and, in the state top, \'- base: sls\' are understood)',
+      "top file: ignoring entry 42 under 'web*' (only SLS names, '- match: type' and, in the state top, '- saltenv: sls' are understood)",
+      "top file: ignoring '- unexpected: entry' under 'web*': there is no environment 'unexpected'",
     ]);
   });
 
@@ -41,8 +41,11 @@ describe('top file matching', () => {
     expect(top('x', { os_family: 'RedHat' })).toEqual(['common', 'compound']);
   });
 
-  test('the top file is Jinja; other envs are included, names de-duplicated', () => {
-    expect(top('x', { extra: true })).toEqual(['common', 'prodonly']);
+  test('the top file is Jinja; a section for an environment that does not exist fails the highstate, as in Salt', () => {
+    const r = new Renderer({ roots, context: { id: 'x', grains: { id: 'x', extra: true }, pillar: {}, opts: {}, salt: {} } });
+    expect(r.showTop()).toEqual({ base: ['common'], prod: ['common', 'prodonly'] });
+    const t = new Renderer({ roots: new FileRoots([tempTree({ 'top.sls': "base:\n  '*': [a]\nprod:\n  '*': [a]\n", 'a.sls': 'a: {test.nop: []}\n' })]), context: { id: 'x', grains: {}, pillar: {}, opts: {}, salt: {} } });
+    expect(() => t.compileHighstate()).toThrow("top.sls:4: top file: No matching salt environment for environment 'prod' found (the environments are: base)");
   });
 
   // Salt 3006.1's state.show_top: a name listed by two targets is listed twice; `- base: sls` is an SLS of base.

@@ -3,9 +3,9 @@ import { randomBytes } from 'crypto';
 import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
-import type { ApplyContext, CheckContext, StateFunction } from '../../types';
+import type { ApplyContext, CheckContext, FileInfo, StateFunction } from '../../types';
 import { absPath, commandFailed, describe, fmtMode, optBool, optDict, optMode, optStr, optStrList, type Args } from '../util';
-import { applyPerms, followLink, permChanges, resolvePerms } from './common';
+import { applyPerms, followLink, permChanges, resolvePerms, type ResolvedPerms } from './common';
 import { fileDiff } from './diff';
 
 export interface ManagedParams {
@@ -147,6 +147,22 @@ function desired(p: ManagedParams, ctx: CheckContext): Buffer | null {
   return Buffer.from(ctx.template.render(got.data.toString('utf8'), got.url, extra), 'utf8');
 }
 
+/** The mode a new file gets when none is asked for: the umask's (Salt's manage_file: `(0o777 ^ mask) & 0o666`). */
+function umaskMode(): number {
+  return 0o666 & ~process.umask();
+}
+
+/**
+ * What Salt's manage_file reports for the permissions of a file it creates, judged by check_perms against the file
+ * as first created: a source is copied in through mkstemp (0600); contents and an empty file are created by touch
+ * under the umask (under 077 when a mode is given). The mode asked for, or the umask's, is then set; the owner is
+ * whoever runs the state.
+ */
+function newFilePerms(p: ManagedParams, want: ResolvedPerms, fromSource: boolean): Changes {
+  const created: FileInfo = { type: 'file', size: 0, mode: fromSource || want.mode !== undefined ? 0o600 : umaskMode(), uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 };
+  return permChanges(created, { ...want, mode: want.mode ?? umaskMode() }, p);
+}
+
 async function plan(p: ManagedParams, ctx: CheckContext) {
   const followed = await followLink(ctx.host, p.name);
   // follow_symlinks: False: the file is written in the link's place (the target is left alone), compared with what
@@ -162,10 +178,11 @@ async function plan(p: ManagedParams, ctx: CheckContext) {
   if (!info || p.replace) {
     data = desired(p, ctx);
     if (info && data !== null) old = await ctx.host.readFile(followed);
-    if (!info) changes['diff'] = 'New file';
+    // Salt: a file with neither source nor contents is touched ("Empty file").
+    if (!info) changes[data === null ? 'new' : 'diff'] = data === null ? `file ${p.name} created` : 'New file';
     else if (data !== null && old !== null && !old.equals(data)) changes['diff'] = p.showChanges ? fileDiff(old, data) : '<show_changes=False>';
   }
-  Object.assign(changes, permChanges(info, want, p));
+  Object.assign(changes, info ? permChanges(info, want, p) : newFilePerms(p, want, p.contents === undefined && !!p.source));
   return { target, info, want, changes, data: data ?? (info ? null : Buffer.alloc(0)), old };
 }
 
@@ -203,15 +220,15 @@ export const managed: StateFunction<ManagedParams> = {
         await host.mkdir(path.dirname(dest), { recursive: true, mode: 0o700 });
         await host.writeFileAtomic(dest, old, { mode: info.mode, uid: info.uid, gid: info.gid });
       }
-      await host.writeFileAtomic(target, data, { mode: want.mode ?? info?.mode ?? 0o644, uid: want.uid, gid: want.gid });
+      await host.writeFileAtomic(target, data, { mode: want.mode ?? info?.mode ?? umaskMode(), uid: want.uid, gid: want.gid });
     } else if (info) {
       await applyPerms(host, target, info, want);
     }
-    const comment = [`File ${p.name} updated`, ...p.notes].join('; ');
+    const comment = [changes['new'] !== undefined ? 'Empty file' : `File ${p.name} updated`, ...p.notes].join('; ');
     return { changes, comment };
   },
   okComment: (p) => [`File ${p.name} is in the correct state`, ...p.notes].join('; '),
   // Salt's dry run of file.managed: a file to create is `{newfile: name}`, and the comment carries its note.
-  testChanges: (p, pending) => (pending['diff'] === 'New file' ? { newfile: p.name } : pending),
+  testChanges: (p, pending) => (pending['diff'] === 'New file' || pending['new'] !== undefined ? { newfile: p.name } : pending),
   testComment: (p) => `The file ${p.name} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.`,
 };

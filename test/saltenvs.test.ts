@@ -1,0 +1,88 @@
+/**
+ * Several environments through a real master and minion: the master serves file_roots base, dev and qa; the minion
+ * syncs each into its file cache (`files/<saltenv>/`) and runs a highstate whose top files name all three, file
+ * sources and templates read from each state's own environment, `state.sls ... saltenv=dev`, and cp.* with
+ * `saltenv=` and `?saltenv=`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { acceptAll, json, onMasterAsync, startFleet, tempDir, writeFiles, type Fleet } from './helpers/fleet';
+
+let fleet: Fleet;
+let dir: string;
+let out: string;
+const run = (args: string[]) => onMasterAsync(fleet, args);
+
+type StateRet = Record<string, { result: boolean; __sls__: string; changes: Record<string, unknown> }>;
+
+beforeAll(async () => {
+  dir = tempDir('brine-saltenvs-');
+  out = path.join(dir, 'out');
+  const roots = { base: path.join(dir, 'base'), dev: path.join(dir, 'dev'), qa: path.join(dir, 'qa') };
+  writeFiles(roots.base, {
+    'top.sls': "base:\n  '*':\n    - common\n    - {dev: devonly}\ndev:\n  '*':\n    - devapp\n",
+    'common.sls': `include:\n  - dev: shared\ncommon_file:\n  file.managed:\n    - name: ${out}/common\n    - makedirs: True\n    - contents: "base {{ saltenv }} {{ sls }}"\n`,
+    'app.conf': 'the base app.conf\n',
+  });
+  writeFiles(roots.dev, {
+    'top.sls': "dev:\n  '*':\n    - ignored_dev\nqa:\n  '*': [x]\n",
+    'devonly.sls': `devonly_file:\n  file.managed:\n    - name: ${out}/devonly\n    - makedirs: True\n    - contents: "dev {{ saltenv }}"\n`,
+    'map.jinja': "{% set m = 'devmap' %}\n",
+    'devapp.sls': `{% from 'map.jinja' import m %}\ndevapp_conf:\n  file.managed:\n    - name: ${out}/devapp\n    - makedirs: True\n    - source: salt://app.conf\n    - template: jinja\n    - context:\n        m: {{ m }}\ndevapp_qa:\n  file.managed:\n    - name: ${out}/devapp_q\n    - makedirs: True\n    - source: salt://qaonly.txt?saltenv=qa\n`,
+    'app.conf': 'env={{ saltenv }} m={{ m }}\n{% from "map.jinja" import m as m2 %}m2={{ m2 }}\n',
+    'shared.sls': `shared_file:\n  file.managed:\n    - name: ${out}/shared\n    - makedirs: True\n    - contents: "shared {{ saltenv }}"\n`,
+  });
+  writeFiles(roots.qa, { 'top.sls': "qa:\n  '*':\n    - qaapp\n", 'qaapp.sls': 'qaapp:\n  test.nop\n', 'qaonly.txt': 'qa text\n' });
+  fleet = await startFleet({ dir, minions: ['m1'], fileRoots: [roots.base], master: { file_roots: { base: [roots.base], dev: [roots.dev], qa: [roots.qa] } } });
+  await acceptAll(fleet, ['m1']);
+}, 60_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const read = (f: string) => fs.readFileSync(path.join(out, f), 'utf8');
+
+test('a highstate over three environments: merged tops, each state in its own saltenv, sources and templates from it', async () => {
+  const top = await run(['run', 'm1', 'state.show_top', '--out', 'json']);
+  expect(json<Record<string, unknown>>(top)['m1']).toEqual({ base: ['common'], dev: ['devonly', 'devapp'], qa: ['qaapp'] });
+  const r = await run(['state', 'highstate', 'm1', '--out', 'json', '-t', '30']);
+  expect(r.code).toBe(0);
+  const ret = json<Record<string, StateRet>>(r)['m1']!;
+  expect(Object.values(ret).map((s) => [s.__sls__, s.result])).toEqual([
+    ['shared', true],
+    ['common', true],
+    ['devonly', true],
+    ['devapp', true],
+    ['devapp', true],
+    ['qaapp', true],
+  ]);
+  expect([read('shared'), read('common'), read('devonly'), read('devapp'), read('devapp_q')]).toEqual(['shared dev\n', 'base base common\n', 'dev dev\n', 'env=dev m=devmap\nm2=devmap\n', 'qa text\n']);
+  // The minion's cache holds each environment the master serves.
+  const cache = path.join(fleet.minionDir('m1'), 'cache', 'files');
+  expect(fs.readdirSync(cache).sort()).toEqual(['base', 'dev', 'qa']);
+  expect(fs.readFileSync(path.join(cache, 'dev', 'app.conf'), 'utf8')).toContain('env={{ saltenv }}');
+}, 60_000);
+
+test('state.sls with saltenv=dev reads dev; without it, base, which does not have the SLS', async () => {
+  fs.rmSync(out, { recursive: true, force: true });
+  const dev = await run(['state', 'sls', 'm1', 'devonly', 'saltenv=dev', '--out', 'json', '-t', '30']);
+  expect(dev.code).toBe(0);
+  expect(read('devonly')).toBe('dev dev\n');
+  const base = await run(['state', 'sls', 'm1', 'devonly', '--out', 'json', '-t', '30']);
+  expect(base.code).not.toBe(0);
+  expect(base.stdout).toContain("SLS 'devonly' is not in environment 'base'");
+}, 60_000);
+
+test('cp.get_file_str / cp.list_master take saltenv= and ?saltenv=; an unknown saltenv is refused with the ones there are', async () => {
+  const a = await run(['run', 'm1', 'cp.list_master', 'saltenv=qa', '--out', 'json']);
+  expect(json<Record<string, string[]>>(a)['m1']).toEqual(['qaapp.sls', 'qaonly.txt', 'top.sls']);
+  const dest = path.join(dir, 'got');
+  const b = await run(['run', 'm1', 'cp.get_file', 'salt://app.conf?saltenv=base', dest, '--out', 'json']);
+  expect(b.code).toBe(0);
+  expect(fs.readFileSync(dest, 'utf8')).toBe('the base app.conf\n');
+  const c = await run(['run', 'm1', 'cp.list_master', 'saltenv=prod', '--out', 'json']);
+  expect(c.code).not.toBe(0);
+  expect(c.stdout + c.stderr).toContain("saltenv 'prod' is not served (the environments are: base, dev, qa)");
+}, 60_000);
