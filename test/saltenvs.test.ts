@@ -2,7 +2,8 @@
  * Several environments through a real master and minion: the master serves file_roots base, dev and qa; the minion
  * syncs each into its file cache (`files/<saltenv>/`) and runs a highstate whose top files name all three, file
  * sources and templates read from each state's own environment, `state.sls ... saltenv=dev`, and cp.* with
- * `saltenv=` and `?saltenv=`.
+ * `saltenv=` and `?saltenv=`. The pillar comes from two pillar_roots environments; a minion with `pillarenv: dev`
+ * gets only dev's.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -33,8 +34,17 @@ beforeAll(async () => {
     'shared.sls': `shared_file:\n  file.managed:\n    - name: ${out}/shared\n    - makedirs: True\n    - contents: "shared {{ saltenv }}"\n`,
   });
   writeFiles(roots.qa, { 'top.sls': "qa:\n  '*':\n    - qaapp\n", 'qaapp.sls': 'qaapp:\n  test.nop\n', 'qaonly.txt': 'qa text\n' });
-  fleet = await startFleet({ dir, minions: ['m1'], fileRoots: [roots.base], master: { file_roots: { base: [roots.base], dev: [roots.dev], qa: [roots.qa] } } });
-  await acceptAll(fleet, ['m1']);
+  const pillar = { base: path.join(dir, 'pbase'), dev: path.join(dir, 'pdev') };
+  writeFiles(pillar.base, { 'top.sls': "base:\n  '*':\n    - common\n    - maybe\n    - ignore_missing: True\n", 'common.sls': 'a: base\nseen: {{ saltenv }}\n' });
+  writeFiles(pillar.dev, { 'top.sls': "dev:\n  '*':\n    - devp\n", 'devp.sls': 'd: {{ saltenv }}\n' });
+  fleet = await startFleet({
+    dir,
+    minions: ['m1', 'm2'],
+    fileRoots: [roots.base],
+    master: { file_roots: { base: [roots.base], dev: [roots.dev], qa: [roots.qa] }, pillar_roots: { base: [pillar.base], dev: [pillar.dev] } },
+    minion: (id) => (id === 'm2' ? { pillarenv: 'dev' } : {}),
+  });
+  await acceptAll(fleet, ['m1', 'm2']);
 }, 60_000);
 
 afterAll(async () => {
@@ -85,4 +95,10 @@ test('cp.get_file_str / cp.list_master take saltenv= and ?saltenv=; an unknown s
   const c = await run(['run', 'm1', 'cp.list_master', 'saltenv=prod', '--out', 'json']);
   expect(c.code).not.toBe(0);
   expect(c.stdout + c.stderr).toContain("saltenv 'prod' is not served (the environments are: base, dev, qa)");
+}, 60_000);
+
+test("pillar from every pillar environment; a minion's pillarenv reads only that one", async () => {
+  const r = await run(['run', 'm*', 'pillar.items', '--out', 'json']);
+  expect(r.code).toBe(0);
+  expect(json<Record<string, unknown>>(r)).toEqual({ m1: { a: 'base', seen: 'base', d: 'dev' }, m2: { d: 'dev' } });
 }, 60_000);

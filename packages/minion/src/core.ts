@@ -143,7 +143,9 @@ export class MinionCore {
 
   async refreshPillar(): Promise<Dict> {
     try {
-      const p = await this.connection.request({ kind: 'pillar' }, 15_000);
+      // Salt's minion sends its pillarenv: the master then reads only that environment's pillar top file and section.
+      const pillarenv = typeof this.opts.pillarenv === 'string' && this.opts.pillarenv ? this.opts.pillarenv : undefined;
+      const p = await this.connection.request({ kind: 'pillar', ...(pillarenv ? { pillarenv } : {}) }, 15_000);
       const before = this.pillar;
       // The master sends dicts JSON objects cannot hold (non-str keys, integer-like keys after others) in their wire
       // form (render's wire-data.ts); the cached copy keeps that form.

@@ -23,6 +23,6 @@ export function localEnv(opts: MinionOpts, log: Logger): ExecEnv {
     envs,
     providers: () => (providers ??= chooseProviders(opts)),
   };
-  env.pillar = compilePillar({ roots: new FileRoots(opts.pillar_roots['base'] ?? []), id: opts.id, grains, opts, salt: templateSalt(env), log });
+  env.pillar = compilePillar({ envs: FileEnvs.fromDirs(opts.pillar_roots), id: opts.id, grains, opts, salt: templateSalt(env), log });
   return env;
 }

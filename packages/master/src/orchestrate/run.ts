@@ -52,7 +52,7 @@ export async function orchestrate(master: Master, mods: string[], o: Orchestrate
   let chunks: LowChunk[];
   try {
     const grains: Dict = { id, host: os.hostname() };
-    const own = compilePillar({ roots: new FileRoots(master.opts.pillar_roots['base'] ?? []), id, grains, opts: { ...master.opts, id }, log: o.log });
+    const own = compilePillar({ envs: FileEnvs.fromDirs(master.opts.pillar_roots), id, grains, opts: { ...master.opts, id }, log: o.log });
     const pillar = o.pillar ? (saltMerge(own, o.pillar, 'smart') as Dict) : own;
     renderer = new Renderer({ envs, context: { id, grains, pillar, opts: { ...master.opts, id, test, saltenv }, saltenv, salt: {} }, log: o.log });
     chunks = renderer.compile(mods);

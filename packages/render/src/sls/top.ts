@@ -119,6 +119,54 @@ export function mergeTops(tops: Map<string, TopFileData[]>, strategy: string, de
   return top;
 }
 
+/**
+ * Salt's Pillar.merge_tops: every section of every top file, a target given again replacing the earlier one (its
+ * `match` options and its names, each once), then each environment's targets sorted by their `order` (default 0,
+ * stable). Names under a target with `ignore_missing: True` may have no file.
+ */
+export function mergePillarTops(tops: Map<string, TopFileData[]>): { top: MergedTop; ignored: Map<string, Set<string>> } {
+  const top: MergedTop = new Map();
+  const orders = new Map<string, Map<string, number>>();
+  const ignored = new Map<string, Set<string>>();
+  for (const files of tops.values()) {
+    for (const t of files) {
+      for (const [env, targets] of sections(t)) {
+        for (const [tgt, v] of targets) {
+          const matchOpts: unknown[] = [];
+          const names: string[] = [];
+          let order = 0;
+          let ignoreMissing = false;
+          for (const comp of Array.isArray(v.entries) ? v.entries : typeof v.entries === 'string' ? [v.entries] : []) {
+            if (isDict(comp)) {
+              if ('match' in comp) matchOpts.push(comp);
+              if ('order' in comp) {
+                const n = typeof comp['order'] === 'number' ? comp['order'] : parseInt(String(comp['order']), 10);
+                order = Number.isFinite(n) ? Math.trunc(n) : 0;
+              }
+              if (comp['ignore_missing'] === true) ignoreMissing = true;
+            }
+            if (typeof comp === 'string' && !names.includes(comp)) names.push(comp);
+          }
+          if (ignoreMissing) {
+            let set = ignored.get(env);
+            if (!set) ignored.set(env, (set = new Set()));
+            for (const n of names) set.add(n);
+          }
+          let o = orders.get(env);
+          if (!o) orders.set(env, (o = new Map()));
+          o.set(tgt, order);
+          put(top, env, tgt, { ...v, entries: [...matchOpts, ...names] });
+        }
+      }
+    }
+  }
+  for (const [env, targets] of top) {
+    const o = orders.get(env)!;
+    top.set(env, new Map([...targets].sort((a, b) => o.get(a[0])! - o.get(b[0])!)));
+  }
+  return { top, ignored };
+}
+
 /** Salt's _read_tgt: a target's match option (its last mapping) and its SLS names. */
 function readTarget(entries: unknown): [unknown, string[]] {
   let type: unknown;
@@ -187,18 +235,4 @@ export function topMatches(top: MergedTop, o: TopMatchOptions): TopMatch[] {
     }
   }
   return [...byEnv.values()].flat();
-}
-
-/** One top file, matched on its own (a single environment's pillar or state top). */
-export function matchTopData(
-  data: unknown,
-  file: string,
-  lineOf: (path: (string | number)[]) => number | undefined,
-  subject: TargetSubject,
-  nodegroups: Record<string, string | string[]> | undefined,
-  log: Logger,
-  kind: 'states' | 'pillar' = 'pillar',
-): TopMatch[] {
-  const top = mergeTops(new Map([['base', [{ data, file, lineOf }]]]), 'merge', 'base', log);
-  return topMatches(top, { subject, nodegroups, log, kind });
 }
