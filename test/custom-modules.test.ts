@@ -249,3 +249,22 @@ describe('on a real minion (master, minion daemon, job process)', () => {
     expect(left).toEqual([]);
   }, 90_000);
 });
+
+// Salt's saltutil.sync_*: without saltenv, from the environments the top files match for this minion; with
+// saltenv=, from those named (an unknown one is refused).
+test('sync from the environments the top matches, or from saltenv=', () => {
+  const dev = path.join(tmp, 'dev');
+  fs.mkdirSync(path.join(dev, '_modules'), { recursive: true });
+  fs.writeFileSync(path.join(dev, '_modules/devmod.js'), "module.exports = { functions: { hi() { return 'dev'; } } };\n");
+  fs.writeFileSync(path.join(conf, 'minion'), `id: m1\ncachedir: ${cache}\nfile_roots: {base: [${roots}], dev: [${dev}]}\npillar_roots: {base: [${path.join(tmp, 'pillar')}]}\n`);
+  expect(local(cli('saltutil.sync_modules', 'saltenv=dev'))).toEqual(['modules.devmod']);
+  // The top file assigns only base: a sync without saltenv takes base's modules (and drops dev's).
+  expect(local(cli('saltutil.sync_modules'))).toEqual(['modules.hello']);
+  expect(fs.existsSync(path.join(cache, 'extmods/modules/devmod.js'))).toBe(false);
+  fs.writeFileSync(path.join(roots, 'top.sls'), "base:\n  '*':\n    - motd\ndev:\n  '*': []\n");
+  expect(local(cli('saltutil.sync_modules'))).toEqual(['modules.devmod']);
+  expect(local(cli('devmod.hi'))).toBe('dev');
+  const bad = cli('saltutil.sync_modules', 'saltenv=prod');
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr + bad.stdout).toContain("saltenv 'prod' is not served (the environments are: base, dev)");
+});

@@ -91,7 +91,8 @@ export class JobRunner {
     const core = this.core;
     const isState = fun.startsWith('state.') && fun !== 'state.running';
     // cp.get_* and cmd.script read salt:// from the synced tree too.
-    const needsTree = isState || (fun.startsWith('cp.') && fun !== 'cp.push') || fun === 'cmd.script';
+    // saltutil.sync_* too: the environments it syncs from are those of the synced tree.
+    const needsTree = isState || (fun.startsWith('cp.') && fun !== 'cp.push') || fun === 'cmd.script' || fun.startsWith('saltutil.sync_');
     if (needsTree || fun.startsWith('pillar.')) await core.refreshFromMaster(needsTree);
     const mine = new MineCache(core.connection, core.mineReadsFile());
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });

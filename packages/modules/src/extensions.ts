@@ -47,14 +47,18 @@ const sha = (b: Buffer): string => crypto.createHash('sha256').update(b).digest(
  * Copy `_<kind>/*.js` from the roots into the extension cache; remove files the roots no longer have. Returns what
  * Salt's sync returns: `<kind>.<name>` for each file added or changed.
  */
-export function syncKind(roots: FileRoots, cachedir: string, kind: ExtKind): string[] {
+export function syncKind(from: FileRoots | FileRoots[], cachedir: string, kind: ExtKind): string[] {
   const dir = extmodsDir(cachedir, kind);
   const wanted = new Map<string, Buffer>();
-  for (const rel of roots.list()) {
-    const m = new RegExp(`^_${kind}/([A-Za-z0-9_-]+\\.js)$`).exec(rel);
-    if (!m) continue;
-    const data = roots.read(`salt://${rel}`);
-    if (data !== null) wanted.set(m[1]!, data);
+  // Several environments: each one's modules; a later environment's file of the same name wins, as in Salt's
+  // extmods sync, which copies each environment's in turn.
+  for (const roots of Array.isArray(from) ? from : [from]) {
+    for (const rel of roots.list()) {
+      const m = new RegExp(`^_${kind}/([A-Za-z0-9_-]+\\.js)$`).exec(rel);
+      if (!m) continue;
+      const data = roots.read(`salt://${rel}`);
+      if (data !== null) wanted.set(m[1]!, data);
+    }
   }
   const changed: string[] = [];
   if (wanted.size) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

@@ -4,9 +4,10 @@
  * cache and loads them (extensions.ts); on a minion the daemon first brings its copy of the tree up to date
  * (`files.sync` hook). The job table lives in the daemon (`saltutil.running|find_job|kill_job` hooks).
  */
-import { UsageError, type Dict } from '@brine/core';
+import { UsageError, type Dict, type FileRoots } from '@brine/core';
 import { EXT_KINDS, loadExtensions, minionGrains, syncKind, type ExtKind } from './extensions';
-import { arg, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
+import { arg, fileEnvs, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
+import { topFileEnvs } from './state';
 
 function cachedirOf(env: ExecEnv): string {
   const c = env.opts['cachedir'];
@@ -24,13 +25,23 @@ async function refreshGrains(env: ExecEnv): Promise<boolean> {
   return true;
 }
 
+/**
+ * The roots to sync from: the environments `saltenv` names (a name, a comma-separated string or a list), or as in
+ * Salt, when none is named, those the highstate's top files match for this minion.
+ */
+function syncRoots(env: ExecEnv, saltenv: unknown): FileRoots[] {
+  const envs = fileEnvs(env);
+  const names = saltenv === undefined || saltenv === null || saltenv === '' ? topFileEnvs(env) : Array.isArray(saltenv) ? saltenv.map(String) : String(saltenv).split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!envs.has(n)) throw new UsageError(`saltenv '${n}' is not served (the environments are: ${envs.names().join(', ')})`);
+  return names.map((n) => envs.get(n)!);
+}
+
 async function sync(env: ExecEnv, kinds: readonly ExtKind[], kwargs: Dict): Promise<Record<ExtKind, string[]>> {
-  const saltenv = kwargs['saltenv'] ?? 'base';
-  if (saltenv !== 'base') throw new UsageError(`saltenv '${String(saltenv)}' is not served (only base)`);
   await env.hooks?.['files.sync']?.([], {});
+  const from = syncRoots(env, kwargs['saltenv']);
   const cachedir = cachedirOf(env);
   const out = { modules: [], states: [], grains: [] } as Record<ExtKind, string[]>;
-  for (const k of kinds) out[k] = syncKind(env.roots, cachedir, k);
+  for (const k of kinds) out[k] = syncKind(from, cachedir, k);
   if (truthy(kwargs['refresh'] ?? true)) {
     loadExtensions(cachedir, env.log);
     if (kinds.includes('grains')) await refreshGrains(env);
@@ -46,7 +57,7 @@ async function syncAll(env: ExecEnv, kwargs: Dict): Promise<Record<string, strin
   return Object.fromEntries(SYNC_ALL_KEYS.map((k) => [k, (got as Record<string, string[]>)[k] ?? []]));
 }
 
-const syncOne = (kind: ExtKind): ExecFn => async (args, kwargs, env) => (await sync(env, [kind], { saltenv: arg(args, kwargs, 0, 'saltenv', 'base'), ...kwargs }))[kind];
+const syncOne = (kind: ExtKind): ExecFn => async (args, kwargs, env) => (await sync(env, [kind], { saltenv: arg(args, kwargs, 0, 'saltenv', null), ...kwargs }))[kind];
 
 /** A daemon-side job-table function; a masterless call has no other jobs (Salt's empty answers). */
 function jobTable(name: string, none: unknown): ExecFn {
@@ -69,7 +80,7 @@ export const saltutilExtraModule: ExecModule = {
     kill_job: "Kill a running job (its commands first). Returns 'Signal 9 sent to job <jid> at pid <pid>' (a job without a process\nof its own is cancelled and the answer says so), or '' when not running.",
   },
   functions: {
-    sync_all: async (args, kwargs, env) => syncAll(env, { saltenv: arg(args, kwargs, 0, 'saltenv', 'base'), ...kwargs }),
+    sync_all: async (args, kwargs, env) => syncAll(env, { saltenv: arg(args, kwargs, 0, 'saltenv', null), ...kwargs }),
     sync_modules: syncOne('modules'),
     sync_states: syncOne('states'),
     sync_grains: syncOne('grains'),

@@ -100,12 +100,13 @@ function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown, named
  * and loaded before compiling; new custom grains count for this run (a minion's daemon reports them to the master
  * at its next saltutil.refresh_grains or sync_grains).
  */
-function syncAtHighstate(env: ExecEnv): void {
+function syncAtHighstate(env: ExecEnv, kwargs: Dict): void {
   const cachedir = env.opts['cachedir'];
   if (typeof cachedir !== 'string' || !cachedir) return;
   let grainsChanged = false;
   try {
-    for (const k of EXT_KINDS) if (syncKind(env.roots, cachedir, k).length && k === 'grains') grainsChanged = true;
+    const from = topFileEnvs(env, kwargs).map((e) => fileEnvs(env).get(e)!);
+    for (const k of EXT_KINDS) if (syncKind(from, cachedir, k).length && k === 'grains') grainsChanged = true;
   } catch (e) {
     env.log.warn(`custom modules not synced: ${errorMessage(e)}`);
   }
@@ -116,6 +117,23 @@ function syncAtHighstate(env: ExecEnv): void {
     for (const k of Object.keys(env.grains)) if (!(k in fresh)) delete env.grains[k];
     Object.assign(env.grains, fresh);
   }
+}
+
+/**
+ * Salt's saltutil._get_top_file_envs: the environments the highstate's top files match for this minion (custom
+ * modules are synced from those), base when the top matches nothing or there is no top file. Throws when a top file
+ * does not render.
+ */
+export function topFileEnvs(env: ExecEnv, kwargs: Dict = {}): string[] {
+  let matches;
+  try {
+    matches = makeRenderer(env, runSaltenv(env, kwargs, false)).topMatchesByEnv();
+  } catch (e) {
+    if (e instanceof BrineError && /top file: not found/.test(e.message)) return ['base'];
+    throw new BrineError('render', `Unable to render top file(s): ${errorMessage(e)}`, { cause: e });
+  }
+  const envs = [...matches.keys()].filter((e) => fileEnvs(env).has(e));
+  return envs.length ? envs : ['base'];
 }
 
 /** Requisites Salt's call_chunk follows when it runs one chunk (listen is not one: it acts at the end of a whole run). */
@@ -200,11 +218,11 @@ export const stateModule: ExecModule = {
   functions: {
     apply: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
-      if (!mods.length) syncAtHighstate(env);
+      if (!mods.length) syncAtHighstate(env, kwargs);
       return runCompiled(env, kwargs, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()), mods.length > 0);
     },
     highstate: (_a, kwargs, env) => {
-      syncAtHighstate(env);
+      syncAtHighstate(env, kwargs);
       return runCompiled(env, kwargs, (r) => r.compileHighstate(), false);
     },
     test: (args, kwargs, env) => {

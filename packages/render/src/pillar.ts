@@ -95,7 +95,7 @@ export function compilePillar(o: PillarOptions): Dict {
     return {};
   }
   const { top, ignored } = mergePillarTops(tops);
-  const matches = topMatches(top, { subject: { id: o.id, grains: o.grains, pillar: {} }, nodegroups: opts['nodegroups'] as never, log, kind: 'pillar', only: pillarenv });
+  const matches = [...topMatches(top, { subject: { id: o.id, grains: o.grains, pillar: {} }, nodegroups: opts['nodegroups'] as never, log, kind: 'pillar', only: pillarenv }).values()].flat();
 
   // Salt's render_pillar / render_pstate (salt/pillar/__init__.py), per environment. `mods`: each SLS's own data
   // (without what it includes) once rendered; an SLS named again (by the top file or another include) is merged

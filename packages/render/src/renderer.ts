@@ -212,6 +212,11 @@ export class Renderer {
 
   /** The SLS names the merged top files assign to this minion, each with its environment, in Salt's order. */
   topMatches(): TopMatch[] {
+    return [...this.topMatchesByEnv().values()].flat();
+  }
+
+  /** The same by environment (one whose matching targets list nothing is there, empty), as Salt's top_matches. */
+  topMatchesByEnv(): Map<string, TopMatch[]> {
     const o = this.ctx.opts;
     const strategy = typeof o['top_file_merging_strategy'] === 'string' ? o['top_file_merging_strategy'] : 'merge';
     const defaultTop = typeof o['default_top'] === 'string' ? o['default_top'] : 'base';
@@ -225,9 +230,7 @@ export class Renderer {
 
   /** Salt's state.show_top: `{env: [sls, ...]}`. */
   showTop(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const m of this.topMatches()) (out[m.env] ??= []).push(m.sls);
-    return out;
+    return Object.fromEntries([...this.topMatchesByEnv()].map(([env, ms]) => [env, ms.map((m) => m.sls)]));
   }
 
   /** SLS names the top file assigns to this minion (every env, file order). */

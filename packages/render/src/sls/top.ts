@@ -193,8 +193,11 @@ export interface TopMatchOptions {
   hasEnv?: (env: string) => boolean;
 }
 
-/** Salt's top_matches: the SLS names the merged top assigns to the minion, grouped by environment. */
-export function topMatches(top: MergedTop, o: TopMatchOptions): TopMatch[] {
+/**
+ * Salt's top_matches: the SLS names the merged top assigns to the minion, by environment in Salt's order (an
+ * environment whose matching targets list nothing is there, empty).
+ */
+export function topMatches(top: MergedTop, o: TopMatchOptions): Map<string, TopMatch[]> {
   const byEnv = new Map<string, TopMatch[]>();
   const add = (m: TopMatch) => {
     let l = byEnv.get(m.env);
@@ -234,5 +237,5 @@ export function topMatches(top: MergedTop, o: TopMatchOptions): TopMatch[] {
       for (const m of found) add(m);
     }
   }
-  return [...byEnv.values()].flat();
+  return byEnv;
 }
