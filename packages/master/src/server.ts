@@ -45,6 +45,7 @@ import { minionEventData, minionTagRefusal, TAGS } from './events/tags';
 import { FileRecv, RequestRefused } from './file-recv';
 import { RunningJobs } from './running';
 import { FileServer } from './fileserver';
+import { masterStateOpts } from './state-opts';
 import { JobCache, newJid, type JobRecord, type ReturnRecord } from './jobcache';
 import { JobWatch, type WatchSink } from './jobs';
 import { KeyStore, type AuthDecision } from './keys';
@@ -427,7 +428,7 @@ export class Master implements ClusterHost {
         return true;
       }
       case 'file.envs':
-        return this.files.envs();
+        return { envs: this.files.envs(), opts: masterStateOpts(this.opts as unknown as Dict) };
       case 'file.list':
         return this.files.list(b.saltenv);
       case 'file.get': {

@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { nullLogger } from '@brine/core';
+import { MemoryLogger, nullLogger } from '@brine/core';
 import { FileCache } from './filesync';
 import type { Requester } from './requester';
 
@@ -76,31 +76,42 @@ test('a hostile listing cannot make the minion write outside its cache', async (
   }
 });
 
-test('syncAll: every environment the master lists, each in its own directory; one it stops serving is removed', async () => {
+test('syncAll: every environment the master lists, in its order, each in its own directory; one it stops serving is removed; its state options are kept', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-fc-'));
   try {
-    const trees: Record<string, Record<string, string>> = { base: { 'top.sls': 'base: {}' }, dev: { 'a.sls': 'a: dev' } };
-    let envs: unknown = ['base', 'dev'];
+    const trees: Record<string, Record<string, string>> = { base: { 'top.sls': 'base: {}' }, zeta: { 'a.sls': 'a: zeta' }, alpha: { 'b.sls': 'b: alpha' } };
+    let envs: unknown = ['base', 'zeta', 'alpha'];
     const master: Requester = {
       async request(body) {
-        if (body.kind === 'file.envs') return envs;
+        if (body.kind === 'file.envs') return { envs, opts: { top_file_merging_strategy: 'same' } };
         const tree = trees[String(body['saltenv'])] ?? {};
         if (body.kind === 'file.list') return Object.fromEntries(Object.entries(tree).map(([p, c]) => [p, sha(c)]));
         if (body.kind === 'file.get') return { data: Buffer.from(tree[String(body['path'])]!).toString('base64'), size: tree[String(body['path'])]!.length, offset: 0 };
         throw new Error('unexpected');
       },
     };
-    const fc = new FileCache(dir, master, nullLogger);
-    expect(await fc.syncAll()).toEqual({ listed: 2, fetched: 2, removed: 0 });
-    expect(fc.envDirs()).toEqual({ base: [path.join(dir, 'files', 'base')], dev: [path.join(dir, 'files', 'dev')] });
-    expect(fs.readFileSync(path.join(dir, 'files', 'dev', 'a.sls'), 'utf8')).toBe('a: dev');
-    envs = ['base'];
+    const log = new MemoryLogger();
+    const fc = new FileCache(dir, master, log);
+    expect(await fc.syncAll()).toEqual({ listed: 3, fetched: 3, removed: 0 });
+    // The master's order (base, then its file_roots order), not the directory names' order.
+    expect(Object.keys(fc.envDirs())).toEqual(['base', 'zeta', 'alpha']);
+    expect(fc.envDirs()['zeta']).toEqual([path.join(dir, 'files', 'zeta')]);
+    expect(fc.masterStateOpts()).toEqual({ top_file_merging_strategy: 'same' });
+    expect(fs.readFileSync(path.join(dir, 'files', 'zeta', 'a.sls'), 'utf8')).toBe('a: zeta');
+    envs = ['base', 'alpha'];
     await fc.syncAll();
-    expect(Object.keys(fc.envDirs())).toEqual(['base']);
-    expect(fs.existsSync(path.join(dir, 'files', 'dev'))).toBe(false);
-    // A name that is not a saltenv (it would leave the cache directory) is refused, and nothing is synced.
-    envs = ['base', '..'];
-    await expect(fc.syncAll()).rejects.toThrow('file.envs: the master sent no list of environment names');
+    expect(Object.keys(fc.envDirs())).toEqual(['base', 'alpha']);
+    expect(fs.existsSync(path.join(dir, 'files', 'zeta'))).toBe(false);
+    // A name that cannot be a directory of the cache is skipped with a warning; the others still sync.
+    envs = ['base', '..', 'feature/x', 'alpha'];
+    await fc.syncAll();
+    expect(Object.keys(fc.envDirs())).toEqual(['base', 'alpha']);
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      'saltenv ".." skipped: its name cannot be a directory of the file cache (letters, digits, \'_\', \'.\', \'-\')',
+      'saltenv "feature/x" skipped: its name cannot be a directory of the file cache (letters, digits, \'_\', \'.\', \'-\')',
+    ]);
+    envs = 'base';
+    await expect(fc.syncAll()).rejects.toThrow('file.envs: the master sent no list of environments');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { checkRelative, isDict, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
+import { checkRelative, isDict, readJsonFile, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
 import { FILE_CHUNK_BYTES } from '@brine/protocol';
 import { MasterError, type Requester } from './requester';
 
@@ -42,33 +42,62 @@ export class FileCache {
     return path.join(this.cachedir, 'files', saltenv);
   }
 
-  /** Every saltenv in the cache, base first: `{env: [its directory]}`, as file_roots has them. */
+  /** What the last `file.envs` answer said (kept for offline runs): the environments in order, the master's options. */
+  private metaFile(): string {
+    return path.join(this.cachedir, 'files.meta.json');
+  }
+
+  private readMeta(): { envs: string[]; opts: Record<string, unknown> } {
+    const m = readJsonFile(this.metaFile());
+    const envs = isDict(m) && Array.isArray(m['envs']) ? (m['envs'] as unknown[]).filter((e): e is string => typeof e === 'string' && isEnvName(e)) : [];
+    const opts = isDict(m) && isDict(m['opts']) ? (m['opts'] as Record<string, unknown>) : {};
+    return { envs, opts };
+  }
+
+  /**
+   * Every saltenv in the cache: `{env: [its directory]}`, as file_roots has them, in the master's order (base first,
+   * then its file_roots order); a directory the last answer did not list comes after, by name.
+   */
   envDirs(): Record<string, string[]> {
-    let names: string[];
+    let present: string[];
     try {
-      names = fs.readdirSync(path.join(this.cachedir, 'files'), { withFileTypes: true }).filter((e) => e.isDirectory() && isEnvName(e.name)).map((e) => e.name);
+      present = fs.readdirSync(path.join(this.cachedir, 'files'), { withFileTypes: true }).filter((e) => e.isDirectory() && isEnvName(e.name)).map((e) => e.name);
     } catch {
-      names = [];
+      present = [];
     }
-    names.sort((a, b) => (a === 'base' ? -1 : b === 'base' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-    if (!names.includes('base')) names.unshift('base');
+    const order = this.readMeta().envs;
+    const names = ['base', ...order.filter((n) => n !== 'base' && present.includes(n)), ...present.filter((n) => n !== 'base' && !order.includes(n)).sort()];
     return Object.fromEntries(names.map((n) => [n, [this.root(n)]]));
   }
 
   /**
+   * The master's options a state run takes (Salt's HighState.__gen_opts: renderer, state_top, top merging,
+   * nodegroups, jinja settings...), as the last `file.envs` answer gave them; {} before the first.
+   */
+  masterStateOpts(): Record<string, unknown> {
+    return this.readMeta().opts;
+  }
+
+  /**
    * Every environment the master serves (Salt's fileserver.envs), each synced; the copy of an environment the
-   * master no longer serves is removed.
+   * master no longer serves is removed. A name that cannot be a directory of the cache is skipped with a warning.
    */
   async syncAll(): Promise<SyncStats> {
-    const envs = await this.req.request({ kind: 'file.envs' });
-    if (!Array.isArray(envs) || !envs.every((e) => typeof e === 'string' && isEnvName(e))) throw new MasterError('file.envs: the master sent no list of environment names');
+    const rep = await this.req.request({ kind: 'file.envs' });
+    if (!isDict(rep) || !Array.isArray(rep['envs']) || !rep['envs'].every((e) => typeof e === 'string')) throw new MasterError('file.envs: the master sent no list of environments');
+    const envs: string[] = [];
+    for (const e of rep['envs'] as string[]) {
+      if (isEnvName(e)) envs.push(e);
+      else this.log.warn(`saltenv ${JSON.stringify(e)} skipped: its name cannot be a directory of the file cache (letters, digits, '_', '.', '-')`);
+    }
     const total: SyncStats = { listed: 0, fetched: 0, removed: 0 };
-    for (const env of envs as string[]) {
+    for (const env of envs) {
       const s = await this.sync(env);
       total.listed += s.listed;
       total.fetched += s.fetched;
       total.removed += s.removed;
     }
+    writeFileAtomicSync(this.metaFile(), JSON.stringify({ envs, opts: isDict(rep['opts']) ? rep['opts'] : {} }));
     for (const gone of Object.keys(this.envDirs())) {
       if (gone === 'base' || envs.includes(gone)) continue;
       fs.rmSync(this.root(gone), { recursive: true, force: true });

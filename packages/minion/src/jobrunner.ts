@@ -7,6 +7,7 @@ import { errorMessage, matchTarget, type Dict, type Logger, type TargetType } fr
 import { loadExtensions, lookupFunction, type ExecEnv } from '@brine/modules';
 import { toWireData } from '@brine/render';
 import type { JobPublication } from '@brine/protocol';
+import { withMasterStateOpts } from './master-state-opts';
 import { MineCache } from './mine';
 import type { MinionCore } from './core';
 import { runInJobProcess } from './job-process';
@@ -96,6 +97,8 @@ export class JobRunner {
     if (needsTree || fun.startsWith('pillar.')) await core.refreshFromMaster(needsTree);
     const mine = new MineCache(core.connection, core.mineReadsFile());
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
+    // A state run takes the master's state options (Salt's HighState.__gen_opts): renderer, top file, merging...
+    if (isState) env.opts = withMasterStateOpts(env.opts, core.files.masterStateOpts());
     let away = !core.connection.accepted || core.offline;
     if (isState && away) this.log.info('master unreachable: templates read the mine answers saved by the last run', { answers: mine.useSaved() });
     if (fun === 'mine.get') {

@@ -47,11 +47,12 @@ async function writeOut(dest: string, data: Buffer | string, makedirs: boolean, 
   return dest;
 }
 
-function renderer(env: ExecEnv) {
+/** A renderer whose templates load from the call's saltenv (`saltenv=`, else the minion's, else base). */
+function renderer(env: ExecEnv, kwargs: Dict) {
   // Required here, not at the top: state.ts imports the registry, which imports this module.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { makeRenderer } = require('./state') as typeof import('./state');
-  return makeRenderer(env);
+  const { makeRenderer, runSaltenv } = require('./state') as typeof import('./state');
+  return makeRenderer(env, runSaltenv(env, kwargs, true));
 }
 
 function checkTemplate(template: unknown): boolean {
@@ -63,7 +64,7 @@ function checkTemplate(template: unknown): boolean {
 /** cp.get_template: the file's content rendered. */
 function renderIf(template: unknown, env: ExecEnv, text: Buffer, rel: string, extra: Dict): Buffer | string {
   if (!checkTemplate(template)) return text;
-  return renderer(env).renderTemplate(text.toString('utf8'), `salt://${rel}`, extra);
+  return renderer(env, extra).renderTemplate(text.toString('utf8'), `salt://${rel}`, extra);
 }
 
 /**
@@ -72,7 +73,7 @@ function renderIf(template: unknown, env: ExecEnv, text: Buffer, rel: string, ex
  */
 function renderPaths(template: unknown, env: ExecEnv, src: unknown, dest: unknown, extra: Dict): [unknown, unknown] {
   if (!checkTemplate(template)) return [src, dest];
-  const r = renderer(env);
+  const r = renderer(env, extra);
   const one = (v: unknown, what: string) => {
     const s = String(v ?? '');
     try {
@@ -120,13 +121,13 @@ export const cpModule: ExecModule = {
       const url = arg(args, kwargs, 0, 'path', '');
       const rel = saltRel('get_template', url);
       const dest = absDest('get_template', arg(args, kwargs, 1, 'dest', ''));
-      const [roots] = envRoots(env, kwargs, url);
+      const [roots, saltenv] = envRoots(env, kwargs, url);
       const data = roots.read(`salt://${rel}`);
       if (data === null) {
         env.log.error(`cp.get_template: salt://${rel} is not on the master`);
         return '';
       }
-      const out = renderIf(arg(args, kwargs, 2, 'template', 'jinja'), env, data, rel, kwargs);
+      const out = renderIf(arg(args, kwargs, 2, 'template', 'jinja'), env, data, rel, { ...kwargs, saltenv });
       return writeOut(destFor(dest, rel), out, truthy(kwargs['makedirs'] ?? false), env);
     },
     get_dir: async (args, kwargs, env) => {

@@ -237,7 +237,7 @@ export const stateModule: ExecModule = {
       if (name === null || name === '') return new CallResult(['Missing required argument: name'], 'error');
       const stateArgs: Dict = {};
       for (const [k, v] of Object.entries(kwargs)) if (k !== 'fun' && k !== 'name' && !RUN_KWARGS.has(k)) stateArgs[k] = v;
-      const chunk: LowChunk = { id: String(name), name: String(name), state: fun.slice(0, dot), fun: fun.slice(dot + 1), sls: '', env: 'base', file: '', line: 0, order: 10000, args: stateArgs, requisites: {} };
+      const chunk: LowChunk = { id: String(name), name: String(name), state: fun.slice(0, dot), fun: fun.slice(dot + 1), sls: '', env: runSaltenv(env, kwargs, true)!, file: '', line: 0, order: 10000, args: stateArgs, requisites: {} };
       return runCompiled(env, kwargs, () => [chunk]);
     },
     sls_id: (args, kwargs, env) => {

@@ -46,3 +46,8 @@ test('without ignore_missing a missing SLS fails at the top line; a section for 
   expect(e).toBeInstanceOf(RenderError);
   expect((e as Error).message).toBe("top.sls:10: pillar top file: No matching pillar environment for environment 'dev' found (the environments are: base)");
 });
+
+test("a pillar top file's include adds SLS files of its environment as more top data", () => {
+  const base = { 'top.sls': "include:\n  - more\nbase:\n  '*': [common]\n", 'more.sls': "base:\n  'm*': [extra]\n", 'common.sls': 'a: 1\n', 'extra.sls': 'b: 2\n' };
+  expect(compilePillar({ envs: envs({ base }), id: 'm1', grains: { id: 'm1' } })).toEqual({ a: 1, b: 2 });
+});

@@ -16,7 +16,7 @@ import { renderPipe } from './salt/render-pipe';
 import { plainTop } from './salt/wire-data';
 import { loadTemplateYaml } from './salt/yaml-values';
 import { fileVars, findSls, resolveInclude, slsCandidates, slsNames } from './sls/names';
-import { mergePillarTops, topMatches, type TopFileData } from './sls/top';
+import { mergePillarTops, topIncludes, topMatches, type TopFileData } from './sls/top';
 import type { SaltFunction } from './types';
 import { parseSaltYaml } from './yaml/load';
 import { gpgOptions } from './sls/gpg';
@@ -87,8 +87,17 @@ export function compilePillar(o: PillarOptions): Dict {
     const v = viewOf(env);
     const text = v.roots.read(topFile);
     if (text === null) continue;
-    const top = renderThroughPipe(text.toString('utf8'), topFile, 'pillar top file', { jinja: () => v.jinja.render(topFile, v.vars(topFile)), yaml: (t) => parseSaltYaml(t, topFile, 'data'), gpg });
-    tops.set(env, [{ data: top.data, file: topFile, lineOf: top.lineOf }]);
+    const readTop = (file: string, body: string): TopFileData => {
+      const top = renderThroughPipe(body, file, 'pillar top file', { jinja: () => v.jinja.render(file, v.vars(file)), yaml: (t) => parseSaltYaml(t, file, 'data'), gpg });
+      return { data: top.data, file, lineOf: top.lineOf };
+    };
+    const first = readTop(topFile, text.toString('utf8'));
+    // Salt's get_tops: a top file's `include:` adds SLS files of the same environment as more top data.
+    const included = topIncludes(first, () => (v.avail ??= slsNames(v.roots)), (sls) => {
+      const f = findSls(v.roots, sls);
+      return f ? readTop(f.file, f.text) : null;
+    });
+    tops.set(env, [first, ...included]);
   }
   if (tops.size === 0) {
     log.debug('pillar: no top.sls in the pillar roots; pillar is empty');

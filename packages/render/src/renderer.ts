@@ -9,8 +9,8 @@ import { HighBuilder, loadSlsFile } from './sls/collect';
 import { compileForRun, compileForShow } from './sls/compile';
 import { highToObject, type High, type ReadSls, type Where } from './sls/high';
 import { verifyHigh } from './sls/verify';
-import { expandSls, fileVars, findSls, slsNames as availableSls } from './sls/names';
-import { mergeTops, topMatches, type TopFileData, type TopMatch } from './sls/top';
+import { fileVars, findSls, slsNames as availableSls } from './sls/names';
+import { mergeTops, topIncludes, topMatches, type TopFileData, type TopMatch } from './sls/top';
 import type { HighState, RenderContext } from './types';
 import { parseSaltYaml } from './yaml/load';
 import { gpgOptions, type GpgOptions } from './sls/gpg';
@@ -123,11 +123,16 @@ export class Renderer {
     return all;
   }
 
+  /** Whether SLS may come from `env`: one of envNames(), or base, which Salt's LazyAvailStates always counts. */
+  private isAvailable(env: string): boolean {
+    return env === 'base' || this.envNames().includes(env);
+  }
+
   private builder(): HighBuilder {
     const envs = this.envNames();
     return new HighBuilder((sls, env, from) => this.renderOne(sls, env, from), {
-      avail: (env) => (envs.includes(env) ? availableSls(this.view(env).roots) : undefined),
-      envs,
+      avail: (env) => (this.isAvailable(env) ? availableSls(this.view(env).roots) : undefined),
+      envs: envs.includes('base') ? envs : ['base', ...envs],
       autoOrder: this.ctx.opts['state_auto_order'] !== false,
     });
   }
@@ -144,7 +149,7 @@ export class Renderer {
     const envs = this.envNames();
     const b = this.builder();
     for (const m of matches) {
-      if (!envs.includes(m.env)) throw new RenderError(m.file, m.line, `top file: No matching salt environment for environment '${m.env}' found (the environments are: ${envs.join(', ')})`);
+      if (!this.isAvailable(m.env)) throw new RenderError(m.file, m.line, `top file: No matching salt environment for environment '${m.env}' found (the environments are: ${envs.join(', ')})`);
       b.add(m.sls, m.env, { file: m.file, line: m.line, by: 'top file' });
     }
     return b.finish();
@@ -185,19 +190,11 @@ export class Renderer {
       if (!t) continue;
       found++;
       files.push(t);
-      const include = (t.data as Dict | null)?.['include'];
-      if (!Array.isArray(include)) continue;
-      const done = new Set<string>();
-      for (const pattern of include) {
-        for (const sls of expandSls(String(pattern), () => availableSls(this.view(env).roots))) {
-          if (done.has(sls)) continue;
-          done.add(sls);
-          const f = findSls(this.view(env).roots, sls);
-          if (!f) throw new RenderError(t.file, t.lineOf(['include']), `top file: include: SLS '${sls}' is not in environment '${env}'`);
-          const inc = this.readTopFile(env, f.file);
-          if (inc) files.push(inc);
-        }
-      }
+      const roots = this.view(env).roots;
+      files.push(...topIncludes(t, () => availableSls(roots), (sls) => {
+        const f = findSls(roots, sls);
+        return f ? this.readTopFile(env, f.file) : null;
+      }));
     }
     if (found === 0) {
       throw new RenderError(topFile, undefined, `top file: not found in the file roots${only ? ` of saltenv '${only}'` : ''} (create ${topFile}, or name SLS files explicitly)`);
@@ -224,8 +221,7 @@ export class Renderer {
     if (strategy === 'same' && !this.onlyEnv() && !defaultTop) throw new RenderError(this.topFileName(), undefined, "top_file_merging_strategy set to 'same', but no default_top configuration option was set");
     const top = mergeTops(tops, strategy, defaultTop, this.log);
     const subject = { id: this.ctx.id, grains: this.ctx.grains, pillar: this.ctx.pillar };
-    const envs = this.envNames();
-    return topMatches(top, { subject, nodegroups: o['nodegroups'] as Record<string, string | string[]> | undefined, log: this.log, kind: 'states', only: this.onlyEnv(), hasEnv: (e) => envs.includes(e) });
+    return topMatches(top, { subject, nodegroups: o['nodegroups'] as Record<string, string | string[]> | undefined, log: this.log, kind: 'states', only: this.onlyEnv(), hasEnv: (e) => this.isAvailable(e) });
   }
 
   /** Salt's state.show_top: `{env: [sls, ...]}`. */

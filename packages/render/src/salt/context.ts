@@ -24,3 +24,9 @@ export interface SaltTemplateContext {
 export type FunctionTable = Record<string, TemplateFunction>;
 
 export type { TemplateFunction };
+
+/** The file roots of `saltenv` as a template function sees them; null when there is no such environment. */
+export function rootsOf(c: SaltTemplateContext, saltenv: string): FileRoots | null {
+  if (saltenv === c.saltenv) return c.roots;
+  return c.rootsFor ? c.rootsFor(saltenv) : null;
+}

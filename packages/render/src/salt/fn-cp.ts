@@ -4,16 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { FileRoots } from '@brine/core';
-import type { FunctionTable, SaltTemplateContext } from './context';
+import { rootsOf, type FunctionTable, type SaltTemplateContext } from './context';
 import { TemplateError } from '../jinja/errors';
 import { codePointCompare, fn, str } from './py';
 import { slsNames } from '../sls/names';
-
-function rootsOf(c: SaltTemplateContext, saltenv: string): FileRoots | null {
-  if (saltenv === c.saltenv) return c.roots;
-  return c.rootsFor ? c.rootsFor(saltenv) : null;
-}
 
 /** Every directory below the roots (followed through symlinks, as Salt's os.walk(followlinks=True)). */
 function walkDirs(root: string, rel: string, out: Set<string>, seen: Set<string>): void {

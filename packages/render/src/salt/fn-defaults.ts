@@ -1,7 +1,7 @@
 /** defaults.* (salt/modules/defaults.py): merge and update dicts (in place by default), deepcopy, formula defaults files. */
 import { TemplateError } from '../jinja/errors';
 import { PyDict, dictEntries, dictSet, isDict } from '../jinja/values';
-import type { FunctionTable, SaltTemplateContext } from './context';
+import { rootsOf, type FunctionTable, type SaltTemplateContext } from './context';
 import { traverseDictAndList, update } from './data';
 import { pythonDicts } from './filters-serialize';
 import { deepcopy, fn, pyBool, str, type AnyDict } from './py';
@@ -22,13 +22,14 @@ export function defaultsMerge(destIn: unknown, srcIn: unknown, mergeLists: boole
 }
 
 export function defaultsFunctions(c: SaltTemplateContext): FunctionTable {
-  /** `formula/defaults.yaml` (or .json) from the file roots, {} when empty, null when missing. */
+  /** `formula/defaults.yaml` (or .json) from base's file roots (Salt's cache_files), {} when empty, null when missing. */
   const load = (formula: string): unknown => {
+    const roots = rootsOf(c, 'base');
     for (const ext of ['yaml', 'json']) {
       const path = `${formula}/defaults.${ext}`;
       let raw: Buffer | null;
       try {
-        raw = c.roots.read(path);
+        raw = roots ? roots.read(path) : null;
       } catch {
         raw = null;
       }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { saltPath } from '@brine/core';
 import { TemplateError } from '../jinja/errors';
 import { PyDict, num, pyBool, pyIter, pyStr, type Dict } from '../jinja/values';
-import type { FunctionTable, SaltTemplateContext } from './context';
+import { rootsOf, type FunctionTable, type SaltTemplateContext } from './context';
 import { merge, update } from './data';
 import { listMaster, listMasterDirs } from './fn-cp';
 import { fn, str, type AnyDict } from './py';
@@ -87,7 +87,9 @@ export function slsutilFunctions(c: SaltTemplateContext): FunctionTable {
           // salt.template.compile_template: a template it cannot find, or an empty one, renders to {} (logged).
           let text: string;
           if (path.startsWith('salt://')) {
-            const raw = c.roots.read(path);
+            // Salt: cp.get_template(path, saltenv=kwargs.get('saltenv', 'base')).
+            const roots = rootsOf(c, typeof context['saltenv'] === 'string' && context['saltenv'] ? context['saltenv'] : 'base');
+            const raw = roots ? roots.read(path) : null;
             if (raw === null) {
               c.log.error(`slsutil.renderer: Template was specified incorrectly: False (${path} is not in the file roots)`);
               return new PyDict();

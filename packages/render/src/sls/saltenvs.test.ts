@@ -86,3 +86,35 @@ describe('SLS of a saltenv', () => {
     expect(() => renderer().compile(['xenv'])).toThrow("Nonexistent saltenv '_xenv' found in include of 'shared' within SLS 'base:xenv'");
   });
 });
+
+// Found by review, each checked with Salt 3006.1 on the same tree.
+describe('edge cases', () => {
+  test('env_order without base: base is still there for includes and {base: sls} (Salt always counts base)', () => {
+    const trees = { base: { 'a.sls': 'a_id: {test.nop: []}\n', 'b.sls': 'b_id: {test.nop: []}\n' }, dev: { 'top.sls': "dev:\n  '*': [d, {base: a}]\n", 'd.sls': 'include:\n  - base: b\nd_id: {test.nop: []}\n' } };
+    const r = renderer({ env_order: ['dev'] }, trees);
+    expect(r.showTop()).toEqual({ dev: ['d'], base: ['a'] });
+    expect(r.compileHighstate().map((c) => [c.env, c.id])).toEqual([
+      ['base', 'b_id'],
+      ['dev', 'd_id'],
+      ['base', 'a_id'],
+    ]);
+  });
+
+  test("same: an environment without a top file takes default_top's sections from each of its top files (includes too), the later winning", () => {
+    const trees = {
+      base: { 'top.sls': "include:\n  - extra\nbase:\n  '*': [a]\nqa:\n  '*': [q0]\n", 'extra.sls': "qa:\n  '*': [qx]\n" },
+      qa: { 'q0.sls': '', 'qx.sls': '' },
+    };
+    expect(renderer({ top_file_merging_strategy: 'same' }, trees).showTop()).toEqual({ base: ['a'], qa: ['qx'] });
+  });
+
+  test('a top include that names no SLS is skipped, as fnmatch over the SLS names skips it', () => {
+    const trees = { base: { 'top.sls': "include:\n  - nothere\n  - more\nbase:\n  '*': [b]\n", 'more.sls': "base:\n  'x*': [c]\n" } };
+    expect(renderer({}, trees).showTop()).toEqual({ base: ['b'] });
+  });
+
+  test('defaults.get reads base (Salt: cache_files with saltenv base) from an SLS of another environment', () => {
+    const trees = { base: { 'f/defaults.yaml': 'x: base\n' }, dev: { 'f/defaults.yaml': 'x: dev\n', 'd.sls': "d_id:\n  test.nop:\n    - name: {{ salt['defaults.get']('f:x') }} {{ saltenv }}\n" } };
+    expect(renderer({}, trees, 'dev').compile(['d']).map((c) => c.name)).toEqual(['base dev']);
+  });
+});

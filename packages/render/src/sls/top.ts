@@ -8,7 +8,7 @@
  * mergeTops), then matched against the minion (topMatches): SLS names per environment, grouped by environment in
  * the order Salt renders them (a name listed as often as targets give it in the state top, once in the pillar top).
  */
-import { RenderError, errorMessage, isDict, matchTarget, parseTargetType, type Logger, type TargetSubject, type TargetType } from '@brine/core';
+import { RenderError, errorMessage, globMatch, isDict, matchTarget, parseTargetType, type Logger, type TargetSubject, type TargetType } from '@brine/core';
 
 export interface TopMatch {
   env: string;
@@ -23,6 +23,26 @@ export interface TopFileData {
   data: unknown;
   file: string;
   lineOf: (path: (string | number)[]) => number | undefined;
+}
+
+/**
+ * Salt's get_tops include step: the SLS files a top file's `include:` names (fnmatch over the environment's SLS
+ * names, so one that matches nothing is skipped), each read once as more top data of the same environment.
+ */
+export function topIncludes(t: TopFileData, avail: () => string[], read: (sls: string) => TopFileData | null): TopFileData[] {
+  const include = isDict(t.data) ? t.data['include'] : undefined;
+  if (!Array.isArray(include)) return [];
+  const out: TopFileData[] = [];
+  const done = new Set<string>();
+  for (const pattern of include) {
+    for (const sls of avail().filter((n) => globMatch(String(pattern), n))) {
+      if (done.has(sls)) continue;
+      done.add(sls);
+      const inc = read(sls);
+      if (inc) out.push(inc);
+    }
+  }
+  return out;
 }
 
 /** A target of the merged top: its entries and where they were written. */
@@ -86,9 +106,15 @@ export function mergeTops(tops: Map<string, TopFileData[]>, strategy: string, de
     for (const [cenv, files] of tops) {
       const own = files.filter((t) => sections(t).length > 0 || (isDict(t.data) && Object.keys(t.data).length > 0));
       if (own.length === 0) {
-        const fallback = (tops.get(defaultTop) ?? []).flatMap((t) => sections(t)).find(([env]) => env === cenv);
-        if (fallback) for (const [tgt, v] of fallback[1]) put(top, cenv, tgt, v);
-        else log.warn(`The '${cenv}' saltenv has no top file, and no matches were found in the top file for the default_top saltenv (${defaultTop})`);
+        // Salt goes through each of default_top's top files (its includes too): a later one's targets win.
+        let found = false;
+        for (const t of tops.get(defaultTop) ?? []) {
+          const section = sections(t).find(([env]) => env === cenv);
+          if (!section) continue;
+          found = true;
+          for (const [tgt, v] of section[1]) put(top, cenv, tgt, v);
+        }
+        if (!found) log.warn(`The '${cenv}' saltenv has no top file, and no matches were found in the top file for the default_top saltenv (${defaultTop})`);
         continue;
       }
       for (const t of own) for (const [env, targets] of sections(t)) if (env === cenv) for (const [tgt, v] of targets) put(top, env, tgt, v);

@@ -6,7 +6,7 @@
  * Changes: `{<path>: <that file's changes>, removed: [...]}`, as Salt merges them.
  */
 import * as path from 'path';
-import { globMatch, StateArgError, type Changes, type LowChunk } from '@brine/core';
+import { globMatch, StateArgError, urlSaltenv, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction } from '../../types';
 import { pyRegExp } from '../pyre';
 import { absPath, optBool, optDict, optInt, optMode, optStr, optStrList, type Args } from '../util';
@@ -62,7 +62,9 @@ function tree(p: RecurseParams, ctx: CheckContext): Tree {
     if (p.includeEmpty) for (const d of got.dirs) if (keep(d, true)) dirs.add(path.join(p.name, d));
     return { files, dirs: [...dirs].sort() };
   }
-  throw new Error(`The directory '${p.source.map((s) => s.replace(/^salt:\/\//, '')).join("', '")}' does not exist on the salt fileserver in saltenv 'base'`);
+  // Salt names the URL's saltenv, else the state's.
+  const senv = urlSaltenv(p.source[0] ?? '') ?? (typeof ctx.chunk.args['saltenv'] === 'string' ? ctx.chunk.args['saltenv'] : ctx.chunk.env);
+  throw new Error(`The directory '${p.source.map((s) => s.replace(/^salt:\/\//, '').replace(/\?.*$/, '')).join("', '")}' does not exist on the salt fileserver in saltenv '${senv}'`);
 }
 
 function fileParams(p: RecurseParams, dest: string, src: string): ManagedParams {
