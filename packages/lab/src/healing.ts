@@ -9,6 +9,7 @@
  */
 import { formatRun, highstate, MINION_NODES, startMaster, waitAnswering, type BrineOptions, type HighstateRun } from './brine';
 import { nodesWithRole, type LabConfig } from './config';
+import { vipHolders } from './topology';
 import { nodeExec, nodeStop } from './exec';
 import { appLog, ensureBaseline, linkSet, lost, opts, type FailoverOptions } from './failover';
 import { keepaliveSoFar, startKeepalive, startProbes, startStream, probeOk, windowStats, type KeepaliveRequest, type Probe, type StreamResult } from './measure';
@@ -43,6 +44,11 @@ export interface LbLinkDownResult {
    */
   established: { err: string | null; endedAfterMs: number | null; retriedOn: string | null; retryAfterMs: number | null; otherErrors: number } | null;
   gapMs: number;
+  /** For a failed run's report: the VIP's holders, and every balancer's NAT sets, read just before the restore. */
+  vipDuringOutage: string[];
+  natByBalancer: Record<string, { slots: string[]; down: string[] }>;
+  /** The other nginx node's nginx pid before the link went down and after the window (a restart would show). */
+  otherPid: { before: number | null; after: number | null };
 }
 
 /** The addresses in a balancer's NAT slot map (one per slot, in slot order) and down set of the first NAT service. */
@@ -92,13 +98,18 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     const until = Date.now() + 3000;
     while (!keepaliveSoFar(c, 'client', ka.name).length && Date.now() < until) await sleep(20);
   }
+  const otherPidBefore = await servicePid(c, other, 'nginx');
   const probes = await startProbes(c, { durationMs: p.lead + p.hold + p.tail + 1000, intervalMs: p.interval, timeoutMs: p.timeout });
   await sleep(p.lead);
   const t0 = Date.now();
   p.log(`lb-link-down: ${node} link down`);
   await linkSet(c, node, 'down');
   await sleep(Math.max(0, p.hold - 300));
-  const nat = await natSets(c, 'kdct1');
+  const vipDuringOutage = await vipHolders(c);
+  const natByBalancer: LbLinkDownResult['natByBalancer'] = {};
+  for (const b of nodesWithRole('kdct')) natByBalancer[b] = await natSets(c, b);
+  // The VRRP master's sets (kdct1's when the VIP is not on exactly one balancer).
+  const nat = natByBalancer[vipDuringOutage.length === 1 && natByBalancer[vipDuringOutage[0]!] ? vipDuringOutage[0]! : 'kdct1']!;
   await sleep(Math.max(0, t0 + p.hold - Date.now()));
   const t1 = Date.now();
   p.log(`lb-link-down: ${node} link up`);
@@ -134,6 +145,9 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     downDuringOutage: nat.down,
     established: establishedFate(kaRuns, node, t0),
     gapMs: w.gapMs,
+    vipDuringOutage,
+    natByBalancer,
+    otherPid: { before: otherPidBefore, after: await servicePid(c, other, 'nginx') },
   };
   p.log(`lb-link-down: ${JSON.stringify(res)}`);
   return res;
