@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { acceptAll, json, onMasterAsync, startFleet, tempDir, writeFiles, type Fleet } from './helpers/fleet';
+import { brine } from './helpers/cli';
 
 let fleet: Fleet;
 let dir: string;
@@ -115,4 +116,16 @@ test("pillar from every pillar environment; a minion's pillarenv reads only that
   const r = await run(['run', 'm*', 'pillar.items', '--out', 'json']);
   expect(r.code).toBe(0);
   expect(json<Record<string, unknown>>(r)).toEqual({ m1: { a: 'base', seen: 'base', d: 'dev' }, m2: { d: 'dev' } });
+  // pillarenv= on one call: that environment's pillar for the call; the minion's own is unchanged after.
+  const once = await run(['run', 'm1', 'pillar.items', 'pillarenv=dev', '--out', 'json']);
+  expect(json<Record<string, unknown>>(once)).toEqual({ m1: { d: 'dev' } });
+  const again = await run(['run', 'm1', 'pillar.items', '--out', 'json']);
+  expect(json<Record<string, unknown>>(again)).toEqual({ m1: { a: 'base', seen: 'base', d: 'dev' } });
+  // The same masterless (brine call --local, the same pillar trees).
+  const conf = path.join(dir, 'local');
+  fs.mkdirSync(conf, { recursive: true });
+  fs.writeFileSync(path.join(conf, 'minion'), `id: m1\nfile_client: local\ncachedir: ${path.join(dir, 'local-cache')}\nfile_roots: {base: [${path.join(dir, 'base')}]}\npillar_roots: {base: [${path.join(dir, 'pbase')}], dev: [${path.join(dir, 'pdev')}]}\n`);
+  const local = (...a: string[]) => json<{ local: unknown }>(brine(['-c', conf, 'call', '--local', '--out', 'json', 'pillar.items', ...a])).local;
+  expect(local()).toEqual({ a: 'base', seen: 'base', d: 'dev' });
+  expect(local('pillarenv=dev')).toEqual({ d: 'dev' });
 }, 60_000);

@@ -440,7 +440,7 @@ export class Master implements ClusterHost {
       case 'pillar': {
         // The pillar sees the master's view of the minion's grains: pinned grains override its claims.
         const p = this.pillar.compile(id, this.registry.grains(id), b.pillarenv);
-        this.registry.info(id).pillar = p;
+        if (!b.transient) this.registry.info(id).pillar = p;
         // Dicts with non-str keys or an order JSON objects do not keep travel in their wire form (wire-data.ts).
         return toWireData(p);
       }

@@ -141,6 +141,15 @@ export class MinionCore {
     this.offline = true;
   }
 
+  /**
+   * The pillar of one environment for one call (Salt's state.* and pillar.* `pillarenv=`): compiled by the master
+   * for this call only; the minion's own pillar is left as it is.
+   */
+  async pillarFor(pillarenv: string): Promise<Dict> {
+    const p = await this.connection.request({ kind: 'pillar', pillarenv, transient: true }, 15_000);
+    return isDict(p) ? (fromWireData(p) as Dict) : {};
+  }
+
   async refreshPillar(): Promise<Dict> {
     try {
       // Salt's minion sends its pillarenv: the master then reads only that environment's pillar top file and section.

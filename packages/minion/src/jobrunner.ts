@@ -99,6 +99,9 @@ export class JobRunner {
     const env = core.execEnv(this.log, { mine, hooks: core.hooks() });
     // A state run takes the master's state options (Salt's HighState.__gen_opts): renderer, top file, merging...
     if (isState) env.opts = withMasterStateOpts(env.opts, core.files.masterStateOpts());
+    // pillarenv= on a state or pillar call: that environment's pillar, for this call only.
+    const pillarenv = kwargs['pillarenv'];
+    if ((isState || fun.startsWith('pillar.')) && typeof pillarenv === 'string' && pillarenv) env.pillar = await core.pillarFor(pillarenv);
     let away = !core.connection.accepted || core.offline;
     if (isState && away) this.log.info('master unreachable: templates read the mine answers saved by the last run', { answers: mine.useSaved() });
     if (fun === 'mine.get') {

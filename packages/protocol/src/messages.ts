@@ -149,7 +149,8 @@ export const requestBodySchemas = {
     length: optional(int({ min: 1 })),
   }),
   /** This minion's compiled pillar (sealed to it alone by the session key). */
-  pillar: obj({ kind: literal('pillar'), saltenv: optional(saltenv()), pillarenv: optional(saltenv()) }),
+  // `pillarenv`: only that pillar environment; `transient`: compiled for one call, not kept as the minion's pillar.
+  pillar: obj({ kind: literal('pillar'), saltenv: optional(saltenv()), pillarenv: optional(saltenv()), transient: optional(bool()) }),
   /** `acl`: Salt's allow_tgt/allow_tgt_type per function (only matching minions may read that function). */
   'mine.update': obj({
     kind: literal('mine.update'),

@@ -30,6 +30,9 @@ export async function callCommand(fun: string, words: string[], o: CallOpts): Pr
     return callViaMaster(opts, fun, args, kwargs, o);
   }
   const log = new MemoryLogger();
+  // Salt's state.* and pillar.* take pillarenv=: the pillar is compiled from that environment only.
+  const pillarenv = kwargs['pillarenv'];
+  if ((fun.startsWith('state.') || fun.startsWith('pillar.')) && typeof pillarenv === 'string' && pillarenv) (opts as Dict)['pillarenv'] = pillarenv;
   const env = localEnv(opts, log);
   const fn = lookupFunction(fun);
   const raw = await fn(args, kwargs, env);
