@@ -7,14 +7,15 @@
  *   master-restart the Brine master stopped and started again while probing: the data plane never talks to it.
  * Every loop is bounded; traffic goes only to the lab's VIP.
  */
+import * as fs from 'fs';
 import { formatRun, highstate, MINION_NODES, startMaster, waitAnswering, type BrineOptions, type HighstateRun } from './brine';
-import { nodesWithRole, type LabConfig } from './config';
+import { nodeIp, nodesWithRole, type LabConfig } from './config';
 import { vipHolders } from './topology';
 import { nodeExec, nodeStop } from './exec';
 import { appLog, ensureBaseline, linkSet, lost, opts, type FailoverOptions } from './failover';
 import { keepaliveSoFar, startKeepalive, startProbes, startStream, probeOk, windowStats, type KeepaliveRequest, type Probe, type StreamResult } from './measure';
 import { sleep } from './proc';
-import { servicePid } from './services';
+import { serviceLog, servicePid } from './services';
 
 export interface LbLinkDownResult {
   scenario: 'lb-link-down';
@@ -49,6 +50,44 @@ export interface LbLinkDownResult {
   natByBalancer: Record<string, { slots: string[]; down: string[] }>;
   /** The other nginx node's nginx pid before the link went down and after the window (a restart would show). */
   otherPid: { before: number | null; after: number | null };
+  /** The VIP holder's down-set reject counter (packets) before the outage and after the window. */
+  rejects: { before: number | null; after: number | null };
+  /** The VIP holder's conntrack entries to `node` during the outage, by TCP state. */
+  conntrackToNode: Record<string, number>;
+  /** The VIP holder's health-checker log lines from 2 s before the outage to the end of the window. */
+  natHealthLog: string[];
+}
+
+/** Packets the first down-set reject rule of a balancer's NAT table has counted; null when unreadable. */
+async function rejectCount(c: LabConfig, node: string, table = 'brine_nat'): Promise<number | null> {
+  const r = await nodeExec(c, node, ['nft', 'list', 'chain', 'ip', table, 'forward']);
+  const m = /counter packets (\d+) bytes \d+ reject/.exec(r.stdout);
+  return m ? Number(m[1]) : null;
+}
+
+/** A balancer's conntrack entries whose replies come from `ip` (flows NATed to it), counted by TCP state. */
+async function conntrackTo(c: LabConfig, node: string, ip: string): Promise<Record<string, number>> {
+  const r = await nodeExec(c, node, ['conntrack', '-L', '-p', 'tcp', '--reply-src', ip]);
+  const out: Record<string, number> = {};
+  for (const line of r.stdout.split('\n')) {
+    const m = /^tcp\s+\d+\s+\d+\s+([A-Z_]+)/.exec(line);
+    if (m) out[m[1]!] = (out[m[1]!] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** Lines of a service log stamped (ISO, at the start) within [from, to]. */
+function logBetween(file: string, from: number, to: number): string[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').filter((l) => {
+    const t = Date.parse(l.slice(0, 24));
+    return Number.isFinite(t) && t >= from && t <= to;
+  });
 }
 
 /** The addresses in a balancer's NAT slot map (one per slot, in slot order) and down set of the first NAT service. */
@@ -99,6 +138,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     while (!keepaliveSoFar(c, 'client', ka.name).length && Date.now() < until) await sleep(20);
   }
   const otherPidBefore = await servicePid(c, other, 'nginx');
+  const rejectsBefore = await rejectCount(c, 'kdct1');
   const probes = await startProbes(c, { durationMs: p.lead + p.hold + p.tail + 1000, intervalMs: p.interval, timeoutMs: p.timeout });
   await sleep(p.lead);
   const t0 = Date.now();
@@ -109,7 +149,9 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
   const natByBalancer: LbLinkDownResult['natByBalancer'] = {};
   for (const b of nodesWithRole('kdct')) natByBalancer[b] = await natSets(c, b);
   // The VRRP master's sets (kdct1's when the VIP is not on exactly one balancer).
-  const nat = natByBalancer[vipDuringOutage.length === 1 && natByBalancer[vipDuringOutage[0]!] ? vipDuringOutage[0]! : 'kdct1']!;
+  const holder = vipDuringOutage.length === 1 && natByBalancer[vipDuringOutage[0]!] ? vipDuringOutage[0]! : 'kdct1';
+  const nat = natByBalancer[holder]!;
+  const conntrackToNode = await conntrackTo(c, holder, nodeIp(c, node));
   await sleep(Math.max(0, t0 + p.hold - Date.now()));
   const t1 = Date.now();
   p.log(`lb-link-down: ${node} link up`);
@@ -148,6 +190,9 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     vipDuringOutage,
     natByBalancer,
     otherPid: { before: otherPidBefore, after: await servicePid(c, other, 'nginx') },
+    rejects: { before: rejectsBefore, after: await rejectCount(c, holder) },
+    conntrackToNode,
+    natHealthLog: logBetween(serviceLog(c, holder, 'brine-nat-health'), t0 - 2000, Date.now()).slice(-40),
   };
   p.log(`lb-link-down: ${JSON.stringify(res)}`);
   return res;
