@@ -52,6 +52,8 @@ export interface LbLinkDownResult {
   otherPid: { before: number | null; after: number | null };
   /** The VIP holder's down-set reject counter (packets) before the outage and after the window. */
   rejects: { before: number | null; after: number | null };
+  /** The VIP holder's count of VIP packets no NAT slot took (they reach its own stack), before and after. */
+  noSlot: { before: number | null; after: number | null };
   /** The VIP holder's conntrack entries to `node` during the outage, by TCP state. */
   conntrackToNode: Record<string, number>;
   /** The VIP holder's health-checker log lines from 2 s before the outage to the end of the window. */
@@ -62,6 +64,13 @@ export interface LbLinkDownResult {
 async function rejectCount(c: LabConfig, node: string, table = 'brine_nat'): Promise<number | null> {
   const r = await nodeExec(c, node, ['nft', 'list', 'chain', 'ip', table, 'forward']);
   const m = /counter packets (\d+) bytes \d+ reject/.exec(r.stdout);
+  return m ? Number(m[1]) : null;
+}
+
+/** Packets to the VIP that no NAT slot took on a balancer (its `no slot` counter); null when unreadable. */
+async function noSlotCount(c: LabConfig, node: string, table = 'brine_nat'): Promise<number | null> {
+  const r = await nodeExec(c, node, ['nft', 'list', 'chain', 'ip', table, 'prerouting']);
+  const m = /counter packets (\d+) bytes \d+ comment "[^"]* no slot"/.exec(r.stdout);
   return m ? Number(m[1]) : null;
 }
 
@@ -139,6 +148,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
   }
   const otherPidBefore = await servicePid(c, other, 'nginx');
   const rejectsBefore = await rejectCount(c, 'kdct1');
+  const noSlotBefore = await noSlotCount(c, 'kdct1');
   const probes = await startProbes(c, { durationMs: p.lead + p.hold + p.tail + 1000, intervalMs: p.interval, timeoutMs: p.timeout });
   await sleep(p.lead);
   const t0 = Date.now();
@@ -191,6 +201,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     natByBalancer,
     otherPid: { before: otherPidBefore, after: await servicePid(c, other, 'nginx') },
     rejects: { before: rejectsBefore, after: await rejectCount(c, holder) },
+    noSlot: { before: noSlotBefore, after: await noSlotCount(c, holder) },
     conntrackToNode,
     natHealthLog: logBetween(serviceLog(c, holder, 'brine-nat-health'), t0 - 2000, Date.now()).slice(-40),
   };

@@ -14,7 +14,7 @@ const linkDown = (failbackMs: number): VipFailoverResult => ({
 const appLinkDown = (failed: number): AppKillResult => ({ scenario: 'app-kill', app: 'app1', how: 'link-down', failed, probes: 150, failedAfterFailTimeout: 0, answeredBy: { app2: 150 }, maxProbeMs: 310 });
 const lbLinkDown = (o: Partial<LbLinkDownResult> = {}): LbLinkDownResult => ({
   scenario: 'lb-link-down', node: 'nginx1', other: 'nginx2', failed: 6, probes: 130, failedDuringOutage: 6, failedAfterRestore: 0, fullyOnOtherMs: 650, backToBothMs: 400, afterRestore: { nginx1: 30, nginx2: 38 }, failures: [{ atMs: 100, err: 'timeout', lb: null, ms: 1000 }],
-  slotsDuringOutage: [], downDuringOutage: [], established: { err: 'ECONNRESET', endedAfterMs: 900, retriedOn: 'nginx2', retryAfterMs: 910, otherErrors: 0 }, gapMs: 120, vipDuringOutage: ['kdct1'], natByBalancer: {}, otherPid: { before: 1, after: 1 }, rejects: { before: 0, after: 0 }, conntrackToNode: {}, natHealthLog: [], ...o,
+  slotsDuringOutage: [], downDuringOutage: [], established: { err: 'ECONNRESET', endedAfterMs: 900, retriedOn: 'nginx2', retryAfterMs: 910, otherErrors: 0 }, gapMs: 120, vipDuringOutage: ['kdct1'], natByBalancer: {}, otherPid: { before: 1, after: 1 }, rejects: { before: 0, after: 0 }, noSlot: { before: 0, after: 0 }, conntrackToNode: {}, natHealthLog: [], ...o,
 });
 const configChange = (o: Partial<ConfigChangeResult> = {}): ConfigChangeResult => ({
   scenario: 'config-change', runs: [{ step: 'override', ms: 1300, code: 0, changed: {}, services: { 'nginx1:nginx': 'Service reloaded' }, failed: 0 }], failed: 0, probes: 300, gapMs: 100, stream: stream(17000, 17000), streamBytesLost: 0, pids: {}, reloadedNotRestarted: true, ...o,
