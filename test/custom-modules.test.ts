@@ -268,3 +268,14 @@ test('sync from the environments the top matches, or from saltenv=', () => {
   expect(bad.code).not.toBe(0);
   expect(bad.stderr + bad.stdout).toContain("saltenv 'prod' is not served (the environments are: base, dev)");
 });
+
+// Salt's highstate loads what it synced before it renders (load_dynamic): a custom module is callable from the
+// templates of the same run, though the top file was rendered before the sync (and only once).
+test('a custom module synced by a highstate is callable from its own SLS templates', () => {
+  fs.writeFileSync(path.join(roots, 'top.sls'), "base:\n  '*':\n    - greet\n");
+  fs.writeFileSync(path.join(roots, 'greet.sls'), `${path.join(tmp, 'greeting')}:\n  file.managed:\n    - contents: {{ salt['hello.greet']('hs') }}\n`);
+  expect(cli('hello.greet', 'x').code).toBe(1); // not synced yet
+  const r = cli('state.highstate');
+  expect(r.code).toBe(0);
+  expect(fs.readFileSync(path.join(tmp, 'greeting'), 'utf8')).toBe('hi hs from m1\n');
+});

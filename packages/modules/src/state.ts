@@ -41,10 +41,20 @@ function compileErr(e: unknown): CallResult {
   throw e;
 }
 
-export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Renderer) => LowChunk[], named = true): Promise<CallResult> {
+/**
+ * Render and compile, then run. `named`: SLS files were named (their saltenv defaults to base). `highstate`: first
+ * sync custom modules from the environments the top files match (Salt's load_dynamic); the compile then uses those
+ * same matches, with template functions that include what the sync loaded.
+ */
+export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Renderer) => LowChunk[], named = true, highstate = false): Promise<CallResult> {
   env = withPillar(env, kwargs);
   const test = truthy(kwargs['test'] ?? env.opts['test'] ?? false);
-  const renderer = makeRenderer(env, runSaltenv(env, kwargs, named));
+  const saltenv = runSaltenv(env, kwargs, named);
+  let renderer = makeRenderer(env, saltenv);
+  if (highstate) {
+    syncAtHighstate(env, renderer);
+    renderer = makeRenderer(env, saltenv).reusingTopMatches(renderer);
+  }
   let chunks: LowChunk[];
   try {
     chunks = compile(renderer);
@@ -100,12 +110,12 @@ function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown, named
  * and loaded before compiling; new custom grains count for this run (a minion's daemon reports them to the master
  * at its next saltutil.refresh_grains or sync_grains).
  */
-function syncAtHighstate(env: ExecEnv, kwargs: Dict): void {
+function syncAtHighstate(env: ExecEnv, r: Renderer): void {
   const cachedir = env.opts['cachedir'];
   if (typeof cachedir !== 'string' || !cachedir) return;
   let grainsChanged = false;
   try {
-    const from = topFileEnvs(env, kwargs).map((e) => fileEnvs(env).get(e)!);
+    const from = topEnvsOf(r, env).map((e) => fileEnvs(env).get(e)!);
     for (const k of EXT_KINDS) if (syncKind(from, cachedir, k).length && k === 'grains') grainsChanged = true;
   } catch (e) {
     env.log.warn(`custom modules not synced: ${errorMessage(e)}`);
@@ -124,16 +134,21 @@ function syncAtHighstate(env: ExecEnv, kwargs: Dict): void {
  * modules are synced from those), base when the top matches nothing or there is no top file. Throws when a top file
  * does not render.
  */
-export function topFileEnvs(env: ExecEnv, kwargs: Dict = {}): string[] {
+function topEnvsOf(r: Renderer, env: ExecEnv): string[] {
   let matches;
   try {
-    matches = makeRenderer(env, runSaltenv(env, kwargs, false)).topMatchesByEnv();
+    matches = r.topMatchesByEnv();
   } catch (e) {
     if (e instanceof BrineError && /top file: not found/.test(e.message)) return ['base'];
     throw new BrineError('render', `Unable to render top file(s): ${errorMessage(e)}`, { cause: e });
   }
   const envs = [...matches.keys()].filter((e) => fileEnvs(env).has(e));
   return envs.length ? envs : ['base'];
+}
+
+/** The same for a call of its own (saltutil.sync_* without saltenv). */
+export function topFileEnvs(env: ExecEnv, kwargs: Dict = {}): string[] {
+  return topEnvsOf(makeRenderer(env, runSaltenv(env, kwargs, false)), env);
 }
 
 /** Requisites Salt's call_chunk follows when it runs one chunk (listen is not one: it acts at the end of a whole run). */
@@ -218,12 +233,11 @@ export const stateModule: ExecModule = {
   functions: {
     apply: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);
-      if (!mods.length) syncAtHighstate(env, kwargs);
-      return runCompiled(env, kwargs, (r) => (mods.length ? r.compile(mods) : r.compileHighstate()), mods.length > 0);
+      if (mods.length) return runCompiled(env, kwargs, (r) => r.compile(mods));
+      return runCompiled(env, kwargs, (r) => r.compileHighstate(), false, true);
     },
     highstate: (_a, kwargs, env) => {
-      syncAtHighstate(env, kwargs);
-      return runCompiled(env, kwargs, (r) => r.compileHighstate(), false);
+      return runCompiled(env, kwargs, (r) => r.compileHighstate(), false, true);
     },
     test: (args, kwargs, env) => {
       const mods = slsList(args[0] ?? kwargs['mods']);

@@ -151,7 +151,7 @@ describe("Salt's top matching, include globs and template variables", () => {
 
   test('a top target is a compound expression unless `match` says otherwise', () => {
     const r = make({ 'top.sls': "base:\n  'G@os_family:Debian': [t]\n  'web1 and G@os_family:Debian': [u]\n  'G@os_family:RedHat': [v]\n  'web*': [w]\n" });
-    expect(r.matchTop()).toEqual(['t', 'u', 'w']);
+    expect(r.topMatches().map((m) => m.sls)).toEqual(['t', 'u', 'w']);
   });
 
   test('tplpath is the absolute path of the file being rendered (Salt: on the minion, its cached copy)', () => {

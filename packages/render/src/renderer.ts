@@ -17,10 +17,10 @@ import { gpgOptions, type GpgOptions } from './sls/gpg';
 import { renderThroughPipe } from './sls/pipe';
 
 export interface RendererOptions {
-  /** The roots of the run's saltenv (`context.saltenv`, default base); `envs` gives every environment's. */
-  roots?: FileRoots;
   /** Every environment's roots (Salt's file_roots), for top files, cross-environment includes and `__env__`. */
   envs?: FileEnvs;
+  /** Without `envs`: the roots of the run's saltenv (`context.saltenv`, default base), the only environment. */
+  roots?: FileRoots;
   context: RenderContext;
   log?: Logger;
 }
@@ -41,18 +41,12 @@ export class Renderer {
   private readonly log: Logger;
   private readonly gpg: GpgOptions;
   private readonly views = new Map<string, EnvView>();
+  /** The top files' matches, once computed (a highstate's module sync and its compile share them, as in Salt). */
+  private matched: Map<string, TopMatch[]> | undefined;
 
   constructor(o: RendererOptions) {
     this.ctx = o.context;
-    const env = o.context.saltenv ?? 'base';
-    if (!o.envs) this.envs = FileEnvs.single(env, o.roots ?? NO_ROOTS);
-    else if (!o.roots) this.envs = o.envs;
-    else {
-      // The roots given stand for the run's saltenv among the others.
-      const list = o.envs.names().map((n): [string, FileRoots] => [n, n === env ? o.roots! : o.envs!.get(n)!]);
-      if (!o.envs.has(env)) list.push([env, o.roots]);
-      this.envs = new FileEnvs(list);
-    }
+    this.envs = o.envs ?? FileEnvs.single(o.context.saltenv ?? 'base', o.roots ?? NO_ROOTS);
     this.log = o.log ?? nullLogger;
     this.gpg = { ...gpgOptions(o.context.opts), log: this.log };
     // Salt's pillar mappings are OrderedDicts below the top (their str() shows it).
@@ -62,11 +56,6 @@ export class Renderer {
   /** The run's saltenv: the call's `saltenv=`, else the minion's `saltenv` option, else base. */
   private get env(): string {
     return this.ctx.saltenv ?? 'base';
-  }
-
-  /** The roots of the run's saltenv. */
-  get roots(): FileRoots {
-    return this.view(this.env).roots;
   }
 
   /** Rendering in `env`: its roots (none when there is no such environment), Jinja loader and variables. */
@@ -214,6 +203,16 @@ export class Renderer {
 
   /** The same by environment (one whose matching targets list nothing is there, empty), as Salt's top_matches. */
   topMatchesByEnv(): Map<string, TopMatch[]> {
+    return (this.matched ??= this.computeTopMatches());
+  }
+
+  /** Take another renderer's top matches (computed with the same context), so the top files are not rendered again. */
+  reusingTopMatches(other: Renderer): this {
+    this.matched = other.matched;
+    return this;
+  }
+
+  private computeTopMatches(): Map<string, TopMatch[]> {
     const o = this.ctx.opts;
     const strategy = typeof o['top_file_merging_strategy'] === 'string' ? o['top_file_merging_strategy'] : 'merge';
     const defaultTop = typeof o['default_top'] === 'string' ? o['default_top'] : 'base';
@@ -227,11 +226,6 @@ export class Renderer {
   /** Salt's state.show_top: `{env: [sls, ...]}`. */
   showTop(): Record<string, string[]> {
     return Object.fromEntries([...this.topMatchesByEnv()].map(([env, ms]) => [env, ms.map((m) => m.sls)]));
-  }
-
-  /** SLS names the top file assigns to this minion (every env, file order). */
-  matchTop(): string[] {
-    return this.topMatches().map((m) => m.sls);
   }
 
   /** Low chunks in run order, as Salt runs them (extend, `_in` and exclude applied): apply and show_lowstate. */

@@ -6,7 +6,7 @@ import { tempTree } from '../salt/testkit';
 const roots = new FileRoots([path.join(__dirname, '../../test-fixtures/top')]);
 
 function top(id: string, grains: Record<string, unknown>, pillar: Record<string, unknown> = {}, log = new MemoryLogger()): string[] {
-  return new Renderer({ roots, context: { id, grains: { id, ...grains }, pillar, opts: {}, salt: {} }, log }).matchTop();
+  return new Renderer({ roots, context: { id, grains: { id, ...grains }, pillar, opts: {}, salt: {} }, log }).topMatches().map((m) => m.sls);
 }
 
 describe('top file matching', () => {
@@ -51,11 +51,11 @@ describe('top file matching', () => {
   // Salt 3006.1's state.show_top: a name listed by two targets is listed twice; `- base: sls` is an SLS of base.
   test('the state top lists a name as often as targets give it, and takes `- base: sls`', () => {
     const r = new Renderer({ roots: new FileRoots([tempTree({ 'top.sls': "base:\n  '*': [a, b, {base: c}]\n  'x': [a]\n" })]), context: { id: 'x', grains: {}, pillar: {}, opts: {}, salt: {} } });
-    expect(r.matchTop()).toEqual(['a', 'b', 'c', 'a']);
+    expect(r.topMatches().map((m) => m.sls)).toEqual(['a', 'b', 'c', 'a']);
   });
 
   test('a missing top file is a RenderError', () => {
     const r = new Renderer({ roots: new FileRoots([path.join(__dirname, '../../test-fixtures/jinja')]), context: { id: 'a', grains: {}, pillar: {}, opts: {}, salt: {} } });
-    expect(() => r.matchTop()).toThrow(RenderError);
+    expect(() => r.topMatches().map((m) => m.sls)).toThrow(RenderError);
   });
 });
