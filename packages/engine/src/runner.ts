@@ -123,14 +123,16 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
   // A state reads salt:// and renders templates in its own saltenv: a `saltenv` argument, else the environment its
   // SLS came from (Salt's State.call sets __env__ from low['saltenv'] when given).
   const envOf = (chunk: LowChunk): string => (typeof chunk.args['saltenv'] === 'string' && chunk.args['saltenv'] ? chunk.args['saltenv'] : chunk.env);
-  const filesOf = new Map<string, SourceClient>();
-  const filesFor = (env: string): SourceClient => {
-    let f = filesOf.get(env);
-    if (!f) filesOf.set(env, (f = opts.files.forEnv ? opts.files.forEnv(env) : opts.files));
-    return f;
+  const ofEnv = new Map<string, { files: SourceClient; template: TemplateRenderer }>();
+  const inEnv = (env: string): { files: SourceClient; template: TemplateRenderer } => {
+    let e = ofEnv.get(env);
+    if (!e) {
+      e = { files: opts.files.forEnv ? opts.files.forEnv(env) : opts.files, template: { ...opts.template, render: (text, file, extra) => opts.template.render(text, file, extra, env) } };
+      ofEnv.set(env, e);
+    }
+    return e;
   };
-  const templateFor = (env: string): TemplateRenderer => ({ ...opts.template, render: (text, file, extra) => opts.template.render(text, file, extra, env) });
-  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, files: filesFor(envOf(chunk)), template: templateFor(envOf(chunk)), providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk, exec: opts.exec, shared });
+  const ctxFor = (chunk: LowChunk): CheckContext => ({ host: opts.reader, ...inEnv(envOf(chunk)), providers: opts.providers, log: opts.log.child({ state: chunk.id }), chunk, exec: opts.exec, shared });
   const applyCtxFor = (chunk: LowChunk): ApplyContext => ({ ...ctxFor(chunk), host: getWriter() });
 
   const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {

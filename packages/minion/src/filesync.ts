@@ -7,7 +7,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkRelative, isDict, readJsonFile, walkTree, writeFileAtomicSync, type Logger } from '@brine/core';
-import { FILE_CHUNK_BYTES } from '@brine/protocol';
+import { FILE_CHUNK_BYTES, SALTENV_NAME } from '@brine/protocol';
 import { MasterError, type Requester } from './requester';
 
 export interface SyncStats {
@@ -26,10 +26,8 @@ function sha256(file: string): string | null {
   }
 }
 
-/** A saltenv name that is safe as a directory name of the cache. */
-function isEnvName(s: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,255}$/.test(s) && s !== '.' && s !== '..';
-}
+/** A saltenv name that is safe as a directory name of the cache (the protocol's rule). */
+const isEnvName = (s: string): boolean => SALTENV_NAME.test(s);
 
 export class FileCache {
   private chain: Promise<unknown> = Promise.resolve();
@@ -47,7 +45,14 @@ export class FileCache {
     return path.join(this.cachedir, 'files.meta.json');
   }
 
+  private meta: { envs: string[]; opts: Record<string, unknown> } | undefined;
+
+  /** Read from disk once (a restarted minion's first job), then kept as syncAll writes it. */
   private readMeta(): { envs: string[]; opts: Record<string, unknown> } {
+    return (this.meta ??= this.loadMeta());
+  }
+
+  private loadMeta(): { envs: string[]; opts: Record<string, unknown> } {
     const m = readJsonFile(this.metaFile());
     const envs = isDict(m) && Array.isArray(m['envs']) ? (m['envs'] as unknown[]).filter((e): e is string => typeof e === 'string' && isEnvName(e)) : [];
     const opts = isDict(m) && isDict(m['opts']) ? (m['opts'] as Record<string, unknown>) : {};
@@ -97,7 +102,8 @@ export class FileCache {
       total.fetched += s.fetched;
       total.removed += s.removed;
     }
-    writeFileAtomicSync(this.metaFile(), JSON.stringify({ envs, opts: isDict(rep['opts']) ? rep['opts'] : {} }));
+    this.meta = { envs, opts: isDict(rep['opts']) ? (rep['opts'] as Record<string, unknown>) : {} };
+    writeFileAtomicSync(this.metaFile(), JSON.stringify(this.meta));
     for (const gone of Object.keys(this.envDirs())) {
       if (gone === 'base' || envs.includes(gone)) continue;
       fs.rmSync(this.root(gone), { recursive: true, force: true });

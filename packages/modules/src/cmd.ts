@@ -9,7 +9,7 @@ import * as path from 'path';
 import { RootsSourceClient, parsePasswd } from '@brine/engine';
 import { UsageError, errorMessage, isDict, type Dict } from '@brine/core';
 import { isExecutableFile, runCommand, runCommandSync, shlexSplit, type RunOptions, type RunResult } from './exec';
-import { arg, CallResult, fileEnvs, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
+import { arg, CallResult, callSaltenv, fileEnvs, truthy, type ExecEnv, type ExecFn, type ExecModule } from './types';
 
 export interface RunAll {
   pid: number;
@@ -206,8 +206,7 @@ async function script(args: unknown[], kwargs: Dict, env: ExecEnv): Promise<unkn
   const source = String(arg(args, kwargs, 0, 'source', ''));
   const scriptArgs = arg(args, kwargs, 1, 'args', null);
   if (!source) throw new UsageError('cmd.script: a source is required (salt://path or an absolute path)');
-  const saltenv = String(kwargs['saltenv'] ?? (env.opts?.['saltenv'] || 'base'));
-  const got = new RootsSourceClient(fileEnvs(env), saltenv).fetch([source]);
+  const got = new RootsSourceClient(fileEnvs(env), callSaltenv(env, kwargs) ?? 'base').fetch([source]);
   if (!got) return new CallResult({ pid: 0, retcode: 1, stdout: '', stderr: '', cache_error: true }, 'error', 'nested', 1);
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'brine-script-'));
   const file = path.join(dir, path.basename(source.replace(/[?#].*$/, '')) || 'script');

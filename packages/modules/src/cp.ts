@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { checkRelative, errorMessage, isDict, urlSaltenv, UsageError, type Dict, type FileRoots } from '@brine/core';
-import { arg, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
+import { arg, callSaltenv, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
 
 /** `salt://rel` (with an optional `?saltenv=`) as the relative path; anything else is a usage error. */
 function saltRel(fun: string, url: unknown): string {
@@ -19,7 +19,7 @@ function saltRel(fun: string, url: unknown): string {
 /** The roots of the saltenv a call names (`?saltenv=` in the URL, then `saltenv=`, then the minion's, then base). */
 function envRoots(env: ExecEnv, kwargs: Dict, url?: unknown): [FileRoots, string] {
   const named = typeof url === 'string' ? urlSaltenv(url) : undefined;
-  const saltenv = String(named ?? kwargs['saltenv'] ?? kwargs['env'] ?? (env.opts?.['saltenv'] || 'base'));
+  const saltenv = named ?? callSaltenv(env, { saltenv: kwargs['saltenv'] ?? kwargs['env'] }) ?? 'base';
   const envs = fileEnvs(env);
   const roots = envs.get(saltenv);
   if (!roots) throw new UsageError(`saltenv '${saltenv}' is not served (the environments are: ${envs.names().join(', ')})`);

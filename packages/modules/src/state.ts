@@ -9,7 +9,7 @@ import { getStateFunction } from '@brine/engine';
 import { templateSalt } from './registry';
 import { execCaller } from './exec-caller';
 import { EXT_KINDS, loadExtensions, minionGrains, syncKind } from './extensions';
-import { arg, CallResult, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
+import { arg, CallResult, callSaltenv, fileEnvs, truthy, type ExecEnv, type ExecModule } from './types';
 import { withPillar } from './pillar';
 
 /** `web,db` or a list: the SLS names a state function was given. */
@@ -25,9 +25,7 @@ export function slsList(v: unknown): string[] {
  * environment's top file).
  */
 export function runSaltenv(env: ExecEnv, kwargs: Dict, named: boolean): string | undefined {
-  const s = kwargs['saltenv'] ?? env.opts['saltenv'];
-  if (typeof s === 'string' && s) return s;
-  return named ? 'base' : undefined;
+  return callSaltenv(env, kwargs) ?? (named ? 'base' : undefined);
 }
 
 export function makeRenderer(env: ExecEnv, saltenv?: string): Renderer {

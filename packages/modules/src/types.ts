@@ -23,6 +23,12 @@ export interface ExecEnv {
   signal?: AbortSignal;
 }
 
+/** The saltenv a call names: its `saltenv=`, else the minion's `saltenv` option; undefined when neither does. */
+export function callSaltenv(env: ExecEnv, kwargs: Dict): string | undefined {
+  const s = kwargs['saltenv'] ?? env.opts?.['saltenv'];
+  return s === undefined || s === null || s === '' ? undefined : String(s);
+}
+
 /** Every saltenv's roots an environment knows (only base when it was given no others). */
 export function fileEnvs(env: ExecEnv): FileEnvs {
   return env.envs ?? FileEnvs.single('base', env.roots);

@@ -42,6 +42,7 @@ export {
   jobPublicationSchema,
   authStatuses,
   minionId,
+  SALTENV_NAME,
 } from './messages';
 export type {
   AuthStatus,

@@ -116,7 +116,8 @@ export const wireMessageSchema = tagged('kind', wireSchemas, 'message kind');
 // ---------------------------------------------------------------- sealed request bodies (minion -> master)
 
 /** A saltenv name: it names a directory of a minion's file cache, so never `.` or `..`. */
-const saltenv = () => str({ min: 1, max: 255, pattern: /^(?!\.\.?$)[A-Za-z0-9_.-]+$/ });
+export const SALTENV_NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,255}$/;
+const saltenv = () => str({ min: 1, max: 255, pattern: SALTENV_NAME });
 const targetType = () => literal('glob', 'list', 'grain', 'pillar', 'pcre', 'grain_pcre', 'pillar_pcre', 'compound', 'nodegroup');
 
 export const requestBodySchemas = {
