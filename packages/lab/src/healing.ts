@@ -58,6 +58,36 @@ export interface LbLinkDownResult {
   conntrackToNode: Record<string, number>;
   /** The VIP holder's health-checker log lines from 2 s before the outage to the end of the window. */
   natHealthLog: string[];
+  /**
+   * New connections from client ports that the VIP holder has a committed entry of a closed connection for (TIME_WAIT
+   * or CLOSE, timeout above the kernel's 120 s: conntrackd put it there at a takeover), NATed to `node` before the
+   * outage, made while `node` was out: answered by `other`, or refused (the stale binding). Up to 6 ports; none
+   * tried when no takeover left such entries (the scenario run alone).
+   */
+  reusedPorts: { tried: number; ok: number; refused: number; results: { port: number; lb: string | null; err: string | null }[] };
+}
+
+/** The kernel's TIME_WAIT timeout (nf_conntrack_tcp_timeout_time_wait): a longer one was set by a commit. */
+const KERNEL_TIME_WAIT_S = 120;
+
+/** Client ports of `node`'s committed closed entries on a balancer, not in use by a client socket now (at most n). */
+async function committedClosedPorts(c: LabConfig, balancer: string, node: string, n: number): Promise<number[]> {
+  const r = await nodeExec(c, balancer, ['conntrack', '-L', '-p', 'tcp', '--reply-src', nodeIp(c, node)]);
+  const ports: number[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m = /^tcp\s+\d+\s+(\d+)\s+(TIME_WAIT|CLOSE)\s+src=(\S+) dst=(\S+) sport=(\d+)/.exec(line);
+    if (m && Number(m[1]) > KERNEL_TIME_WAIT_S + 10 && m[3] === nodeIp(c, 'client') && m[4] === c.vip) ports.push(Number(m[5]));
+  }
+  const local = (l: string) => l.trim().split(/\s+/)[3] ?? '';
+  const inUse = new Set((await nodeExec(c, 'client', ['ss', '-tanH'])).stdout.split('\n').map((l) => Number(local(l).slice(local(l).lastIndexOf(':') + 1))));
+  return ports.filter((x) => !inUse.has(x)).slice(0, n);
+}
+
+/** One request to the VIP from the client, from a given source port: the balancer that answered, or the error. */
+async function requestFromPort(c: LabConfig, port: number): Promise<{ port: number; lb: string | null; err: string | null }> {
+  const r = await nodeExec(c, 'client', ['curl', '-sS', '-o', '/dev/null', '-D', '-', '--local-port', String(port), '-m', '1', `http://${c.vip}/`]);
+  const lb = /^x-lb:\s*(\S+)/im.exec(r.stdout)?.[1] ?? null;
+  return { port, lb, err: r.code === 0 ? null : (r.stderr.trim().split('\n').at(-1) ?? `curl exit ${r.code}`) };
 }
 
 /** Packets the first down-set reject rule of a balancer's NAT table has counted; null when unreadable. */
@@ -149,6 +179,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
   const otherPidBefore = await servicePid(c, other, 'nginx');
   const rejectsBefore = await rejectCount(c, 'kdct1');
   const noSlotBefore = await noSlotCount(c, 'kdct1');
+  const stalePorts = await committedClosedPorts(c, 'kdct1', node, 6);
   const probes = await startProbes(c, { durationMs: p.lead + p.hold + p.tail + 1000, intervalMs: p.interval, timeoutMs: p.timeout });
   await sleep(p.lead);
   const t0 = Date.now();
@@ -162,6 +193,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
   const holder = vipDuringOutage.length === 1 && natByBalancer[vipDuringOutage[0]!] ? vipDuringOutage[0]! : 'kdct1';
   const nat = natByBalancer[holder]!;
   const conntrackToNode = await conntrackTo(c, holder, nodeIp(c, node));
+  const reused = await Promise.all(stalePorts.map((port) => requestFromPort(c, port)));
   await sleep(Math.max(0, t0 + p.hold - Date.now()));
   const t1 = Date.now();
   p.log(`lb-link-down: ${node} link up`);
@@ -204,6 +236,7 @@ export async function lbLinkDown(c: LabConfig, o: FailoverOptions = {}, node = '
     noSlot: { before: noSlotBefore, after: await noSlotCount(c, holder) },
     conntrackToNode,
     natHealthLog: logBetween(serviceLog(c, holder, 'brine-nat-health'), t0 - 2000, Date.now()).slice(-40),
+    reusedPorts: { tried: reused.length, ok: reused.filter((x) => x.lb === other).length, refused: reused.filter((x) => x.err !== null).length, results: reused },
   };
   p.log(`lb-link-down: ${JSON.stringify(res)}`);
   return res;

@@ -270,6 +270,8 @@ describe('HA lab: master + six minions in network namespaces, real daemons', () 
     expect(r.backToBothMs).not.toBeNull();
     expect(r.backToBothMs!).toBeLessThanOrEqual(TARGETS.lbLinkDown.backToBothMs);
     expect(r.afterRestore['nginx1']).toBeGreaterThan(5);
+    // a client port reused from a connection conntrackd committed (closed, NATed to nginx1) gets nginx2, not a reset
+    expect(r.reusedPorts.results.filter((x) => x.lb !== 'nginx2')).toEqual([]);
     // an established keep-alive connection to nginx1 is let go (the balancer resets it: no hanging until a timeout)
     // and the client's retry lands on nginx2; the one on nginx2 never noticed
     expect(r.established).toMatchObject({ err: 'ECONNRESET', retriedOn: 'nginx2', otherErrors: 0 });

@@ -64,7 +64,13 @@ afterEach(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function start(port: number): void {
+/** The fake conntrack's log: one argv per line. */
+function conntrackLog(): string[] {
+  const file = path.join(tmp, 'conntrack.log');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+}
+
+function start(port: number, resyncMs = 60000): void {
   const conf = {
     table: 't',
     services: [{ name: 'http', port, path: '/healthz', map: 'http_slots', down: 'http_down', slots: 12, targets: [A, B] }],
@@ -72,7 +78,7 @@ function start(port: number): void {
     timeout_ms: 300,
     fall: 2,
     rise: 2,
-    resync_ms: 60000,
+    resync_ms: resyncMs,
     nft: path.join(tmp, 'nft'),
     conntrack: path.join(tmp, 'conntrack'),
     track_file: path.join(tmp, 'track'),
@@ -96,15 +102,14 @@ it('keeps the slot map on the healthy targets, resets flows to a dead one, and r
   expect(fs.readFileSync(path.join(tmp, 'track'), 'utf8')).toBe('0\n');
 
   // B stops answering: after `fall` failed checks every slot points at A, B is in the down set, and the conntrack
-  // entries of its unestablished connections are deleted (their retransmitted SYN gets NATed to A)
+  // entries of its unestablished connections are deleted (their retransmitted SYN gets NATed to A), and those of its
+  // closed ones (a new SYN from the same client port would follow a committed entry's old binding)
   await close(b);
   await until('B taken out', () => downOf(last()).includes(B));
   expect(slotsOf(last())).toEqual(Array(12).fill(A));
   expect(downOf(last())).toEqual([B]);
-  await until('the conntrack deletes', () => fs.existsSync(path.join(tmp, 'conntrack.log')) && fs.readFileSync(path.join(tmp, 'conntrack.log'), 'utf8').split('\n').length > 2);
-  expect(fs.readFileSync(path.join(tmp, 'conntrack.log'), 'utf8')).toBe(
-    `-D -p tcp --reply-src ${B} --reply-port-src ${port} --state SYN_SENT\n-D -p tcp --reply-src ${B} --reply-port-src ${port} --state SYN_RECV\n`,
-  );
+  await until('the conntrack deletes', () => conntrackLog().length >= 4);
+  expect(conntrackLog()).toEqual(['SYN_SENT', 'SYN_RECV', 'TIME_WAIT', 'CLOSE'].map((st) => `-D -p tcp --reply-src ${B} --reply-port-src ${port} --state ${st}`));
   const health = () => JSON.parse(fs.readFileSync(path.join(tmp, 'health.json'), 'utf8')) as { targets: Record<string, { up: boolean; last_error: string }> };
   await until('the status file', () => health().targets[`http ${B}`]!.up === false);
   const h = health();
@@ -124,6 +129,29 @@ it('keeps the slot map on the healthy targets, resets flows to a dead one, and r
   await until('fail open', () => downOf(last()).length === 0);
   expect(slotsOf(last())).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 ? B : A)));
   expect(downOf(last())).toEqual([]);
+}, 30_000);
+
+it('while a target is down, every resync deletes its closed entries again (a takeover may have committed more); none when all are down', async () => {
+  const port = await freePort();
+  await listen(A, port);
+  const b = await listen(B, port);
+  start(port, 150);
+  await until('the first transaction', () => transactions().length > 0);
+  await close(b);
+  await until('B taken out', () => downOf(last()).includes(B));
+  const closed = (st: string) => `-D -p tcp --reply-src ${B} --reply-port-src ${port} --state ${st}`;
+  await until('two resyncs after the verdict', () => conntrackLog().length >= 8);
+  const log = conntrackLog();
+  expect(log.slice(0, 4)).toEqual(['SYN_SENT', 'SYN_RECV', 'TIME_WAIT', 'CLOSE'].map(closed));
+  // later resyncs: only the closed states, only for B
+  expect(log.slice(4, 8)).toEqual([closed('TIME_WAIT'), closed('CLOSE'), closed('TIME_WAIT'), closed('CLOSE')]);
+  // nobody answers: fail open, so nothing is in the down set and nothing more is deleted
+  await close(servers.find((s) => s.listening)!);
+  await until('fail open', () => downOf(last()).length === 0 && slotsOf(last()).includes(B));
+  const n = conntrackLog().length;
+  await new Promise((r) => setTimeout(r, 500));
+  expect(transactions().length).toBeGreaterThan(0);
+  expect(conntrackLog().length).toBe(n);
 }, 30_000);
 
 it('a target that stops answering (no refusal, no reset) is checked by overlapping checks, bounded, and taken out', async () => {

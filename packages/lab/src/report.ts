@@ -40,6 +40,7 @@ function lbKill(r: LbKillResult): string {
 
 function lbLinkDown(r: LbLinkDownResult): string {
   return `lb-link-down (${r.node}'s link down): failed probes ${r.failed}/${r.probes} (${r.failedDuringOutage} during the outage, ${r.failedAfterRestore} after), traffic fully on ${r.other} after ${ms(r.fullyOnOtherMs)}, back to both ${ms(r.backToBothMs)} after the link returned (${JSON.stringify(r.afterRestore)}), gap ${r.gapMs} ms` +
+    `\n  new connections from client ports of committed closed entries to ${r.node}: ${r.reusedPorts.tried === 0 ? 'none to try' : `${r.reusedPorts.ok} of ${r.reusedPorts.tried} answered by ${r.other}, ${r.reusedPorts.refused} refused`}` +
     `\n  established keep-alive connection on ${r.node}: ${r.established === null ? 'none found' : `${r.established.err ?? 'no error'} after ${ms(r.established.endedAfterMs)}, retried on ${r.established.retriedOn ?? '?'} (answered ${ms(r.established.retryAfterMs)} after the link went down); the one on ${r.other}: ${r.established.otherErrors} errors`}`;
 }
 
@@ -100,6 +101,7 @@ export function missedTargets(r: FailoverReport): string[] {
   const l = r.lbLinkDown;
   if (l && l.failed > TARGETS.lbLinkDown.failed) out.push(`lb-link-down: ${l.failed} failed probes (target <= ${TARGETS.lbLinkDown.failed})`);
   if (l && (l.fullyOnOtherMs === null || l.fullyOnOtherMs > TARGETS.lbLinkDown.fullyOnOtherMs)) out.push(`lb-link-down: traffic fully on ${l.other} after ${ms(l.fullyOnOtherMs)} (target <= ${TARGETS.lbLinkDown.fullyOnOtherMs} ms)`);
+  if (l && l.reusedPorts.ok < l.reusedPorts.tried) out.push(`lb-link-down: ${l.reusedPorts.tried - l.reusedPorts.ok} of ${l.reusedPorts.tried} new connections from a committed entry's client port not answered by ${l.other}`);
   if (l && (l.backToBothMs === null || l.backToBothMs > TARGETS.lbLinkDown.backToBothMs)) out.push(`lb-link-down: ${l.node} back after ${ms(l.backToBothMs)} (target <= ${TARGETS.lbLinkDown.backToBothMs} ms)`);
   if (r.appLinkDown && r.appLinkDown.failed > TARGETS.appLinkDown.failed) out.push(`app-link-down: ${r.appLinkDown.failed} failed probes (target <= ${TARGETS.appLinkDown.failed})`);
   const cc = r.configChange;

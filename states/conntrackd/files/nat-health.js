@@ -12,7 +12,8 @@
 // every slot points to a healthy target (spread evenly), and the `down` set (the forward chain answers packets to
 // these addresses with a TCP reset) holds the dead ones. When a target goes down, conntrack entries of connections
 // to it that are not yet established are deleted: the client's retransmitted SYN is then a new connection, NATed to
-// a live target. Established flows get the reset, so the client retries at once instead of hanging.
+// a live target. So are those of closed connections (TIME_WAIT, CLOSE; also at every resync while it is down): see
+// CLOSED_STATES. Established flows get the reset, so the client retries at once instead of hanging.
 // No target healthy: all of them stay in the map (fail open).
 // While this node's own link is down (carrier 0) nothing is judged: every check would fail, and keepalived
 // already takes the node out (interface tracking); the verdicts of before the outage stand when it returns.
@@ -167,12 +168,12 @@ async function apply(dead) {
     else if (text !== lastApplied) say('applied: ' + [...targets.values()].map((t) => t.ip + (t.up ? ' up' : ' down')).join(', '));
     lastApplied = r.code === 0 ? text : '';
     lastApplyAt = Date.now();
-    for (const t of (dead || []).concat(pendingDead.splice(0))) {
-      if (t.up) continue;
-      for (const st of ['SYN_SENT', 'SYN_RECV']) {
-        await run([conf.conntrack || '/usr/sbin/conntrack', '-D', '-p', 'tcp', '--reply-src', t.ip, '--reply-port-src', String(t.svc.port), '--state', st]);
-      }
-    }
+    // only targets in the down set: with none healthy (fail open) there is no live target to NAT a new SYN to
+    const down = inDownSet();
+    const justDead = (dead || []).concat(pendingDead.splice(0)).filter((t) => down.includes(t));
+    for (const t of justDead) await forget(t, ['SYN_SENT', 'SYN_RECV', ...CLOSED_STATES]);
+    // entries committed after the verdict (a takeover while a target is down) carry the same stale binding
+    if (r.code === 0 && !dead) for (const t of down) if (!justDead.includes(t)) await forget(t, CLOSED_STATES);
     writeStatus();
   } finally {
     applying = false;
@@ -183,6 +184,25 @@ async function apply(dead) {
   }
 }
 const pendingDead = [];
+
+// A closed connection's entry (TIME_WAIT, CLOSE) that conntrackd committed from its peer keeps its NAT binding for a
+// new SYN from the same client port (for CommitTimeout): the kernel reopens a TIME_WAIT entry on a SYN only when it saw
+// the FIN itself (its CLOSE_INIT flag, which conntrackd does not sync), and ignores the SYN otherwise, so the SYN
+// follows the old binding. To a dead target the forward chain resets it: the client is refused instead of NATed to a
+// live target. So a dead target's closed entries are deleted when it goes down and at every resync while it is down.
+const CLOSED_STATES = ['TIME_WAIT', 'CLOSE'];
+
+async function forget(t, states) {
+  for (const st of states) {
+    await run([conf.conntrack || '/usr/sbin/conntrack', '-D', '-p', 'tcp', '--reply-src', t.ip, '--reply-port-src', String(t.svc.port), '--state', st]);
+  }
+}
+
+/** Targets in their service's down set (a service with no healthy target fails open: none). */
+function inDownSet() {
+  const all = [...targets.values()];
+  return all.filter((t) => !t.up && all.some((o) => o.svc.name === t.svc.name && o.up));
+}
 
 let linkUpSince = 0;
 let wasUp = null;
