@@ -212,14 +212,14 @@ async function run(n, procs) {
 function table(rows) {
   const f = (x, d = 1) => (typeof x === 'number' ? x.toFixed(d) : 'n/a');
   console.log('\nSwarm: simulated minions (real keys and sessions) against one master on 127.0.0.1');
-  console.log('| minions | start -> all pending | accept -> all authenticated | test.ping (returned) | state.apply peerfiles (accounted for) | restart -> all back | master RSS (peak) | master peak fds |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| minions | start -> all pending | accept -> all authenticated | test.ping (returned) | master CPU per return (test.ping) | state.apply peerfiles (accounted for) | restart -> all back | master RSS (peak) | master peak fds |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.minions.toLocaleString('en')} (${r.processes} processes) | ${f(r.startToPendingS)} s | ${f(r.acceptToAuthS)} s (${f(r.authsPerMinion, 2)} auths per minion) | ${f(r.pingS, 2)} s (median of ${r.pingRuns.length}: ${r.pingRuns.map((x) => x.s.toFixed(2)).join(', ')}; ${r.pingReturnedAll ? 'all' : 'NOT all'} returned; first after accept ${f(r.pingFirstS, 2)} s) | ${f(r.applyS, 2)} s (${r.applyAccountedFor} of ${r.minions}, ${r.applyReturned} returned) | ${r.restartToBackS === null ? `not all back in 300 s: ${r.restartBack} of ${r.minions}` : `${f(r.restartToBackS)} s`} (${f(r.restartAuthsPerMinion, 2)} auths per minion, peak ${r.peakAuthPerS}/s) | ${r.masterRssMb} MB | ${r.masterPeakFds} (limit ${r.fdLimit}) |`,
+      `| ${r.minions.toLocaleString('en')} (${r.processes} processes) | ${f(r.startToPendingS)} s | ${f(r.acceptToAuthS)} s (${f(r.authsPerMinion, 2)} auths per minion) | ${f(r.pingS, 2)} s (median of ${r.pingRuns.length}: ${r.pingRuns.map((x) => x.s.toFixed(2)).join(', ')}; ${r.pingReturnedAll ? 'all' : 'NOT all'} returned; first after accept ${f(r.pingFirstS, 2)} s) | ${f((r.pingMasterCpuS * 1000) / r.minions, 3)} ms (${f(r.pingMasterCpuS, 2)} CPU-s, publisher included) | ${f(r.applyS, 2)} s (${r.applyAccountedFor} of ${r.minions}, ${r.applyReturned} returned) | ${r.restartToBackS === null ? `not all back in 300 s: ${r.restartBack} of ${r.minions}` : `${f(r.restartToBackS)} s`} (${f(r.restartAuthsPerMinion, 2)} auths per minion, peak ${r.peakAuthPerS}/s) | ${r.masterRssMb} MB | ${r.masterPeakFds} (limit ${r.fdLimit}) |`,
     );
     const kids = Object.entries(r.masterProcesses).filter(([k]) => k !== 'master');
-    for (const [k, v] of kids) console.log(`|  ${k} | | | | | | ${v.peakRssMb} MB | ${v.peakFds} |`);
+    for (const [k, v] of kids) console.log(`|  ${k} | | | | | | | ${v.peakRssMb} MB | ${v.peakFds} |`);
   }
 }
 
