@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Brine's tests and lab use (Debian; run as root). Idempotent.
 set -euo pipefail
-pkgs=(keepalived conntrackd conntrack nftables nginx iproute2 curl procps passwd util-linux bsdutils python3-jinja2 cron debconf-utils zip unzip gpg tar postgresql openssl)
+pkgs=(keepalived conntrackd conntrack nftables nginx iproute2 curl procps passwd util-linux bsdutils python3-jinja2 cron debconf-utils zip unzip gpg tar postgresql openssl systemd)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -14,4 +14,5 @@ export { LocalHostReader, LocalHostWriter, parsePasswd, parseGroup, execCommand 
 export { APT_ENV, parseAptPolicy } from './providers/apt';
 export { FakePkgProvider } from './providers/fake-pkg';
 export { SupervisorServiceProvider } from './providers/supervisor';
+export { SystemdServiceProvider, canonicalUnit } from './providers/systemd';
 export { ALTERNATIVES_CMD, altCurrent, altDisplay, altExists, altRun } from './states/alternatives';

@@ -134,6 +134,10 @@ export interface ServiceProvider {
   disable(name: string, host: HostWriter): Promise<void>;
   /** Whether the service exists, answered without waiting (templates call service.available); absent: templates cannot ask. */
   existsSync?(name: string): boolean;
+  /** systemd's masks (Salt has them on systemd minions only): `runtime` is the mask under /run, else the one under /etc. */
+  masked?(name: string, runtime: boolean, host: HostReader): Promise<boolean>;
+  mask?(name: string, runtime: boolean, host: HostWriter): Promise<void>;
+  unmask?(name: string, runtime: boolean, host: HostWriter): Promise<void>;
 }
 
 export interface Providers {

@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { nullLogger } from '@brine/core';
 import { LocalHostWriter } from '@brine/engine';
-import { SupervisorServiceProvider } from '@brine/engine';
+import { SupervisorServiceProvider, SystemdServiceProvider } from '@brine/engine';
 import type { Providers } from '@brine/engine';
 import { serviceModule } from './service';
 import { CallResult, type ExecEnv } from './types';
@@ -57,4 +57,24 @@ test('templates ask service.available / missing without waiting (the provider an
   expect([t['available']!(['d'], {}, env), t['available']!(['nope'], {}, env), t['missing']!(['nope'], {}, env)]).toEqual([true, false, true]);
   const noSync = { service: { name: 'custom' } } as unknown as Providers;
   expect(() => t['available']!(['d'], {}, { ...env, providers: () => noSync })).toThrow(/the custom service provider cannot answer from a template/);
+});
+
+test('mask, masked, unmask on systemd unit files under root= (the real systemctl --root); the supervisor has no masks', async () => {
+  const root = path.join(tmp, 'sysroot');
+  mkdirSync(root);
+  const sd = { service: new SystemdServiceProvider() } as unknown as Providers;
+  const sdEnv = { log: nullLogger, providers: () => sd } as unknown as ExecEnv;
+  const m = (fun: string, kwargs: Record<string, unknown>) => serviceModule.functions[fun]!(['brinefoo'], { root, ...kwargs }, sdEnv) as Promise<unknown>;
+  expect(await m('masked', {})).toBe(false);
+  expect(await m('mask', {})).toBe(true);
+  expect(await m('masked', {})).toBe(true);
+  expect(await m('masked', { runtime: true })).toBe(false);
+  expect(await m('mask', { runtime: true })).toBe(true);
+  expect(await m('masked', { runtime: true })).toBe(true);
+  expect(await m('unmask', {})).toBe(true);
+  expect(await m('masked', {})).toBe(false);
+  expect(await m('masked', { runtime: true })).toBe(true);
+  // nothing to unmask: True, as Salt's
+  expect(await m('unmask', {})).toBe(true);
+  await expect(serviceModule.functions['mask']!(['d'], {}, env)).rejects.toThrow('service.mask: the supervisor service provider has no masks');
 });

@@ -1,8 +1,9 @@
-/** service.running / dead / enabled / disabled over the host's service provider, with mod_watch. */
+/** service.running / dead / enabled / disabled over the host's service provider, with mod_watch; masked / unmasked in service-mask.ts. */
 import type { Changes, LowChunk } from '@brine/core';
 import { StateArgError } from '@brine/core';
 import type { ApplyContext, CheckContext, ServiceStatus, StateFunction, StateModule } from '../types';
 import { optBool, type Args } from './util';
+import { masked, unmasked } from './service-mask';
 
 export interface ServiceParams {
   name: string;
@@ -111,4 +112,4 @@ export const disabled = fn(
   false,
 );
 
-export const serviceModule: StateModule = { name: 'service', functions: { running, dead, enabled, disabled } };
+export const serviceModule: StateModule = { name: 'service', functions: { running, dead, enabled, disabled, masked, unmasked } };
