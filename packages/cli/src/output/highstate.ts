@@ -8,10 +8,6 @@ import { nested } from './nested';
 
 export type StateOutput = 'full' | 'terse' | 'changes' | 'mixed';
 
-function fmtMs(ms: number): string {
-  return `${ms.toFixed(3)} ms`;
-}
-
 function splitTag(tag: string): { mod: string; id: string; name: string; fun: string } {
   const [mod = '', id = '', name = '', fun = ''] = tag.split('_|-');
   return { mod, id, name, fun };
@@ -26,13 +22,21 @@ function colourFor(r: StateResult, p: Palette): (s: string) => string {
 function fullBlock(tag: string, r: StateResult, p: Palette): string[] {
   const t = splitTag(tag);
   const c = colourFor(r, p);
-  const lines = [c('----------'), c(`          ID: ${r.__id__}`), c(`    Function: ${t.mod}.${t.fun}`), c(`        Name: ${r.name}`), c(`      Result: ${r.result === null ? 'None' : r.result ? 'True' : 'False'}`)];
-  const comment = r.comment.split('\n');
+  // Salt's ID and Name come from the tag; Name only when it differs from the ID
+  const lines = [c('----------'), c(`          ID: ${t.id}`), c(`    Function: ${t.mod}.${t.fun}`)];
+  if (t.name !== t.id) lines.push(c(`        Name: ${t.name}`));
+  lines.push(c(`      Result: ${r.result === null ? 'None' : r.result ? 'True' : 'False'}`));
+  const comment = String(r.comment).trim().split('\n');
   lines.push(c(`     Comment: ${comment[0] ?? ''}`), ...comment.slice(1).map((l) => c(`              ${l}`)));
-  lines.push(c(`     Started: ${r.start_time}`), c(`    Duration: ${fmtMs(r.duration)}`));
+  if ('start_time' in r) lines.push(c(`     Started: ${r.start_time}`), c(`    Duration: ${pyFloat(r.duration)} ms`));
   lines.push(c('     Changes:   '));
   if (Object.keys(r.changes).length) lines.push(...changeLines(r.changes, p));
   return lines;
+}
+
+/** A duration as Python's str() of a float prints it (Salt's outputter): 1.66, 0.303, 12.0. */
+function pyFloat(n: number): string {
+  return Number.isInteger(n) ? `${n}.0` : String(n);
 }
 
 /** Changes as Salt prints them; an orchestrate step's minion returns (`{out: highstate, ret}`) as nested highstates. */
@@ -47,27 +51,53 @@ function changeLines(changes: Record<string, unknown>, p: Palette): string[] {
 function terseLine(tag: string, r: StateResult, p: Palette): string {
   const t = splitTag(tag);
   const status = r.result === false ? 'Failed' : r.result === null ? 'Differs' : Object.keys(r.changes).length ? 'Changed' : 'Clean';
-  return colourFor(r, p)(`  Name: ${r.name} - Function: ${t.mod}.${t.fun} - Result: ${status} - Started: ${r.start_time} - Duration: ${fmtMs(r.duration)}`);
+  const timing = 'start_time' in r ? ` - Started: ${r.start_time} - Duration: ${pyFloat(r.duration)} ms` : '';
+  return colourFor(r, p)(`  Name: ${t.name} - Function: ${t.mod}.${t.fun} - Result: ${status}${timing}`);
 }
 
 export interface Summary {
   succeeded: number;
+  /** Of the succeeded, those that would change (test mode: result None). */
+  unchanged: number;
   changed: number;
   failed: number;
   total: number;
   durationMs: number;
 }
 
+/** Salt's counts: by result, states with changes whatever their result, the durations of those that have one. */
 export function summarise(ret: StateReturn): Summary {
   const rs = Object.values(ret);
   const failed = rs.filter((r) => r.result === false).length;
   return {
     succeeded: rs.length - failed,
-    changed: rs.filter((r) => r.result !== false && Object.keys(r.changes).length > 0).length,
+    unchanged: rs.filter((r) => r.result === null).length,
+    changed: rs.filter((r) => isDict(r.changes) && Object.keys(r.changes).length > 0).length,
     failed,
     total: rs.length,
-    durationMs: rs.reduce((a, r) => a + r.duration, 0),
+    durationMs: rs.reduce((a, r) => a + (typeof r.duration === 'number' ? r.duration : 0), 0),
   };
+}
+
+/** Salt's summary block: its width follows the widest count (label "Succeeded" + ": " + digits). */
+function summaryLines(id: string, s: Summary, p: Palette): string[] {
+  // Salt's rcounts: a count per result that occurred (True, False, None), not their sums
+  const counts = [s.succeeded - s.unchanged, s.failed, s.unchanged].filter((n) => n > 0);
+  const width = 'Succeeded'.length + Math.max(0, ...counts.map((n) => String(n).length)) + 2;
+  const count = (label: string, n: number) => `${label}: ${String(n).padStart(width - label.length - 2)}`;
+  const stats = [...(s.unchanged ? [p.yellow(`unchanged=${s.unchanged}`)] : []), ...(s.changed ? [p.green(`changed=${s.changed}`)] : [])];
+  const seconds = s.durationMs > 999;
+  const total = `${(seconds ? s.durationMs / 1000 : s.durationMs).toFixed(3).padStart(width - 5)} ${seconds ? 's' : 'ms'}`;
+  return [
+    '',
+    p.cyan(`Summary for ${id}`),
+    p.cyan('-'.repeat(width)),
+    p.green(count('Succeeded', s.succeeded)) + (stats.length ? ` (${stats.join(', ')})` : ''),
+    (s.failed ? p.red : p.cyan)(count('Failed', s.failed)),
+    p.cyan('-'.repeat(width)),
+    p.cyan(`Total states run: ${String(s.total).padStart(width - 7)}`),
+    p.cyan(`Total run time: ${total}`),
+  ];
 }
 
 export function isStateReturn(v: unknown): v is StateReturn {
@@ -82,14 +112,11 @@ export function highstate(id: string, ret: unknown, p: Palette, mode: StateOutpu
   const entries = Object.entries(ret).sort((a, b) => a[1].__run_num__ - b[1].__run_num__);
   const lines = [`${id}:`];
   for (const [tag, r] of entries) {
-    const changed = Object.keys(r.changes).length > 0 || r.result !== true;
-    if (mode === 'terse' || ((mode === 'changes' || mode === 'mixed') && !changed)) lines.push(terseLine(tag, r, p));
-    else lines.push(...fullBlock(tag, r, p));
+    // Salt: terse prints every state tersely, mixed those that did not fail, changes those that succeeded unchanged
+    const changed = isDict(r.changes) && Object.keys(r.changes).length > 0;
+    const terse = mode === 'terse' || (mode === 'mixed' && r.result !== false) || (mode === 'changes' && r.result === true && !changed);
+    lines.push(...(terse ? [terseLine(tag, r, p)] : fullBlock(tag, r, p)));
   }
-  const s = summarise(ret);
-  lines.push('', p.cyan(`Summary for ${id}`), p.cyan('------------'));
-  lines.push(p.green(`Succeeded: ${s.succeeded}`) + (s.changed ? ` (${p.green(`changed=${s.changed}`)})` : ''));
-  lines.push((s.failed ? p.red : p.cyan)(`Failed:    ${s.failed}`));
-  lines.push(p.cyan('------------'), p.cyan(`Total states run:     ${s.total}`), p.cyan(`Total run time: ${fmtMs(s.durationMs).padStart(12)}`));
+  lines.push(...summaryLines(id, summarise(ret), p));
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-/** Salt's `nested` outputter: dicts as `----------` blocks, lists as `- item`, scalars as-is. */
+/** Salt's `nested` outputter: dicts as `----------` blocks with their keys sorted, lists as `- item`, scalars as-is. */
 import { isDict } from '@brine/core';
 
 function scalar(v: unknown): string {
@@ -12,7 +12,8 @@ export function nested(v: unknown, indent = 0): string[] {
   const pad = ' '.repeat(indent);
   if (isDict(v)) {
     const out = [`${pad}----------`];
-    for (const [k, val] of Object.entries(v)) {
+    // Salt sorts a dict's keys (only an OrderedDict keeps its order, and none survives the trip from a minion)
+    for (const [k, val] of Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (isDict(val) || Array.isArray(val)) {
         out.push(`${pad}${k}:`);
         out.push(...nested(val, indent + 4));
