@@ -56,7 +56,8 @@ export type Changes = Record<string, unknown>;
 /** One entry of a highstate return, keyed by `mod_|-id_|-name_|-fun`. */
 export interface StateResult {
   __id__: string;
-  __sls__: string;
+  /** null for a state that came from no SLS (state.single), as Salt's. */
+  __sls__: string | null;
   __run_num__: number;
   name: string;
   result: ResultValue;

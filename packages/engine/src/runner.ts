@@ -94,6 +94,11 @@ type Status = 'pending' | 'running' | 'done';
  * `name`/`changes`/`result`/`comment` as its module builds them (file states: changes, comment, name, result), then
  * what the state system adds: `__sls__`, `__run_num__`, `start_time`, `duration`, `__id__`.
  */
+/** A chunk's `__sls__` in its return: null when it came from no SLS (state.single builds it with sls ''), as Salt's. */
+function slsOf(c: LowChunk): string | null {
+  return c.sls === '' ? null : c.sls;
+}
+
 function saltOrder(state: string, own: Pick<StateResult, 'name' | 'result' | 'changes' | 'comment'>, added: Omit<StateResult, 'name' | 'result' | 'changes' | 'comment'>): StateResult {
   const first = state === 'file' ? { changes: own.changes, comment: own.comment, name: own.name, result: own.result } : { name: own.name, changes: own.changes, result: own.result, comment: own.comment };
   return { ...first, ...added };
@@ -137,7 +142,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
 
   const record = (i: number, partial: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>, started: Date): StateResult => {
     const c = chunks[i]!;
-    const r = saltOrder(c.state, { name: c.name, ...partial }, { __sls__: c.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: c.id });
+    const r = saltOrder(c.state, { name: c.name, ...partial }, { __sls__: slsOf(c), __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: c.id });
     results[i] = r;
     ret[stateTag(c)] = r;
     const failhard = c.failhard ?? opts.failhard;
@@ -261,7 +266,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         r = { result: false, changes: {}, comment: errorMessage(e) };
       }
     }
-    ret[tag] = saltOrder(chunk.state, { name: chunk.name, ...r }, { __sls__: chunk.sls, __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: id });
+    ret[tag] = saltOrder(chunk.state, { name: chunk.name, ...r }, { __sls__: slsOf(chunk), __run_num__: runNum++, start_time: clock(started), duration: elapsedMs(started), __id__: id });
   }
   return ret;
 }

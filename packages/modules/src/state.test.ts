@@ -35,6 +35,8 @@ test("state.single runs one state from its arguments; Salt's return key; test=Tr
   const r = await call('state.single', ['file.managed'], { name: f, contents: 'x' });
   expect(r.outcome).toBe('ok');
   expect((r.ret as Ret)[`file_|-${f}_|-${f}_|-managed`]).toMatchObject({ result: true, __id__: f });
+  // a state from no SLS: __sls__ null, as Salt's
+  expect((r.ret as Record<string, { __sls__: unknown }>)[`file_|-${f}_|-${f}_|-managed`]!.__sls__).toBeNull();
   expect(fs.readFileSync(f, 'utf8')).toBe('x\n');
   expect((await call('state.single', ['nodot'], { name: 'x' })).outcome).toBe('error');
   expect((await call('state.single', ['test.fail_without_changes', 'n'])).outcome).toBe('failed');
@@ -84,4 +86,17 @@ test("show_state_usage (Salt's counts per saltenv), show_highstate (high data), 
   expect((await call('state.running')).ret).toEqual([]);
   const withJobs = { ...env, hooks: { 'saltutil.running': async () => [{ jid: '1', fun: 'state.apply', pid: 42, started: 'then' }, { jid: '2', fun: 'cmd.run', pid: 43 }] } } as ExecEnv;
   expect((await call('state.running', [], {}, withJobs)).ret).toEqual(['The function "state.apply" is running as PID 42 and was started at then with jid 1']);
+});
+
+test("no top file: the highstate returns Salt's entry (its keys only), show_top {}, show_lowstate []; the log names the file", async () => {
+  fs.rmSync(path.join(tmp, 'roots', 'top.sls'));
+  const r = await call('state.highstate');
+  expect(r.outcome).toBe('failed');
+  expect(r.ret).toEqual({
+    'no_|-states_|-states_|-None': { result: false, comment: 'No Top file or master_tops data matches found. Please see master log for details.', name: 'No States', changes: {}, __run_num__: 0 },
+  });
+  expect((await call('state.show_top')).ret).toEqual({});
+  expect((await call('state.show_lowstate')).ret).toEqual([]);
+  expect((await call('state.show_highstate')).ret).toEqual({});
+  expect((env.log as MemoryLogger).lines.some((l) => l.level === 'warn' && l.msg.startsWith('No top file top.sls in the file roots'))).toBe(true);
 });

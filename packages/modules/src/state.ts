@@ -1,5 +1,5 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
-import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateReturn } from '@brine/core';
+import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
 import { Renderer, saltMerge, slsNames, stateSerializers } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
@@ -61,7 +61,8 @@ export async function runCompiled(env: ExecEnv, kwargs: Dict, compile: (r: Rende
   }
   if (chunks.length === 0) {
     const ret: StateReturn = {
-      'no_|-states_|-states_|-None': { __id__: 'states', __sls__: '', __run_num__: 0, name: 'states', result: false, changes: {}, comment: 'No Top file or master_tops data matches found.', duration: 0, start_time: '' },
+      // Salt's entry, with exactly its keys (no __id__, __sls__, start_time or duration)
+      'no_|-states_|-states_|-None': { result: false, comment: 'No Top file or master_tops data matches found. Please see master log for details.', name: 'No States', changes: {}, __run_num__: 0 } as unknown as StateResult,
     };
     return new CallResult(ret, 'failed', 'highstate');
   }
@@ -137,7 +138,6 @@ function topEnvsOf(r: Renderer, env: ExecEnv): string[] {
   try {
     matches = r.topMatchesByEnv();
   } catch (e) {
-    if (e instanceof BrineError && /top file: not found/.test(e.message)) return ['base'];
     throw new BrineError('render', `Unable to render top file(s): ${errorMessage(e)}`, { cause: e });
   }
   const envs = [...matches.keys()].filter((e) => fileEnvs(env).has(e));

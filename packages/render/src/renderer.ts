@@ -185,9 +185,9 @@ export class Renderer {
         return f ? this.readTopFile(env, f.file) : null;
       }));
     }
-    if (found === 0) {
-      throw new RenderError(topFile, undefined, `top file: not found in the file roots${only ? ` of saltenv '${only}'` : ''} (create ${topFile}, or name SLS files explicitly)`);
-    }
+    // Salt's get_tops: no top file is no targets (show_top {}, a highstate's "No Top file or master_tops data matches
+    // found"); the log says which file was missing, as Salt's master log does
+    if (found === 0) this.log.warn(`No top file ${topFile} in the file roots${only ? ` of saltenv '${only}'` : ''}: nothing is assigned to this minion (create ${topFile}, or name SLS files explicitly)`);
     return tops;
   }
 

@@ -54,8 +54,11 @@ describe('top file matching', () => {
     expect(r.topMatches().map((m) => m.sls)).toEqual(['a', 'b', 'c', 'a']);
   });
 
-  test('a missing top file is a RenderError', () => {
-    const r = new Renderer({ roots: new FileRoots([path.join(__dirname, '../../test-fixtures/jinja')]), context: { id: 'a', grains: {}, pillar: {}, opts: {}, salt: {} } });
-    expect(() => r.topMatches().map((m) => m.sls)).toThrow(RenderError);
+  test("a missing top file assigns nothing (Salt's get_tops: show_top {}), and the log names the file", () => {
+    const log = new MemoryLogger();
+    const r = new Renderer({ roots: new FileRoots([path.join(__dirname, '../../test-fixtures/jinja')]), context: { id: 'a', grains: {}, pillar: {}, opts: {}, salt: {} }, log });
+    expect(r.topMatches()).toEqual([]);
+    expect(r.showTop()).toEqual({});
+    expect(log.lines.map((l) => l.msg)).toEqual(['No top file top.sls in the file roots: nothing is assigned to this minion (create top.sls, or name SLS files explicitly)']);
   });
 });
