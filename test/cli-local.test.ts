@@ -215,3 +215,28 @@ test("a file template sees the state's name, source, user, group and mode, defau
   expect(r.code).toBe(0);
   expect(fs.readFileSync(path.join(out, 't'), 'utf8')).toBe(`name=${out}/t source=salt://sub/t.j2 user=None group=None mode=0640 tpl=U\nd={"b": 2, "n": {"q": 3}} x=def\n`);
 });
+
+/**
+ * Integers past 2^53 keep every digit, as Python's do: in SLS data (hex, decimal, signed hex), in Jinja arithmetic, in
+ * import_yaml data and the int filter, and a pillar's in a template. The expected text is Salt 3006.1's
+ * `salt-call --local --out json state.show_sls big` on the same tree (a JSON number, digits exact).
+ */
+test('integers past 2^53 stay exact, and the json outputter prints them as Salt does', () => {
+  const roots = path.join(tmp, 'roots');
+  const pillar = path.join(tmp, 'pillar');
+  fs.mkdirSync(roots);
+  fs.mkdirSync(pillar);
+  fs.writeFileSync(
+    path.join(roots, 'big.sls'),
+    "{% import_yaml 'bigy.yaml' as y %}\nt:\n  test.nop:\n    - a: 0x5a16e7281be7a449\n    - b: 6491630072354022473\n    - c: {{ 2**64 }}\n    - d: 9007199254740993\n" +
+      "    - e: {{ y.k + 1 }}\n    - f: {{ '9007199254740993'|int }}\n    - g: \"{{ pillar.big }}\"\n    - h: -0x5a16e7281be7a449\n    - i: 0777\n    - j: 12\n",
+  );
+  fs.writeFileSync(path.join(roots, 'bigy.yaml'), 'k: 6491630072354022473\n');
+  fs.writeFileSync(path.join(pillar, 'top.sls'), "base:\n  '*':\n    - big\n");
+  fs.writeFileSync(path.join(pillar, 'big.sls'), 'big: 18446744073692774399\n');
+  const r = brine(['call', '--local', '--file-root', roots, '--pillar-root', pillar, '--id', 'm1', '--out', 'json', 'state.show_sls', 'big']);
+  expect(r.code).toBe(0);
+  const args = ['6491630072354022473', '6491630072354022473', '18446744073709551616', '9007199254740993', '6491630072354022474', '9007199254740993', '"18446744073692774399"', '-6491630072354022473', '777', '12'];
+  const lines = args.map((v, i) => `                {\n                    "${'abcdefghij'[i]}": ${v}\n                },`).join('\n');
+  expect(r.stdout).toContain(`"test": [\n${lines}\n                "nop",`);
+});

@@ -7,6 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { optionReaders, rootsOption } from './common';
 import { ConfigError, isDict, pyNumber, saltYamlTags, type Dict } from '@brine/core';
+
+/** Options are JS numbers: an integer past 2^53 (kept exact for state data) is read as the nearest one here. */
+function configNumber(v: number | bigint | string): number | string {
+  return typeof v === 'bigint' ? Number(v) : v;
+}
 import { isScalar, parseDocument, visit } from 'yaml';
 
 /** YAML read as Salt reads its configuration files (salt.utils.yaml.safe_load): PyYAML's tags and numbers. */
@@ -16,7 +21,7 @@ function parseSaltConfigYaml(text: string): unknown {
   visit(doc, {
     Scalar(_key, node) {
       const src = (node as { source?: string }).source;
-      if (isScalar(node) && typeof node.value === 'number' && node.type === 'PLAIN' && src !== undefined) node.value = pyNumber(src, node.value);
+      if (isScalar(node) && typeof node.value === 'number' && node.type === 'PLAIN' && src !== undefined) node.value = configNumber(pyNumber(src, node.value));
     },
   });
   return doc.toJS();

@@ -1,3 +1,4 @@
+import './bigint-json';
 export * from './errors';
 export * from './state';
 export * from './logger';

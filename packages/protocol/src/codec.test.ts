@@ -99,6 +99,12 @@ describe('codec', () => {
     expect(reason(() => decodeExpecting(encode(rekey), ['auth', 'req']))).toMatch(/kind 'rekey' is not valid here/);
   });
 
+  it('a bigint (an int past 2^53 from YAML or Jinja) crosses as its exact digits in a string, in a body and a message', () => {
+    const v = { ret: { keyid: 6491630072354022473n, small: 12 } };
+    expect(unpackJson(packJson(v))).toEqual({ ret: { keyid: '6491630072354022473', small: 12 } });
+    expect(JSON.parse(JSON.stringify([-(2n ** 64n)]))).toEqual(['-18446744073709551616']);
+  });
+
   it('packJson carries Buffers inside sealed bodies', () => {
     const v = { a: Buffer.from('hi'), list: [Buffer.from([0, 1])], n: 1 };
     expect(unpackJson(packJson(v))).toEqual(v);

@@ -17,8 +17,17 @@ function pyJson(v: unknown): string {
   // A fresh random marker, so only the numbers are replaced (Math.random: loading crypto would slow every command).
   const mark = `${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
   let special = false;
-  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? ((special = true), `${mark}${x}`) : x), 4);
-  return special ? text.replace(new RegExp(`"${mark}(Infinity|-Infinity|NaN)"`, 'g'), '$1') : text;
+  // `this[k]` is the value before toJSON: a bigint (exact, past 2^53) prints as its digits, a number as Python's does
+  const text = JSON.stringify(
+    v,
+    function (this: Record<string, unknown>, k: string, x: unknown) {
+      const raw = this[k];
+      if (typeof raw === 'bigint') return (special = true), `${mark}${raw.toString()}`;
+      return typeof x === 'number' && !Number.isFinite(x) ? ((special = true), `${mark}${x}`) : x;
+    },
+    4,
+  );
+  return special ? text.replace(new RegExp(`"${mark}(Infinity|-Infinity|NaN|-?[0-9]+)"`, 'g'), '$1') : text;
 }
 
 /** Format one or more minion returns keyed by minion id. */

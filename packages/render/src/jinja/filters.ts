@@ -77,6 +77,11 @@ function pyRoundHalfEven(x: number, prec: number): number {
   return Number(fixedForm(x, prec));
 }
 
+/** An int as the engine keeps it: a JS number while exact, else the bigint (Python's int keeps every digit). */
+function safeOrBig(n: bigint): number | bigint {
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
 function toInt(v: unknown, dflt: unknown, base: unknown): unknown {
   if (isInt(v)) return v;
   if (typeof v === 'boolean') return Number(v);
@@ -88,7 +93,7 @@ function toInt(v: unknown, dflt: unknown, base: unknown): unknown {
     // Python's base 0 reads the literal's prefix (0x, 0o, 0b), else decimal.
     if (b === 0) b = ({ x: 16, o: 8, b: 2 } as Record<string, number>)[/^[-+]?0([xob])/i.exec(t)?.[1]?.toLowerCase() ?? ''] ?? 10;
     const m = b === 10 ? /^[-+]?\d+$/.exec(t) : null;
-    if (m) return Number(t);
+    if (m) return t.length > 15 ? safeOrBig(BigInt(t)) : Number(t);
     if (b !== 10) {
       let body = t.toLowerCase();
       const neg = body.startsWith('-');
@@ -97,7 +102,12 @@ function toInt(v: unknown, dflt: unknown, base: unknown): unknown {
       if (b === 8) body = body.replace(/^0o/, '');
       if (b === 2) body = body.replace(/^0b/, '');
       const digits = '0123456789abcdefghijklmnopqrstuvwxyz'.slice(0, b);
-      if (body && [...body].every((c) => digits.includes(c))) return (neg ? -1 : 1) * parseInt(body, b);
+      if (body && [...body].every((c) => digits.includes(c))) {
+        const prefix = ({ 16: '0x', 8: '0o', 2: '0b' } as Record<number, string>)[b];
+        if (prefix === undefined || body.length <= 10) return (neg ? -1 : 1) * parseInt(body, b);
+        const big = BigInt(prefix + body);
+        return safeOrBig(neg ? -big : big);
+      }
     }
     const f = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : NaN;
     if (!Number.isNaN(f)) return Math.trunc(f);

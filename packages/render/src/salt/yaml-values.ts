@@ -39,8 +39,8 @@ export function loadTemplateYaml(text: string, file: string, dicts: Dicts = 'pyt
   visit(doc, {
     Scalar(_key, node: Scalar) {
       const src = (node as Scalar & { source?: string }).source;
-      if (typeof node.value !== 'number' || node.type !== 'PLAIN' || src === undefined) return;
-      const v = pyNumber(src, node.value);
+      if ((typeof node.value !== 'number' && typeof node.value !== 'bigint') || node.type !== 'PLAIN' || src === undefined) return;
+      const v = pyNumber(src, Number(node.value));
       node.value = typeof v === 'number' && Number.isInteger(v) && FLOAT_SOURCE.test(src) ? new PyFloat(v) : v;
     },
   });

@@ -78,7 +78,7 @@ function plain(): Plain {
       const res = tag.resolve(src, () => (failed = true), options);
       if (failed) throw GIVE_UP;
       const v = isScalar(res) ? res.value : res;
-      if (typeof v === 'bigint') return Number(v);
+      if (typeof v === 'bigint') return pyNumber(src, Number(v));
       return typeof v === 'number' ? pyNumber(src, v) : v;
     }
     return src;

@@ -114,7 +114,7 @@ function checkTree(node: unknown, file: string, lineAt: (n: Node) => number, top
 
 function pyScalar(node: Scalar): void {
   const src = (node as Scalar & { source?: string }).source;
-  if (typeof node.value === 'number' && node.type === 'PLAIN' && src !== undefined) node.value = pyNumber(src, node.value);
+  if ((typeof node.value === 'number' || typeof node.value === 'bigint') && node.type === 'PLAIN' && src !== undefined) node.value = pyNumber(src, Number(node.value));
 }
 
 function firstLine(message: string): string {
