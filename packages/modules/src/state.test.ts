@@ -100,3 +100,15 @@ test("no top file: the highstate returns Salt's entry (its keys only), show_top 
   expect((await call('state.show_highstate')).ret).toEqual({});
   expect((env.log as MemoryLogger).lines.some((l) => l.level === 'warn' && l.msg.startsWith('No top file top.sls in the file roots'))).toBe(true);
 });
+
+test('every missing include is its own error, for show_sls and a run alike (Salt lists each)', async () => {
+  fs.writeFileSync(path.join(tmp, 'roots', 'inc2.sls'), 'include:\n  - missing1\n  - missing2\n');
+  for (const fun of ['state.show_sls', 'state.sls']) {
+    const r = await call(fun, ['inc2']);
+    expect(r.outcome).toBe('error');
+    expect((r.ret as string[]).map((m) => m.replace(/^.*inc2\.sls/, 'inc2.sls').split(' (')[0])).toEqual([
+      "inc2.sls:2: include: SLS 'missing1' is not in environment 'base'",
+      "inc2.sls:3: include: SLS 'missing2' is not in environment 'base'",
+    ]);
+  }
+});

@@ -1,6 +1,6 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
 import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
-import { Renderer, saltMerge, slsNames, stateSerializers } from '@brine/render';
+import { MissingSlsErrors, Renderer, saltMerge, slsNames, stateSerializers } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
 import { CancellableWriter } from './exec';
@@ -35,6 +35,7 @@ export function makeRenderer(env: ExecEnv, saltenv?: string): Renderer {
 
 function compileErr(e: unknown): CallResult {
   if (e instanceof CompileError) return new CallResult(e.errors, 'error', 'highstate');
+  if (e instanceof MissingSlsErrors) return new CallResult(e.errors.map((x) => x.message), 'error', 'highstate');
   if (e instanceof BrineError) return new CallResult([e.message], 'error', 'highstate');
   throw e;
 }
@@ -100,6 +101,7 @@ function showOnly(env: ExecEnv, kwargs: Dict, f: (r: Renderer) => unknown, named
   try {
     return new CallResult(f(makeRenderer(withPillar(env, kwargs), runSaltenv(env, kwargs, named))));
   } catch (e) {
+    if (e instanceof MissingSlsErrors) return new CallResult(e.errors.map((x) => x.message), 'error');
     return new CallResult([e instanceof BrineError ? e.message : errorMessage(e)], 'error');
   }
 }

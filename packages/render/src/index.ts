@@ -3,6 +3,7 @@ export { compilePillar, type PillarOptions } from './pillar';
 export { loadSaltYaml, parseSaltYaml, saltYamlTags, type ParsedYaml } from './yaml/load';
 export { renderThroughPipe } from './sls/pipe';
 export { slsNames } from './sls/names';
+export { MissingSlsErrors } from './sls/collect';
 export { stateSerializers } from './salt/serializers';
 export { gpgOptions } from './sls/gpg';
 export type { RenderContext, HighState, SaltFunction } from './types';

@@ -10,6 +10,20 @@ import { expandSls, findSls, resolveInclude, slsCandidates } from './names';
 import { gpgOptions, type GpgOptions } from './gpg';
 import { renderThroughPipe } from './pipe';
 
+/** An SLS (named, or included) that no file root has. */
+export class MissingSlsError extends RenderError {}
+
+/**
+ * Every missing SLS of one build: Salt's render_state notes each missing include and goes on, so a run lists them
+ * all. `errors` are the single ones, in the order met.
+ */
+export class MissingSlsErrors extends RenderError {
+  constructor(readonly errors: MissingSlsError[]) {
+    super(errors[0]!.file, errors[0]!.line, errors.map((e) => e.message).join('\n'));
+    this.message = errors.map((e) => e.message).join('\n');
+  }
+}
+
 /** Render one SLS of a saltenv (Jinja + YAML, or YAML alone in tests) into Salt's per-file high data. */
 export type LoadSls = (sls: string, env: string, from?: Where & { by?: string }) => ReadSls;
 
@@ -18,7 +32,7 @@ export function loadSlsFile(roots: FileRoots, env: string, sls: string, from: (W
   const found = findSls(roots, sls);
   if (!found) {
     const [a, b] = slsCandidates(sls);
-    throw new RenderError(
+    throw new MissingSlsError(
       from?.file ?? a!,
       from?.line,
       `${from ? (from.by ?? 'include') : 'sls'}: SLS '${sls}' is not in environment '${env}' (no ${a} or ${b} in the file roots; fix the name or add the file)`,
@@ -50,6 +64,8 @@ export class HighBuilder {
   private readonly avail: (env: string) => string[] | undefined;
   private readonly autoOrdering: boolean;
   private readonly envNames: string[];
+  /** Missing SLS met so far: the build goes on past each, and finish() reports them all. */
+  private readonly missing: MissingSlsError[] = [];
 
   /**
    * `avail`: every SLS name of an environment (undefined when there is no such environment), for names given as
@@ -77,12 +93,23 @@ export class HighBuilder {
 
   /** One SLS (or glob of SLS names) of `env`, named on the command line or by the top file (`from`: where). */
   add(pattern: string, env = 'base', from?: Where & { by?: string }): this {
-    for (const sls of this.expand(pattern, env)) if (!this.mods.has(`${env}:${sls}`)) mergeIncluded(this.high, this.render(sls, env, from));
+    for (const sls of this.expand(pattern, env)) if (!this.mods.has(`${env}:${sls}`)) this.tolerant(() => mergeIncluded(this.high, this.render(sls, env, from)));
     return this;
+  }
+
+  private tolerant(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      if (!(e instanceof MissingSlsError) || e instanceof MissingSlsErrors) throw e;
+      this.missing.push(e);
+    }
   }
 
   /** The high data, with `__extend__` flattened to one `{ID: body}` per entry and repeats dropped. */
   finish(): High {
+    if (this.missing.length === 1) throw this.missing[0]!;
+    if (this.missing.length > 1) throw new MissingSlsErrors(this.missing);
     const ext = this.high.get('__extend__');
     if (Array.isArray(ext)) {
       const flat: [string, unknown][] = [];
@@ -112,7 +139,7 @@ export class HighBuilder {
     for (const inc of r.includes) {
       const incEnv = this.includeEnv(inc, env, sls, r.file);
       for (const name of this.expand(inc.sls, incEnv)) {
-        if (!this.mods.has(`${incEnv}:${name}`)) mergeIncluded(state, this.render(name, incEnv, { file: r.file, line: inc.line }));
+        if (!this.mods.has(`${incEnv}:${name}`)) this.tolerant(() => mergeIncluded(state, this.render(name, incEnv, { file: r.file, line: inc.line })));
       }
     }
     if (this.autoOrdering) this.autoOrder(state);
