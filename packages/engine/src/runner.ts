@@ -226,7 +226,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         return;
       }
       if (opts.test) {
-        record(i, { result: null, changes: fn.testChanges ? fn.testChanges(params, pending) : pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
+        record(i, { result: fn.testResult ? fn.testResult(params) : null, changes: fn.testChanges ? fn.testChanges(params, pending) : pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
         status[i] = 'done';
         return;
       }

@@ -2,7 +2,7 @@
  * The state-module contract (DESIGN.md section 4). The engine owns test mode: `check` only ever gets a reader;
  * a writer is constructed only for a real run, so a dry run cannot write by construction.
  */
-import { BrineError, type Changes, type Logger, type LowChunk } from '@brine/core';
+import { BrineError, type Changes, type Logger, type LowChunk, type ResultValue } from '@brine/core';
 
 export interface FileInfo {
   type: 'file' | 'directory' | 'symlink' | 'other';
@@ -209,6 +209,8 @@ export interface StateFunction<P = unknown> {
   testComment?(p: P): string;
   /** The `changes` a dry run reports (default: the pending changes). Salt reports `{}` for some kinds (file.copy, cron). */
   testChanges?(p: P, pending: Changes): Changes;
+  /** The result a dry run reports where something is pending (default None); Salt's test states say otherwise. */
+  testResult?(p: P): ResultValue;
 }
 
 /** A state module: its functions by name. One module per file under states/. */

@@ -53,7 +53,7 @@ it('a failing command throws with the retcode and stderr', async () => {
   const k = kit();
   const c = chunk('cmd', 'run', 'echo broken >&2; exit 3');
   const p = run.parse('r', c.args, c);
-  await expect(run.apply(p, { cmd: c.name }, k.applyCtx(c))).rejects.toThrow('Command "echo broken >&2; exit 3" run failed with retcode 3: broken');
+  await expect(run.apply(p, { cmd: c.name }, k.applyCtx(c))).rejects.toMatchObject({ message: 'Command "echo broken >&2; exit 3" run', changes: { retcode: 3, stderr: 'broken', stdout: '' } });
 });
 
 it('runas, shell, and creates verified after running', async () => {

@@ -67,7 +67,8 @@ async function runIt(p: CmdParams, ctx: ApplyContext): Promise<ApplyOutcome> {
   const r = await ctx.host.run(p.name, await execOpts(p, ctx.host));
   const changes = { pid: r.pid, retcode: r.code, stdout: r.stdout, stderr: r.stderr };
   if (r.code !== 0) {
-    throw new StateFailure(`Command "${p.name}" run failed with retcode ${r.code}${r.stderr ? `: ${r.stderr.trim()}` : ''}`, changes);
+    // Salt says only that it ran; the exit status and output are in the changes
+    throw new StateFailure(`Command "${p.name}" run`, changes);
   }
   return { changes, comment: `Command "${p.name}" run` };
 }
