@@ -8,12 +8,20 @@ export interface RequisiteRef {
   target: string;
 }
 
-export type RequisiteType = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen';
+/** The requisites that have an inverted form (`require_in`). */
+export type InvertibleRequisite = 'require' | 'watch' | 'onchanges' | 'onfail' | 'prereq' | 'listen';
 
-/** A requisite key as written on a chunk: `require` or its inverted form `require_in`. */
-export type RequisiteKey = RequisiteType | `${RequisiteType}_in`;
+/** Salt's "any" and "all" forms (no `_in` form, as in Salt): met by one target instead of every one, or the reverse. */
+export type AnyRequisite = 'require_any' | 'watch_any' | 'onchanges_any' | 'onfail_any' | 'onfail_all';
 
-export const REQUISITE_TYPES: readonly RequisiteType[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq', 'listen'];
+export type RequisiteType = InvertibleRequisite | AnyRequisite;
+
+/** A requisite key as written on a chunk: `require`, its inverted form `require_in`, or an any/all form. */
+export type RequisiteKey = RequisiteType | `${InvertibleRequisite}_in`;
+
+export const REQUISITE_TYPES: readonly InvertibleRequisite[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq', 'listen'];
+
+export const ANY_REQUISITE_TYPES: readonly AnyRequisite[] = ['require_any', 'watch_any', 'onchanges_any', 'onfail_any', 'onfail_all'];
 
 /**
  * One executable unit, after include/extend/names expansion: Salt's low chunk (show_low_sls prints `low`) plus the

@@ -4,7 +4,7 @@
  * fits, `{sls: glob}` every chunk of a matching SLS. `X_in` on a chunk adds `X` -> that chunk to each chunk it
  * matches. A requisite that matches nothing is reported with Salt's words before anything runs.
  */
-import { REQUISITE_TYPES, globMatch, type LowChunk, type RequisiteRef, type RequisiteType } from '@brine/core';
+import { ANY_REQUISITE_TYPES, REQUISITE_TYPES, globMatch, type LowChunk, type RequisiteRef, type RequisiteType } from '@brine/core';
 
 const GLOB = /[*?[]/;
 
@@ -63,7 +63,7 @@ export function resolveRequisites(chunks: LowChunk[]): Resolved {
   const errors: string[] = [];
   chunks.forEach((c, i) => {
     const lost: string[] = [];
-    for (const type of REQUISITE_TYPES) {
+    for (const type of [...REQUISITE_TYPES, ...ANY_REQUISITE_TYPES]) {
       for (const ref of c.requisites[type] ?? []) {
         const hits = index.match(ref);
         if (hits.length === 0) lost.push(`${type}: ${ref.kind}: ${ref.target}`);

@@ -165,8 +165,9 @@ test('requisites are matched when running: by name or ID, globs, whole SLS globs
   const svc = { ...chunk('svc', 'x'), state: 'rec', requisites: { watch: [{ kind: 'test', target: '/etc/app/*.conf' }], require: [{ kind: 'sls', target: 'app.*' }] } };
   const ret = byId(await runStates([svc, a, b], opts()));
   expect(calls).toEqual(['watch:svc']);
-  // require (the sls glob: conf_b) runs before watch (the name glob: conf_a, conf_b)
-  expect([ret['conf_a']!.__run_num__, ret['conf_b']!.__run_num__, ret['svc']!.__run_num__]).toEqual([1, 0, 2]);
+  // require (the sls glob: conf_b) runs before watch (the name glob: conf_a, conf_b); svc's mod_watch is its second
+  // call (Salt calls the state, then mod_watch, and keeps the second run number)
+  expect([ret['conf_a']!.__run_num__, ret['conf_b']!.__run_num__, ret['svc']!.__run_num__]).toEqual([1, 0, 3]);
 });
 
 test('`_in` requisites are inverted when running: require_in, watch_in, onchanges_in, listen_in', async () => {
@@ -177,8 +178,8 @@ test('`_in` requisites are inverted when running: require_in, watch_in, onchange
   const quiet = { ...chunk('quiet', 'succeed_with_changes'), requisites: { onchanges_in: [{ kind: 'test', target: 'first' }] } };
   const ret = byId(await runStates([svc, late, conf, first, quiet], opts()));
   expect(calls).toEqual(['watch:svc', 'watch:late']);
-  // The listener's run is Salt's `listener_<ID>` (tag and __id__), after the others.
-  expect(ret['listener_late']!.__run_num__).toBe(5);
+  // The listener's run is Salt's `listener_<ID>` (tag and __id__), after the others (svc's mod_watch took two numbers).
+  expect(ret['listener_late']!.__run_num__).toBe(6);
   expect(ret['first']!.__run_num__).toBeLessThan(ret['conf']!.__run_num__);
   expect(ret['svc']!.__run_num__).toBeGreaterThan(ret['conf']!.__run_num__);
 });

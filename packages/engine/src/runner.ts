@@ -5,7 +5,7 @@
  * is not called when `test` is set, so a dry run cannot write by construction. After `apply` the state is
  * checked again; a state that is still not converged is a failure.
  */
-import { BrineError, errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
+import { ANY_REQUISITE_TYPES, BrineError, errorMessage, stateTag, type Changes, type Logger, type LowChunk, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
 import { resolveRequisites } from './requisites';
 import { StateFailure, type ApplyContext, type CheckContext, type ExecCaller, type HostReader, type HostWriter, type Providers, type SourceClient, type StateFunction, type TemplateRenderer } from './types';
 
@@ -164,26 +164,38 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     status[i] = 'running';
     const { chunk, fn, params } = prepared[i]!;
     // Everything this chunk depends on runs first (prereq targets are only checked, never run first).
-    const deps = ['require', 'watch', 'onchanges', 'onfail', 'listen'].flatMap((t) => targetsOf(i, t as RequisiteType));
+    const deps = (['require', 'watch', 'onchanges', 'onfail', 'listen', ...ANY_REQUISITE_TYPES] as RequisiteType[]).flatMap((t) => targetsOf(i, t));
     for (const d of [...deps, ...prereqOf[i]!]) await runOne(d);
     if (stop || (status[i] as Status) === 'done') return;
     const started = now();
     const res = (j: number) => results[j];
-    const failedReq = [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...targetsOf(i, 'onchanges'), ...prereqOf[i]!].filter((j) => res(j)?.result === false);
-    if (failedReq.length) {
-      record(i, { result: false, changes: {}, comment: `One or more requisite failed: ${failedReq.map(label).join(', ')}` }, started);
+    const failed = (j: number) => res(j)?.result === false;
+    const changed = (j: number) => hasChanges(res(j)?.changes ?? {}) && !failed(j);
+    // Salt's check_requisite: a failed target fails require, watch, onchanges and prereq; an _any form only when no
+    // target met it (require_any, watch_any: one that did not fail; onchanges_any: one that changed)
+    const anyFails = (t: RequisiteType, met: (j: number) => boolean) => targetsOf(i, t).some(failed) && !targetsOf(i, t).some(met);
+    const fails =
+      [...targetsOf(i, 'require'), ...targetsOf(i, 'watch'), ...targetsOf(i, 'onchanges'), ...prereqOf[i]!].some(failed) ||
+      anyFails('require_any', (j) => !failed(j)) ||
+      anyFails('watch_any', (j) => !failed(j)) ||
+      anyFails('onchanges_any', changed);
+    if (fails) {
+      // Salt names every failed target of every requisite
+      const all = [...new Set([...(['require', 'watch', 'onchanges', 'onfail', 'listen', ...ANY_REQUISITE_TYPES] as RequisiteType[]).flatMap((t) => targetsOf(i, t)), ...prereqOf[i]!])];
+      record(i, { result: false, changes: {}, comment: `One or more requisite failed: ${all.filter(failed).map(label).join(', ')}` }, started);
       status[i] = 'done';
       return;
     }
-    const changed = (j: number) => hasChanges(res(j)?.changes ?? {}) && res(j)?.result !== false;
-    const onchanges = targetsOf(i, 'onchanges');
+    const onchanges = [...targetsOf(i, 'onchanges'), ...targetsOf(i, 'onchanges_any')];
     if (onchanges.length && !onchanges.some(changed)) {
       record(i, { result: true, changes: {}, comment: 'State was not run because none of the onchanges reqs changed' }, started);
       status[i] = 'done';
       return;
     }
-    const onfail = targetsOf(i, 'onfail');
-    if (onfail.length && !onfail.some((j) => res(j)?.result === false)) {
+    // onfail and onfail_any fire when a target failed, onfail_all when every one did
+    const onfail = [...targetsOf(i, 'onfail'), ...targetsOf(i, 'onfail_any')];
+    const onfailAll = targetsOf(i, 'onfail_all');
+    if ((onfail.length && !onfail.some(failed)) || (onfailAll.length && !onfailAll.every(failed))) {
       record(i, { result: true, changes: {}, comment: 'State was not run because onfail req did not change' }, started);
       status[i] = 'done';
       return;
@@ -204,18 +216,27 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         }
       }
       const pending = await fn.check(params, ctxFor(chunk));
-      const watchTriggered = targetsOf(i, 'watch').some(changed) && !!fn.watch;
+      const watchTriggered = [...targetsOf(i, 'watch'), ...targetsOf(i, 'watch_any')].some(changed) && !!fn.watch;
       if (targetsOf(i, 'listen').some(changed) && fn.watch) listeners.add(i);
       if (!hasChanges(pending)) {
         if (watchTriggered) {
           const skip = fn.watchSkipped?.(params);
           if (skip) {
             record(i, { result: true, changes: {}, comment: skip }, started);
+            status[i] = 'done';
+            return;
+          }
+          // Salt calls the state, then (it changed nothing) its mod_watch: two calls, two run numbers, the second kept
+          runNum++;
+          const watched = targetsOf(i, 'watch').filter(changed).map((j) => `${chunks[j]!.state}: ${chunks[j]!.id}`);
+          if (opts.test && fn.watchDry) {
+            const out = await fn.watchDry(params, { ...ctxFor(chunk), watched });
+            record(i, { result: true, changes: out.changes ?? {}, comment: out.comment ?? '' }, started);
           } else if (opts.test) {
             const comment = fn.watchTestComment ? await fn.watchTestComment(params, ctxFor(chunk)) : `${fn.okComment?.(params) ?? 'State is in the desired state'}; a watched state changed, mod_watch would run`;
-            record(i, { result: null, changes: {}, comment }, started);
+            record(i, { result: null, changes: fn.watchTestChanges?.(params) ?? {}, comment }, started);
           } else {
-            const out = await fn.watch!(params, applyCtxFor(chunk));
+            const out = await fn.watch!(params, { ...applyCtxFor(chunk), watched });
             record(i, { result: true, changes: out.changes ?? {}, comment: out.comment ?? 'mod_watch ran' }, started);
           }
         } else {
@@ -226,7 +247,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
         return;
       }
       if (opts.test) {
-        record(i, { result: fn.testResult ? fn.testResult(params) : null, changes: fn.testChanges ? fn.testChanges(params, pending) : pending, comment: fn.testComment?.(params) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
+        record(i, { result: fn.testResult ? fn.testResult(params, pending) : null, changes: fn.testChanges ? fn.testChanges(params, pending) : pending, comment: fn.testComment?.(params, pending) ?? `${chunk.state}.${chunk.fun} ${chunk.name} would be changed` }, started);
         status[i] = 'done';
         return;
       }
@@ -257,7 +278,10 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     const id = `listener_${chunk.id}`;
     const tag = `${chunk.state}_|-${id}_|-${chunk.name}_|-mod_watch`;
     let r: Omit<StateResult, '__id__' | '__sls__' | '__run_num__' | 'name' | 'start_time' | 'duration'>;
-    if (opts.test) r = { result: null, changes: {}, comment: fn.watchTestComment ? await fn.watchTestComment(params, ctxFor(chunk)) : 'mod_watch would run (listen)' };
+    if (opts.test && fn.watchDry) {
+      const out = await fn.watchDry(params, ctxFor(chunk));
+      r = { result: true, changes: out.changes ?? {}, comment: out.comment ?? '' };
+    } else if (opts.test) r = { result: null, changes: fn.watchTestChanges?.(params) ?? {}, comment: fn.watchTestComment ? await fn.watchTestComment(params, ctxFor(chunk)) : 'mod_watch would run (listen)' };
     else {
       try {
         const out = await fn.watch!(params, applyCtxFor(chunk));

@@ -166,6 +166,8 @@ interface BaseContext {
   providers: Providers;
   log: Logger;
   chunk: LowChunk;
+  /** For mod_watch: the `watch` targets that changed, as `state: id` (Salt's test.mod_watch lists them). */
+  watched?: string[];
 }
 
 export interface CheckContext extends BaseContext {
@@ -197,6 +199,10 @@ export interface StateFunction<P = unknown> {
   watch?(p: P, ctx: ApplyContext): Promise<ApplyOutcome>;
   /** A dry run's comment where a watched state changed: what Salt's mod_watch says in test mode. */
   watchTestComment?(p: P, ctx: CheckContext): Promise<string>;
+  /** The changes that dry run reports (default none): Salt's cmd.mod_watch reports `{cmd: name}`. */
+  watchTestChanges?(p: P): Changes;
+  /** A mod_watch that changes nothing on the host (Salt's test.mod_watch): a dry run reports what it says, as Salt. */
+  watchDry?(p: P, ctx: CheckContext): Promise<ApplyOutcome>;
   /** After check(): why `watch` would do nothing (a cmd guard), so a dry run reports what the real run will do. */
   watchSkipped?(p: P): string | undefined;
   /** False for functions whose effect is not observable afterwards (cmd.run without `creates`). */
@@ -205,12 +211,12 @@ export interface StateFunction<P = unknown> {
   okComment?(p: P): string;
   /** Comment for a converged state in test mode, where Salt's differs from okComment (ini.options_present). */
   testOkComment?(p: P): string;
-  /** Comment for a pending change in test mode, e.g. `The file /etc/x is set to be changed`. */
-  testComment?(p: P): string;
+  /** Comment for a pending change in test mode, e.g. `The file /etc/x is set to be changed`; `pending`: what check found. */
+  testComment?(p: P, pending?: Changes): string;
   /** The `changes` a dry run reports (default: the pending changes). Salt reports `{}` for some kinds (file.copy, cron). */
   testChanges?(p: P, pending: Changes): Changes;
   /** The result a dry run reports where something is pending (default None); Salt's test states say otherwise. */
-  testResult?(p: P): ResultValue;
+  testResult?(p: P, pending?: Changes): ResultValue;
 }
 
 /** A state module: its functions by name. One module per file under states/. */

@@ -1,5 +1,5 @@
 /** state.apply / highstate / sls / show_sls / show_lowstate / show_top: render, compile, then run. */
-import { BrineError, errorMessage, globMatch, isDict, type Dict, type LowChunk, type RequisiteKey, type RequisiteRef, type RequisiteType, type StateResult, type StateReturn } from '@brine/core';
+import { ANY_REQUISITE_TYPES, BrineError, errorMessage, globMatch, isDict, type Dict, type InvertibleRequisite, type LowChunk, type RequisiteKey, type RequisiteRef, type StateResult, type StateReturn } from '@brine/core';
 import { MissingSlsErrors, Renderer, saltMerge, slsNames, stateSerializers } from '@brine/render';
 import { CompileError, runStates } from '@brine/engine';
 import { LocalHostReader } from '@brine/engine';
@@ -152,7 +152,7 @@ export function topFileEnvs(env: ExecEnv, kwargs: Dict = {}): string[] {
 }
 
 /** Requisites Salt's call_chunk follows when it runs one chunk (listen is not one: it acts at the end of a whole run). */
-const FOLLOWED: readonly RequisiteType[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq'];
+const FOLLOWED: readonly InvertibleRequisite[] = ['require', 'watch', 'onchanges', 'onfail', 'prereq'];
 
 function refMatches(ref: RequisiteRef, c: LowChunk): boolean {
   if (ref.kind === 'sls') return globMatch(ref.target, c.sls);
@@ -180,7 +180,7 @@ export function withRequisites(chunks: LowChunk[], id: string): LowChunk[] {
     chunks.forEach((o, j) => {
       if (keep.has(j)) return;
       // c requires o; o is *_in to c; o prereqs c (c is then prerequired by o).
-      const forward = FOLLOWED.some((t) => (c.requisites[t] ?? []).some((ref) => refMatches(ref, o)));
+      const forward = [...FOLLOWED, ...ANY_REQUISITE_TYPES].some((t) => (c.requisites[t] ?? []).some((ref) => refMatches(ref, o)));
       const inverted = FOLLOWED.some((t) => (o.requisites[`${t}_in`] ?? []).some((ref) => refMatches(ref, c)));
       const prereqd = (o.requisites.prereq ?? []).some((ref) => refMatches(ref, c));
       if (forward || inverted || prereqd) want(j);

@@ -111,8 +111,9 @@ function commandState<P extends CmdParams>(exec: (p: P, ctx: ApplyContext) => Pr
     recheck: (p) => Boolean(p.creates?.length),
     okComment: (p) => p.skipped ?? `Command ${q}${p.name}${q} need not run`,
     testComment: (p) => `Command ${q}${p.name}${q} would have been executed`,
-    // Salt's cmd.mod_watch is the state itself: in test mode it says what the dry run says.
+    // Salt's cmd.mod_watch is the state itself: in test mode it says (and reports) what the dry run does.
     watchTestComment: async (p) => `Command ${q}${p.name}${q} would have been executed`,
+    watchTestChanges: (p) => ({ cmd: p.name }),
   };
 }
 
@@ -189,6 +190,7 @@ export const script: StateFunction<ScriptParams> = {
   },
   ...commandState(runScript, "'"),
   testChanges: () => ({}),
+  watchTestChanges: () => ({}),
 };
 
 export const cmdModule: StateModule = { name: 'cmd', functions: { run, wait, script } };

@@ -160,7 +160,7 @@ export const wait: StateFunction<ModuleRunParams> = {
   },
   recheck: false,
   okComment: () => '',
-  watchTestComment: async (p) => run.testComment!(p),
+  watchTestComment: async (p) => run.testComment!(p, {}),
 };
 
 export const moduleModule: StateModule = { name: 'module', functions: { run, wait, watch: wait } };

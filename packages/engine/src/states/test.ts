@@ -99,15 +99,24 @@ const showNotification: StateFunction<{ text: string }> = {
   okComment: (p) => p.text,
 };
 
+/**
+ * Salt's test.mod_watch, for every test state: True, the `comment` argument or "Watch statement fired.", and the
+ * `watch` targets that changed; it touches nothing, so a dry run says the same.
+ */
+function withModWatch<P extends { comment?: string }>(f: StateFunction<P>): StateFunction<P> {
+  const fire = async (p: P, ctx: { watched?: string[] }) => ({ changes: { 'Requisites with changes': ctx.watched ?? [] }, comment: p.comment || 'Watch statement fired.' });
+  return { ...f, watch: fire, watchDry: fire };
+}
+
 export const testState: StateModule = {
   name: 'test',
   functions: {
-    nop: fixed(false, false),
-    succeed_without_changes: fixed(false, false),
-    succeed_with_changes: fixed(true, false),
-    fail_without_changes: fixed(false, true),
-    fail_with_changes: fixed(true, true),
-    configurable_test_state: configurable,
-    show_notification: showNotification,
+    nop: withModWatch(fixed(false, false)),
+    succeed_without_changes: withModWatch(fixed(false, false)),
+    succeed_with_changes: withModWatch(fixed(true, false)),
+    fail_without_changes: withModWatch(fixed(false, true)),
+    fail_with_changes: withModWatch(fixed(true, true)),
+    configurable_test_state: withModWatch(configurable),
+    show_notification: withModWatch(showNotification as StateFunction<{ text: string; comment?: string }>),
   },
 };

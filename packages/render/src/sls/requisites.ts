@@ -1,11 +1,11 @@
 /**
  * Requisites of a low chunk, read as written: `require watch onchanges onfail prereq listen` and their `_in`
- * forms. An entry is `{module: target}` (target = an ID or a `name`, or a glob of either), `{sls: name}`, or a
+ * forms, and `require_any watch_any onchanges_any onfail_any onfail_all`. An entry is `{module: target}` (target = an ID or a `name`, or a glob of either), `{sls: name}`, or a
  * bare string (an ID). Nothing is resolved here: the engine matches targets when it runs, as Salt does.
  */
-import { REQUISITE_TYPES, RenderError, isDict, type RequisiteKey, type RequisiteRef } from '@brine/core';
+import { ANY_REQUISITE_TYPES, REQUISITE_TYPES, RenderError, isDict, type RequisiteKey, type RequisiteRef } from '@brine/core';
 
-export const REQUISITE_KEYS: readonly RequisiteKey[] = [...REQUISITE_TYPES, ...REQUISITE_TYPES.map((t) => `${t}_in` as RequisiteKey)];
+export const REQUISITE_KEYS: readonly RequisiteKey[] = [...REQUISITE_TYPES, ...REQUISITE_TYPES.map((t) => `${t}_in` as RequisiteKey), ...ANY_REQUISITE_TYPES];
 const KEYS = new Set<string>(REQUISITE_KEYS);
 
 export function isRequisiteKey(key: string): key is RequisiteKey {

@@ -7,7 +7,7 @@
  * `removed` list after a real run.
  */
 import * as path from 'path';
-import { StateArgError, globMatch, type Changes, type LowChunk } from '@brine/core';
+import { StateArgError, globMatch, isDict, pyStr, type Changes, type LowChunk } from '@brine/core';
 import type { FileInfo, HostReader, StateFunction } from '../../types';
 import { absPath, optBool, optMode, optStr, type Args } from '../util';
 import { applyPerms, permChanges, resolvePerms, type ResolvedPerms } from './common';
@@ -163,6 +163,8 @@ export const directory: StateFunction<DirectoryParams> = {
     return { changes: out, comment: remove.length ? `Files cleaned from directory ${p.name}` : `Directory ${p.name} updated` };
   },
   okComment: (p) => `The directory ${p.name} is in the correct state`,
-  testComment: (p) => `The directory ${p.name} is set to be changed`,
+  // Salt's _check_directory: each path's pending changes, one `path: key - value` line each
+  testComment: (_p, pending = {}) =>
+    ['The following files will be changed:\n', ...Object.entries(pending).flatMap(([f, c]) => Object.entries(isDict(c) ? c : { [f]: c }).map(([k, v]) => `${f}: ${k} - ${pyStr(v)}\n`))].join(''),
 };
 

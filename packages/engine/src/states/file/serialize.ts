@@ -99,5 +99,5 @@ export const serialize: StateFunction<SerializeParams> = {
   },
   okComment: (p) => managed.okComment!(p),
   testChanges: (p, pending) => managed.testChanges!(p, pending),
-  testComment: (p) => managed.testComment!(p),
+  testComment: (p, pending) => managed.testComment!(p, pending),
 };

@@ -23,6 +23,8 @@ function optEpoch(ref: string, args: Args, field: string): number | undefined {
   return n;
 }
 
+const timed = (p: TouchParams) => p.atime !== undefined || p.mtime !== undefined;
+
 async function pending(p: TouchParams, ctx: CheckContext): Promise<Changes> {
   // Salt touches an existing file on every real run (the host view has no times to compare).
   return (await ctx.host.lstat(p.name)) ? { touched: p.name } : { new: p.name };
@@ -55,5 +57,9 @@ export const touch: StateFunction<TouchParams> = {
   // A touch changes the times again on every run, as in Salt.
   recheck: false,
   okComment: (p) => `File ${p.name} exists and has the correct times`,
-  testComment: (p) => `File ${p.name} is set to be created or to have its times updated`,
+  // Salt's _check_touch: a new file; an existing one given times (Brine does not compare them); or, without times, an
+  // existing one is fine (True, with Salt's changes {new: name})
+  testComment: (p, pending = {}) => ('new' in pending ? `File ${p.name} is set to be created` : timed(p) ? `Times set to be updated on file ${p.name}` : `File ${p.name} exists and has the correct times`),
+  testResult: (p, pending = {}) => ('new' in pending || timed(p) ? null : true),
+  testChanges: (p, pending) => ('new' in pending || timed(p) ? pending : { new: p.name }),
 };
