@@ -104,8 +104,15 @@ export interface CronParams {
   action?: string;
 }
 
-async function readTab(host: HostReader, user: string): Promise<string> {
-  if (!(await host.user(user))) throw new Error(`User ${user} does not exist`);
+/**
+ * The user's crontab. A user that does not exist has none: a dry run says what it would add (an earlier state may
+ * be about to create the user, as Salt's `crontab -u USER -l` reads nothing); a run (`mustExist`) fails.
+ */
+async function readTab(host: HostReader, user: string, mustExist: boolean): Promise<string> {
+  if (!(await host.user(user))) {
+    if (mustExist) throw new Error(`User ${user} does not exist`);
+    return '';
+  }
   const r = await host.probe(['crontab', '-u', user, '-l']);
   if (r.code === 0) return r.stdout ? `${r.stdout}\n` : '';
   if (/no crontab for/i.test(r.stderr)) return '';
@@ -123,8 +130,8 @@ function desired(p: CronParams, old?: CronEntry): CronEntry {
 }
 
 /** The crontab text the state wants, or null when it already holds. */
-async function plan(p: CronParams, ctx: CheckContext): Promise<{ next: string | null }> {
-  const tab = parseTab(await readTab(ctx.host, p.user));
+async function plan(p: CronParams, ctx: CheckContext, mustExist = false): Promise<{ next: string | null }> {
+  const tab = parseTab(await readTab(ctx.host, p.user, mustExist));
   const i = tab.entries.findIndex((e) => matches(e, p));
   if (p.absent) {
     if (i === -1) return { next: null };
@@ -182,7 +189,7 @@ function cronFn(absent: boolean): StateFunction<CronParams> {
       return (await plan(p, ctx)).next === null ? {} : { [p.user]: p.name };
     },
     async apply(p, _pending, ctx) {
-      const { next } = await plan(p, ctx);
+      const { next } = await plan(p, ctx, true);
       const action = p.action;
       if (next !== null) {
         const r = await ctx.host.run(['crontab', '-u', p.user, '-'], { input: next });

@@ -4,7 +4,7 @@
  */
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { HostReader, StateFunction, StateModule } from '../types';
-import { commandFailed, optBool, optInt, optStrList, type Args } from './util';
+import { attributeLines, commandFailed, optBool, optInt, optStrList, type Args } from './util';
 
 export interface GroupParams {
   name: string;
@@ -73,11 +73,25 @@ export const present: StateFunction<GroupParams> = {
       const r = await ctx.host.run(['gpasswd', '-M', (want ?? []).join(','), p.name]);
       if (r.code !== 0) throw commandFailed(`gpasswd -M ${p.name}`, r);
     }
-    return { changes, comment: exists ? `Updated group ${p.name}` : `New group ${p.name} created` };
+    // Salt reports a new group as group.info gives it, and an update as done
+    if (!exists) return { changes: await groupInfo(ctx.host, p.name), comment: `New group ${p.name} created` };
+    return { changes: { Final: 'All changes applied successfully' }, comment: attributeLines('group', changes) };
   },
   okComment: (p) => `Group ${p.name} is present and up to date`,
-  testComment: (p) => `Group ${p.name} set to be added or changed`,
+  // Salt's dry run reports no changes: a new group is "set to be added", an existing one lists what would change
+  testComment: (p, pending = {}) => (isNewGroup(pending) ? `Group ${p.name} set to be added` : attributeLines('group', pending)),
+  testChanges: () => ({}),
 };
+
+/** A new group's pending changes name it (an existing one's never do). */
+const isNewGroup = (pending: Changes) => 'name' in pending;
+
+/** Salt's group.info: name, passwd (the /etc/group field), gid, members. */
+async function groupInfo(host: HostReader, name: string): Promise<Changes> {
+  const line = ((await host.readFile('/etc/group'))?.toString('utf8') ?? '').split('\n').find((l) => l.split(':')[0] === name);
+  const g = await host.group(name);
+  return { name, passwd: line?.split(':')[1] ?? 'x', gid: g?.gid ?? null, members: g?.members ?? [] };
+}
 
 export const absent: StateFunction<{ name: string }> = {
   parse(ref: string, _args: Args, chunk: LowChunk) {

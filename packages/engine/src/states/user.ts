@@ -6,7 +6,7 @@
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import { parseGroup } from '../host/local';
 import type { HostReader, StateFunction, StateModule } from '../types';
-import { absPath, commandFailed, optBool, optInt, optStr, optStrList, type Args } from './util';
+import { absPath, attributeLines, commandFailed, optBool, optInt, optStr, optStrList, type Args } from './util';
 
 export interface UserParams {
   name: string;
@@ -19,6 +19,8 @@ export interface UserParams {
   createhome: boolean;
   system: boolean;
   fullname?: string;
+  /** Set by check for an existing user: the home it should have is not a directory (createhome makes it). */
+  homeMissing?: string;
 }
 
 const NAME = /^[a-z_][a-z0-9_.-]*\$?$/i;
@@ -82,7 +84,10 @@ export const present: StateFunction<UserParams> = {
     };
   },
   async check(p, ctx) {
-    return (await plan(p, ctx.host)).changes;
+    const { exists, changes } = await plan(p, ctx.host);
+    const home = p.home ?? (await ctx.host.user(p.name))?.home;
+    p.homeMissing = exists && p.createhome && home && (await ctx.host.stat(home))?.type !== 'directory' ? home : undefined;
+    return changes;
   },
   async apply(p, _pending, ctx) {
     const { exists, gid, changes, addGroups } = await plan(p, ctx.host);
@@ -98,7 +103,8 @@ export const present: StateFunction<UserParams> = {
       if (p.system) argv.push('-r');
       const r = await ctx.host.run(['useradd', ...argv, p.name]);
       if (r.code !== 0) throw commandFailed(`useradd ${p.name}`, r);
-      return { changes, comment: `New user ${p.name} created` };
+      // Salt reports a new user as user.info gives it
+      return { changes: await userInfo(ctx.host, p.name), comment: `New user ${p.name} created` };
     }
     if (changes['groups'] !== undefined) {
       if (p.removeGroups) argv.push('-G', (changes['groups'] as string[]).join(','));
@@ -109,7 +115,9 @@ export const present: StateFunction<UserParams> = {
     return { changes, comment: `Updated user ${p.name}` };
   },
   okComment: (p) => `User ${p.name} is present and up to date`,
-  testComment: (p) => `User ${p.name} set to be added or changed`,
+  // Salt's dry run reports no changes: a new user is "set to be added", an existing one lists what would change
+  testComment: (p, pending = {}) => ('name' in pending ? `User ${p.name} set to be added` : attributeLines('user', withHomeNote(p, pending))),
+  testChanges: () => ({}),
 };
 
 export interface UserAbsentParams {
@@ -148,3 +156,44 @@ export const absent: StateFunction<UserAbsentParams> = {
 };
 
 export const userModule: StateModule = { name: 'user', functions: { present, absent } };
+
+/**
+ * Salt's user.info for a local user: the passwd fields, every group it is in (its primary one included, sorted), and
+ * the GECOS field split as Salt splits it (fullname, roomnumber, workphone, homephone, other).
+ */
+async function userInfo(host: HostReader, name: string): Promise<Changes> {
+  const pw = ((await host.readFile('/etc/passwd'))?.toString('utf8') ?? '').split('\n').find((l) => l.split(':')[0] === name)?.split(':') ?? [];
+  const groups = ((await host.readFile('/etc/group'))?.toString('utf8') ?? '')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4 && (f[2] === pw[3] || f[3]!.split(',').includes(name)))
+    .map((f) => f[0]!);
+  const gecos = (pw[4] ?? '').split(',');
+  return {
+    gid: Number(pw[3]),
+    groups: [...new Set(groups)].sort(),
+    home: pw[5] ?? '',
+    name,
+    passwd: pw[1] ?? '',
+    shell: pw[6] ?? '',
+    uid: Number(pw[2]),
+    fullname: gecos[0] ?? '',
+    roomnumber: gecos[1] ?? '',
+    workphone: gecos[2] ?? '',
+    homephone: gecos[3] ?? '',
+    other: gecos.slice(4).join(','),
+  };
+}
+
+/** Salt's dry run also lists `homeDoesNotExist` (right after `home`) when the home directory is missing. */
+function withHomeNote(p: UserParams, pending: Changes): Changes {
+  if (!p.homeMissing) return pending;
+  const out: Changes = {};
+  for (const [k, v] of Object.entries(pending)) {
+    if (k === 'shell' || k === 'fullname') out['homeDoesNotExist'] ??= p.homeMissing;
+    out[k] = v;
+    if (k === 'home') out['homeDoesNotExist'] = p.homeMissing;
+  }
+  out['homeDoesNotExist'] ??= p.homeMissing;
+  return out;
+}

@@ -1,5 +1,5 @@
 /** Argument validation helpers shared by the state modules: every error names the state and the field. */
-import { isDict, StateArgError } from '@brine/core';
+import { isDict, pyStr, StateArgError, type Changes } from '@brine/core';
 import type { HostReader } from '../types';
 
 export type Args = Record<string, unknown>;
@@ -92,3 +92,9 @@ export function commandFailed(what: string, r: { code: number; stdout: string; s
   const out = (r.stderr || r.stdout).trim();
   return new Error(`${what} failed with exit code ${r.code}${out ? `: ${out}` : ''}`);
 }
+
+/** Salt's "The following group|user attributes are set to be changed:" with a `key: value` line each. */
+export function attributeLines(kind: 'group' | 'user', changes: Changes): string {
+  return `The following ${kind} attributes are set to be changed:\n${Object.entries(changes).map(([k, v]) => `${k}: ${Array.isArray(v) ? pyStr(v) : String(v)}\n`).join('')}`;
+}
+

@@ -227,7 +227,8 @@ export const managed: StateFunction<ManagedParams> = {
     const comment = [changes['new'] !== undefined ? 'Empty file' : `File ${p.name} updated`, ...p.notes].join('; ');
     return { changes, comment };
   },
-  okComment: (p) => [`File ${p.name} is in the correct state`, ...p.notes].join('; '),
+  // Salt's replace: False on an existing file checks only its permissions, and says so
+  okComment: (p) => [p.replace ? `File ${p.name} is in the correct state` : `File ${p.name} exists with proper permissions. No changes made.`, ...p.notes].join('; '),
   // Salt's dry run of file.managed: a file to create is `{newfile: name}`, and the comment carries its note.
   testChanges: (p, pending) => (pending['diff'] === 'New file' || pending['new'] !== undefined ? { newfile: p.name } : pending),
   testComment: (p) => `The file ${p.name} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.`,

@@ -1,4 +1,6 @@
 /** file.symlink: `name` is a symlink pointing at `target`. */
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
 import type { HostReader, StateFunction } from '../../types';
@@ -11,6 +13,21 @@ export interface SymlinkParams {
   makedirs: boolean;
   /** Where a file or directory in the way is moved first (a bare name: beside it), as Salt's backupname. */
   backupname?: string;
+  /** Set by check: the link's directory is missing and makedirs is off (a dry run notes it, as Salt's). */
+  dirMissing?: boolean;
+}
+
+/** Salt's default owner of a symlink: the user Brine runs as and that user's primary group, by name. */
+function runningOwner(): string {
+  const me = os.userInfo();
+  let group = String(me.gid);
+  try {
+    const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === String(me.gid));
+    if (line) group = line.split(':')[0]!;
+  } catch {
+    /* no /etc/group: the gid */
+  }
+  return `${me.username}:${group}`;
 }
 
 async function plan(p: SymlinkParams, host: HostReader): Promise<Changes> {
@@ -43,7 +60,10 @@ export const symlink: StateFunction<SymlinkParams> = {
       ...(backup === undefined ? {} : { backupname: backup.startsWith('/') ? backup : path.join(path.dirname(name), backup) }),
     };
   },
-  check: (p, ctx) => plan(p, ctx.host),
+  async check(p, ctx) {
+    p.dirMissing = !p.makedirs && !(await ctx.host.stat(path.dirname(p.name)));
+    return plan(p, ctx.host);
+  },
   async apply(p, _pending, ctx) {
     const changes = await plan(p, ctx.host);
     const dir = path.dirname(p.name);
@@ -63,6 +83,9 @@ export const symlink: StateFunction<SymlinkParams> = {
     const comment = changes['new'] ? `Created new symlink ${p.name} -> ${p.target}` : `Set symlink ${p.name} -> ${p.target}`;
     return { changes, comment };
   },
-  okComment: (p) => `Symlink ${p.name} is present and points to ${p.target}`,
-  testComment: (p) => `Symlink ${p.name} to ${p.target} is set for creation`,
+  okComment: (p) => `Symlink ${p.name} is present and owned by ${runningOwner()}`,
+  testOkComment: (p) => `The symlink ${p.name} is present`,
+  testComment: (p, pending = {}) =>
+    ('change' in pending ? `Link ${p.name} target is set to be changed to ${p.target}` : `Symlink ${p.name} to ${p.target} is set for creation`) +
+    (p.dirMissing ? `\nDirectory ${path.dirname(p.name)} for symlink is not present` : ''),
 };
