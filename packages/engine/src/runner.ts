@@ -89,16 +89,19 @@ function hasChanges(c: Changes): boolean {
 
 type Status = 'pending' | 'running' | 'done';
 
-/**
- * A state's return with its keys in the order Salt 3006 prints them (`--out json`): the state function's own
- * `name`/`changes`/`result`/`comment` as its module builds them (file states: changes, comment, name, result), then
- * what the state system adds: `__sls__`, `__run_num__`, `start_time`, `duration`, `__id__`.
- */
 /** A chunk's `__sls__` in its return: null when it came from no SLS (state.single builds it with sls ''), as Salt's. */
 function slsOf(c: LowChunk): string | null {
   return c.sls === '' ? null : c.sls;
 }
 
+/** The requisites whose targets run before the chunk (prereq's are only checked first). */
+const RUN_FIRST: readonly RequisiteType[] = ['require', 'watch', 'onchanges', 'onfail', 'listen', ...ANY_REQUISITE_TYPES];
+
+/**
+ * A state's return with its keys in the order Salt 3006 prints them (`--out json`): the state function's own
+ * `name`/`changes`/`result`/`comment` as its module builds them (file states: changes, comment, name, result), then
+ * what the state system adds: `__sls__`, `__run_num__`, `start_time`, `duration`, `__id__`.
+ */
 function saltOrder(state: string, own: Pick<StateResult, 'name' | 'result' | 'changes' | 'comment'>, added: Omit<StateResult, 'name' | 'result' | 'changes' | 'comment'>): StateResult {
   const first = state === 'file' ? { changes: own.changes, comment: own.comment, name: own.name, result: own.result } : { name: own.name, changes: own.changes, result: own.result, comment: own.comment };
   return { ...first, ...added };
@@ -164,7 +167,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
     status[i] = 'running';
     const { chunk, fn, params } = prepared[i]!;
     // Everything this chunk depends on runs first (prereq targets are only checked, never run first).
-    const deps = (['require', 'watch', 'onchanges', 'onfail', 'listen', ...ANY_REQUISITE_TYPES] as RequisiteType[]).flatMap((t) => targetsOf(i, t));
+    const deps = RUN_FIRST.flatMap((t) => targetsOf(i, t));
     for (const d of [...deps, ...prereqOf[i]!]) await runOne(d);
     if (stop || (status[i] as Status) === 'done') return;
     const started = now();
@@ -181,7 +184,7 @@ export async function runStates(chunks: LowChunk[], opts: RunOptions): Promise<S
       anyFails('onchanges_any', changed);
     if (fails) {
       // Salt names every failed target of every requisite
-      const all = [...new Set([...(['require', 'watch', 'onchanges', 'onfail', 'listen', ...ANY_REQUISITE_TYPES] as RequisiteType[]).flatMap((t) => targetsOf(i, t)), ...prereqOf[i]!])];
+      const all = [...new Set([...deps, ...prereqOf[i]!])];
       record(i, { result: false, changes: {}, comment: `One or more requisite failed: ${all.filter(failed).map(label).join(', ')}` }, started);
       status[i] = 'done';
       return;
