@@ -124,3 +124,30 @@ test('dry run, run, and the run that finds it all in place, as Salt 3006.1', asy
     ['sym', true, {}, `Symlink ${out}/sym is present and owned by ${me}:${myGroup}`],
   ]);
 }, 60_000);
+
+test("file.recurse and file.serialize dry runs as Salt 3006.1's (recurse: each path's own dry run, the target directory included)", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brine-saltout-rec-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'files', 'tree', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'files', 'tree', 'one'), 'one\n');
+    fs.writeFileSync(path.join(dir, 'files', 'tree', 'sub', 'two'), 'two\n');
+    const o = path.join(dir, 'out');
+    fs.writeFileSync(path.join(dir, 'r.sls'), `rec:\n  file.recurse:\n    - name: ${o}/tree\n    - source: salt://files/tree\n    - makedirs: True\nser:\n  file.serialize:\n    - name: ${o}/s.json\n    - dataset: {a: 1}\n    - formatter: json\n    - makedirs: True\n`);
+    const e = { ...env, roots: new FileRoots([dir]) } as ExecEnv;
+    const r = (await lookupFunction('state.sls')(['r'], { test: true }, e)) as CallResult;
+    const ret = r.ret as Record<string, { changes: unknown; comment: string; result: unknown }>;
+    const rec = Object.entries(ret).find(([k]) => k.includes('_|-rec_|-'))![1];
+    const note = 'is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.';
+    expect(rec).toMatchObject({
+      result: null,
+      changes: { [`${o}/tree`]: { [`${o}/tree`]: { directory: 'new' } }, [`${o}/tree/sub`]: { [`${o}/tree/sub`]: { directory: 'new' } }, [`${o}/tree/one`]: { newfile: `${o}/tree/one` }, [`${o}/tree/sub/two`]: { newfile: `${o}/tree/sub/two` } },
+      // Salt walks a set, so its order of the paths varies; Brine's is the directories, then the files, sorted
+      comment: `#### ${o}/tree ####\nThe following files will be changed:\n${o}/tree: directory - new\n\n\n#### ${o}/tree/sub ####\nThe following files will be changed:\n${o}/tree/sub: directory - new\n\n\n#### ${o}/tree/one ####\nThe file ${o}/tree/one ${note}\n\n#### ${o}/tree/sub/two ####\nThe file ${o}/tree/sub/two ${note}`,
+    });
+    const ser = Object.entries(ret).find(([k]) => k.includes('_|-ser_|-'))![1];
+    expect(ser).toMatchObject({ result: null, changes: { newfile: `${o}/s.json` }, comment: `Dataset will be serialized and stored into ${o}/s.json` });
+    expect(fs.existsSync(o)).toBe(false);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

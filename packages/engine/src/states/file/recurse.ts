@@ -6,7 +6,7 @@
  * Changes: `{<path>: <that file's changes>, removed: [...]}`, as Salt merges them.
  */
 import * as path from 'path';
-import { globMatch, StateArgError, urlSaltenv, type Changes, type LowChunk } from '@brine/core';
+import { globMatch, isDict, StateArgError, urlSaltenv, type Changes, type LowChunk } from '@brine/core';
 import type { ApplyContext, CheckContext, HostReader, StateFunction } from '../../types';
 import { pyRegExp } from '../pyre';
 import { absPath, optBool, optDict, optInt, optMode, optStr, optStrList, type Args } from '../util';
@@ -31,8 +31,8 @@ export interface RecurseParams {
   exclude?: string;
   maxdepth?: number;
   backup?: string;
-  /** Paths the last check found to change (for the test-mode comment). */
-  pendingPaths?: string[];
+  /** Set by check: the target directory does not exist yet (a dry run reports it, as Salt's). */
+  topMissing?: boolean;
 }
 
 function patMatch(pat: string, rel: string): boolean {
@@ -127,7 +127,7 @@ async function pending(p: RecurseParams, ctx: CheckContext): Promise<{ t: Tree; 
     if (removed.length) changes['removed'] = removed;
   }
   if (!info && !Object.keys(changes).length) changes[p.name] = { [p.name]: { directory: 'new' } };
-  p.pendingPaths = Object.keys(changes);
+  p.topMissing = !info;
   return { t, changes };
 }
 
@@ -191,5 +191,30 @@ export const recurse: StateFunction<RecurseParams> = {
     return { changes, comment: `Recursively updated ${p.name}` };
   },
   okComment: (p) => `The directory ${p.name} is in the correct state`,
-  testComment: (p) => (p.pendingPaths ?? []).map((x) => `#### ${x} ####\n${x === 'removed' ? 'would be removed' : `The file ${x} is set to be changed`}`).join('\n\n'),
+  // Salt's dry run is file.directory's and file.managed's dry runs per path, the target directory included
+  testChanges: (p, pending) => dryChanges(p, pending),
+  testComment: (p, pending = {}) =>
+    Object.entries(dryChanges(p, pending))
+      .map(([x, c]) => `\n#### ${x} ####\n${x === 'removed' ? (c as string[]).join('\n') : isDirChange(x, c) ? dirLines(x, c) : FILE_TEST_COMMENT(x)}`)
+      .join('\n')
+      .trim(),
 };
+
+const FILE_TEST_COMMENT = (f: string) => `The file ${f} is set to be changed\nNote: No changes made, actual changes may\nbe different due to other states.`;
+
+/** A directory's change as file.directory reports it under file.recurse: `{d: {d: {...}}}`. */
+const isDirChange = (d: string, c: unknown): c is Record<string, Record<string, unknown>> => isDict(c) && isDict(c[d]);
+
+/** file.directory's dry-run comment for one directory. */
+function dirLines(d: string, c: Record<string, Record<string, unknown>>): string {
+  return `The following files will be changed:\n${Object.entries(c[d]!).map(([k, v]) => `${d}: ${k} - ${String(v)}\n`).join('')}`;
+}
+
+/** The pending changes as Salt's dry run reports them: a new file as `{newfile: path}`, a missing target directory first. */
+function dryChanges(p: RecurseParams, pending: Changes): Changes {
+  const out: Changes = p.topMissing && !(p.name in pending) ? { [p.name]: { [p.name]: { directory: 'new' } } } : {};
+  for (const [x, c] of Object.entries(pending)) {
+    out[x] = isDict(c) && c['diff'] === 'New file' ? { newfile: x } : c;
+  }
+  return out;
+}

@@ -99,5 +99,5 @@ export const serialize: StateFunction<SerializeParams> = {
   },
   okComment: (p) => managed.okComment!(p),
   testChanges: (p, pending) => managed.testChanges!(p, pending),
-  testComment: (p, pending) => managed.testComment!(p, pending),
+  testComment: (p) => `Dataset will be serialized and stored into ${p.name}`,
 };
