@@ -132,7 +132,7 @@ test("file.recurse and file.serialize dry runs as Salt 3006.1's (recurse: each p
     fs.writeFileSync(path.join(dir, 'files', 'tree', 'one'), 'one\n');
     fs.writeFileSync(path.join(dir, 'files', 'tree', 'sub', 'two'), 'two\n');
     const o = path.join(dir, 'out');
-    fs.writeFileSync(path.join(dir, 'r.sls'), `rec:\n  file.recurse:\n    - name: ${o}/tree\n    - source: salt://files/tree\n    - makedirs: True\nser:\n  file.serialize:\n    - name: ${o}/s.json\n    - dataset: {a: 1}\n    - formatter: json\n    - makedirs: True\n`);
+    fs.writeFileSync(path.join(dir, 'r.sls'), `rec:\n  file.recurse:\n    - name: ${o}/tree\n    - source: salt://files/tree\n    - makedirs: True\nser:\n  file.serialize:\n    - name: ${o}/s.json\n    - dataset: {a: 1}\n    - formatter: json\n    - makedirs: True\nenvset:\n  environ.setenv:\n    - name: BRINE_DRY_ENV\n    - value: x\n`);
     const e = { ...env, roots: new FileRoots([dir]) } as ExecEnv;
     const r = (await lookupFunction('state.sls')(['r'], { test: true }, e)) as CallResult;
     const ret = r.ret as Record<string, { changes: unknown; comment: string; result: unknown }>;
@@ -145,6 +145,10 @@ test("file.recurse and file.serialize dry runs as Salt 3006.1's (recurse: each p
       comment: `#### ${o}/tree ####\nThe following files will be changed:\n${o}/tree: directory - new\n\n\n#### ${o}/tree/sub ####\nThe following files will be changed:\n${o}/tree/sub: directory - new\n\n\n#### ${o}/tree/one ####\nThe file ${o}/tree/one ${note}\n\n#### ${o}/tree/sub/two ####\nThe file ${o}/tree/sub/two ${note}`,
     });
     const ser = Object.entries(ret).find(([k]) => k.includes('_|-ser_|-'))![1];
+    // environ.setenv's dry run says True, with the changes (Salt 3006.1)
+    const envRet = Object.entries(ret).find(([k]) => k.includes('_|-envset_|-'))![1];
+    expect(envRet).toMatchObject({ result: true, changes: { BRINE_DRY_ENV: 'x' }, comment: 'Environ values will be changed' });
+    expect(process.env['BRINE_DRY_ENV']).toBeUndefined();
     expect(ser).toMatchObject({ result: null, changes: { newfile: `${o}/s.json` }, comment: `Dataset will be serialized and stored into ${o}/s.json` });
     expect(fs.existsSync(o)).toBe(false);
   } finally {

@@ -61,6 +61,8 @@ export const setenv: StateFunction<SetenvParams> = {
   okComment: () => 'Environ values were already set with the correct values',
   testOkComment: () => 'Environ values are already set with the correct values',
   testComment: () => 'Environ values will be changed',
+  // Salt's setenv says True in a dry run too, with the changes it would make
+  testResult: () => true,
 };
 
 export const environModule: StateModule = { name: 'environ', functions: { setenv } };
