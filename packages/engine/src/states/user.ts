@@ -162,21 +162,19 @@ export const userModule: StateModule = { name: 'user', functions: { present, abs
  * the GECOS field split as Salt splits it (fullname, roomnumber, workphone, homephone, other).
  */
 async function userInfo(host: HostReader, name: string): Promise<Changes> {
-  const pw = ((await host.readFile('/etc/passwd'))?.toString('utf8') ?? '').split('\n').find((l) => l.split(':')[0] === name)?.split(':') ?? [];
-  const groups = ((await host.readFile('/etc/group'))?.toString('utf8') ?? '')
-    .split('\n')
-    .map((l) => l.split(':'))
-    .filter((f) => f.length >= 4 && (f[2] === pw[3] || f[3]!.split(',').includes(name)))
-    .map((f) => f[0]!);
-  const gecos = (pw[4] ?? '').split(',');
+  const u = await host.user(name);
+  // the passwd field is not in the host's user record: read from the user's own /etc/passwd line
+  const passwd = ((await host.readFile('/etc/passwd'))?.toString('utf8') ?? '').split('\n').find((l) => l.split(':')[0] === name)?.split(':')[1] ?? '';
+  const groups = parseGroup((await host.readFile('/etc/group'))?.toString('utf8') ?? '').filter((g) => g.gid === u?.gid || g.members.includes(name)).map((g) => g.name);
+  const gecos = (u?.gecos ?? '').split(',');
   return {
-    gid: Number(pw[3]),
+    gid: u?.gid ?? null,
     groups: [...new Set(groups)].sort(),
-    home: pw[5] ?? '',
+    home: u?.home ?? '',
     name,
-    passwd: pw[1] ?? '',
-    shell: pw[6] ?? '',
-    uid: Number(pw[2]),
+    passwd,
+    shell: u?.shell ?? '',
+    uid: u?.uid ?? null,
     fullname: gecos[0] ?? '',
     roomnumber: gecos[1] ?? '',
     workphone: gecos[2] ?? '',

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { StateArgError, type Changes, type LowChunk } from '@brine/core';
+import { parseGroup } from '../../host/local';
 import type { HostReader, StateFunction } from '../../types';
 import { absPath, optBool, optStr, type Args } from '../util';
 
@@ -22,8 +23,7 @@ function runningOwner(): string {
   const me = os.userInfo();
   let group = String(me.gid);
   try {
-    const line = fs.readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === String(me.gid));
-    if (line) group = line.split(':')[0]!;
+    group = parseGroup(fs.readFileSync('/etc/group', 'utf8')).find((g) => g.gid === me.gid)?.name ?? group;
   } catch {
     /* no /etc/group: the gid */
   }
